@@ -1,0 +1,60 @@
+// One build script, one target per bundle (extension host, webview, CLI, workers) plus the test/bench transpile.
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const nodeExternals = ['vscode', 'onnxruntime-node', 'sharp'];
+
+/** Shared defaults for one bundle. */
+function bundle(opts) {
+  return {
+    bundle: true,
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    target: 'es2022',
+    ...opts,
+  };
+}
+
+const targets = [
+  bundle({ entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: nodeExternals }),
+  bundle({ entryPoints: ['src/extension/segmentWorker.ts'], outfile: 'dist/segmentWorker.js', platform: 'node', format: 'cjs', external: nodeExternals }),
+  bundle({ entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: nodeExternals, banner: { js: '#!/usr/bin/env node' } }),
+  bundle({ entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' }),
+  bundle({ entryPoints: ['src/webview/main.css'], outfile: 'dist/webview.css', loader: { '.css': 'css' } }),
+  bundle({ entryPoints: ['src/webview/renderer.ts'], outfile: 'dist/renderer.js', platform: 'browser', format: 'esm' }),
+];
+
+/** Every .ts file under the given roots, for the unbundled test/bench build. */
+function tsFiles(dir, out = []) {
+  let entries;
+  try { entries = readdirSync(dir); } catch { return out; }
+  for (const name of entries) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) tsFiles(p, out);
+    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+async function main() {
+  const { existsSync } = await import('node:fs');
+  const present = targets.filter((t) => t.entryPoints.every((e) => existsSync(e)));
+  // Tests and benchmarks import src/core and src/shared file-by-file, so they run against the same code the bundles contain.
+  rmSync('dist-test', { recursive: true, force: true });
+  const testTarget = {
+    entryPoints: [...tsFiles('src/core'), ...tsFiles('src/shared'), ...tsFiles('src/cli'), ...tsFiles('test/unit'), ...tsFiles('test/e2e'), ...tsFiles('bench')],
+    outdir: 'dist-test', outbase: '.', platform: 'node', format: 'cjs', target: 'es2022', sourcemap: true, logLevel: 'warning',
+  };
+  const all = [...present, testTarget];
+  if (watch) {
+    for (const t of all) (await esbuild.context(t)).watch();
+  } else {
+    await Promise.all(all.map((t) => esbuild.build(t)));
+  }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,36 @@
+/** `segr1`: the headless side of the workbench. Each command lives in its own module under ./commands. */
+type CommandMain = (argv: string[]) => Promise<number>;
+
+/** Commands by name; modules load lazily so `segr1 metrics` never pays for onnxruntime. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMain> }> = {
+  sample: { summary: 'generate the synthetic sample workspace (dataset + training run)', load: async () => (await import('./commands/sample')).main },
+};
+
+/** Register a command (used by command modules added later to keep this table the single index). */
+export function usage(): string {
+  const lines = ['usage: segr1 <command> [options]', '', 'commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  return lines.join('\n');
+}
+
+async function run(): Promise<number> {
+  const [name, ...rest] = process.argv.slice(2);
+  if (!name || name === '--help' || name === '-h') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`segr1: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return (await cmd.load())(rest);
+}
+
+run().then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    console.error(`segr1: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,32 @@
+import sharp from 'sharp';
+import type { GrayImage, RgbImage } from './types';
+
+/** Decode any image sharp reads into 8-bit RGB (alpha dropped, EXIF orientation not applied: pixels as stored). */
+export async function readRgb(path: string | Buffer): Promise<RgbImage> {
+  const { data, info } = await sharp(path).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  if (info.channels === 3) return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  // Greyscale sources come back with one channel: spread it.
+  const n = info.width * info.height;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) out[3 * i] = out[3 * i + 1] = out[3 * i + 2] = data[i * info.channels]!;
+  return { width: info.width, height: info.height, data: out };
+}
+
+/** Decode an image as stored into its raw channels (1, 2, 3 or 4) without colour conversion. */
+export async function readRaw(path: string | Buffer): Promise<{ width: number; height: number; channels: number; data: Uint8Array }> {
+  const { data, info } = await sharp(path).raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+/** Encode a single-channel raster as PNG. */
+export async function encodeGrayPng(img: GrayImage): Promise<Buffer> {
+  return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), { raw: { width: img.width, height: img.height, channels: 1 } })
+    .png({ compressionLevel: 6 })
+    .toBuffer();
+}
+
+/** Encode an RGB raster as PNG or JPEG. */
+export async function encodeRgb(img: RgbImage, format: 'png' | 'jpeg' = 'png'): Promise<Buffer> {
+  const s = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), { raw: { width: img.width, height: img.height, channels: 3 } });
+  return format === 'png' ? s.png({ compressionLevel: 6 }).toBuffer() : s.jpeg({ quality: 90 }).toBuffer();
+}
