@@ -46,7 +46,7 @@ async function main() {
   // Tests and benchmarks import src/core and src/shared file-by-file, so they run against the same code the bundles contain.
   rmSync('dist-test', { recursive: true, force: true });
   const testTarget = {
-    entryPoints: [...tsFiles('src/core'), ...tsFiles('src/shared'), ...tsFiles('src/cli'), ...tsFiles('test/unit'), ...tsFiles('test/e2e'), ...tsFiles('bench')],
+    entryPoints: [...tsFiles('src/core'), ...tsFiles('src/shared'), ...tsFiles('src/cli'), ...tsFiles('src/extension'), ...tsFiles('test/unit'), ...tsFiles('test/e2e'), ...tsFiles('bench')],
     outdir: 'dist-test', outbase: '.', platform: 'node', format: 'cjs', target: 'es2022', sourcemap: true, logLevel: 'warning',
   };
   const all = [...present, testTarget];

@@ -1,0 +1,142 @@
+/**
+ * The one message protocol between the extension host and the workbench webview.
+ * Every message is an object keyed by a string `type`; handlers switch on it and end in `assertNever`.
+ */
+import type { ParsedAnswer } from '../core/completion/types';
+
+/** What the panel shows: one rollout of a log, or one dataset image without a rollout. */
+export type Selection =
+  | { readonly kind: 'rollout'; readonly log: string; readonly index: number }
+  | { readonly kind: 'image'; readonly dataset: string; readonly stem: string };
+
+/** A binary raster moved as an ArrayBuffer-backed typed array (never base64). */
+export interface MaskPayload {
+  readonly width: number;
+  readonly height: number;
+  /** 0/1 per pixel, row-major. */
+  readonly data: Uint8Array;
+}
+
+/** A prompt glyph in original-image pixels, linked to its source text. */
+export type Glyph =
+  | {
+      readonly kind: 'point';
+      /** Index of the point in the parsed answer (shown as its number). */
+      readonly index: number;
+      readonly x: number;
+      readonly y: number;
+      readonly label: 0 | 1;
+      /** Span of the coordinate pair in the completion. */
+      readonly span: { readonly start: number; readonly end: number };
+      readonly labelSpan?: { readonly start: number; readonly end: number };
+    }
+  | {
+      readonly kind: 'box';
+      readonly index: number;
+      readonly x1: number;
+      readonly y1: number;
+      readonly x2: number;
+      readonly y2: number;
+      readonly span: { readonly start: number; readonly end: number };
+    };
+
+/** One reward component as logged and as recomputed by a reward set. */
+export interface RewardRow {
+  readonly name: string;
+  readonly logged?: number;
+  /** Recomputed values by reward set id (e.g. `segr1-reference`, `segr1-intended`). */
+  readonly replayed: Readonly<Record<string, number>>;
+}
+
+/** A sibling rollout in the same GRPO group, for the group strip. */
+export interface GroupMember {
+  readonly index: number;
+  readonly sample?: number;
+  readonly reward?: number;
+  readonly advantage?: number;
+  /** Small mask for the thumbnail (nearest-downsampled), when one exists. */
+  readonly thumb?: MaskPayload;
+  /** True when the completion has parse errors. */
+  readonly malformed: boolean;
+}
+
+/** Everything the panel needs to draw one rollout or image. */
+export interface ViewPayload {
+  readonly selection: Selection;
+  /** Title line, e.g. "run · step 7 · group g3 · rollout 2/4". */
+  readonly title: string;
+  /** True for the embedded synthetic sample, shown as a label. */
+  readonly synthetic: boolean;
+  readonly image?: {
+    /** Encoded file bytes (JPEG/PNG/WebP), decoded by the webview with createImageBitmap. */
+    readonly bytes: Uint8Array;
+    readonly mime: string;
+    readonly width: number;
+    readonly height: number;
+    readonly path: string;
+  };
+  readonly gt?: MaskPayload & { readonly path: string };
+  /** Predicted mask, at any resolution: the webview scales it to the image. */
+  readonly mask?: MaskPayload & { readonly source: string };
+  readonly rollout?: {
+    readonly completion: string;
+    readonly answer: ParsedAnswer;
+    /** Model frame the coordinates were written in. */
+    readonly frame: { readonly width: number; readonly height: number };
+    readonly step?: number;
+    readonly group?: string;
+    readonly sample?: number;
+    readonly line: number;
+    readonly query?: string;
+    readonly rewards: readonly RewardRow[];
+    readonly total: RewardRow;
+    readonly advantage: RewardRow;
+    /** Fields the schema does not name, shown verbatim as text. */
+    readonly extra: ReadonlyArray<readonly [string, string]>;
+  };
+  readonly glyphs: readonly Glyph[];
+  readonly group: readonly GroupMember[];
+  /** True when every reward in the group is equal (GRPO std ≈ 0: no learning signal). */
+  readonly groupZeroVariance?: boolean;
+  /** Problems with this item (missing image, GT size mismatch, ...), shown above the canvas. */
+  readonly problems: readonly string[];
+  /** Position among its siblings, for the navigation label. */
+  readonly position?: { readonly index: number; readonly count: number };
+}
+
+/** Which engine makes masks right now; the badge text. */
+export interface SegmenterBadge {
+  readonly label: string;
+  readonly kind: 'sam2' | 'classical' | 'remote' | 'logged';
+}
+
+/** Host → webview. */
+export type HostMessage =
+  | { readonly type: 'view/show'; readonly view: ViewPayload }
+  | { readonly type: 'view/loading'; readonly selection: Selection }
+  | { readonly type: 'segmenter/didChange'; readonly badge: SegmenterBadge }
+  | { readonly type: 'error'; readonly message: string };
+
+/** Webview → host. */
+export type WebviewMessage =
+  | { readonly type: 'ready'; readonly restored?: Selection }
+  | { readonly type: 'select'; readonly selection: Selection }
+  | { readonly type: 'navigate'; readonly unit: 'rollout' | 'image' | 'group'; readonly direction: 1 | -1 }
+  | { readonly type: 'openSource'; readonly selection: Selection; readonly offset?: number };
+
+/** The state the webview persists with setState (survives hide/reveal and reload). */
+export interface PersistedState {
+  readonly selection?: Selection;
+  readonly overlays: { readonly gt: boolean; readonly mask: boolean; readonly errors: boolean; readonly glyphs: boolean };
+  readonly opacity: number;
+}
+
+/** Compile-time exhaustiveness check for message switches. */
+export function assertNever(x: never): never {
+  throw new Error(`unhandled message: ${JSON.stringify(x)}`);
+}
+
+/** Stable string key of a selection (for equality and maps). */
+export function selectionKey(s: Selection): string {
+  return s.kind === 'rollout' ? `rollout:${s.log}#${s.index}` : `image:${s.dataset}/${s.stem}`;
+}

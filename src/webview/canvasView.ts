@@ -1,0 +1,282 @@
+import type { Glyph } from '../shared/protocol';
+import { PALETTE } from './palette';
+
+type Layer = OffscreenCanvas | HTMLCanvasElement;
+
+/** Which overlays are drawn. */
+export interface OverlayToggles {
+  gt: boolean;
+  mask: boolean;
+  errors: boolean;
+  glyphs: boolean;
+}
+
+/** Image → screen transform: X = x·scale + tx (CSS pixels). */
+interface ViewTransform {
+  scale: number;
+  tx: number;
+  ty: number;
+}
+
+/** Screen radius of a point glyph (CSS px). */
+const POINT_RADIUS = 9;
+
+/**
+ * The image canvas: zoom (wheel, +/−), pan (drag, arrows with Alt), fit (double-click, 0), overlays and
+ * prompt glyphs drawn in original-image pixels. It publishes what it drew in `data-render` so tests and
+ * assistive tools can check positions without scraping pixels blindly.
+ */
+export class CanvasView {
+  readonly canvas: HTMLCanvasElement;
+  private image?: ImageBitmap;
+  private width = 0;
+  private height = 0;
+  private layers: { gt?: Layer; mask?: Layer; errors?: Layer } = {};
+  private glyphs: readonly Glyph[] = [];
+  private highlighted?: string;
+  private view: ViewTransform = { scale: 1, tx: 0, ty: 0 };
+  private fitted = true;
+  private drag?: { x: number; y: number; tx: number; ty: number };
+  toggles: OverlayToggles = { gt: true, mask: true, errors: false, glyphs: true };
+  opacity = 0.45;
+  /** Called with a glyph id (`point:3`, `box:0`) or undefined when the pointer hovers glyphs. */
+  onHover: (id: string | undefined) => void = () => undefined;
+
+  constructor(private readonly host: HTMLElement) {
+    this.canvas = document.createElement('canvas');
+    this.canvas.id = 'image-canvas';
+    this.canvas.tabIndex = 0;
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', 'Image with overlays and prompt glyphs');
+    host.append(this.canvas);
+    new ResizeObserver(() => this.resize()).observe(host);
+    this.canvas.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
+    this.canvas.addEventListener('pointerdown', (e) => this.onPointerDown(e));
+    this.canvas.addEventListener('pointermove', (e) => this.onPointerMove(e));
+    this.canvas.addEventListener('pointerup', (e) => this.onPointerUp(e));
+    this.canvas.addEventListener('pointerleave', () => this.setHover(undefined));
+    this.canvas.addEventListener('dblclick', () => this.fit());
+    this.canvas.addEventListener('keydown', (e) => this.onKey(e));
+  }
+
+  /** Replace the image and its layers; keeps the zoom when the image size is unchanged and the user zoomed. */
+  setContent(image: ImageBitmap | undefined, width: number, height: number, layers: { gt?: Layer; mask?: Layer; errors?: Layer }, glyphs: readonly Glyph[]): void {
+    const sameSize = width === this.width && height === this.height;
+    this.image?.close();
+    this.image = image;
+    this.width = width;
+    this.height = height;
+    this.layers = layers;
+    this.glyphs = glyphs;
+    this.highlighted = undefined;
+    if (!sameSize || this.fitted) this.fit();
+    else this.draw();
+  }
+
+  /** Highlight one glyph (from text hover) or none. */
+  highlight(id: string | undefined): void {
+    if (this.highlighted === id) return;
+    this.highlighted = id;
+    this.draw();
+  }
+
+  /** Zoom so the whole image is visible, centred. */
+  fit(): void {
+    const { clientWidth: cw, clientHeight: ch } = this.canvas;
+    if (!this.width || !cw || !ch) {
+      this.draw();
+      return;
+    }
+    const scale = Math.min(cw / this.width, ch / this.height) * 0.96;
+    this.view = { scale, tx: (cw - this.width * scale) / 2, ty: (ch - this.height * scale) / 2 };
+    this.fitted = true;
+    this.draw();
+  }
+
+  /** Zoom by a factor around a screen point. */
+  zoomAt(factor: number, sx: number, sy: number): void {
+    const scale = Math.min(64, Math.max(0.02, this.view.scale * factor));
+    const k = scale / this.view.scale;
+    this.view = { scale, tx: sx - (sx - this.view.tx) * k, ty: sy - (sy - this.view.ty) * k };
+    this.fitted = false;
+    this.draw();
+  }
+
+  private resize(): void {
+    const dpr = window.devicePixelRatio || 1;
+    const { clientWidth: w, clientHeight: h } = this.host;
+    this.canvas.style.width = `${w}px`;
+    this.canvas.style.height = `${h}px`;
+    this.canvas.width = Math.max(1, Math.round(w * dpr));
+    this.canvas.height = Math.max(1, Math.round(h * dpr));
+    if (this.fitted) this.fit();
+    else this.draw();
+  }
+
+  private toScreen(x: number, y: number): [number, number] {
+    return [x * this.view.scale + this.view.tx, y * this.view.scale + this.view.ty];
+  }
+
+  /** Redraw everything. Cheap: a few drawImage calls and the glyphs. */
+  draw(): void {
+    const ctx = this.canvas.getContext('2d');
+    if (!ctx) return;
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const { scale, tx, ty } = this.view;
+    const drawn: string[] = [];
+    if (this.image) {
+      ctx.imageSmoothingEnabled = scale < 1;
+      ctx.drawImage(this.image, tx, ty, this.width * scale, this.height * scale);
+      drawn.push('image');
+      ctx.imageSmoothingEnabled = false;
+      const put = (name: 'gt' | 'mask' | 'errors', alpha: number) => {
+        const l = this.layers[name];
+        if (!l || !this.toggles[name]) return;
+        ctx.globalAlpha = alpha;
+        ctx.drawImage(l as CanvasImageSource, tx, ty, this.width * scale, this.height * scale);
+        ctx.globalAlpha = 1;
+        drawn.push(name);
+      };
+      put('mask', this.opacity);
+      put('errors', Math.min(1, this.opacity + 0.2));
+      put('gt', 0.95);
+    }
+    const glyphBoxes = this.toggles.glyphs ? this.drawGlyphs(ctx) : [];
+    // Published for tests and tools: what is on screen and where (CSS pixels, relative to the canvas).
+    this.canvas.dataset.render = JSON.stringify({
+      imageWidth: this.width,
+      imageHeight: this.height,
+      scale,
+      tx,
+      ty,
+      drawn,
+      glyphs: glyphBoxes,
+      highlighted: this.highlighted ?? null,
+    });
+  }
+
+  private drawGlyphs(ctx: CanvasRenderingContext2D) {
+    const out: Array<{ id: string; kind: string; label?: number; x: number; y: number; x2?: number; y2?: number }> = [];
+    ctx.lineWidth = 2;
+    for (const g of this.glyphs) {
+      if (g.kind !== 'box') continue;
+      const id = `box:${g.index}`;
+      const [x1, y1] = this.toScreen(g.x1, g.y1);
+      const [x2, y2] = this.toScreen(g.x2, g.y2);
+      const hi = this.highlighted === id;
+      ctx.setLineDash(hi ? [] : [6, 3]);
+      ctx.strokeStyle = 'rgba(0,0,0,0.7)';
+      ctx.lineWidth = hi ? 5 : 4;
+      ctx.strokeRect(x1, y1, x2 - x1, y2 - y1);
+      ctx.strokeStyle = hi ? PALETTE.highlight : PALETTE.box;
+      ctx.lineWidth = hi ? 3 : 2;
+      ctx.strokeRect(x1, y1, x2 - x1, y2 - y1);
+      ctx.setLineDash([]);
+      out.push({ id, kind: 'box', x: x1, y: y1, x2, y2 });
+    }
+    ctx.font = '600 11px var(--vscode-editor-font-family, monospace)';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    for (const g of this.glyphs) {
+      if (g.kind !== 'point') continue;
+      const id = `point:${g.index}`;
+      const [x, y] = this.toScreen(g.x, g.y);
+      const hi = this.highlighted === id;
+      const r = hi ? POINT_RADIUS + 3 : POINT_RADIUS;
+      ctx.beginPath();
+      ctx.arc(x, y, r, 0, Math.PI * 2);
+      ctx.fillStyle = g.label === 1 ? PALETTE.positive : PALETTE.negative;
+      ctx.fill();
+      ctx.lineWidth = hi ? 3 : 2;
+      ctx.strokeStyle = hi ? PALETTE.highlight : '#ffffff';
+      ctx.stroke();
+      // + / − inside, number beside: shape and text, not colour alone, tell the label.
+      ctx.strokeStyle = '#ffffff';
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.moveTo(x - 4, y);
+      ctx.lineTo(x + 4, y);
+      if (g.label === 1) {
+        ctx.moveTo(x, y - 4);
+        ctx.lineTo(x, y + 4);
+      }
+      ctx.stroke();
+      ctx.fillStyle = '#000000';
+      ctx.fillText(String(g.index + 1), x + r + 6, y - r + 1);
+      ctx.fillStyle = '#ffffff';
+      ctx.fillText(String(g.index + 1), x + r + 5, y - r);
+      out.push({ id, kind: 'point', label: g.label, x, y });
+    }
+    return out;
+  }
+
+  private hitTest(sx: number, sy: number): string | undefined {
+    for (const g of this.glyphs) {
+      if (g.kind !== 'point') continue;
+      const [x, y] = this.toScreen(g.x, g.y);
+      if ((x - sx) ** 2 + (y - sy) ** 2 <= (POINT_RADIUS + 3) ** 2) return `point:${g.index}`;
+    }
+    for (const g of this.glyphs) {
+      if (g.kind !== 'box') continue;
+      const [x1, y1] = this.toScreen(g.x1, g.y1);
+      const [x2, y2] = this.toScreen(g.x2, g.y2);
+      const nearX = sx >= x1 - 4 && sx <= x2 + 4;
+      const nearY = sy >= y1 - 4 && sy <= y2 + 4;
+      if ((nearX && (Math.abs(sy - y1) < 5 || Math.abs(sy - y2) < 5)) || (nearY && (Math.abs(sx - x1) < 5 || Math.abs(sx - x2) < 5))) return `box:${g.index}`;
+    }
+    return undefined;
+  }
+
+  private setHover(id: string | undefined): void {
+    if (id === this.highlighted) return;
+    this.highlight(id);
+    this.onHover(id);
+  }
+
+  private onWheel(e: WheelEvent): void {
+    e.preventDefault();
+    const r = this.canvas.getBoundingClientRect();
+    this.zoomAt(Math.exp(-e.deltaY * 0.0015), e.clientX - r.left, e.clientY - r.top);
+  }
+
+  private onPointerDown(e: PointerEvent): void {
+    this.canvas.setPointerCapture(e.pointerId);
+    this.drag = { x: e.clientX, y: e.clientY, tx: this.view.tx, ty: this.view.ty };
+  }
+
+  private onPointerMove(e: PointerEvent): void {
+    if (this.drag) {
+      this.view = { ...this.view, tx: this.drag.tx + e.clientX - this.drag.x, ty: this.drag.ty + e.clientY - this.drag.y };
+      this.fitted = false;
+      this.draw();
+      return;
+    }
+    const r = this.canvas.getBoundingClientRect();
+    this.setHover(this.hitTest(e.clientX - r.left, e.clientY - r.top));
+  }
+
+  private onPointerUp(e: PointerEvent): void {
+    this.canvas.releasePointerCapture(e.pointerId);
+    this.drag = undefined;
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const cx = this.canvas.clientWidth / 2;
+    const cy = this.canvas.clientHeight / 2;
+    const step = 40;
+    if (e.key === '+' || e.key === '=') this.zoomAt(1.25, cx, cy);
+    else if (e.key === '-') this.zoomAt(0.8, cx, cy);
+    else if (e.key === '0') this.fit();
+    else if (e.altKey && e.key.startsWith('Arrow')) {
+      const d = { ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] }[e.key] ?? [0, 0];
+      this.view = { ...this.view, tx: this.view.tx + d[0]!, ty: this.view.ty + d[1]! };
+      this.fitted = false;
+      this.draw();
+    } else return;
+    e.preventDefault();
+    e.stopPropagation();
+  }
+}

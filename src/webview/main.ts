@@ -1,0 +1,205 @@
+import { assertNever, selectionKey, type HostMessage, type PersistedState, type SegmenterBadge, type ViewPayload } from '../shared/protocol';
+import { CanvasView } from './canvasView';
+import { clear, h } from './dom';
+import { GroupStrip } from './groupStrip';
+import { contourLayer, errorLayer, fillLayer, resampleMask } from './overlays';
+import { PALETTE } from './palette';
+import { ReasoningView } from './reasoningView';
+import { RewardsView } from './rewardsView';
+import { vscode } from './vscodeApi';
+
+const DEFAULT_STATE: PersistedState = { overlays: { gt: true, mask: true, errors: false, glyphs: true }, opacity: 0.45 };
+let state: PersistedState = { ...DEFAULT_STATE, ...(vscode.getState() ?? {}) };
+let current: ViewPayload | undefined;
+let currentImage: ImageBitmap | undefined;
+/** Guards against an older, slower view overwriting a newer one. */
+let showSeq = 0;
+
+const app = document.getElementById('app')!;
+const title = h('div', { class: 'title', id: 'title', 'aria-live': 'polite' }, 'Seg-R1 Workbench');
+const badges = h('div', { class: 'badges' });
+const segBadge = h('span', { class: 'badge', id: 'segmenter-badge', title: 'Which engine produced the mask' }, '…');
+const synthBadge = h('span', { class: 'badge synthetic', id: 'synthetic-badge', hidden: true }, 'SYNTHETIC sample');
+badges.append(synthBadge, segBadge);
+const problems = h('div', { class: 'problems', id: 'problems', role: 'alert' });
+const errorCounts = h('span', { class: 'error-counts num', id: 'error-counts' });
+
+function toggle(key: keyof PersistedState['overlays'], label: string, swatch?: string): HTMLElement {
+  const input = h('input', { type: 'checkbox', id: `overlay-${key}`, 'aria-label': `${label} overlay` });
+  input.checked = state.overlays[key];
+  input.addEventListener('change', () => {
+    state = { ...state, overlays: { ...state.overlays, [key]: input.checked } };
+    persist();
+    canvas.toggles = { ...state.overlays };
+    canvas.draw();
+  });
+  const sw = swatch ? h('span', { class: 'swatch', 'aria-hidden': 'true' }) : null;
+  if (sw && swatch) sw.style.background = swatch;
+  return h('label', { class: 'toggle', for: `overlay-${key}` }, input, sw, label);
+}
+
+const opacity = h('input', { type: 'range', id: 'opacity', min: 0, max: 1, step: 0.05, 'aria-label': 'Overlay opacity' });
+opacity.value = String(state.opacity);
+opacity.addEventListener('input', () => {
+  state = { ...state, opacity: Number(opacity.value) };
+  canvas.opacity = state.opacity;
+  persist();
+  canvas.draw();
+});
+
+function navButton(text: string, label: string, unit: 'rollout' | 'group', direction: 1 | -1, key: string): HTMLElement {
+  const b = h('button', { class: 'nav', 'aria-label': label, title: `${label} (${key})` }, text);
+  b.addEventListener('click', () => vscode.postMessage({ type: 'navigate', unit, direction }));
+  return b;
+}
+const fitButton = h('button', { id: 'fit', 'aria-label': 'Fit image', title: 'Fit (0 or double-click)' }, 'Fit');
+fitButton.addEventListener('click', () => canvas.fit());
+const rgb = (c: readonly number[]) => `rgb(${c.join(',')})`;
+
+const toolbar = h(
+  'div',
+  { class: 'toolbar', role: 'toolbar', 'aria-label': 'Workbench toolbar' },
+  navButton('⇞', 'Previous group / image', 'group', -1, '↑ or P'),
+  navButton('◀', 'Previous rollout', 'rollout', -1, '← or p'),
+  navButton('▶', 'Next rollout', 'rollout', 1, '→ or n'),
+  navButton('⇟', 'Next group / image', 'group', 1, '↓ or N'),
+  title,
+  h('span', { class: 'spacer' }),
+  toggle('gt', 'GT', rgb(PALETTE.gt)),
+  toggle('mask', 'mask', rgb(PALETTE.mask)),
+  toggle('errors', 'errors'),
+  errorCounts,
+  toggle('glyphs', 'prompts', PALETTE.box),
+  h('label', { class: 'toggle', for: 'opacity' }, 'opacity', opacity),
+  fitButton,
+  badges,
+);
+
+const canvasHost = h('div', { class: 'canvas-host' });
+const canvas = new CanvasView(canvasHost);
+canvas.toggles = { ...state.overlays };
+canvas.opacity = state.opacity;
+const reasoning = new ReasoningView();
+const rewards = new RewardsView();
+const group = new GroupStrip();
+const legend = h(
+  'div',
+  { class: 'legend', 'aria-label': 'Legend' },
+  ...(
+    [
+      ['+ point', PALETTE.positive],
+      ['− point', PALETTE.negative],
+      ['box', PALETTE.box],
+      ['TP', rgb(PALETTE.tp)],
+      ['FP', rgb(PALETTE.fp)],
+      ['FN', rgb(PALETTE.fn)],
+    ] as const
+  ).map(([t, c]) => {
+    const s = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+    s.style.background = c;
+    return h('span', { class: 'legend-item' }, s, t);
+  }),
+);
+app.append(
+  toolbar,
+  h('div', { class: 'main' }, h('div', { class: 'left' }, problems, canvasHost, legend), h('div', { class: 'right' }, reasoning.el, rewards.el)),
+  group.el,
+);
+
+canvas.onHover = (id) => reasoning.highlight(id);
+reasoning.onHover = (id) => canvas.highlight(id);
+group.onSelect = (selection) => vscode.postMessage({ type: 'select', selection });
+
+function persist(): void {
+  vscode.setState(state);
+}
+
+function setBadge(b: SegmenterBadge): void {
+  segBadge.textContent = b.label;
+  segBadge.dataset.kind = b.kind;
+}
+
+async function show(view: ViewPayload): Promise<void> {
+  const seq = ++showSeq;
+  const image = view.image ? await createImageBitmap(new Blob([view.image.bytes as BlobPart], { type: view.image.mime })) : undefined;
+  if (seq !== showSeq) {
+    image?.close();
+    return;
+  }
+  current = view;
+  state = { ...state, selection: view.selection };
+  persist();
+  title.textContent = view.title;
+  synthBadge.hidden = !view.synthetic;
+  clear(problems);
+  for (const p of view.problems) problems.append(h('div', { class: 'problem' }, `⚠ ${p}`));
+  const w = view.image?.width ?? view.gt?.width ?? view.mask?.width ?? 0;
+  const hgt = view.image?.height ?? view.gt?.height ?? view.mask?.height ?? 0;
+  const gt = view.gt ? resampleMask(view.gt, w, hgt) : undefined;
+  const mask = view.mask ? resampleMask(view.mask, w, hgt) : undefined;
+  const layers: Parameters<CanvasView['setContent']>[3] = {};
+  if (gt) layers.gt = contourLayer(gt, w, hgt, PALETTE.gt);
+  if (mask) layers.mask = fillLayer(mask, w, hgt, PALETTE.mask);
+  errorCounts.textContent = '';
+  if (gt && mask) {
+    const e = errorLayer(mask, gt, w, hgt);
+    layers.errors = e.canvas;
+    errorCounts.textContent = `TP ${e.counts.tp} · FP ${e.counts.fp} · FN ${e.counts.fn}`;
+  }
+  canvas.setContent(image, w, hgt, layers, view.glyphs);
+  currentImage = image;
+  reasoning.show(view);
+  rewards.show(view);
+  group.show(view, currentImage);
+  if (view.mask) setBadge({ label: view.mask.source, kind: view.mask.source.startsWith('logged') ? 'logged' : view.mask.source.includes('SAM2') ? 'sam2' : 'classical' });
+  document.body.dataset.selection = selectionKey(view.selection);
+}
+
+window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
+  const msg = e.data;
+  switch (msg.type) {
+    case 'view/show':
+      void show(msg.view);
+      break;
+    case 'view/loading':
+      title.textContent = `Loading ${selectionKey(msg.selection)}…`;
+      break;
+    case 'segmenter/didChange':
+      setBadge(msg.badge);
+      break;
+    case 'error':
+      clear(problems);
+      problems.append(h('div', { class: 'problem' }, `✖ ${msg.message}`));
+      break;
+    default:
+      assertNever(msg);
+  }
+});
+
+window.addEventListener('keydown', (e) => {
+  const t = e.target as HTMLElement | null;
+  if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA')) return;
+  if (e.altKey || e.ctrlKey || e.metaKey) return;
+  const nav = (unit: 'rollout' | 'group', direction: 1 | -1) => {
+    e.preventDefault();
+    vscode.postMessage({ type: 'navigate', unit, direction });
+  };
+  switch (e.key) {
+    case 'ArrowRight':
+    case 'n':
+      return nav('rollout', 1);
+    case 'ArrowLeft':
+    case 'p':
+      return nav('rollout', -1);
+    case 'ArrowDown':
+    case 'N':
+      return nav('group', 1);
+    case 'ArrowUp':
+    case 'P':
+      return nav('group', -1);
+    default:
+      return;
+  }
+});
+
+vscode.postMessage({ type: 'ready', restored: state.selection });

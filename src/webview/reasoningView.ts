@@ -1,0 +1,143 @@
+import type { ParseDiagnostic } from '../core/completion/types';
+import type { Glyph, ViewPayload } from '../shared/protocol';
+import { clear, h } from './dom';
+
+/** A span of the completion with its role. */
+interface Mark {
+  start: number;
+  end: number;
+  cls: string;
+  glyph?: string;
+}
+
+/**
+ * The completion as text: `<think>` reasoning and the answer distinguished, each parsed coordinate a
+ * hover target linked to its glyph on the canvas. Built from text nodes only.
+ */
+export class ReasoningView {
+  readonly el: HTMLElement;
+  private readonly text: HTMLElement;
+  private readonly diags: HTMLElement;
+  private readonly query: HTMLElement;
+  private spansByGlyph = new Map<string, HTMLElement[]>();
+  /** Called when a coordinate in the text is hovered (glyph id) or left (undefined). */
+  onHover: (id: string | undefined) => void = () => undefined;
+
+  constructor() {
+    this.query = h('div', { class: 'query', id: 'query' });
+    this.text = h('pre', { class: 'completion', id: 'reasoning', tabindex: 0, 'aria-label': 'Completion text' });
+    this.diags = h('ul', { class: 'diagnostics', id: 'diagnostics', 'aria-label': 'Parse diagnostics' });
+    this.el = h('section', { class: 'reasoning-pane', 'aria-label': 'Reasoning' }, h('h2', {}, 'Reasoning'), this.query, this.text, this.diags);
+    this.text.addEventListener('pointerover', (e) => {
+      const g = (e.target as HTMLElement).closest<HTMLElement>('[data-glyph]')?.dataset.glyph;
+      this.onHover(g);
+      this.highlight(g);
+    });
+    this.text.addEventListener('pointerleave', () => {
+      this.onHover(undefined);
+      this.highlight(undefined);
+    });
+  }
+
+  /** Show a rollout's completion (or a note when the view has none). */
+  show(view: ViewPayload): void {
+    clear(this.text);
+    clear(this.diags);
+    clear(this.query);
+    this.spansByGlyph.clear();
+    const r = view.rollout;
+    if (!r) {
+      this.text.append(document.createTextNode('No rollout: this is a dataset image. Open a rollout from the Runs view to see reasoning.'));
+      this.text.classList.add('empty');
+      return;
+    }
+    this.text.classList.remove('empty');
+    if (r.query) this.query.append(h('span', { class: 'label' }, 'Query '), document.createTextNode(r.query));
+    const marks = buildMarks(r.completion, view.glyphs, r.answer.think?.span, r.answer.answerSpan);
+    for (const seg of segments(r.completion, marks)) {
+      if (!seg.classes.length && !seg.glyph) {
+        this.text.append(document.createTextNode(seg.text));
+        continue;
+      }
+      const span = h('span', { class: seg.classes.join(' ') }, seg.text);
+      if (seg.glyph) {
+        span.dataset.glyph = seg.glyph;
+        const list = this.spansByGlyph.get(seg.glyph) ?? [];
+        list.push(span);
+        this.spansByGlyph.set(seg.glyph, list);
+      }
+      this.text.append(span);
+    }
+    for (const d of r.answer.diagnostics) this.diags.append(diagnosticItem(d, () => this.reveal(d)));
+    if (!r.answer.diagnostics.length) this.diags.append(h('li', { class: 'diag ok' }, 'Parsed cleanly.'));
+  }
+
+  /** Highlight the text of one glyph (from canvas hover). */
+  highlight(id: string | undefined): void {
+    for (const el of this.text.querySelectorAll('.hover')) el.classList.remove('hover');
+    if (!id) return;
+    const spans = this.spansByGlyph.get(id);
+    for (const s of spans ?? []) s.classList.add('hover');
+    spans?.[0]?.scrollIntoView({ block: 'nearest' });
+  }
+
+  private reveal(d: ParseDiagnostic): void {
+    if (!d.span) return;
+    let pos = 0;
+    for (const node of Array.from(this.text.childNodes)) {
+      const len = node.textContent?.length ?? 0;
+      if (pos + len > d.span.start && node instanceof HTMLElement) {
+        node.scrollIntoView({ block: 'center' });
+        node.classList.add('flash');
+        setTimeout(() => node.classList.remove('flash'), 900);
+        return;
+      }
+      pos += len;
+    }
+  }
+}
+
+function diagnosticItem(d: ParseDiagnostic, onClick: () => void): HTMLElement {
+  const icon = d.severity === 'error' ? '✖' : d.severity === 'warning' ? '⚠' : 'ℹ';
+  const li = h('li', { class: `diag ${d.severity}`, tabindex: 0, 'data-code': d.code }, h('span', { class: 'icon', 'aria-hidden': 'true' }, icon), `${d.message}`, h('span', { class: 'code' }, ` ${d.code}`));
+  li.addEventListener('click', onClick);
+  li.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') onClick();
+  });
+  return li;
+}
+
+/** Spans of think, answer and each coordinate/label, tagged with their glyph ids. */
+export function buildMarks(text: string, glyphs: readonly Glyph[], think?: { start: number; end: number }, answer?: { start: number; end: number }): Mark[] {
+  const marks: Mark[] = [];
+  if (think) marks.push({ ...think, cls: 'think' });
+  if (answer) marks.push({ ...answer, cls: 'answer' });
+  for (const g of glyphs) {
+    const id = `${g.kind}:${g.index}`;
+    marks.push({ ...g.span, cls: g.kind === 'box' ? 'coord box' : g.label === 1 ? 'coord pos' : 'coord neg', glyph: id });
+    if (g.kind === 'point' && g.labelSpan) marks.push({ ...g.labelSpan, cls: g.label === 1 ? 'coord label pos' : 'coord label neg', glyph: id });
+  }
+  return marks.filter((m) => m.start >= 0 && m.end <= text.length && m.end > m.start);
+}
+
+/** Cut the text at every mark boundary; each piece carries the classes of the marks covering it. */
+export function segments(text: string, marks: readonly Mark[]): Array<{ text: string; classes: string[]; glyph?: string }> {
+  const cuts = new Set<number>([0, text.length]);
+  for (const m of marks) {
+    cuts.add(m.start);
+    cuts.add(m.end);
+  }
+  const sorted = [...cuts].sort((a, b) => a - b);
+  const out: Array<{ text: string; classes: string[]; glyph?: string }> = [];
+  for (let i = 0; i + 1 < sorted.length; i++) {
+    const a = sorted[i]!;
+    const b = sorted[i + 1]!;
+    if (b <= a) continue;
+    const covering = marks.filter((m) => m.start <= a && m.end >= b);
+    const classes = [...new Set(covering.flatMap((m) => m.cls.split(' ')))];
+    // The innermost (shortest) glyph mark wins when a label span sits inside a larger one.
+    const glyph = covering.filter((m) => m.glyph).sort((x, y) => x.end - x.start - (y.end - y.start))[0]?.glyph;
+    out.push({ text: text.slice(a, b), classes, glyph });
+  }
+  return out;
+}
