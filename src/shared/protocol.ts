@@ -7,7 +7,8 @@ import type { ParsedAnswer } from '../core/completion/types';
 /** What the panel shows: one rollout of a log, or one dataset image without a rollout. */
 export type Selection =
   | { readonly kind: 'rollout'; readonly log: string; readonly index: number }
-  | { readonly kind: 'image'; readonly dataset: string; readonly stem: string };
+  | { readonly kind: 'image'; readonly dataset: string; readonly stem: string }
+  | { readonly kind: 'file'; readonly path: string };
 
 /** A binary raster moved as an ArrayBuffer-backed typed array (never base64). */
 export interface MaskPayload {
@@ -138,5 +139,12 @@ export function assertNever(x: never): never {
 
 /** Stable string key of a selection (for equality and maps). */
 export function selectionKey(s: Selection): string {
-  return s.kind === 'rollout' ? `rollout:${s.log}#${s.index}` : `image:${s.dataset}/${s.stem}`;
+  switch (s.kind) {
+    case 'rollout':
+      return `rollout:${s.log}#${s.index}`;
+    case 'image':
+      return `image:${s.dataset}/${s.stem}`;
+    case 'file':
+      return `file:${s.path}`;
+  }
 }

@@ -1,14 +1,7 @@
 import type { ParseDiagnostic } from '../core/completion/types';
-import type { Glyph, ViewPayload } from '../shared/protocol';
+import type { ViewPayload } from '../shared/protocol';
+import { buildMarks, segments } from '../shared/textMarks';
 import { clear, h } from './dom';
-
-/** A span of the completion with its role. */
-interface Mark {
-  start: number;
-  end: number;
-  cls: string;
-  glyph?: string;
-}
 
 /**
  * The completion as text: `<think>` reasoning and the answer distinguished, each parsed coordinate a
@@ -105,39 +98,4 @@ function diagnosticItem(d: ParseDiagnostic, onClick: () => void): HTMLElement {
     if (e.key === 'Enter') onClick();
   });
   return li;
-}
-
-/** Spans of think, answer and each coordinate/label, tagged with their glyph ids. */
-export function buildMarks(text: string, glyphs: readonly Glyph[], think?: { start: number; end: number }, answer?: { start: number; end: number }): Mark[] {
-  const marks: Mark[] = [];
-  if (think) marks.push({ ...think, cls: 'think' });
-  if (answer) marks.push({ ...answer, cls: 'answer' });
-  for (const g of glyphs) {
-    const id = `${g.kind}:${g.index}`;
-    marks.push({ ...g.span, cls: g.kind === 'box' ? 'coord box' : g.label === 1 ? 'coord pos' : 'coord neg', glyph: id });
-    if (g.kind === 'point' && g.labelSpan) marks.push({ ...g.labelSpan, cls: g.label === 1 ? 'coord label pos' : 'coord label neg', glyph: id });
-  }
-  return marks.filter((m) => m.start >= 0 && m.end <= text.length && m.end > m.start);
-}
-
-/** Cut the text at every mark boundary; each piece carries the classes of the marks covering it. */
-export function segments(text: string, marks: readonly Mark[]): Array<{ text: string; classes: string[]; glyph?: string }> {
-  const cuts = new Set<number>([0, text.length]);
-  for (const m of marks) {
-    cuts.add(m.start);
-    cuts.add(m.end);
-  }
-  const sorted = [...cuts].sort((a, b) => a - b);
-  const out: Array<{ text: string; classes: string[]; glyph?: string }> = [];
-  for (let i = 0; i + 1 < sorted.length; i++) {
-    const a = sorted[i]!;
-    const b = sorted[i + 1]!;
-    if (b <= a) continue;
-    const covering = marks.filter((m) => m.start <= a && m.end >= b);
-    const classes = [...new Set(covering.flatMap((m) => m.cls.split(' ')))];
-    // The innermost (shortest) glyph mark wins when a label span sits inside a larger one.
-    const glyph = covering.filter((m) => m.glyph).sort((x, y) => x.end - x.start - (y.end - y.start))[0]?.glyph;
-    out.push({ text: text.slice(a, b), classes, glyph });
-  }
-  return out;
 }

@@ -1,0 +1,13 @@
+/** Command ids, one place (package.json contributes the same ids). */
+export const COMMANDS = {
+  openWorkbench: 'segr1.openWorkbench',
+  openRollout: 'segr1.openRollout',
+  inspectImage: 'segr1.inspectImage',
+  openSelection: 'segr1.openSelection',
+  nextRollout: 'segr1.nextRollout',
+  previousRollout: 'segr1.previousRollout',
+  refresh: 'segr1.refresh',
+} as const;
+
+/** The webview panel type (serializer and activation event use it). */
+export const PANEL_VIEW_TYPE = 'segr1.workbench';

@@ -1,0 +1,93 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Selection } from '../shared/protocol';
+import { COMMANDS, PANEL_VIEW_TYPE } from './commands';
+import { WorkbenchPanel } from './panel';
+import { SegmenterService } from './segmenterService';
+import { DatasetsTree, RunsTree } from './treeViews';
+import { WorkspaceModel } from './workspaceModel';
+
+/** What activate() returns: used by the extension-host test suite and the activation benchmark. */
+export interface WorkbenchApi {
+  readonly model: WorkspaceModel;
+  readonly activationMs: number;
+  /** The open panel, if any. */
+  panel(): WorkbenchPanel | undefined;
+}
+
+/** Activation: views and commands register at once; indexing starts in the background. */
+export function activate(context: vscode.ExtensionContext): WorkbenchApi {
+  const t0 = performance.now();
+  const model = new WorkspaceModel();
+  const segmenters = new SegmenterService(context);
+  context.subscriptions.push(model, segmenters);
+  context.subscriptions.push(
+    vscode.window.createTreeView('segr1.runs', { treeDataProvider: new RunsTree(model), showCollapseAll: true }),
+    vscode.window.createTreeView('segr1.datasets', { treeDataProvider: new DatasetsTree(model), showCollapseAll: true }),
+  );
+
+  const open = (selection?: Selection) => WorkbenchPanel.show(context, model, segmenters, selection);
+  context.subscriptions.push(
+    vscode.commands.registerCommand(COMMANDS.openWorkbench, () => {
+      open(WorkbenchPanel.current?.current);
+    }),
+    vscode.commands.registerCommand(COMMANDS.openSelection, (s: Selection) => {
+      open(s);
+    }),
+    vscode.commands.registerCommand(COMMANDS.openRollout, async (s?: Selection) => {
+      const target = s ?? (await pickRollout(model));
+      if (target) open(target);
+    }),
+    vscode.commands.registerCommand(COMMANDS.inspectImage, (uri?: vscode.Uri) => {
+      const file = uri?.fsPath ?? vscode.window.activeTextEditor?.document.uri.fsPath;
+      if (!file) {
+        void vscode.window.showWarningMessage('Seg-R1: choose an image in the Explorer to inspect.');
+        return;
+      }
+      open({ kind: 'file', path: file });
+    }),
+    vscode.commands.registerCommand(COMMANDS.nextRollout, () => WorkbenchPanel.current?.navigate('rollout', 1)),
+    vscode.commands.registerCommand(COMMANDS.previousRollout, () => WorkbenchPanel.current?.navigate('rollout', -1)),
+    vscode.commands.registerCommand(COMMANDS.refresh, () => model.refresh()),
+    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel) {
+        WorkbenchPanel.revive(panel, context, model, segmenters);
+      },
+    }),
+  );
+  void model.refresh();
+  const activationMs = performance.now() - t0;
+  return { model, activationMs, panel: () => WorkbenchPanel.current };
+}
+
+/** QuickPick a log (when several), then a rollout in it. */
+async function pickRollout(model: WorkspaceModel): Promise<Selection | undefined> {
+  await model.ready();
+  const logs = model.logs;
+  if (!logs.length) {
+    void vscode.window.showInformationMessage('Seg-R1: no rollout logs (*.jsonl) in this workspace.');
+    return undefined;
+  }
+  const log =
+    logs.length === 1
+      ? logs[0]
+      : (await vscode.window.showQuickPick(logs.map((l) => ({ label: l.index.runs[0] ?? path.basename(l.file), description: l.rel, detail: `${l.index.count} rollouts`, log: l })), { title: 'Seg-R1: choose a run' }))?.log;
+  if (!log) return undefined;
+  const ix = log.index;
+  const items = Array.from({ length: ix.count }, (_, i) => {
+    const g = ix.group[i]!;
+    const r = ix.reward[i]!;
+    const a = ix.advantage[i]!;
+    return {
+      label: `step ${Number.isNaN(ix.step[i]!) ? '—' : ix.step[i]} · ${g >= 0 ? ix.groups[g] : '—'} · #${ix.sample[i]! >= 0 ? ix.sample[i] : i}`,
+      description: `r ${Number.isNaN(r) ? '—' : r.toFixed(3)} · A ${Number.isNaN(a) ? '—' : a.toFixed(3)}`,
+      detail: `line ${ix.line[i]}`,
+      index: i,
+    };
+  });
+  const pick = await vscode.window.showQuickPick(items, { title: `Seg-R1: open a rollout of ${log.rel}`, matchOnDescription: true, matchOnDetail: true });
+  return pick ? { kind: 'rollout', log: log.file, index: pick.index } : undefined;
+}
+
+/** Nothing to release beyond context.subscriptions. */
+export function deactivate(): void {}

@@ -1,0 +1,231 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { assertNever, selectionKey, type HostMessage, type Selection, type ViewPayload, type WebviewMessage } from '../shared/protocol';
+import { PANEL_VIEW_TYPE } from './commands';
+import { buildImageView } from './imageView';
+import { readSettings } from './settings';
+import { buildRolloutView } from './viewBuilder';
+import { renderWebviewHtml } from './webviewHtml';
+import { resolveRecordPath, type WorkspaceModel } from './workspaceModel';
+import type { SegmenterService } from './segmenterService';
+
+/** Messages that carry typed arrays: their buffers are handed to postMessage without JSON. */
+function post(panel: vscode.WebviewPanel, msg: HostMessage): Thenable<boolean> {
+  return panel.webview.postMessage(msg);
+}
+
+/**
+ * The one workbench panel (singleton): owns the webview, queues messages until the webview says `ready`,
+ * and turns selections into views. Revived after a window reload by the serializer.
+ */
+export class WorkbenchPanel implements vscode.Disposable {
+  static current: WorkbenchPanel | undefined;
+  private ready = false;
+  private queue: HostMessage[] = [];
+  private selection: Selection | undefined;
+  private pending: Selection | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Bumped per selection so a slow build never replaces a newer view. */
+  private seq = 0;
+  /** Resolves when the first view has been posted (benchmarks and tests wait on it). */
+  firstView: Promise<void>;
+  private resolveFirstView!: () => void;
+
+  /** Show (creating if needed) the panel, optionally on a selection. */
+  static show(context: vscode.ExtensionContext, model: WorkspaceModel, segmenters: SegmenterService, selection?: Selection): WorkbenchPanel {
+    if (WorkbenchPanel.current) {
+      WorkbenchPanel.current.panel.reveal(undefined, false);
+      if (selection) void WorkbenchPanel.current.select(selection);
+      return WorkbenchPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Seg-R1 Workbench', vscode.ViewColumn.Active, WorkbenchPanel.options(context));
+    return new WorkbenchPanel(panel, context, model, segmenters, selection);
+  }
+
+  /** Reattach to a panel VS Code restored after reload. */
+  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, model: WorkspaceModel, segmenters: SegmenterService): WorkbenchPanel {
+    panel.webview.options = WorkbenchPanel.options(context);
+    return new WorkbenchPanel(panel, context, model, segmenters, undefined);
+  }
+
+  private static options(context: vscode.ExtensionContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    // Only the bundle folder is reachable; images travel as bytes in messages, not as resource URIs.
+    return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist')] };
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly context: vscode.ExtensionContext,
+    private readonly model: WorkspaceModel,
+    private readonly segmenters: SegmenterService,
+    initial: Selection | undefined,
+  ) {
+    WorkbenchPanel.current = this;
+    this.pending = initial;
+    this.firstView = new Promise((r) => (this.resolveFirstView = r));
+    const webview = panel.webview;
+    const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
+    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'segr1.svg');
+    webview.html = renderWebviewHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
+      title: 'Seg-R1 Workbench',
+    });
+    this.disposables.push(
+      webview.onDidReceiveMessage((m: WebviewMessage) => this.onMessage(m)),
+      panel.onDidDispose(() => this.dispose()),
+      // A hidden webview is torn down (no retainContextWhenHidden); it re-announces `ready` when shown again.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.ready = false;
+      }),
+      segmenters.onDidChange((badge) => this.send({ type: 'segmenter/didChange', badge })),
+    );
+  }
+
+  /** Currently shown selection. */
+  get current(): Selection | undefined {
+    return this.selection;
+  }
+
+  private send(msg: HostMessage): void {
+    if (!this.ready) {
+      // Only the latest view matters once the webview is back.
+      if (msg.type === 'view/show') this.queue = this.queue.filter((q) => q.type !== 'view/show');
+      this.queue.push(msg);
+      return;
+    }
+    void post(this.panel, msg);
+  }
+
+  private onMessage(m: WebviewMessage): void {
+    switch (m.type) {
+      case 'ready': {
+        this.ready = true;
+        const queued = this.queue;
+        this.queue = [];
+        this.send({ type: 'segmenter/didChange', badge: this.segmenters.badge });
+        for (const q of queued) this.send(q);
+        const target = this.pending ?? this.selection ?? m.restored;
+        this.pending = undefined;
+        if (target && !queued.some((q) => q.type === 'view/show')) void this.select(target);
+        else if (!target) void this.select(undefined);
+        return;
+      }
+      case 'select':
+        void this.select(m.selection);
+        return;
+      case 'navigate':
+        void this.navigate(m.unit, m.direction);
+        return;
+      case 'openSource':
+        void this.openSource(m.selection);
+        return;
+      default:
+        assertNever(m);
+    }
+  }
+
+  /** Show a selection; with none, the first rollout of the first log, else the first dataset image. */
+  async select(selection: Selection | undefined): Promise<void> {
+    await this.model.ready();
+    const target = selection ?? this.defaultSelection();
+    if (!target) {
+      this.send({ type: 'error', message: 'Nothing to show: no rollout logs (*.jsonl) or datasets (Imgs/ + GT/) in this workspace.' });
+      return;
+    }
+    if (!this.ready) {
+      this.pending = target;
+      return;
+    }
+    const seq = ++this.seq;
+    this.selection = target;
+    this.send({ type: 'view/loading', selection: target });
+    try {
+      const view = await this.build(target);
+      if (seq !== this.seq) return;
+      this.send({ type: 'view/show', view });
+      this.panel.title = `Seg-R1 · ${view.title.split(' · ').slice(1).join(' · ') || 'Workbench'}`;
+      this.resolveFirstView();
+    } catch (e) {
+      if (seq !== this.seq) return;
+      this.send({ type: 'error', message: `Cannot open ${selectionKey(target)}: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  }
+
+  private defaultSelection(): Selection | undefined {
+    const log = this.model.logs.find((l) => l.index.count > 0);
+    if (log) return { kind: 'rollout', log: log.file, index: 0 };
+    const d = this.model.datasets.find((x) => x.dataset.items.length > 0);
+    if (d) return { kind: 'image', dataset: `${d.folder.name}/${d.dataset.id}`, stem: d.dataset.items[0]!.stem };
+    return undefined;
+  }
+
+  private async build(s: Selection): Promise<ViewPayload> {
+    const settings = readSettings();
+    switch (s.kind) {
+      case 'rollout': {
+        const log = this.model.log(s.log);
+        if (!log) throw new Error(`log ${s.log} is not indexed (was it moved or deleted?)`);
+        if (s.index < 0 || s.index >= log.index.count) throw new Error(`rollout ${s.index} is out of range (log has ${log.index.count})`);
+        const root = log.folder.uri.fsPath;
+        return buildRolloutView(log.index, s.index, log.structure.groupOf(s.index).members, {
+          root,
+          frame: settings.frame,
+          answerFormat: settings.answerFormat,
+          resolve: (rel) => resolveRecordPath(root, log.file, rel),
+          segment: (imagePath, answer, frame) => this.segmenters.segmentAnswer(imagePath, answer, frame),
+          problem: (line, message) => this.model.addProblem({ file: log.file, line, message, severity: 'warning' }),
+        });
+      }
+      case 'image': {
+        const d = this.model.dataset(s.dataset);
+        const item = d?.dataset.items.find((i) => i.stem === s.stem);
+        if (!d || !item) throw new Error(`image ${s.stem} is not in dataset ${s.dataset}`);
+        const root = d.folder.uri.fsPath;
+        const pos = d.dataset.items.indexOf(item);
+        return buildImageView(s, path.join(root, item.image), item.gt ? path.join(root, item.gt) : undefined, `${d.dataset.name} · ${item.stem}`, { index: pos, count: d.dataset.items.length });
+      }
+      case 'file': {
+        const found = this.model.findImage(s.path);
+        if (found) return this.build({ kind: 'image', dataset: `${found.dataset.folder.name}/${found.dataset.dataset.id}`, stem: found.item.stem });
+        return buildImageView(s, s.path, undefined, path.basename(s.path), undefined);
+      }
+      default:
+        return assertNever(s);
+    }
+  }
+
+  /** Move by rollout or group (image) in the current log or dataset. */
+  async navigate(unit: 'rollout' | 'image' | 'group', direction: 1 | -1): Promise<void> {
+    const s = this.selection;
+    if (!s) return;
+    if (s.kind === 'rollout') {
+      const log = this.model.log(s.log);
+      if (!log) return;
+      const next = unit === 'rollout' ? log.structure.stepRollout(s.index, direction) : log.structure.stepGroup(s.index, direction);
+      if (next !== s.index) await this.select({ kind: 'rollout', log: s.log, index: next });
+    } else if (s.kind === 'image') {
+      const d = this.model.dataset(s.dataset);
+      if (!d) return;
+      const items = d.dataset.items;
+      const at = items.findIndex((i) => i.stem === s.stem);
+      const next = items[Math.min(items.length - 1, Math.max(0, at + direction))];
+      if (next && next.stem !== s.stem) await this.select({ kind: 'image', dataset: s.dataset, stem: next.stem });
+    }
+  }
+
+  private async openSource(s: Selection): Promise<void> {
+    if (s.kind !== 'rollout') return;
+    const log = this.model.log(s.log);
+    if (!log) return;
+    const line = Math.max(0, log.index.line[s.index]! - 1);
+    await vscode.window.showTextDocument(vscode.Uri.file(log.file), { selection: new vscode.Range(line, 0, line, 0), viewColumn: vscode.ViewColumn.Beside });
+  }
+
+  dispose(): void {
+    if (WorkbenchPanel.current === this) WorkbenchPanel.current = undefined;
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+  }
+}

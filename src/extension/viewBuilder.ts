@@ -1,0 +1,258 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import type { ParsedAnswer } from '../core/completion/types';
+import { parseCompletion } from '../core/completion/parse';
+import { modelFrameSize, modelToImage, type FrameSpec } from '../core/geometry/frames';
+import { decodeRle } from '../core/image/rle';
+import type { BinaryMask, GrayImage } from '../core/image/types';
+import { readRollout, type RolloutIndex } from '../core/logs/jsonlIndex';
+import type { RolloutRecord } from '../core/logs/rollout';
+import { getRewardSet } from '../core/rewards/registry';
+import type { Glyph, GroupMember, MaskPayload, RewardRow, Selection, ViewPayload } from '../shared/protocol';
+
+/** Mime types a webview can decode with createImageBitmap; anything else is re-encoded as PNG. */
+const BROWSER_FORMATS: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' };
+
+/** Reward sets replayed for every rollout in the panel: the training code's, and the one it meant. */
+export const PANEL_REWARD_SETS = ['segr1-reference', 'segr1-intended'] as const;
+
+/** Longest side of group-strip thumbnail masks. */
+const THUMB_SIDE = 96;
+
+/** What the view builder needs from its host. */
+export interface ViewContext {
+  /** Workspace folder root (paths resolve inside it). */
+  readonly root: string;
+  readonly frame: FrameSpec;
+  readonly answerFormat: 'auto' | 'segr1' | 'segzero' | 'visionreasoner';
+  /** Resolve a record path; returns an error text when it escapes the workspace. */
+  resolve(rel: string): { path: string } | { error: string };
+  /** Mask for a rollout without a logged mask (segmenter in use); undefined when no image. */
+  segment?(imagePath: string, answer: ParsedAnswer, frame: { width: number; height: number }): Promise<{ mask: BinaryMask; source: string } | undefined>;
+  /** Report a problem on a log line (Problems panel). */
+  problem(line: number | undefined, message: string): void;
+}
+
+/** Decoded image file: bytes for the webview and its size. */
+interface LoadedImage {
+  bytes: Uint8Array;
+  mime: string;
+  width: number;
+  height: number;
+}
+
+/** Read an image file for the webview; formats the browser cannot decode go through sharp to PNG. */
+export async function loadImageForView(file: string): Promise<LoadedImage> {
+  const buf = await fs.readFile(file);
+  const meta = await sharp(buf).metadata();
+  if (!meta.width || !meta.height) throw new Error(`${file}: not a readable image`);
+  const mime = meta.format ? BROWSER_FORMATS[meta.format] : undefined;
+  if (mime) return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), mime, width: meta.width, height: meta.height };
+  const png = await sharp(buf).png().toBuffer();
+  return { bytes: new Uint8Array(png.buffer, png.byteOffset, png.length), mime: 'image/png', width: meta.width, height: meta.height };
+}
+
+/** Read a GT mask as 8-bit gray (alpha dropped) and its binary form (> 127, Seg-R1's rule). */
+export async function loadGroundTruth(file: string): Promise<{ gray: GrayImage; binary: MaskPayload }> {
+  const { data, info } = await sharp(file).removeAlpha().greyscale().raw().toBuffer({ resolveWithObject: true });
+  const gray: GrayImage = { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height) };
+  const bin = new Uint8Array(gray.data.length);
+  for (let i = 0; i < bin.length; i++) bin[i] = gray.data[i]! > 127 ? 1 : 0;
+  return { gray, binary: { width: info.width, height: info.height, data: bin } };
+}
+
+/** Nearest-neighbour downsample of a mask so its longest side is at most `side`. */
+export function thumbnailMask(m: BinaryMask, side = THUMB_SIDE): MaskPayload {
+  const s = Math.min(1, side / Math.max(m.width, m.height));
+  const w = Math.max(1, Math.round(m.width * s));
+  const h = Math.max(1, Math.round(m.height * s));
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const sy = Math.min(m.height - 1, Math.floor(((y + 0.5) * m.height) / h));
+    for (let x = 0; x < w; x++) out[y * w + x] = m.data[sy * m.width + Math.min(m.width - 1, Math.floor(((x + 0.5) * m.width) / w))]!;
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Glyphs in original-image pixels from an answer written in the model frame. */
+export function glyphsOf(answer: ParsedAnswer, frame: { width: number; height: number }, image: { width: number; height: number }): Glyph[] {
+  const out: Glyph[] = [];
+  answer.boxes.forEach((b, index) => {
+    const p1 = modelToImage({ x: b.x1, y: b.y1 }, frame, image);
+    const p2 = modelToImage({ x: b.x2, y: b.y2 }, frame, image);
+    out.push({ kind: 'box', index, x1: p1.x, y1: p1.y, x2: p2.x, y2: p2.y, span: b.span });
+  });
+  answer.points.forEach((p, index) => {
+    const q = modelToImage(p, frame, image);
+    out.push({ kind: 'point', index, x: q.x, y: q.y, label: p.label, span: p.span, labelSpan: p.labelSpan });
+  });
+  return out;
+}
+
+/** Extra (unnamed) fields as display strings. */
+function extraRows(r: RolloutRecord): Array<readonly [string, string]> {
+  return Object.entries(r.extra ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)] as const);
+}
+
+function isSynthetic(r: RolloutRecord): boolean {
+  return r.extra?.synthetic === true || /synthetic/i.test(r.run ?? '');
+}
+
+/** Build everything the panel shows for one rollout of an indexed log. */
+export async function buildRolloutView(index: RolloutIndex, i: number, members: readonly number[], ctx: ViewContext): Promise<ViewPayload> {
+  const record = await readRollout(index, i);
+  const line = index.line[i]!;
+  const problems: string[] = [];
+  const selection: Selection = { kind: 'rollout', log: index.path, index: i };
+  const note = (msg: string) => {
+    problems.push(msg);
+    ctx.problem(line, msg);
+  };
+
+  let image: (LoadedImage & { path: string }) | undefined;
+  if (record.image) {
+    const r = ctx.resolve(record.image);
+    if ('error' in r) note(`image: ${r.error}`);
+    else {
+      try {
+        image = { ...(await loadImageForView(r.path)), path: record.image };
+      } catch (e) {
+        note(`image '${record.image}': ${e instanceof Error ? e.message.replace(/^Input file is missing.*/, 'file not found') : String(e)}`);
+      }
+    }
+  } else problems.push('this record names no image');
+
+  let gt: { gray: GrayImage; binary: MaskPayload } | undefined;
+  if (record.gt) {
+    const r = ctx.resolve(record.gt);
+    if ('error' in r) note(`gt: ${r.error}`);
+    else {
+      try {
+        gt = await loadGroundTruth(r.path);
+        if (image && (gt.gray.width !== image.width || gt.gray.height !== image.height)) {
+          note(`GT '${record.gt}' is ${gt.gray.width}×${gt.gray.height} but image is ${image.width}×${image.height}; GT is stretched to the image for display`);
+        }
+      } catch (e) {
+        note(`gt '${record.gt}': ${e instanceof Error ? e.message.replace(/^Input file is missing.*/, 'file not found') : String(e)}`);
+      }
+    }
+  }
+
+  const size = image ?? (gt ? gt.gray : undefined);
+  const frameSpec: FrameSpec = record.model_frame ? { kind: 'fixed', width: record.model_frame.width, height: record.model_frame.height } : ctx.frame;
+  const frame = size ? modelFrameSize(frameSpec, size) : record.model_frame ?? { width: 768, height: 768 };
+  const answer = parseCompletion(record.completion, { format: ctx.answerFormat === 'auto' ? undefined : ctx.answerFormat, frame });
+
+  let mask: (MaskPayload & { source: string }) | undefined;
+  let loggedMask: BinaryMask | undefined;
+  if (record.mask) {
+    try {
+      loggedMask = decodeRle(record.mask);
+      mask = { ...loggedMask, source: 'logged mask (from the run)' };
+    } catch (e) {
+      note(`mask: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  if (!mask && image && ctx.segment) {
+    const r = ctx.resolve(record.image!);
+    if ('path' in r) {
+      const seg = await ctx.segment(r.path, answer, frame);
+      if (seg) mask = { ...seg.mask, source: seg.source };
+    }
+  }
+
+  const rewards = await replayRewards(record, frameSpec, gt?.gray, loggedMask);
+  const group = await groupMembers(index, members);
+  const rewardsOfGroup = group.map((m) => m.reward).filter((r): r is number => r !== undefined && !Number.isNaN(r));
+  const step = record.step;
+  const position = members.indexOf(i);
+  return {
+    selection,
+    title: `${record.run ?? path.basename(path.dirname(index.path))} · step ${step ?? '—'} · group ${record.group ?? '—'} · rollout ${record.sample ?? position}`,
+    synthetic: isSynthetic(record),
+    image,
+    gt: gt && record.gt ? { ...gt.binary, path: record.gt } : undefined,
+    mask,
+    rollout: {
+      completion: record.completion,
+      answer,
+      frame,
+      step,
+      group: record.group,
+      sample: record.sample,
+      line,
+      query: record.query,
+      ...rewards,
+      extra: extraRows(record),
+    },
+    glyphs: size ? glyphsOf(answer, frame, size) : [],
+    group,
+    groupZeroVariance: rewardsOfGroup.length > 1 && rewardsOfGroup.every((r) => Math.abs(r - rewardsOfGroup[0]!) < 1e-9),
+    problems,
+    position: { index: position, count: members.length },
+  };
+}
+
+/**
+ * Logged vs recomputed reward components, total and advantage. Replay uses the logged mask (the reward
+ * frame's mask the trainer scored); without one the components are not recomputed here.
+ */
+async function replayRewards(record: RolloutRecord, frame: FrameSpec, gt: GrayImage | undefined, mask: BinaryMask | undefined): Promise<{ rewards: RewardRow[]; total: RewardRow; advantage: RewardRow }> {
+  const replayed: Record<string, { components: Record<string, number>; total: number }> = {};
+  if (gt) {
+    for (const id of PANEL_REWARD_SETS) {
+      const set = getRewardSet(id);
+      if (!set) continue;
+      try {
+        const r = await set.score({ completion: record.completion, gt, modelFrame: frame, loggedMask: mask });
+        replayed[id] = { components: { ...r.components }, total: r.total };
+      } catch {
+        // A reward that cannot be recomputed (e.g. no mask) just shows no replayed value.
+      }
+    }
+  }
+  const names = new Set<string>([...Object.keys(record.rewards ?? {}), ...Object.values(replayed).flatMap((r) => Object.keys(r.components))]);
+  const rewards: RewardRow[] = [...names].map((name) => ({
+    name,
+    logged: numOrUndef(record.rewards?.[name]),
+    replayed: Object.fromEntries(Object.entries(replayed).flatMap(([id, r]) => (name in r.components ? [[id, r.components[name]!]] : []))),
+  }));
+  return {
+    rewards,
+    total: { name: 'total', logged: numOrUndef(record.reward), replayed: Object.fromEntries(Object.entries(replayed).map(([id, r]) => [id, r.total])) },
+    advantage: { name: 'advantage', logged: numOrUndef(record.advantage), replayed: {} },
+  };
+}
+
+function numOrUndef(v: number | null | undefined): number | undefined {
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** The group strip: each sibling's logged reward/advantage and a thumbnail of its logged mask. */
+async function groupMembers(index: RolloutIndex, members: readonly number[]): Promise<GroupMember[]> {
+  return Promise.all(
+    members.map(async (m) => {
+      let thumb: MaskPayload | undefined;
+      let malformed = false;
+      try {
+        const r = await readRollout(index, m);
+        if (r.mask) thumb = thumbnailMask(decodeRle(r.mask));
+        malformed = parseCompletion(r.completion, {}).diagnostics.some((d) => d.severity === 'error');
+      } catch {
+        malformed = true;
+      }
+      const sample = index.sample[m]!;
+      const reward = index.reward[m]!;
+      const advantage = index.advantage[m]!;
+      return {
+        index: m,
+        sample: sample >= 0 ? sample : undefined,
+        reward: Number.isNaN(reward) ? undefined : reward,
+        advantage: Number.isNaN(advantage) ? undefined : advantage,
+        thumb,
+        malformed,
+      };
+    }),
+  );
+}

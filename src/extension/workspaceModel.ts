@@ -1,0 +1,254 @@
+import * as path from 'node:path';
+import { existsSync, promises as fs } from 'node:fs';
+import * as vscode from 'vscode';
+import { resolveInside } from '../core/dataset/paths';
+import { discoverDatasets, discoverLogs, type Dataset, type DatasetItem } from '../core/dataset/discover';
+import { indexRolloutLog, type RolloutIndex } from '../core/logs/jsonlIndex';
+import { LogStructure } from './logStructure';
+
+/** A problem found in a workspace file, shown in the Problems panel and in the tree. */
+export interface WorkspaceProblem {
+  readonly file: string;
+  /** 1-based line, when the problem is on a line. */
+  readonly line?: number;
+  readonly message: string;
+  readonly severity: 'error' | 'warning';
+}
+
+/** One indexed rollout log. */
+export interface LogEntry {
+  readonly folder: vscode.WorkspaceFolder;
+  /** Absolute path; also the log id used in selections. */
+  readonly file: string;
+  /** Path relative to its workspace folder. */
+  readonly rel: string;
+  readonly index: RolloutIndex;
+  readonly structure: LogStructure;
+}
+
+/** One discovered dataset with its workspace folder. */
+export interface DatasetEntry {
+  readonly folder: vscode.WorkspaceFolder;
+  readonly dataset: Dataset;
+}
+
+/**
+ * What the workspace holds for the workbench: datasets (image/GT pairs) and rollout logs (indexed, never
+ * loaded whole), plus every problem found, published as diagnostics.
+ */
+export class WorkspaceModel implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires after every refresh. */
+  readonly onDidChange = this.changed.event;
+  readonly diagnostics = vscode.languages.createDiagnosticCollection('segr1');
+  private logsByFile = new Map<string, LogEntry>();
+  private datasetsById = new Map<string, DatasetEntry>();
+  private problemsByFile = new Map<string, WorkspaceProblem[]>();
+  private refreshing?: Promise<void>;
+  private readonly watcher: vscode.FileSystemWatcher;
+  private pending?: NodeJS.Timeout;
+
+  constructor() {
+    this.watcher = vscode.workspace.createFileSystemWatcher('**/*.{jsonl,png,jpg,jpeg}');
+    const soon = () => {
+      clearTimeout(this.pending);
+      this.pending = setTimeout(() => void this.refresh(), 500);
+    };
+    this.watcher.onDidCreate(soon);
+    this.watcher.onDidChange(soon);
+    this.watcher.onDidDelete(soon);
+  }
+
+  get logs(): LogEntry[] {
+    return [...this.logsByFile.values()];
+  }
+
+  get datasets(): DatasetEntry[] {
+    return [...this.datasetsById.values()];
+  }
+
+  /** Problems for one file (tree warning items). */
+  problemsOf(file: string): readonly WorkspaceProblem[] {
+    return this.problemsByFile.get(file) ?? [];
+  }
+
+  log(file: string): LogEntry | undefined {
+    return this.logsByFile.get(file);
+  }
+
+  dataset(id: string): DatasetEntry | undefined {
+    return this.datasetsById.get(id);
+  }
+
+  /** The dataset item an absolute image path belongs to, if any. */
+  findImage(file: string): { dataset: DatasetEntry; item: DatasetItem } | undefined {
+    for (const d of this.datasetsById.values()) {
+      for (const item of d.dataset.items) if (path.join(d.folder.uri.fsPath, item.image) === file) return { dataset: d, item };
+    }
+    return undefined;
+  }
+
+  /** Resolve once: concurrent callers share the same refresh. */
+  ready(): Promise<void> {
+    return this.refreshing ?? this.refresh();
+  }
+
+  /** Re-discover and re-index everything, with a progress notification when it takes a while. */
+  refresh(): Promise<void> {
+    const run = withDelayedProgress('Seg-R1: indexing workspace', (report, token) => this.scan(report, token));
+    this.refreshing = run.finally(() => this.changed.fire());
+    return this.refreshing;
+  }
+
+  private async scan(report: (msg: string) => void, token: vscode.CancellationToken): Promise<void> {
+    const logs = new Map<string, LogEntry>();
+    const datasets = new Map<string, DatasetEntry>();
+    const problems = new Map<string, WorkspaceProblem[]>();
+    const add = (p: WorkspaceProblem) => {
+      const list = problems.get(p.file) ?? [];
+      list.push(p);
+      problems.set(p.file, list);
+    };
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      if (folder.uri.scheme !== 'file') continue;
+      const root = folder.uri.fsPath;
+      for (const d of await discoverDatasets(root)) {
+        const id = `${folder.name}/${d.id}`;
+        datasets.set(id, { folder, dataset: d });
+        for (const stem of d.unmatched.images) add({ file: path.join(root, d.imagesDir), message: `image '${stem}' has no mask in ${d.masksDir}`, severity: 'warning' });
+      }
+      for (const rel of await discoverLogs(root)) {
+        if (token.isCancellationRequested) return;
+        const file = path.join(root, rel);
+        report(rel);
+        try {
+          const index = await indexRolloutLog(file, { signal: abort.signal });
+          if (index.count === 0 && index.issues.length === 0) continue; // a .jsonl that is not a rollout log
+          logs.set(file, { folder, file, rel, index, structure: new LogStructure(index) });
+          for (const issue of index.issues) add({ file, line: issue.line, message: issue.field ? `${issue.field}: ${issue.message}` : issue.message, severity: issue.severity });
+          await checkImagePaths(root, file, index, add);
+        } catch (err) {
+          add({ file, message: `cannot index: ${err instanceof Error ? err.message : String(err)}`, severity: 'error' });
+        }
+      }
+    }
+    this.logsByFile = logs;
+    this.datasetsById = datasets;
+    this.problemsByFile = problems;
+    this.publish();
+  }
+
+  /** Add a problem found later (e.g. while opening a rollout) and publish it. */
+  addProblem(p: WorkspaceProblem): void {
+    const list = this.problemsByFile.get(p.file) ?? [];
+    if (list.some((q) => q.line === p.line && q.message === p.message)) return;
+    list.push(p);
+    this.problemsByFile.set(p.file, list);
+    this.publish();
+    this.changed.fire();
+  }
+
+  private publish(): void {
+    this.diagnostics.clear();
+    for (const [file, list] of this.problemsByFile) {
+      this.diagnostics.set(
+        vscode.Uri.file(file),
+        list.map((p) => {
+          const line = Math.max(0, (p.line ?? 1) - 1);
+          const d = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+          d.source = 'Seg-R1';
+          return d;
+        }),
+      );
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.pending);
+    this.watcher.dispose();
+    this.diagnostics.dispose();
+    this.changed.dispose();
+  }
+}
+
+/** Report every distinct image path of a log that is missing or escapes the workspace, at the first line using it. */
+async function checkImagePaths(root: string, file: string, index: RolloutIndex, add: (p: WorkspaceProblem) => void): Promise<void> {
+  const firstLine = new Map<number, number>();
+  for (let i = 0; i < index.count; i++) {
+    const im = index.image[i]!;
+    if (im >= 0 && !firstLine.has(im)) firstLine.set(im, index.line[i]!);
+  }
+  await Promise.all(
+    [...firstLine].map(async ([im, line]) => {
+      const rel = index.images[im]!;
+      const resolved = resolveRecordPath(root, file, rel);
+      if ('error' in resolved) {
+        add({ file, line, message: `image: ${resolved.error}`, severity: 'error' });
+        return;
+      }
+      try {
+        await fs.access(resolved.path);
+      } catch {
+        add({ file, line, message: `image: '${rel}' not found (looked in ${root} and beside the log)`, severity: 'error' });
+      }
+    }),
+  );
+}
+
+/**
+ * Resolve a record's image/GT path: workspace-relative first (the canonical form), then relative to the
+ * log's folder (logs copied around with their images). Never outside the workspace folder.
+ */
+export function resolveRecordPath(root: string, logFile: string, rel: string): { path: string } | { error: string } {
+  let fallback: string | undefined;
+  let firstError = '';
+  for (const base of [root, path.dirname(logFile)]) {
+    try {
+      const p = resolveInside(root, path.relative(root, path.resolve(base, rel)));
+      if (existsSync(p)) return { path: p };
+      fallback ??= p;
+    } catch (e) {
+      firstError ||= e instanceof Error ? e.message : String(e);
+    }
+  }
+  return fallback && !firstError ? { path: fallback } : { error: firstError || `'${rel}' cannot be resolved` };
+}
+
+/**
+ * Run a task with a progress notification that only appears when it takes longer than 300 ms, so quick
+ * refreshes do not flash a toast.
+ */
+export async function withDelayedProgress<T>(title: string, task: (report: (msg: string) => void, token: vscode.CancellationToken) => Promise<T>): Promise<T> {
+  const cts = new vscode.CancellationTokenSource();
+  let last = '';
+  let reporter: ((msg: string) => void) | undefined;
+  let done = false;
+  const timer = setTimeout(() => {
+    if (done) return;
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+      token.onCancellationRequested(() => cts.cancel());
+      reporter = (m) => progress.report({ message: m });
+      if (last) reporter(last);
+      return new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          if (done) {
+            clearInterval(poll);
+            resolve();
+          }
+        }, 50);
+      });
+    });
+  }, 300);
+  try {
+    return await task((m) => {
+      last = m;
+      reporter?.(m);
+    }, cts.token);
+  } finally {
+    done = true;
+    clearTimeout(timer);
+    cts.dispose();
+  }
+}
