@@ -53,7 +53,13 @@ async function main() {
   if (watch) {
     for (const t of all) (await esbuild.context(t)).watch();
   } else {
-    await Promise.all(all.map((t) => esbuild.build(t)));
+    // Build every target even when one fails, so a broken bundle never hides the others' results.
+    const results = await Promise.allSettled(all.map((t) => esbuild.build(t)));
+    const failed = results.filter((r) => r.status === 'rejected');
+    if (failed.length) {
+      console.error(`esbuild: ${failed.length} of ${all.length} targets failed`);
+      process.exitCode = 1;
+    }
   }
 }
 
