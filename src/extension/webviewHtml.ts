@@ -21,6 +21,11 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/** Escape text for a double-quoted attribute value (single quotes stay readable, e.g. in the CSP). */
+export function escapeAttr(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
 /**
  * The shell page of every workbench webview: strict CSP (default-src 'none', scripts only by nonce,
  * no eval, no inline style), one script, one stylesheet. All content is built by the script with DOM APIs.
@@ -38,14 +43,14 @@ export function renderWebviewHtml(o: WebviewHtmlOptions): string {
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+<meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeHtml(o.styleUri)}">
+<link rel="stylesheet" href="${escapeAttr(o.styleUri)}">
 <title>${escapeHtml(o.title)}</title>
 </head>
 <body>
-<div id="app" role="application" aria-label="${escapeHtml(o.title)}"></div>
-<script nonce="${escapeHtml(nonce)}" src="${escapeHtml(o.scriptUri)}"></script>
+<div id="app" role="application" aria-label="${escapeAttr(o.title)}"></div>
+<script nonce="${escapeAttr(nonce)}" src="${escapeAttr(o.scriptUri)}"></script>
 </body>
 </html>`;
 }
