@@ -25,6 +25,8 @@ const targets = [
   bundle({ entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: nodeExternals, banner: { js: '#!/usr/bin/env node' } }),
   bundle({ entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' }),
   bundle({ entryPoints: ['src/webview/main.css'], outfile: 'dist/webview.css', loader: { '.css': 'css' } }),
+  bundle({ entryPoints: ['src/webview/traces.ts'], outfile: 'dist/traces.js', platform: 'browser', format: 'iife' }),
+  bundle({ entryPoints: ['src/webview/traces.css'], outfile: 'dist/traces.css', loader: { '.css': 'css' } }),
   bundle({ entryPoints: ['src/webview/renderer.ts'], outfile: 'dist/renderer.js', platform: 'browser', format: 'esm' }),
 ];
 

@@ -7,7 +7,11 @@ export const COMMANDS = {
   nextRollout: 'segr1.nextRollout',
   previousRollout: 'segr1.previousRollout',
   refresh: 'segr1.refresh',
+  openTraces: 'segr1.openTraces',
 } as const;
 
 /** The webview panel type (serializer and activation event use it). */
 export const PANEL_VIEW_TYPE = 'segr1.workbench';
+
+/** The reward-traces panel type. */
+export const TRACES_VIEW_TYPE = 'segr1.traces';

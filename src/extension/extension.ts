@@ -4,6 +4,7 @@ import type { Selection } from '../shared/protocol';
 import { COMMANDS, PANEL_VIEW_TYPE } from './commands';
 import { WorkbenchPanel } from './panel';
 import { SegmenterService } from './segmenterService';
+import { TracesPanel } from './tracesPanel';
 import { DatasetsTree, RunsTree } from './treeViews';
 import { WorkspaceModel } from './workspaceModel';
 
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
     vscode.commands.registerCommand(COMMANDS.nextRollout, () => WorkbenchPanel.current?.navigate('rollout', 1)),
     vscode.commands.registerCommand(COMMANDS.previousRollout, () => WorkbenchPanel.current?.navigate('rollout', -1)),
     vscode.commands.registerCommand(COMMANDS.refresh, () => model.refresh()),
+    vscode.commands.registerCommand(COMMANDS.openTraces, () => TracesPanel.show(context, model)),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel) {
         WorkbenchPanel.revive(panel, context, model, segmenters);

@@ -148,3 +148,54 @@ export function selectionKey(s: Selection): string {
       return `file:${s.path}`;
   }
 }
+
+/** One per-step series of a run (mean and quantile band), as computed by core/traces. */
+export interface TraceSeries {
+  readonly name: string;
+  /** Chart group: rewards, behaviour (lengths, failure rates), prompts, trainer. */
+  readonly group: 'rewards' | 'behaviour' | 'prompts' | 'trainer';
+  readonly steps: readonly number[];
+  readonly mean: readonly number[];
+  readonly lo: readonly number[];
+  readonly hi: readonly number[];
+  readonly n: readonly number[];
+}
+
+/** One run's traces. */
+export interface TraceRun {
+  /** Log file path: the run id in selections. */
+  readonly log: string;
+  readonly label: string;
+  readonly series: readonly TraceSeries[];
+}
+
+/** Columns of the rollout list, one entry per rollout of every run (typed arrays, moved not copied). */
+export interface RolloutTable {
+  /** Run (index into `runs`) of each row. */
+  readonly run: Int32Array;
+  /** Record index within its log. */
+  readonly record: Int32Array;
+  readonly line: Uint32Array;
+  readonly step: Float64Array;
+  readonly sample: Int32Array;
+  readonly group: readonly string[];
+  /** Numeric columns by name: reward, advantage, each component, prompt statistics. */
+  readonly columns: ReadonlyArray<{ readonly name: string; readonly values: Float64Array }>;
+}
+
+/** Everything the traces view draws. */
+export interface TracesPayload {
+  readonly runs: readonly TraceRun[];
+  readonly table: RolloutTable;
+  /** True when the data is the embedded synthetic sample. */
+  readonly synthetic: boolean;
+}
+
+/** Host → traces webview. */
+export type TracesHostMessage = { readonly type: 'traces/show'; readonly payload: TracesPayload } | { readonly type: 'error'; readonly message: string };
+
+/** Traces webview → host. */
+export type TracesWebviewMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'traces/openRollout'; readonly log: string; readonly index: number }
+  | { readonly type: 'traces/export'; readonly format: 'svg' | 'png'; readonly name: string; readonly data: Uint8Array };

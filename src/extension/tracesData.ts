@@ -1,0 +1,112 @@
+import { parseCompletion } from '../core/completion/parse';
+import { readRollout, type RolloutIndex } from '../core/logs/jsonlIndex';
+import { aggregateByStep, rateByStep, zeroVarianceGroupRate, type StepSeries } from '../core/traces/stepAggregate';
+import { promptStats } from '../core/traces/promptStats';
+import type { RolloutTable, TraceRun, TraceSeries, TracesPayload } from '../shared/protocol';
+
+/** One log to chart, with a display label. */
+export interface TraceSource {
+  readonly index: RolloutIndex;
+  readonly label: string;
+  readonly frame: { readonly width: number; readonly height: number };
+}
+
+/** Prompt statistics of every record, in record order (NaN where the record could not be read). */
+export interface PromptColumns {
+  readonly points: Float64Array;
+  readonly positiveFraction: Float64Array;
+  readonly boxes: Float64Array;
+  readonly boxAreaFraction: Float64Array;
+  readonly thinkWords: Float64Array;
+  readonly formatFailure: Float64Array;
+}
+
+/** Parse every completion once (records read by byte range, never the whole file at once). */
+export async function promptColumns(src: TraceSource, signal?: AbortSignal): Promise<PromptColumns> {
+  const n = src.index.count;
+  const cols: PromptColumns = {
+    points: new Float64Array(n).fill(Number.NaN),
+    positiveFraction: new Float64Array(n).fill(Number.NaN),
+    boxes: new Float64Array(n).fill(Number.NaN),
+    boxAreaFraction: new Float64Array(n).fill(Number.NaN),
+    thinkWords: new Float64Array(n).fill(Number.NaN),
+    formatFailure: new Float64Array(n).fill(Number.NaN),
+  };
+  for (let i = 0; i < n; i++) {
+    if (signal?.aborted) break;
+    try {
+      const r = await readRollout(src.index, i);
+      const frame = r.model_frame ?? src.frame;
+      const a = parseCompletion(r.completion, { frame });
+      const s = promptStats(a, frame);
+      cols.points[i] = s.points;
+      cols.positiveFraction[i] = s.positiveFraction;
+      cols.boxes[i] = s.boxes;
+      cols.boxAreaFraction[i] = s.boxAreaFraction;
+      cols.thinkWords[i] = s.thinkWords;
+      cols.formatFailure[i] = a.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+    } catch {
+      // Unreadable records are already reported by the index; they simply have no prompt statistics.
+    }
+  }
+  return cols;
+}
+
+function tag(s: StepSeries, group: TraceSeries['group']): TraceSeries {
+  return { name: s.name, group, steps: s.steps, mean: s.mean, lo: s.lo, hi: s.hi, n: s.n };
+}
+
+/** Every per-step series of one run. */
+export function runSeries(src: TraceSource, prompts: PromptColumns | undefined): TraceSeries[] {
+  const ix = src.index;
+  const n = ix.count;
+  const out: TraceSeries[] = [tag(aggregateByStep('reward', ix.step, ix.reward, n), 'rewards')];
+  for (const [name, values] of ix.components) out.push(tag(aggregateByStep(`rewards/${name}`, ix.step, values, n), 'rewards'));
+  out.push(tag(aggregateByStep('|advantage|', ix.step, ix.advantage.map(Math.abs), n), 'rewards'));
+  out.push(tag(zeroVarianceGroupRate('zero-variance groups', ix.step, ix.group, ix.reward, n), 'behaviour'));
+  out.push(tag(aggregateByStep('completion length', ix.step, ix.completionLength, n), 'behaviour'));
+  if (prompts) {
+    out.push(tag(rateByStep('format failure rate', ix.step, n, (i) => prompts.formatFailure[i] === 1), 'behaviour'));
+    out.push(tag(aggregateByStep('points per rollout', ix.step, prompts.points, n), 'prompts'));
+    out.push(tag(aggregateByStep('positive point fraction', ix.step, prompts.positiveFraction, n), 'prompts'));
+    out.push(tag(aggregateByStep('boxes per rollout', ix.step, prompts.boxes, n), 'prompts'));
+    out.push(tag(aggregateByStep('box area / image', ix.step, prompts.boxAreaFraction, n), 'prompts'));
+    out.push(tag(aggregateByStep('think words', ix.step, prompts.thinkWords, n), 'prompts'));
+  }
+  return out.filter((s) => s.steps.length > 0);
+}
+
+/** The traces view payload for several runs: series per run plus one combined rollout table. */
+export function tracesPayload(sources: readonly TraceSource[], prompts: ReadonlyArray<PromptColumns | undefined>, synthetic: boolean): TracesPayload {
+  const runs: TraceRun[] = sources.map((s, i) => ({ log: s.index.path, label: s.label, series: runSeries(s, prompts[i]) }));
+  const total = sources.reduce((a, s) => a + s.index.count, 0);
+  const run = new Int32Array(total);
+  const record = new Int32Array(total);
+  const line = new Uint32Array(total);
+  const step = new Float64Array(total);
+  const sample = new Int32Array(total);
+  const group: string[] = new Array(total);
+  const names = ['reward', 'advantage', ...new Set(sources.flatMap((s) => [...s.index.components.keys()]))];
+  const promptNames = ['points', 'thinkWords'] as const;
+  const values = new Map<string, Float64Array>([...names, ...promptNames].map((n) => [n, new Float64Array(total).fill(Number.NaN)]));
+  let k = 0;
+  sources.forEach((s, r) => {
+    const ix = s.index;
+    for (let i = 0; i < ix.count; i++, k++) {
+      run[k] = r;
+      record[k] = i;
+      line[k] = ix.line[i]!;
+      step[k] = ix.step[i]!;
+      sample[k] = ix.sample[i]!;
+      const g = ix.group[i]!;
+      group[k] = g >= 0 ? ix.groups[g]! : '';
+      values.get('reward')![k] = ix.reward[i]!;
+      values.get('advantage')![k] = ix.advantage[i]!;
+      for (const [name, col] of ix.components) values.get(name)![k] = col[i]!;
+      const p = prompts[r];
+      if (p) for (const pn of promptNames) values.get(pn)![k] = p[pn][i]!;
+    }
+  });
+  const table: RolloutTable = { run, record, line, step, sample, group, columns: [...values].map(([name, v]) => ({ name, values: v })) };
+  return { runs, table, synthetic };
+}

@@ -1,0 +1,115 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { assertNever, type TracesHostMessage, type TracesWebviewMessage } from '../shared/protocol';
+import { COMMANDS, TRACES_VIEW_TYPE } from './commands';
+import { modelFrameSize } from '../core/geometry/frames';
+import { readSettings } from './settings';
+import { promptColumns, tracesPayload, type PromptColumns, type TraceSource } from './tracesData';
+import { renderWebviewHtml } from './webviewHtml';
+import { withDelayedProgress, type WorkspaceModel } from './workspaceModel';
+
+/**
+ * Reward traces across training steps for every run in the workspace, overlaid, with the rollout list
+ * below (brush a step range to filter it; click a row to open the rollout in the workbench).
+ */
+export class TracesPanel implements vscode.Disposable {
+  static current: TracesPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Parsed prompt statistics per log, reused until the log changes. */
+  private static promptCache = new Map<string, { size: number; mtimeMs: number; cols: PromptColumns }>();
+
+  static show(context: vscode.ExtensionContext, model: WorkspaceModel): TracesPanel {
+    if (TracesPanel.current) {
+      TracesPanel.current.panel.reveal();
+      return TracesPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(TRACES_VIEW_TYPE, 'Seg-R1 Reward Traces', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist')],
+    });
+    return new TracesPanel(panel, context, model);
+  }
+
+  private constructor(readonly panel: vscode.WebviewPanel, context: vscode.ExtensionContext, private readonly model: WorkspaceModel) {
+    TracesPanel.current = this;
+    const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
+    panel.webview.html = renderWebviewHtml({
+      cspSource: panel.webview.cspSource,
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'traces.js')).toString(),
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'traces.css')).toString(),
+      title: 'Seg-R1 Reward Traces',
+    });
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: TracesWebviewMessage) => void this.onMessage(m)),
+      panel.onDidDispose(() => this.dispose()),
+      model.onDidChange(() => void this.update()),
+    );
+  }
+
+  private post(m: TracesHostMessage): void {
+    void this.panel.webview.postMessage(m);
+  }
+
+  private async onMessage(m: TracesWebviewMessage): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        await this.update();
+        return;
+      case 'traces/openRollout':
+        await vscode.commands.executeCommand(COMMANDS.openSelection, { kind: 'rollout', log: m.log, index: m.index });
+        return;
+      case 'traces/export': {
+        const target = await vscode.window.showSaveDialog({
+          defaultUri: vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', `${m.name.replace(/[^\w.-]+/g, '_')}.${m.format}`)),
+          filters: m.format === 'svg' ? { SVG: ['svg'] } : { PNG: ['png'] },
+        });
+        if (target) await vscode.workspace.fs.writeFile(target, m.data);
+        return;
+      }
+      default:
+        assertNever(m);
+    }
+  }
+
+  /** Recompute and send the traces for every indexed log. */
+  async update(): Promise<void> {
+    await this.model.ready();
+    const settings = readSettings();
+    const logs = this.model.logs;
+    if (!logs.length) {
+      this.post({ type: 'error', message: 'No rollout logs in this workspace.' });
+      return;
+    }
+    const sources: TraceSource[] = logs.map((l) => ({
+      index: l.index,
+      label: l.index.runs[0] ?? path.basename(path.dirname(l.file)),
+      frame: modelFrameSize(settings.frame, { width: 768, height: 768 }),
+    }));
+    const prompts = await withDelayedProgress('Seg-R1: reading prompts', async (report, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      const out: Array<PromptColumns | undefined> = [];
+      for (const s of sources) {
+        const key = s.index.path;
+        const hit = TracesPanel.promptCache.get(key);
+        if (hit && hit.size === s.index.size && hit.mtimeMs === s.index.mtimeMs) {
+          out.push(hit.cols);
+          continue;
+        }
+        report(s.label);
+        const cols = await promptColumns(s, abort.signal);
+        TracesPanel.promptCache.set(key, { size: s.index.size, mtimeMs: s.index.mtimeMs, cols });
+        out.push(cols);
+      }
+      return out;
+    });
+    const synthetic = sources.some((s) => /synthetic/i.test(s.label));
+    this.post({ type: 'traces/show', payload: tracesPayload(sources, prompts, synthetic) });
+  }
+
+  dispose(): void {
+    if (TracesPanel.current === this) TracesPanel.current = undefined;
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+  }
+}

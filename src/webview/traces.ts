@@ -1,0 +1,229 @@
+import { axisBottom, axisLeft } from 'd3-axis';
+import { brushX, type D3BrushEvent } from 'd3-brush';
+import { scaleLinear } from 'd3-scale';
+import { select, type Selection as D3Selection } from 'd3-selection';
+import { area, line } from 'd3-shape';
+import { assertNever, type TraceSeries, type TracesHostMessage, type TracesPayload, type TracesWebviewMessage } from '../shared/protocol';
+import { clear, h } from './dom';
+import { RolloutList } from './rolloutList';
+
+interface Api {
+  postMessage(m: TracesWebviewMessage): void;
+}
+declare function acquireVsCodeApi(): Api;
+const vscode = acquireVsCodeApi();
+
+/** Okabe–Ito order for overlaid runs. */
+const RUN_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442'];
+const W = 300;
+const H = 150;
+const M = { top: 18, right: 10, bottom: 22, left: 44 };
+
+const app = document.getElementById('app')!;
+const status = h('div', { class: 'traces-status', id: 'traces-status', 'aria-live': 'polite' }, 'Loading traces…');
+const charts = h('div', { class: 'charts', id: 'charts' });
+const list = new RolloutList((log, index) => vscode.postMessage({ type: 'traces/openRollout', log, index }));
+const clearBrush = h('button', { id: 'clear-range', 'aria-label': 'Clear step range' }, 'Clear range');
+const rangeLabel = h('span', { id: 'range-label', class: 'num' }, 'all steps');
+app.append(h('div', { class: 'toolbar' }, h('strong', {}, 'Reward traces'), status, h('span', { class: 'spacer' }), rangeLabel, clearBrush), charts, list.el);
+
+const brushes: Array<{ g: D3Selection<SVGGElement, unknown, null, undefined>; brush: ReturnType<typeof brushX> }> = [];
+let clearing = false;
+
+clearBrush.addEventListener('click', () => setRange(undefined, true));
+
+function setRange(range: [number, number] | undefined, clearAll = false): void {
+  list.setStepRange(range);
+  rangeLabel.textContent = range ? `steps ${fmt(range[0])}–${fmt(range[1])}` : 'all steps';
+  if (clearAll) {
+    clearing = true;
+    for (const b of brushes) b.g.call(b.brush.move, null);
+    clearing = false;
+  }
+}
+
+function fmt(v: number, d = 3): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(d);
+}
+
+/** Series names in first-seen order across runs, grouped by chart group. */
+function seriesNames(p: TracesPayload): Array<{ name: string; group: TraceSeries['group'] }> {
+  const seen = new Map<string, TraceSeries['group']>();
+  for (const r of p.runs) for (const s of r.series) if (!seen.has(s.name)) seen.set(s.name, s.group);
+  const order: TraceSeries['group'][] = ['rewards', 'behaviour', 'prompts', 'trainer'];
+  return [...seen].map(([name, group]) => ({ name, group })).sort((a, b) => order.indexOf(a.group) - order.indexOf(b.group));
+}
+
+function render(p: TracesPayload): void {
+  clear(charts);
+  brushes.length = 0;
+  const total = p.table.run.length;
+  status.textContent = `${p.runs.length} run${p.runs.length === 1 ? '' : 's'} · ${total} rollouts${p.synthetic ? ' · SYNTHETIC sample' : ''}`;
+  const legend = h('div', { class: 'run-legend' });
+  p.runs.forEach((r, i) => {
+    const sw = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+    sw.style.background = RUN_COLOURS[i % RUN_COLOURS.length]!;
+    legend.append(h('span', { class: 'legend-item' }, sw, r.label));
+  });
+  charts.append(legend);
+  let group = '';
+  for (const { name, group: g } of seriesNames(p)) {
+    if (g !== group) {
+      charts.append(h('h3', { class: 'chart-group' }, g));
+      group = g;
+    }
+    charts.append(chart(p, name));
+  }
+  list.setData(p);
+}
+
+function chart(p: TracesPayload, name: string): HTMLElement {
+  const runs = p.runs.map((r, i) => ({ r, i, s: r.series.find((x) => x.name === name) })).filter((x) => x.s && x.s.steps.length);
+  const allSteps = runs.flatMap((x) => x.s!.steps);
+  const lo = Math.min(...runs.flatMap((x) => x.s!.lo.filter(Number.isFinite)));
+  const hi = Math.max(...runs.flatMap((x) => x.s!.hi.filter(Number.isFinite)));
+  const x = scaleLinear().domain([Math.min(...allSteps), Math.max(...allSteps)]).range([M.left, W - M.right]);
+  if (x.domain()[0] === x.domain()[1]) x.domain([x.domain()[0]! - 0.5, x.domain()[1]! + 0.5]);
+  const y = scaleLinear().domain(lo === hi ? [lo - 0.5, hi + 0.5] : [lo, hi]).nice().range([H - M.bottom, M.top]);
+  const tooltip = h('div', { class: 'tooltip', role: 'status' });
+  const figure = h('figure', { class: 'chart', 'data-series': name });
+  const svgEl = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svgEl.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  svgEl.setAttribute('width', String(W));
+  svgEl.setAttribute('height', String(H));
+  svgEl.setAttribute('role', 'img');
+  svgEl.setAttribute('aria-label', `${name} per step`);
+  const svg = select(svgEl);
+  svg.append('text').attr('x', M.left).attr('y', 12).attr('class', 'chart-title').text(name);
+  svg.append('g').attr('class', 'axis').attr('transform', `translate(0,${H - M.bottom})`).call(axisBottom(x).ticks(6).tickSizeOuter(0));
+  svg.append('g').attr('class', 'axis').attr('transform', `translate(${M.left},0)`).call(axisLeft(y).ticks(4));
+  for (const { s, i } of runs) {
+    const series = s!;
+    const colour = RUN_COLOURS[i % RUN_COLOURS.length]!;
+    const idx = series.steps.map((_, k) => k);
+    svg
+      .append('path')
+      .attr('class', 'band')
+      .attr('fill', colour)
+      .attr('d', area<number>().x((k) => x(series.steps[k]!)).y0((k) => y(series.lo[k]!)).y1((k) => y(series.hi[k]!))(idx) ?? '');
+    svg
+      .append('path')
+      .attr('class', 'mean')
+      .attr('stroke', colour)
+      .attr('fill', 'none')
+      .attr('d', line<number>().x((k) => x(series.steps[k]!)).y((k) => y(series.mean[k]!))(idx) ?? '');
+    svg
+      .append('g')
+      .selectAll('circle')
+      .data(idx)
+      .join('circle')
+      .attr('class', 'point')
+      .attr('r', 2.5)
+      .attr('fill', colour)
+      .attr('cx', (k) => x(series.steps[k]!))
+      .attr('cy', (k) => y(series.mean[k]!))
+      .attr('data-run', String(i))
+      .attr('data-step', (k) => String(series.steps[k]))
+      .attr('data-mean', (k) => String(series.mean[k]));
+  }
+  const rule = svg.append('line').attr('class', 'rule').attr('y1', M.top).attr('y2', H - M.bottom).style('display', 'none');
+  const brush = brushX<unknown>()
+    .extent([
+      [M.left, M.top],
+      [W - M.right, H - M.bottom],
+    ])
+    .on('end', (e: D3BrushEvent<unknown>) => {
+      if (clearing) return;
+      const sel = e.selection as [number, number] | null;
+      if (!sel) {
+        if (e.sourceEvent) setRange(undefined, true);
+        return;
+      }
+      setRange([x.invert(sel[0]), x.invert(sel[1])]);
+      clearing = true;
+      for (const b of brushes) if (b.brush !== brush) b.g.call(b.brush.move, null);
+      clearing = false;
+    });
+  const g = svg.append('g').attr('class', 'brush').call(brush);
+  brushes.push({ g, brush });
+  // Hover: nearest step, exact values of every run.
+  svg.on('pointermove', (e: PointerEvent) => {
+    const [px] = [e.offsetX * (W / svgEl.clientWidth || 1)];
+    const step = x.invert(px);
+    const nearest = allSteps.reduce((a, b) => (Math.abs(b - step) < Math.abs(a - step) ? b : a), allSteps[0]!);
+    rule.style('display', null).attr('x1', x(nearest)).attr('x2', x(nearest));
+    const lines = runs.map(({ r, s }) => {
+      const k = s!.steps.indexOf(nearest);
+      return k < 0 ? `${r.label}: —` : `${r.label}: ${s!.mean[k]!.toFixed(4)} [${s!.lo[k]!.toFixed(3)}, ${s!.hi[k]!.toFixed(3)}] n=${s!.n[k]}`;
+    });
+    tooltip.textContent = `step ${nearest} · ${lines.join(' · ')}`;
+  });
+  svg.on('pointerleave', () => {
+    rule.style('display', 'none');
+    tooltip.textContent = '';
+  });
+  svg.on('dblclick', (e: MouseEvent) => {
+    const step = Math.round(x.invert(e.offsetX * (W / svgEl.clientWidth || 1)));
+    setRange([step, step], true);
+  });
+  const exportSvg = h('button', { class: 'export', 'aria-label': `Export ${name} as SVG` }, 'SVG');
+  const exportPng = h('button', { class: 'export', 'aria-label': `Export ${name} as PNG` }, 'PNG');
+  exportSvg.addEventListener('click', () => vscode.postMessage({ type: 'traces/export', format: 'svg', name, data: new TextEncoder().encode(serializeSvg(svgEl)) }));
+  exportPng.addEventListener('click', () => void toPng(svgEl).then((data) => vscode.postMessage({ type: 'traces/export', format: 'png', name, data })));
+  figure.append(svgEl, h('figcaption', {}, tooltip, h('span', { class: 'spacer' }), exportSvg, exportPng));
+  return figure;
+}
+
+/** Standalone SVG text with the theme's computed colours inlined (exported files have no VS Code theme). */
+function serializeSvg(svg: SVGSVGElement): string {
+  const clone = svg.cloneNode(true) as SVGSVGElement;
+  clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  const fg = getComputedStyle(document.body).color;
+  const bg = getComputedStyle(document.body).backgroundColor;
+  clone.querySelectorAll('.brush, .rule').forEach((n) => n.remove());
+  clone.querySelectorAll('text').forEach((t) => t.setAttribute('fill', fg));
+  clone.querySelectorAll('.axis path, .axis line').forEach((l) => l.setAttribute('stroke', fg));
+  clone.querySelectorAll('.band').forEach((b) => b.setAttribute('fill-opacity', '0.2'));
+  clone.querySelectorAll('.mean').forEach((b) => b.setAttribute('stroke-width', '1.5'));
+  const rect = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  rect.setAttribute('width', '100%');
+  rect.setAttribute('height', '100%');
+  rect.setAttribute('fill', bg);
+  clone.insertBefore(rect, clone.firstChild);
+  return new XMLSerializer().serializeToString(clone);
+}
+
+/** Rasterise the chart at 2× through a blob: URL (allowed by the CSP's img-src). */
+async function toPng(svg: SVGSVGElement): Promise<Uint8Array> {
+  const url = URL.createObjectURL(new Blob([serializeSvg(svg)], { type: 'image/svg+xml' }));
+  try {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = W * 2;
+    c.height = H * 2;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(img, 0, 0, c.width, c.height);
+    const blob = await new Promise<Blob>((res, rej) => c.toBlob((b) => (b ? res(b) : rej(new Error('PNG encoding failed'))), 'image/png'));
+    return new Uint8Array(await blob.arrayBuffer());
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+window.addEventListener('message', (e: MessageEvent<TracesHostMessage>) => {
+  const m = e.data;
+  switch (m.type) {
+    case 'traces/show':
+      render(m.payload);
+      break;
+    case 'error':
+      status.textContent = `✖ ${m.message}`;
+      break;
+    default:
+      assertNever(m);
+  }
+});
+
+vscode.postMessage({ type: 'ready' });
