@@ -163,7 +163,7 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
   }
 
   const rewards = await replayRewards(record, frameSpec, gt?.gray, loggedMask);
-  const group = await groupMembers(index, members);
+  const group = await groupMembers(index, members, frameSpec, gt?.gray);
   const rewardsOfGroup = group.map((m) => m.reward).filter((r): r is number => r !== undefined && !Number.isNaN(r));
   const step = record.step;
   const position = members.indexOf(i);
@@ -229,16 +229,30 @@ function numOrUndef(v: number | null | undefined): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
-/** The group strip: each sibling's logged reward/advantage and a thumbnail of its logged mask. */
-async function groupMembers(index: RolloutIndex, members: readonly number[]): Promise<GroupMember[]> {
-  return Promise.all(
+/**
+ * The group strip: each sibling's logged reward/advantage/components, a thumbnail of its logged mask, and
+ * its total under the intended reward, so ranking inversions (logged order ≠ intended order) can be marked.
+ */
+async function groupMembers(index: RolloutIndex, members: readonly number[], frame: FrameSpec, gt: GrayImage | undefined): Promise<GroupMember[]> {
+  const intendedSet = getRewardSet('segr1-intended');
+  const base = await Promise.all(
     members.map(async (m) => {
       let thumb: MaskPayload | undefined;
       let malformed = false;
+      let intended: number | undefined;
+      let iou: number | undefined;
+      let components: Record<string, number> = {};
       try {
         const r = await readRollout(index, m);
-        if (r.mask) thumb = thumbnailMask(decodeRle(r.mask));
+        const mask = r.mask ? decodeRle(r.mask) : undefined;
+        if (mask) thumb = thumbnailMask(mask);
+        components = Object.fromEntries(Object.entries(r.rewards ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number'));
         malformed = parseCompletion(r.completion, {}).diagnostics.some((d) => d.severity === 'error');
+        if (intendedSet && gt) {
+          const res = await intendedSet.score({ completion: r.completion, gt, modelFrame: r.model_frame ? { kind: 'fixed', ...r.model_frame } : frame, loggedMask: mask });
+          intended = res.total;
+          iou = res.details.iou;
+        }
       } catch {
         malformed = true;
       }
@@ -252,7 +266,36 @@ async function groupMembers(index: RolloutIndex, members: readonly number[]): Pr
         advantage: Number.isNaN(advantage) ? undefined : advantage,
         thumb,
         malformed,
+        components,
+        intended,
+        iou,
       };
     }),
   );
+  return base.map((a) => ({ ...a, inversions: rankingInversions(a, base) }));
+}
+
+/** Tolerance for "ranks differently": smaller gaps are ties. */
+const RANK_EPS = 1e-6;
+
+/**
+ * Siblings that the logged reward orders opposite to the intended quality (intended reward, else IoU):
+ * the pairs where the reward misleads the policy.
+ */
+export function rankingInversions(
+  a: { readonly index: number; readonly sample?: number; readonly reward?: number; readonly intended?: number; readonly iou?: number },
+  all: ReadonlyArray<{ readonly index: number; readonly sample?: number; readonly reward?: number; readonly intended?: number; readonly iou?: number }>,
+): number[] {
+  const quality = (x: typeof a) => x.intended ?? x.iou;
+  const qa = quality(a);
+  if (a.reward === undefined || qa === undefined) return [];
+  const out: number[] = [];
+  for (const b of all) {
+    const qb = quality(b);
+    if (b.index === a.index || b.reward === undefined || qb === undefined) continue;
+    const dr = a.reward - b.reward;
+    const dq = qa - qb;
+    if ((dr > RANK_EPS && dq < -RANK_EPS) || (dr < -RANK_EPS && dq > RANK_EPS)) out.push(b.sample ?? b.index);
+  }
+  return out;
 }

@@ -59,6 +59,14 @@ export interface GroupMember {
   readonly thumb?: MaskPayload;
   /** True when the completion has parse errors. */
   readonly malformed: boolean;
+  /** Logged reward components by name. */
+  readonly components: Readonly<Record<string, number>>;
+  /** Total recomputed with the intended reward (correct S-measure), for ranking inversions. */
+  readonly intended?: number;
+  /** Mask IoU with the GT in the reward frame, when replay computed it. */
+  readonly iou?: number;
+  /** Samples this rollout is ranked against wrongly: logged reward and intended quality disagree. */
+  readonly inversions: readonly number[];
 }
 
 /** Everything the panel needs to draw one rollout or image. */

@@ -36,10 +36,13 @@ export class GroupStrip {
       const current = m.index === sel.index;
       const card = h(
         'div',
-        { class: `thumb${current ? ' current' : ''}${m.malformed ? ' malformed' : ''}`, role: 'option', 'aria-selected': current ? 'true' : 'false', tabindex: 0, 'data-index': m.index, title: `rollout ${m.sample ?? m.index}` },
+        { 'data-inversions': m.inversions.length, class: `thumb${m.inversions.length ? ' inverted' : ''}${current ? ' current' : ''}${m.malformed ? ' malformed' : ''}`, role: 'option', 'aria-selected': current ? 'true' : 'false', tabindex: 0, 'data-index': m.index, title: `rollout ${m.sample ?? m.index}` },
         this.thumbCanvas(m, image),
         h('div', { class: 'caption' }, h('span', {}, `#${m.sample ?? m.index}`), h('span', { class: 'num' }, `r ${num(m.reward, 2)}`), h('span', { class: 'num' }, `A ${num(m.advantage, 2)}`)),
         rewardBar(m.reward ?? 0, maxR),
+        h('div', { class: 'components num' }, Object.entries(m.components).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' · ')),
+        m.intended !== undefined ? h('div', { class: 'components num', title: 'total under segr1-intended (correct S-measure)' }, `intended ${m.intended.toFixed(2)}${m.iou !== undefined ? ` · IoU ${m.iou.toFixed(2)}` : ''}`) : null,
+        m.inversions.length ? h('div', { class: 'inversion', title: 'The logged reward ranks this rollout opposite to the intended reward against these samples: the reward misleads the policy here.' }, `⇅ inverted vs #${m.inversions.join(', #')}`) : null,
       );
       const pick = () => this.onSelect({ kind: 'rollout', log: sel.log, index: m.index });
       card.addEventListener('click', pick);
