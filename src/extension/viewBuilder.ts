@@ -188,6 +188,7 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
     },
     glyphs: size ? glyphsOf(answer, frame, size) : [],
     group,
+    history: imageHistory(index, i),
     groupZeroVariance: rewardsOfGroup.length > 1 && rewardsOfGroup.every((r) => Math.abs(r - rewardsOfGroup[0]!) < 1e-9),
     problems,
     position: { index: position, count: members.length },
@@ -298,4 +299,18 @@ export function rankingInversions(
     if ((dr > RANK_EPS && dq < -RANK_EPS) || (dr < -RANK_EPS && dq > RANK_EPS)) out.push(b.sample ?? b.index);
   }
   return out;
+}
+
+/** The rollouts that share record `i`'s image, ordered by step then log order (capped for very long runs). */
+export function imageHistory(index: RolloutIndex, i: number, cap = 512): NonNullable<ViewPayload['history']> {
+  const im = index.image[i]!;
+  if (im < 0) return [];
+  const out: Array<{ index: number; step: number; reward?: number; sample?: number }> = [];
+  for (let k = 0; k < index.count && out.length < cap; k++) {
+    if (index.image[k] !== im) continue;
+    const r = index.reward[k]!;
+    const s = index.sample[k]!;
+    out.push({ index: k, step: index.step[k]!, reward: Number.isNaN(r) ? undefined : r, sample: s >= 0 ? s : undefined });
+  }
+  return out.sort((a, b) => (a.step - b.step || a.index - b.index));
 }

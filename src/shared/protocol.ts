@@ -105,6 +105,8 @@ export interface ViewPayload {
   };
   readonly glyphs: readonly Glyph[];
   readonly group: readonly GroupMember[];
+  /** Every rollout on the same image across the run (per-image history), in step order. */
+  readonly history?: ReadonlyArray<{ readonly index: number; readonly step: number; readonly reward?: number; readonly sample?: number }>;
   /** True when every reward in the group is equal (GRPO std ≈ 0: no learning signal). */
   readonly groupZeroVariance?: boolean;
   /** Problems with this item (missing image, GT size mismatch, ...), shown above the canvas. */

@@ -2,6 +2,7 @@ import { assertNever, selectionKey, type HostMessage, type PersistedState, type 
 import { CanvasView } from './canvasView';
 import { clear, h } from './dom';
 import { GroupStrip } from './groupStrip';
+import { HistoryStrip } from './historyStrip';
 import { contourLayer, errorLayer, fillLayer, resampleMask } from './overlays';
 import { PALETTE } from './palette';
 import { ReasoningView } from './reasoningView';
@@ -82,6 +83,7 @@ canvas.opacity = state.opacity;
 const reasoning = new ReasoningView();
 const rewards = new RewardsView();
 const group = new GroupStrip();
+const history = new HistoryStrip();
 const legend = h(
   'div',
   { class: 'legend', 'aria-label': 'Legend' },
@@ -103,12 +105,13 @@ const legend = h(
 app.append(
   toolbar,
   h('div', { class: 'main' }, h('div', { class: 'left' }, problems, canvasHost, legend), h('div', { class: 'right' }, reasoning.el, rewards.el)),
-  group.el,
+  h('div', { class: 'bottom' }, group.el, history.el),
 );
 
 canvas.onHover = (id) => reasoning.highlight(id);
 reasoning.onHover = (id) => canvas.highlight(id);
 group.onSelect = (selection) => vscode.postMessage({ type: 'select', selection });
+history.onSelect = group.onSelect;
 
 function persist(): void {
   vscode.setState(state);
@@ -151,6 +154,7 @@ async function show(view: ViewPayload): Promise<void> {
   reasoning.show(view);
   rewards.show(view);
   group.show(view, currentImage);
+  history.show(view);
   if (view.mask) setBadge({ label: view.mask.source, kind: view.mask.source.startsWith('logged') ? 'logged' : view.mask.source.includes('SAM2') ? 'sam2' : 'classical' });
   document.body.dataset.selection = selectionKey(view.selection);
 }

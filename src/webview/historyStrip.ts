@@ -1,0 +1,43 @@
+import type { Selection, ViewPayload } from '../shared/protocol';
+import { clear, h } from './dom';
+
+/**
+ * Per-image history: every rollout on this image across training steps, one column per step, each cell
+ * shaded by reward, so one sees whether the policy learned the image. Click a cell to open it.
+ */
+export class HistoryStrip {
+  readonly el: HTMLElement;
+  private readonly body: HTMLElement;
+  /** Called when a cell is picked. */
+  onSelect: (s: Selection) => void = () => undefined;
+
+  constructor() {
+    this.body = h('div', { class: 'history', id: 'image-history', role: 'list', 'aria-label': 'Rollouts on this image across steps' });
+    this.el = h('section', { class: 'history-pane' }, h('h2', {}, 'This image across steps'), this.body);
+  }
+
+  /** Draw the history of the current view's image. */
+  show(view: ViewPayload): void {
+    clear(this.body);
+    const sel = view.selection;
+    const hist = view.history ?? [];
+    this.el.hidden = sel.kind !== 'rollout' || hist.length < 2;
+    if (sel.kind !== 'rollout') return;
+    const rewards = hist.map((x) => x.reward).filter((r): r is number => r !== undefined);
+    const lo = Math.min(...rewards);
+    const hi = Math.max(...rewards);
+    const byStep = new Map<number, typeof hist>();
+    for (const x of hist) byStep.set(x.step, [...(byStep.get(x.step) ?? []), x]);
+    for (const [step, xs] of byStep) {
+      const col = h('div', { class: 'history-step', role: 'listitem', title: `step ${step}` }, h('span', { class: 'num step-label' }, Number.isNaN(step) ? '—' : String(step)));
+      for (const x of xs) {
+        const t = x.reward === undefined || hi === lo ? 0.5 : (x.reward - lo) / (hi - lo);
+        const cell = h('button', { class: `history-cell${x.index === sel.index ? ' current' : ''}`, 'aria-label': `step ${step} rollout ${x.sample ?? x.index}: reward ${x.reward?.toFixed(3) ?? 'none'}`, title: `step ${step} · #${x.sample ?? x.index} · r ${x.reward?.toFixed(3) ?? '—'}` });
+        cell.style.opacity = String(0.25 + 0.75 * t);
+        cell.addEventListener('click', () => this.onSelect({ kind: 'rollout', log: sel.log, index: x.index }));
+        col.append(cell);
+      }
+      this.body.append(col);
+    }
+  }
+}
