@@ -1,3 +1,5 @@
+import type { StrictParseResult } from './segr1Strict';
+
 /** The answer families the parser knows. */
 export type AnswerFormat = 'segr1' | 'segzero' | 'visionreasoner';
 
@@ -46,4 +48,14 @@ export interface ParsedAnswer {
   readonly boxes: readonly ParsedBox[];
   readonly points: readonly ParsedPoint[];
   readonly diagnostics: readonly ParseDiagnostic[];
+  /** Seg-R1 only: what the training code's own parser returns for this text (drives the reference rewards). */
+  readonly reference?: StrictParseResult;
+}
+
+/** Options of {@link parseCompletion}. */
+export interface ParseOptions {
+  /** Answer family; `auto` (default) detects it from the text. */
+  readonly format?: AnswerFormat | 'auto';
+  /** Model-frame size, to flag coordinates outside the image. */
+  readonly frame?: { readonly width: number; readonly height: number };
 }
