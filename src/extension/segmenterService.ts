@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ParsedAnswer } from '../core/completion/types';
-import { modelToImage } from '../core/geometry/frames';
+import { promptsFromAnswer } from '../core/geometry/prompts';
 import { readRgb } from '../core/image/io';
 import type { BinaryMask } from '../core/image/types';
 import { createClassicalSegmenter } from '../core/segment/classical';
@@ -27,11 +27,10 @@ export class SegmenterService implements vscode.Disposable {
   }
 
   /**
-   * Seg-R1's procedure: for each box, the points inside it (inclusive) go with that box to the
-   * segmenter, and the per-box masks are OR-ed. Coordinates are mapped from the model frame to image pixels.
+   * The family's own prompting (Seg-R1: per box, the points inside it go with that box; per-box masks
+   * OR-ed), with the image encoded once and every box decoded against that encoding.
    */
   async segmentAnswer(imagePath: string, answer: ParsedAnswer, frame: { width: number; height: number }): Promise<{ mask: BinaryMask; source: string } | undefined> {
-    if (!answer.boxes.length) return undefined;
     let enc = this.encoded.get(imagePath);
     if (!enc) {
       enc = readRgb(imagePath).then((img) => this.segmenter.encode(img));
@@ -39,16 +38,11 @@ export class SegmenterService implements vscode.Disposable {
       if (this.encoded.size > 16) this.encoded.delete(this.encoded.keys().next().value!);
     }
     const e = await enc;
-    const size = { width: e.width, height: e.height };
+    const prompts = promptsFromAnswer(answer, frame, { width: e.width, height: e.height });
+    if (!prompts.length) return undefined;
     const out = new Uint8Array(e.width * e.height);
-    for (const b of answer.boxes) {
-      const inside = answer.points.filter((p) => p.x >= b.x1 && p.x <= b.x2 && p.y >= b.y1 && p.y <= b.y2);
-      const p1 = modelToImage({ x: b.x1, y: b.y1 }, frame, size);
-      const p2 = modelToImage({ x: b.x2, y: b.y2 }, frame, size);
-      const r = await this.segmenter.decode(e, {
-        box: { x1: p1.x, y1: p1.y, x2: p2.x, y2: p2.y },
-        points: inside.map((p) => ({ ...modelToImage(p, frame, size), label: p.label })),
-      });
+    for (const prompt of prompts) {
+      const r = await this.segmenter.decode(e, prompt);
       for (let i = 0; i < out.length; i++) out[i] = out[i]! | r.mask.data[i]!;
     }
     return { mask: { width: e.width, height: e.height, data: out }, source: this.segmenter.info.label };
