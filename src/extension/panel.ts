@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { assertNever, selectionKey, type HostMessage, type Selection, type ViewPayload, type WebviewMessage } from '../shared/protocol';
+import { assertNever, selectionKey, type HostMessage, type PromptEdit, type Selection, type ViewPayload, type WebviewMessage } from '../shared/protocol';
 import { PANEL_VIEW_TYPE } from './commands';
 import { buildImageView } from './imageView';
 import { readSettings } from './settings';
@@ -121,13 +121,16 @@ export class WorkbenchPanel implements vscode.Disposable {
       case 'openSource':
         void this.openSource(m.selection);
         return;
+      case 'prompt/edit':
+        void this.select(m.selection, m.edits);
+        return;
       default:
         assertNever(m);
     }
   }
 
   /** Show a selection; with none, the first rollout of the first log, else the first dataset image. */
-  async select(selection: Selection | undefined): Promise<void> {
+  async select(selection: Selection | undefined, edits?: readonly PromptEdit[]): Promise<void> {
     await this.model.ready();
     const target = selection ?? this.defaultSelection();
     if (!target) {
@@ -142,7 +145,7 @@ export class WorkbenchPanel implements vscode.Disposable {
     this.selection = target;
     this.send({ type: 'view/loading', selection: target });
     try {
-      const view = await this.build(target);
+      const view = await this.build(target, edits);
       if (seq !== this.seq) return;
       this.send({ type: 'view/show', view });
       this.panel.title = `Seg-R1 · ${view.title.split(' · ').slice(1).join(' · ') || 'Workbench'}`;
@@ -161,7 +164,7 @@ export class WorkbenchPanel implements vscode.Disposable {
     return undefined;
   }
 
-  private async build(s: Selection): Promise<ViewPayload> {
+  private async build(s: Selection, edits?: readonly PromptEdit[]): Promise<ViewPayload> {
     const settings = readSettings();
     switch (s.kind) {
       case 'rollout': {
@@ -176,7 +179,7 @@ export class WorkbenchPanel implements vscode.Disposable {
           resolve: (rel) => resolveRecordPath(root, log.file, rel),
           segment: (imagePath, answer, frame) => this.segmenters.segmentAnswer(imagePath, answer, frame),
           problem: (line, message) => this.model.addProblem({ file: log.file, line, message, severity: 'warning' }),
-        });
+        }, edits);
       }
       case 'image': {
         const d = this.model.dataset(s.dataset);

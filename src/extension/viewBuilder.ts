@@ -5,6 +5,8 @@ import type { ParsedAnswer } from '../core/completion/types';
 import { parseCompletion } from '../core/completion/parse';
 import { modelFrameSize, modelToImage, type FrameSpec } from '../core/geometry/frames';
 import { decodeRle } from '../core/image/rle';
+import { resizeNearest } from '../core/image/resize';
+import { applyPromptEdits, type PromptEdit } from '../core/edit/promptEdits';
 import type { BinaryMask, GrayImage } from '../core/image/types';
 import { readRollout, type RolloutIndex } from '../core/logs/jsonlIndex';
 import type { RolloutRecord } from '../core/logs/rollout';
@@ -99,9 +101,14 @@ function isSynthetic(r: RolloutRecord): boolean {
   return r.extra?.synthetic === true || /synthetic/i.test(r.run ?? '');
 }
 
-/** Build everything the panel shows for one rollout of an indexed log. */
-export async function buildRolloutView(index: RolloutIndex, i: number, members: readonly number[], ctx: ViewContext): Promise<ViewPayload> {
-  const record = await readRollout(index, i);
+/**
+ * Build everything the panel shows for one rollout of an indexed log. With `edits`, the rollout's prompts
+ * are moved first: the completion text is rewritten, the logged mask is set aside, and the segmenter and
+ * rewards run on the edited text (logged values stay for comparison).
+ */
+export async function buildRolloutView(index: RolloutIndex, i: number, members: readonly number[], ctx: ViewContext, edits?: readonly PromptEdit[]): Promise<ViewPayload> {
+  const logged = await readRollout(index, i);
+  let record = logged;
   const line = index.line[i]!;
   const problems: string[] = [];
   const selection: Selection = { kind: 'rollout', log: index.path, index: i };
@@ -142,7 +149,12 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
   const size = image ?? (gt ? gt.gray : undefined);
   const frameSpec: FrameSpec = record.model_frame ? { kind: 'fixed', width: record.model_frame.width, height: record.model_frame.height } : ctx.frame;
   const frame = size ? modelFrameSize(frameSpec, size) : record.model_frame ?? { width: 768, height: 768 };
-  const answer = parseCompletion(record.completion, { format: ctx.answerFormat === 'auto' ? undefined : ctx.answerFormat, frame });
+  const parseOpts = { format: ctx.answerFormat === 'auto' ? undefined : ctx.answerFormat, frame } as const;
+  let answer = parseCompletion(record.completion, parseOpts);
+  if (edits?.length && size) {
+    record = { ...record, completion: applyPromptEdits(record.completion, answer, edits, frame, size), mask: undefined };
+    answer = parseCompletion(record.completion, parseOpts);
+  }
 
   let mask: (MaskPayload & { source: string }) | undefined;
   let loggedMask: BinaryMask | undefined;
@@ -162,7 +174,9 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
     }
   }
 
-  const rewards = await replayRewards(record, frameSpec, gt?.gray, loggedMask);
+  // Without a logged mask, the segmenter's mask (image pixels) is brought to the reward frame for scoring.
+  const segMask = !loggedMask && mask ? { width: mask.width, height: mask.height, data: mask.data } : undefined;
+  const rewards = await replayRewards({ ...record, rewards: logged.rewards, reward: logged.reward, advantage: logged.advantage }, frameSpec, gt?.gray, loggedMask, segMask && ((f) => resizeNearest(segMask, f.width, f.height)));
   const group = await groupMembers(index, members, frameSpec, gt?.gray);
   const rewardsOfGroup = group.map((m) => m.reward).filter((r): r is number => r !== undefined && !Number.isNaN(r));
   const step = record.step;
@@ -187,6 +201,7 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
       extra: extraRows(record),
     },
     glyphs: size ? glyphsOf(answer, frame, size) : [],
+    edited: edits?.length ? { originalCompletion: logged.completion, edits } : undefined,
     group,
     history: imageHistory(index, i),
     groupZeroVariance: rewardsOfGroup.length > 1 && rewardsOfGroup.every((r) => Math.abs(r - rewardsOfGroup[0]!) < 1e-9),
@@ -199,14 +214,27 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
  * Logged vs recomputed reward components, total and advantage. Replay uses the logged mask (the reward
  * frame's mask the trainer scored); without one the components are not recomputed here.
  */
-async function replayRewards(record: RolloutRecord, frame: FrameSpec, gt: GrayImage | undefined, mask: BinaryMask | undefined): Promise<{ rewards: RewardRow[]; total: RewardRow; advantage: RewardRow }> {
+async function replayRewards(
+  record: RolloutRecord,
+  frame: FrameSpec,
+  gt: GrayImage | undefined,
+  mask: BinaryMask | undefined,
+  segmentToFrame?: (frame: { width: number; height: number }) => BinaryMask,
+): Promise<{ rewards: RewardRow[]; total: RewardRow; advantage: RewardRow }> {
   const replayed: Record<string, { components: Record<string, number>; total: number }> = {};
   if (gt) {
     for (const id of PANEL_REWARD_SETS) {
       const set = getRewardSet(id);
       if (!set) continue;
       try {
-        const r = await set.score({ completion: record.completion, gt, modelFrame: frame, loggedMask: mask });
+        const rewardFrame = modelFrameSize(frame, gt);
+        const r = await set.score({
+          completion: record.completion,
+          gt,
+          modelFrame: frame,
+          loggedMask: mask,
+          segment: !mask && segmentToFrame ? async () => segmentToFrame(rewardFrame) : undefined,
+        });
         replayed[id] = { components: { ...r.components }, total: r.total };
       } catch {
         // A reward that cannot be recomputed (e.g. no mask) just shows no replayed value.

@@ -3,6 +3,9 @@
  * Every message is an object keyed by a string `type`; handlers switch on it and end in `assertNever`.
  */
 import type { ParsedAnswer } from '../core/completion/types';
+import type { PromptEdit } from '../core/edit/promptEdits';
+
+export type { PromptEdit };
 
 /** What the panel shows: one rollout of a log, or one dataset image without a rollout. */
 export type Selection =
@@ -109,6 +112,8 @@ export interface ViewPayload {
   readonly history?: ReadonlyArray<{ readonly index: number; readonly step: number; readonly reward?: number; readonly sample?: number }>;
   /** True when every reward in the group is equal (GRPO std ≈ 0: no learning signal). */
   readonly groupZeroVariance?: boolean;
+  /** Present when the view shows a user-edited version of a rollout (prompts moved in the panel). */
+  readonly edited?: { readonly originalCompletion: string; readonly edits: readonly PromptEdit[] };
   /** Problems with this item (missing image, GT size mismatch, ...), shown above the canvas. */
   readonly problems: readonly string[];
   /** Position among its siblings, for the navigation label. */
@@ -133,7 +138,9 @@ export type WebviewMessage =
   | { readonly type: 'ready'; readonly restored?: Selection }
   | { readonly type: 'select'; readonly selection: Selection }
   | { readonly type: 'navigate'; readonly unit: 'rollout' | 'image' | 'group'; readonly direction: 1 | -1 }
-  | { readonly type: 'openSource'; readonly selection: Selection; readonly offset?: number };
+  | { readonly type: 'openSource'; readonly selection: Selection; readonly offset?: number }
+  /** Re-score a rollout with moved prompts (image pixels): new text, new mask, new rewards. */
+  | { readonly type: 'prompt/edit'; readonly selection: Selection; readonly edits: readonly PromptEdit[] };
 
 /** The state the webview persists with setState (survives hide/reveal and reload). */
 export interface PersistedState {

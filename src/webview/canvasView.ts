@@ -1,4 +1,4 @@
-import type { Glyph } from '../shared/protocol';
+import type { Glyph, PromptEdit } from '../shared/protocol';
 import { PALETTE } from './palette';
 
 type Layer = OffscreenCanvas | HTMLCanvasElement;
@@ -37,6 +37,13 @@ export class CanvasView {
   private view: ViewTransform = { scale: 1, tx: 0, ty: 0 };
   private fitted = true;
   private drag?: { x: number; y: number; tx: number; ty: number };
+  /** A glyph being dragged in edit mode: which one and which handle. */
+  private glyphDrag?: { id: string; handle: 'point' | 'tl' | 'br' | 'move'; x: number; y: number; orig: Glyph };
+  /** Edit mode: dragging glyphs moves prompts instead of panning. */
+  editing = false;
+  /** Called after a glyph was moved, with every edit made so far to this rollout. */
+  onEdit: (edits: PromptEdit[]) => void = () => undefined;
+  private edits = new Map<string, PromptEdit>();
   toggles: OverlayToggles = { gt: true, mask: true, errors: false, glyphs: true };
   opacity = 0.45;
   /** Called with a glyph id (`point:3`, `box:0`) or undefined when the pointer hovers glyphs. */
@@ -69,8 +76,14 @@ export class CanvasView {
     this.layers = layers;
     this.glyphs = glyphs;
     this.highlighted = undefined;
+    this.glyphDrag = undefined;
     if (!sameSize || this.fitted) this.fit();
     else this.draw();
+  }
+
+  /** Start a fresh edit session (a new rollout was opened, not an edited one). */
+  resetEdits(): void {
+    this.edits.clear();
   }
 
   /** Highlight one glyph (from text hover) or none. */
@@ -155,6 +168,7 @@ export class CanvasView {
       drawn,
       glyphs: glyphBoxes,
       highlighted: this.highlighted ?? null,
+      editing: this.editing,
     });
   }
 
@@ -244,10 +258,55 @@ export class CanvasView {
 
   private onPointerDown(e: PointerEvent): void {
     this.canvas.setPointerCapture(e.pointerId);
+    if (this.editing) {
+      const r = this.canvas.getBoundingClientRect();
+      const grab = this.grabHandle(e.clientX - r.left, e.clientY - r.top);
+      if (grab) {
+        this.glyphDrag = { ...grab, x: e.clientX, y: e.clientY };
+        return;
+      }
+    }
     this.drag = { x: e.clientX, y: e.clientY, tx: this.view.tx, ty: this.view.ty };
   }
 
+  /** The glyph handle under a screen point in edit mode: a point, a box corner, or a box edge (move). */
+  private grabHandle(sx: number, sy: number): { id: string; handle: 'point' | 'tl' | 'br' | 'move'; orig: Glyph } | undefined {
+    const id = this.hitTest(sx, sy);
+    for (const g of this.glyphs) {
+      if (g.kind === 'box') {
+        const [x1, y1] = this.toScreen(g.x1, g.y1);
+        const [x2, y2] = this.toScreen(g.x2, g.y2);
+        if (Math.hypot(sx - x1, sy - y1) < 10) return { id: `box:${g.index}`, handle: 'tl', orig: g };
+        if (Math.hypot(sx - x2, sy - y2) < 10) return { id: `box:${g.index}`, handle: 'br', orig: g };
+      }
+    }
+    const g = this.glyphs.find((x) => `${x.kind}:${x.index}` === id);
+    if (!g || !id) return undefined;
+    return { id, handle: g.kind === 'point' ? 'point' : 'move', orig: g };
+  }
+
+  private moveGlyph(e: PointerEvent): void {
+    const d = this.glyphDrag!;
+    const dx = (e.clientX - d.x) / this.view.scale;
+    const dy = (e.clientY - d.y) / this.view.scale;
+    const clampX = (v: number) => Math.min(this.width, Math.max(0, v));
+    const clampY = (v: number) => Math.min(this.height, Math.max(0, v));
+    const o = d.orig;
+    let moved: Glyph;
+    if (o.kind === 'point') moved = { ...o, x: clampX(o.x + dx), y: clampY(o.y + dy) };
+    else if (d.handle === 'tl') moved = { ...o, x1: clampX(o.x1 + dx), y1: clampY(o.y1 + dy) };
+    else if (d.handle === 'br') moved = { ...o, x2: clampX(o.x2 + dx), y2: clampY(o.y2 + dy) };
+    else moved = { ...o, x1: clampX(o.x1 + dx), y1: clampY(o.y1 + dy), x2: clampX(o.x2 + dx), y2: clampY(o.y2 + dy) };
+    this.glyphs = this.glyphs.map((g) => (`${g.kind}:${g.index}` === d.id ? moved : g));
+    this.edits.set(d.id, moved.kind === 'point' ? { kind: 'point', index: moved.index, x: moved.x, y: moved.y } : { kind: 'box', index: moved.index, x1: moved.x1, y1: moved.y1, x2: moved.x2, y2: moved.y2 });
+    this.draw();
+  }
+
   private onPointerMove(e: PointerEvent): void {
+    if (this.glyphDrag) {
+      this.moveGlyph(e);
+      return;
+    }
     if (this.drag) {
       this.view = { ...this.view, tx: this.drag.tx + e.clientX - this.drag.x, ty: this.drag.ty + e.clientY - this.drag.y };
       this.fitted = false;
@@ -261,6 +320,11 @@ export class CanvasView {
   private onPointerUp(e: PointerEvent): void {
     this.canvas.releasePointerCapture(e.pointerId);
     this.drag = undefined;
+    if (this.glyphDrag) {
+      const moved = e.clientX !== this.glyphDrag.x || e.clientY !== this.glyphDrag.y;
+      this.glyphDrag = undefined;
+      if (moved) this.onEdit([...this.edits.values()]);
+    }
   }
 
   private onKey(e: KeyboardEvent): void {

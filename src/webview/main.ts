@@ -53,6 +53,19 @@ function navButton(text: string, label: string, unit: 'rollout' | 'group', direc
   b.addEventListener('click', () => vscode.postMessage({ type: 'navigate', unit, direction }));
   return b;
 }
+const editButton = h('button', { id: 'edit-prompts', 'aria-pressed': 'false', title: 'Drag points and box corners to re-prompt the segmenter and re-score (e)' }, 'Edit prompts');
+editButton.addEventListener('click', () => setEditing(!canvas.editing));
+const editBadge = h('span', { class: 'badge edited', id: 'edited-badge', hidden: true, title: 'Prompts moved in the panel: text, mask and rewards are recomputed, not logged' }, 'EDITED');
+const resetEdit = h('button', { id: 'reset-edit', hidden: true }, 'Revert');
+resetEdit.addEventListener('click', () => {
+  if (current) vscode.postMessage({ type: 'select', selection: current.selection });
+});
+function setEditing(on: boolean): void {
+  canvas.editing = on;
+  editButton.setAttribute('aria-pressed', String(on));
+  editButton.classList.toggle('active', on);
+  canvas.draw();
+}
 const fitButton = h('button', { id: 'fit', 'aria-label': 'Fit image', title: 'Fit (0 or double-click)' }, 'Fit');
 fitButton.addEventListener('click', () => canvas.fit());
 const rgb = (c: readonly number[]) => `rgb(${c.join(',')})`;
@@ -72,7 +85,10 @@ const toolbar = h(
   errorCounts,
   toggle('glyphs', 'prompts', PALETTE.box),
   h('label', { class: 'toggle', for: 'opacity' }, 'opacity', opacity),
+  editButton,
+  resetEdit,
   fitButton,
+  editBadge,
   badges,
 );
 
@@ -112,6 +128,9 @@ canvas.onHover = (id) => reasoning.highlight(id);
 reasoning.onHover = (id) => canvas.highlight(id);
 group.onSelect = (selection) => vscode.postMessage({ type: 'select', selection });
 history.onSelect = group.onSelect;
+canvas.onEdit = (edits) => {
+  if (current) vscode.postMessage({ type: 'prompt/edit', selection: current.selection, edits });
+};
 
 function persist(): void {
   vscode.setState(state);
@@ -129,7 +148,10 @@ async function show(view: ViewPayload): Promise<void> {
     image?.close();
     return;
   }
+  if (!view.edited || !current || selectionKey(current.selection) !== selectionKey(view.selection)) canvas.resetEdits();
   current = view;
+  editBadge.hidden = !view.edited;
+  resetEdit.hidden = !view.edited;
   state = { ...state, selection: view.selection };
   persist();
   title.textContent = view.title;
@@ -198,6 +220,9 @@ window.addEventListener('keydown', (e) => {
     case 'ArrowDown':
     case 'N':
       return nav('group', 1);
+    case 'e':
+      e.preventDefault();
+      return setEditing(!canvas.editing);
     case 'ArrowUp':
     case 'P':
       return nav('group', -1);
