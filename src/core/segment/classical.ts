@@ -26,11 +26,11 @@ export const CLASSICAL_PARAMS = {
   /** Mixture components per class. */
   components: 3,
   /** EM iterations per fit. */
-  emIterations: 3,
+  emIterations: 2,
   /** Most cells a mixture is fitted on (a sparser lattice beyond that). */
   maxFitCells: 2500,
   /** Fit → smooth rounds (GrabCut iterations). */
-  rounds: 3,
+  rounds: 2,
   /** Weight of the colour/texture log-likelihood ratio, and its clamp. */
   likelihoodGain: 0.6,
   likelihoodClamp: 6,
@@ -80,15 +80,16 @@ export function encodeClassical(image: RgbImage): EncodedImage {
 /** Synchronous decode of one prompt against an encoding made by `encodeClassical`. */
 export function decodeClassical(encoded: EncodedImage, prompt: SegmentPrompt): SegmentResult {
   if (!(encoded instanceof ClassicalEncoding)) throw new Error('classical segmenter: this image was encoded by another engine');
-  const { width, height, grid } = encoded;
+  const { width, height } = encoded;
   const P = CLASSICAL_PARAMS;
-  const { step, gw, gh, dims, features } = grid;
   const inImage = (p: PromptPoint): boolean => p.x >= 0 && p.y >= 0 && p.x < width && p.y < height;
   const positives = prompt.points.filter((p) => p.label === 1 && inImage(p));
   const negatives = prompt.points.filter((p) => p.label === 0 && inImage(p));
   const pixelBox = regionOf(prompt, positives, width, height);
   const empty = (): SegmentResult => ({ mask: { width, height, data: new Uint8Array(width * height) }, score: 0 });
   if (!pixelBox) return empty();
+  const { grid } = encoded;
+  const { step, gw, gh, dims, features } = grid;
 
   const toCell = (v: number, n: number): number => Math.min(n - 1, Math.max(0, Math.floor(v / step)));
   const box: CellRect = { x0: toCell(pixelBox.x0, gw), y0: toCell(pixelBox.y0, gh), x1: toCell(pixelBox.x1, gw), y1: toCell(pixelBox.y1, gh) };
@@ -147,11 +148,13 @@ export function decodeClassical(encoded: EncodedImage, prompt: SegmentPrompt): S
   const wFg = new Float32Array(idx.length), wBg = new Float32Array(idx.length);
   let q: Float32Array = new Float32Array(n);
   for (let y = box.y0; y <= box.y1; y++) for (let x = box.x0; x <= box.x1; x++) q[y * gw + x] = 1 / (1 + Math.exp(-prior[y * gw + x]!));
-  // Cells near negative points are background evidence whatever the current labelling says.
-  const negBoost = new Float32Array(idx.length);
+  // Cells near points are evidence for their side whatever the current labelling says: positive points seed
+  // the foreground model, negative points the background model.
+  const posBoost = new Float32Array(idx.length), negBoost = new Float32Array(idx.length);
   for (let j = 0; j < idx.length; j++) {
     const c = idx[j]!;
     const x = c % gw, y = (c - x) / gw;
+    for (const p of pos) posBoost[j]! += 2 * Math.exp(-((x - p.x) ** 2 + (y - p.y) ** 2) / (2 * sigma * sigma));
     for (const p of neg) negBoost[j]! += 2 * Math.exp(-((x - p.x) ** 2 + (y - p.y) ** 2) / (2 * sigma * sigma));
   }
   const unary = new Float32Array(n);
@@ -161,7 +164,7 @@ export function decodeClassical(encoded: EncodedImage, prompt: SegmentPrompt): S
       const c = idx[j]!;
       const x = c % gw, y = (c - x) / gw;
       if (inBox(x, y)) {
-        wFg[j] = q[c]!;
+        wFg[j] = q[c]! + posBoost[j]!;
         wBg[j] = 1 - q[c]! + negBoost[j]!;
       } else {
         wFg[j] = 0;

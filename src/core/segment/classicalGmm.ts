@@ -12,6 +12,8 @@ export interface DiagGmm {
   readonly means: Float64Array;
   /** k × dims variances. */
   readonly vars: Float64Array;
+  /** k × dims inverse variances (the hot loop multiplies instead of dividing). */
+  readonly invVars: Float64Array;
   /** Per-component log normaliser: log wₖ − ½Σ log(2π σ²). */
   readonly logNorm: Float64Array;
 }
@@ -90,9 +92,10 @@ function componentLogPdf(g: DiagGmm, c: number, features: Float32Array, base: nu
   if (g.weights[c]! <= 0) return -Infinity;
   let q = 0;
   const o = c * g.dims;
+  const means = g.means, inv = g.invVars;
   for (let d = 0; d < g.dims; d++) {
-    const t = features[base + d]! - g.means[o + d]!;
-    q += (t * t) / g.vars[o + d]!;
+    const t = features[base + d]! - means[o + d]!;
+    q += t * t * inv[o + d]!;
   }
   return g.logNorm[c]! - 0.5 * q;
 }
@@ -127,15 +130,17 @@ function mStep(features: Float32Array, dims: number, idx: Int32Array, w: Float32
   for (let c = 0; c < k; c++) total += nk[c]!;
   const weights = new Float64Array(k);
   const logNorm = new Float64Array(k);
+  const invVars = new Float64Array(k * dims);
   for (let c = 0; c < k; c++) {
     weights[c] = total > 0 ? nk[c]! / total : 0;
     let ln = Math.log(Math.max(weights[c]!, 1e-300));
     for (let d = 0; d < dims; d++) {
       const v = Math.max(VAR_FLOOR, nk[c]! > 0 ? vars[c * dims + d]! / nk[c]! : 1);
       vars[c * dims + d] = v;
+      invVars[c * dims + d] = 1 / v;
       ln -= 0.5 * Math.log(2 * Math.PI * v);
     }
     logNorm[c] = ln;
   }
-  return { k, dims, weights, means, vars, logNorm };
+  return { k, dims, weights, means, vars, invVars, logNorm };
 }

@@ -51,9 +51,9 @@ test('identifies itself as the classical fallback, not SAM2', () => {
   assert.equal(CLASSICAL_SEGMENTER_INFO.kind, 'classical');
 });
 
-// Measured on these six scenes: tight box ≈ 0.88 mean IoU, against ≈ 0.75 for the ellipse inscribed in the
-// same box (what a segmenter that ignored the pixels would give). 0.78 leaves room for tuning changes while
-// still failing if the colour/texture model stops contributing.
+// Measured on these six scenes: tight box 0.927 mean IoU; the ellipse inscribed in the same box (what a
+// segmenter that ignored the pixels would give) scores less. 0.85 leaves room for tuning changes while still
+// failing if the colour/texture model stops contributing.
 test('a tight box gives a good mask on camouflage scenes, better than the box ellipse alone', async () => {
   const tight = await meanIou((s) => ({ box: tightBox(s), points: [] }));
   let ellipse = 0;
@@ -64,7 +64,7 @@ test('a tight box gives a good mask on camouflage scenes, better than the box el
     for (let y = 0; y < s.gt.height; y++) for (let x = 0; x < s.gt.width; x++) if (((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1) data[y * s.gt.width + x] = 1;
     ellipse += iou({ width: s.gt.width, height: s.gt.height, data }, s.gt) / scenes.length;
   }
-  assert.ok(tight >= 0.78, `tight-box mean IoU ${tight.toFixed(3)}`);
+  assert.ok(tight >= 0.85, `tight-box mean IoU ${tight.toFixed(3)}`);
   assert.ok(tight > ellipse + 0.03, `segmenter ${tight.toFixed(3)} vs ellipse ${ellipse.toFixed(3)}`);
 });
 
@@ -84,10 +84,28 @@ test('masks respond to the box: the closer the box to the object, the better the
   assert.ok(tight > shift20 + 0.05 && shift20 > shift40 + 0.05, report);
 });
 
-test('a positive point on the object rescues a loose box', async () => {
-  const loose = await meanIou((s) => ({ box: grow(tightBox(s), 0.3), points: [] }));
-  const withPoint = await meanIou((s) => ({ box: grow(tightBox(s), 0.3), points: [centroid(s)] }));
-  assert.ok(withPoint > loose + 0.02, `loose ${loose.toFixed(3)} + point ${withPoint.toFixed(3)}`);
+test('a positive point on the object pulls a misplaced box\'s mask onto it', async () => {
+  const shifted = (s: Scene): PromptBox => {
+    const b = tightBox(s);
+    const dx = 0.25 * (b.x2 - b.x1), dy = 0.15 * (b.y2 - b.y1);
+    return { x1: b.x1 + dx, y1: b.y1 + dy, x2: b.x2 + dx, y2: b.y2 + dy };
+  };
+  const alone = await meanIou((s) => ({ box: shifted(s), points: [] }));
+  const withPoint = await meanIou((s) => ({ box: shifted(s), points: [centroid(s)] }));
+  // Measured 0.675 → 0.697: the box clips what a point can recover, so the gain is small but systematic.
+  assert.ok(withPoint > alone + 0.01, `shifted box ${alone.toFixed(3)}, + centroid point ${withPoint.toFixed(3)}`);
+});
+
+test('a positive point selects what it is on: object vs background', async () => {
+  const onObject = await meanIou((s) => ({ points: [centroid(s)] }));
+  // A point near the image corner farthest from the object: background in these scenes (checked below).
+  const offObject = await meanIou((s) => {
+    const c = centroid(s);
+    const p = { x: c.x < s.gt.width / 2 ? 0.9 * s.gt.width : 0.1 * s.gt.width, y: c.y < s.gt.height / 2 ? 0.9 * s.gt.height : 0.1 * s.gt.height, label: 1 as const };
+    assert.equal(s.gt.data[Math.round(p.y) * s.gt.width + Math.round(p.x)], 0);
+    return { points: [p] };
+  });
+  assert.ok(onObject > 0.5 && offObject < 0.15, `point on object ${onObject.toFixed(3)}, on background ${offObject.toFixed(3)}`);
 });
 
 test('without a box, the mask grows from positive points', async () => {

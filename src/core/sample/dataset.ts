@@ -1,0 +1,41 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { encodeGrayPng, encodeRgb } from '../image/io';
+import type { GrayImage } from '../image/types';
+import { SAMPLE_PATHS, sampleStem, type SampleConfig } from './config';
+import { paintScene, type Palette, type SceneObject } from './scene';
+
+/** One written image of the synthetic dataset, with what the simulated policy may know about it. */
+export interface SampleItem {
+  readonly stem: string;
+  /** Workspace-relative paths (forward slashes). */
+  readonly image: string;
+  readonly gt: string;
+  readonly width: number;
+  readonly height: number;
+  readonly palette: Palette;
+  readonly objects: readonly SceneObject[];
+  /** The exact binary GT (0/255) at the original size. */
+  readonly gtMask: GrayImage;
+}
+
+/**
+ * Paint and write the COD10K-style synthetic dataset under `root`: `Imgs/<stem>.jpg` (JPEG q90, as the public
+ * datasets ship) and `GT/<stem>.png` (lossless 0/255, so masks stay exactly binary).
+ */
+export async function writeSampleDataset(root: string, config: SampleConfig): Promise<SampleItem[]> {
+  await fs.mkdir(path.join(root, SAMPLE_PATHS.images), { recursive: true });
+  await fs.mkdir(path.join(root, SAMPLE_PATHS.masks), { recursive: true });
+  const items: SampleItem[] = [];
+  for (let i = 0; i < config.imageCount; i++) {
+    const [width, height] = config.sizes[i % config.sizes.length]!;
+    const scene = paintScene(config.seed, i, width, height, (i + 1) % config.twoObjectEvery === 0 ? 2 : 1);
+    const stem = sampleStem(i);
+    const image = `${SAMPLE_PATHS.images}/${stem}.jpg`;
+    const gt = `${SAMPLE_PATHS.masks}/${stem}.png`;
+    await fs.writeFile(path.join(root, image), await encodeRgb(scene.image, 'jpeg'));
+    await fs.writeFile(path.join(root, gt), await encodeGrayPng(scene.gt));
+    items.push({ stem, image, gt, width, height, palette: scene.palette, objects: scene.objects, gtMask: scene.gt });
+  }
+  return items;
+}
