@@ -136,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const dataset: DatasetScores = pick(d, DATASET_KEYS);
-  if (args.perImage) console.log(table(Object.entries(images) as Array<[string, Record<string, number>]>, IMAGE_KEYS) + '\n');
+  if (args.perImage) console.log(table(Object.entries(images) as unknown as Array<[string, Record<string, number>]>, IMAGE_KEYS) + '\n');
   console.log(table([['dataset', dataset as unknown as Record<string, number>]], DATASET_KEYS));
   if (warnings > 0) console.error(`${warnings} warning(s); ${d.count} of ${jobs.length} pair(s) scored`);
   if (args.json) writeFileSync(args.json, JSON.stringify({ dataset, images }, null, 1) + '\n');
