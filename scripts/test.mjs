@@ -28,6 +28,7 @@ if (step('build', process.execPath, ['esbuild.mjs']) !== 0) process.exit(1);
 if (step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.core.json']) !== 0) failed++;
 if (step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json']) !== 0) failed++;
 if (step('typecheck', 'npx', ['tsc', '-p', 'src/webview/tsconfig.json']) !== 0) failed++;
+if (step('lint', 'npx', ['eslint', '.']) !== 0) failed++;
 if (!only || only === 'unit') {
   const files = find('dist-test/test/unit', '.test.js');
   if (step('unit', process.execPath, ['--test', '--test-concurrency=2', ...files]) !== 0) failed++;

@@ -267,7 +267,7 @@ async function groupMembers(index: RolloutIndex, members: readonly number[], fra
   const base = await Promise.all(
     members.map(async (m) => {
       let thumb: MaskPayload | undefined;
-      let malformed = false;
+      let malformed: boolean;
       let intended: number | undefined;
       let iou: number | undefined;
       let components: Record<string, number> = {};
