@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { encodeGrayPng, encodeRgb } from '../image/io';
+import sharp from 'sharp';
+import { encodeRgb } from '../image/io';
 import type { GrayImage } from '../image/types';
 import { SAMPLE_PATHS, sampleStem, type SampleConfig } from './config';
 import { paintScene, type Palette, type SceneObject } from './scene';
@@ -34,8 +35,19 @@ export async function writeSampleDataset(root: string, config: SampleConfig): Pr
     const image = `${SAMPLE_PATHS.images}/${stem}.jpg`;
     const gt = `${SAMPLE_PATHS.masks}/${stem}.png`;
     await fs.writeFile(path.join(root, image), await encodeRgb(scene.image, 'jpeg'));
-    await fs.writeFile(path.join(root, gt), await encodeGrayPng(scene.gt));
+    await fs.writeFile(path.join(root, gt), await encodeMaskPng(scene.gt));
     items.push({ stem, image, gt, width, height, palette: scene.palette, objects: scene.objects, gtMask: scene.gt });
   }
   return items;
+}
+
+/**
+ * A GT mask as an 8-bit greyscale PNG (PIL mode "L", like COD10K's). Sharp turns a one-channel raw input into
+ * RGB on output unless told the colourspace, so `encodeGrayPng` in image/io cannot be used for this yet.
+ */
+export async function encodeMaskPng(mask: GrayImage): Promise<Buffer> {
+  return sharp(Buffer.from(mask.data.buffer, mask.data.byteOffset, mask.data.length), { raw: { width: mask.width, height: mask.height, channels: 1 } })
+    .toColourspace('b-w')
+    .png({ compressionLevel: 9 })
+    .toBuffer();
 }

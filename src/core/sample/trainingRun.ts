@@ -6,6 +6,7 @@
 import sharp from 'sharp';
 import * as path from 'node:path';
 import type { ParsedAnswer } from '../completion/types';
+import { encodeRle } from '../image/rle';
 import type { BinaryMask, RgbImage } from '../image/types';
 import type { RolloutRecord } from '../logs/rollout';
 import type { RewardSet } from '../rewards/types';
@@ -13,7 +14,6 @@ import type { EncodedImage, Segmenter } from '../segment/segmenter';
 import { SAMPLE_RUN_ID, SEGR1_USER_PROMPT, type SampleConfig } from './config';
 import { MALFORMED_KINDS, estimateTokens, reasoningText, writeCompletion, type MalformedKind } from './completionText';
 import type { SampleItem } from './dataset';
-import { encodeRawRle } from './maskRle';
 import { drawAnswer, frameMask, frameObjects, type FrameObject } from './policy';
 import { Rng } from './random';
 
@@ -176,7 +176,7 @@ export async function simulateRun(root: string, items: readonly SampleItem[], co
           rewards: r.components,
           reward: r.total,
           advantage: adv[k]!,
-          ...(r.mask ? { mask: encodeRawRle(r.mask) } : {}),
+          ...(r.mask ? { mask: encodeRle(r.mask) } : {}),
           extra: {
             synthetic: true,
             segmenter: segmenter.info.id,
