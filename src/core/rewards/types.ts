@@ -18,6 +18,8 @@ export interface RewardInput {
   readonly segment?: (answer: ParsedAnswer) => Promise<BinaryMask>;
   /** A mask logged by the trainer, already in the reward frame; takes precedence over `segment`. */
   readonly loggedMask?: BinaryMask;
+  /** Seg-Zero-style GT text (`<box>(x1,y1),(x2,y2)</box><points>(x,y),(x,y)</points>`) when the log has it. */
+  readonly solution?: string;
   /** Segmenter in use, for labelling only. */
   readonly segmenter?: Segmenter;
 }
