@@ -80,9 +80,11 @@ export function paintScene(seed: number, index: number, width: number, height: n
     }
   });
   const looks = blobs.map(() => objectLook(rng));
+  // Object texture only where the object can be: its reach rectangle, not the whole frame.
   const objectNoise = blobs.map((b, i) => {
     const look = looks[i]!;
-    return valueNoise(rng, width, height, minSide * look.cellScale, 5, look.persistence);
+    const [x0, y0, x1, y1] = blobReach(b, width, height);
+    return { x0, y0, w: x1 - x0 + 1, noise: valueNoise(rng, x1 - x0 + 1, y1 - y0 + 1, minSide * look.cellScale, 5, look.persistence) };
   });
   // Mild illumination falloff across the frame, so "brighter" is never a global giveaway.
   const lx = rng.uniform(-1, 1), ly = rng.uniform(-1, 1);
@@ -96,7 +98,8 @@ export function paintScene(seed: number, index: number, width: number, height: n
       if (o >= 0 && d >= 0) {
         gt[p] = 255;
         const look = looks[o]!;
-        const t = objectNoise[o]![p]!;
+        const on = objectNoise[o]!;
+        const t = on.noise[(y - on.y0) * on.w + (x - on.x0)]!;
         const [orr, og, ob] = ramp(palette, t);
         // Soft dark rim just inside the outline, fading over a few pixels: the edge a viewer can find.
         const rim = 1 - look.rimDepth * Math.exp(-d / look.rimWidth);

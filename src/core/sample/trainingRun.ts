@@ -10,7 +10,7 @@ import { encodeRle } from '../image/rle';
 import type { BinaryMask, RgbImage } from '../image/types';
 import type { RolloutRecord } from '../logs/rollout';
 import type { RewardSet } from '../rewards/types';
-import type { EncodedImage, Segmenter } from '../segment/segmenter';
+import type { EncodedImage, SegmentPrompt, Segmenter } from '../segment/segmenter';
 import { SAMPLE_RUN_ID, SEGR1_USER_PROMPT, type SampleConfig } from './config';
 import { MALFORMED_KINDS, estimateTokens, reasoningText, writeCompletion, type MalformedKind } from './completionText';
 import type { SampleItem } from './dataset';
@@ -83,20 +83,18 @@ export async function loadFrameImage(file: string, frame: number): Promise<RgbIm
  * Prompts stay in the model frame because the image was squashed to that frame before encoding.
  */
 export async function segmentAnswer(segmenter: Segmenter, encoded: EncodedImage, answer: ParsedAnswer): Promise<BinaryMask> {
-  const { width, height } = encoded;
-  const out = new Uint8Array(width * height);
-  const orInto = (m: BinaryMask): void => {
-    for (let i = 0; i < out.length; i++) if (m.data[i]) out[i] = 1;
-  };
-  if (answer.boxes.length === 0) {
-    orInto((await segmenter.decode(encoded, { points: answer.points.map((p) => ({ x: p.x, y: p.y, label: p.label })) })).mask);
-  }
-  for (const b of answer.boxes) {
-    const inside = answer.points.filter((p) => p.x >= b.x1 && p.x <= b.x2 && p.y >= b.y1 && p.y <= b.y2);
-    const res = await segmenter.decode(encoded, { box: { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 }, points: inside.map((p) => ({ x: p.x, y: p.y, label: p.label })) });
-    orInto(res.mask);
-  }
-  return { width, height, data: out };
+  const prompts: SegmentPrompt[] = answer.boxes.length === 0
+    ? [{ points: answer.points.map((p) => ({ x: p.x, y: p.y, label: p.label })) }]
+    : answer.boxes.map((b) => ({
+      box: { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 },
+      points: answer.points.filter((p) => p.x >= b.x1 && p.x <= b.x2 && p.y >= b.y1 && p.y <= b.y2).map((p) => ({ x: p.x, y: p.y, label: p.label })),
+    }));
+  const masks: BinaryMask[] = [];
+  for (const prompt of prompts) masks.push((await segmenter.decode(encoded, prompt)).mask);
+  if (masks.length === 1) return masks[0]!;
+  const out = new Uint8Array(encoded.width * encoded.height);
+  for (const m of masks) for (let i = 0; i < out.length; i++) if (m.data[i]) out[i] = 1;
+  return { width: encoded.width, height: encoded.height, data: out };
 }
 
 /** Per-image state the run needs, prepared once and reused by every group that shows the image. */
