@@ -46,7 +46,7 @@ function fakeSegment(calls: SegmentPrompt[]) {
     for (const p of promptsFromAnswer(answer, frame768, frame768)) {
       calls.push(p);
       const m = fakeMask(p);
-      for (let i = 0; i < out.length; i++) out[i] |= m[i]!;
+      for (let i = 0; i < out.length; i++) if (m[i]) out[i] = 1;
     }
     return { width: SIDE, height: SIDE, data: out };
   };

@@ -1,0 +1,313 @@
+import { createReadStream, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ParsedAnswer } from '../../core/completion/types';
+import { resolveInside } from '../../core/dataset/paths';
+import { SEGR1_TRAIN_FRAME, SEGZERO_FRAME, type FrameSpec } from '../../core/geometry/frames';
+import { promptsFromAnswer } from '../../core/geometry/prompts';
+import { readRgb } from '../../core/image/io';
+import { resizeBilinearPil } from '../../core/image/resize';
+import { decodeRle } from '../../core/image/rle';
+import type { BinaryMask, GrayImage, RgbImage } from '../../core/image/types';
+import type { CocoRle } from '../../core/logs/rollout';
+import { advantagesByGroup } from '../../core/rewards/advantages';
+import { loadGtPilL } from '../../core/rewards/groundTruth';
+import { SEGR1_REWARD_SIDE } from '../../core/rewards/masks';
+import { getRewardSet, listRewardSets } from '../../core/rewards/registry';
+import { MissingGtError, MissingMaskError } from '../../core/rewards/segr1';
+import type { RewardSet } from '../../core/rewards/types';
+import type { Segmenter } from '../../core/segment/segmenter';
+
+const USAGE = `usage: segr1 replay <log.jsonl> [--reward segr1-reference|segr1-intended|segzero] [--root <dir>] [--json <file>] [--mask-only] [--all]
+
+Recomputes every reward component of every rollout and compares it with what the log says.
+The predicted mask is the record's logged 'mask' (COCO RLE, in the reward frame) when present; otherwise the
+classical segmenter (not SAM2) segments the record's image, squashed to the reward frame, with the answer's prompts.
+  --reward <id>   reward set (default segr1-reference)
+  --root <dir>    folder that image/gt paths are relative to (default: the log's folder); paths may not escape it
+  --json <file>   write {"summary": ..., "rollouts": [...]}
+  --mask-only     never segment: rollouts without a logged mask get no segment/total/advantage replay
+  --all           print every rollout, not only those that differ
+Values differ when |logged - replayed| > 1e-6. Advantages are recomputed per group from the replayed totals.`;
+
+/** Tolerance above which a logged and a replayed value count as different. */
+export const REPLAY_TOLERANCE = 1e-6;
+
+/** Names a trainer may have logged a component under, by reward-set component name. */
+const ALIASES: Record<string, readonly string[]> = {
+  segment: ['segment', 'segmentation', 'segmentation_reward', 'rewards/segmentation_reward'],
+  format: ['format', 'format_reward', 'rewards/format_reward'],
+};
+
+/** One value logged next to its replay; null where either side is unknown. */
+export interface Compared {
+  readonly logged: number | null;
+  readonly replayed: number | null;
+}
+
+/** One replayed rollout in the JSON report. */
+export interface ReplayedRollout {
+  readonly line: number;
+  readonly components: Record<string, Compared>;
+  readonly total: Compared;
+  readonly advantage: Compared;
+}
+
+/** The JSON report. */
+export interface ReplayReport {
+  readonly summary: { readonly rollouts: number; readonly differing: Record<string, number> };
+  readonly rollouts: ReplayedRollout[];
+}
+
+/** Options for {@link replayLog}. */
+export interface ReplayOptions {
+  readonly rewardSet: RewardSet;
+  /** Folder that record paths resolve against. */
+  readonly root: string;
+  /** Segmenter for records without a logged mask; absent = skip their segment component. */
+  readonly segmenter?: Segmenter;
+  /** Called for every line that cannot be replayed. */
+  readonly onBadLine?: (line: number, message: string) => void;
+  /** Called once per distinct note (e.g. "segment skipped: no mask"). */
+  readonly onNote?: (message: string) => void;
+}
+
+interface Pending {
+  line: number;
+  group: string;
+  components: Record<string, Compared>;
+  total: Compared;
+  loggedAdvantage: number | null;
+}
+
+/** Replay a canonical JSONL rollout log line by line (streamed) under one reward set. */
+export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{ report: ReplayReport; badLines: number }> {
+  const pending: Pending[] = [];
+  const rl = createInterface({ input: createReadStream(logPath, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const gtCache = new Map<string, GrayImage>();
+  const notes = new Set<string>();
+  const note = (m: string) => {
+    if (!notes.has(m)) {
+      notes.add(m);
+      opts.onNote?.(m);
+    }
+  };
+  let lineNo = 0;
+  let badLines = 0;
+  for await (const text of rl) {
+    lineNo++;
+    if (text.trim() === '') continue;
+    try {
+      pending.push(await replayRecord(text, lineNo, opts, gtCache, note));
+    } catch (e) {
+      badLines++;
+      opts.onBadLine?.(lineNo, e instanceof Error ? e.message : String(e));
+    }
+  }
+  const names = opts.rewardSet.components;
+  // Advantages: a group replays only when every member's total did.
+  const complete = new Map<string, boolean>();
+  for (const p of pending) complete.set(p.group, (complete.get(p.group) ?? true) && p.total.replayed !== null);
+  const adv = advantagesByGroup(pending.map((p) => ({ group: p.group, total: p.total.replayed ?? 0 })));
+  const rollouts: ReplayedRollout[] = pending.map((p, i) => ({
+    line: p.line,
+    components: p.components,
+    total: p.total,
+    advantage: { logged: p.loggedAdvantage, replayed: complete.get(p.group) ? adv[i]!.advantage : null },
+  }));
+  const differing: Record<string, number> = {};
+  for (const n of [...names].sort()) differing[n] = rollouts.filter((r) => differs(r.components[n]!)).length;
+  differing.total = rollouts.filter((r) => differs(r.total)).length;
+  differing.advantage = rollouts.filter((r) => differs(r.advantage)).length;
+  return { report: { summary: { rollouts: rollouts.length, differing }, rollouts }, badLines };
+}
+
+/** True when both sides are known and differ by more than the tolerance (NaN on one side only counts as differing). */
+export function differs(c: Compared): boolean {
+  if (c.logged === null || c.replayed === null) return false;
+  if (Number.isNaN(c.logged) || Number.isNaN(c.replayed)) return Number.isNaN(c.logged) !== Number.isNaN(c.replayed);
+  return Math.abs(c.logged - c.replayed) > REPLAY_TOLERANCE;
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' ? v : null;
+}
+
+async function replayRecord(text: string, line: number, opts: ReplayOptions, gtCache: Map<string, GrayImage>, note: (m: string) => void): Promise<Pending> {
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`not JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) throw new Error('not a JSON object');
+  if (typeof rec.completion !== 'string') throw new Error("no 'completion' string");
+  const set = opts.rewardSet;
+  const isSegZero = set.id === 'segzero';
+  const modelFrame: FrameSpec = isFrame(rec.model_frame) ? { kind: 'fixed', width: rec.model_frame.width, height: rec.model_frame.height } : isSegZero ? SEGZERO_FRAME : SEGR1_TRAIN_FRAME;
+
+  let gt: GrayImage | undefined;
+  if (typeof rec.gt === 'string') {
+    const p = resolveInside(opts.root, rec.gt);
+    gt = gtCache.get(p);
+    if (!gt) {
+      gt = await loadGtPilL(p).catch((e: unknown) => {
+        throw new Error(`gt '${rec.gt as string}': ${e instanceof Error ? e.message : String(e)}`);
+      });
+      if (gtCache.size > 64) gtCache.clear();
+      gtCache.set(p, gt);
+    }
+  }
+  let loggedMask: BinaryMask | undefined;
+  if (rec.mask !== undefined && rec.mask !== null) loggedMask = decodeRle(rec.mask as CocoRle);
+  const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, resolveInside(opts.root, rec.image)) : undefined;
+
+  const input = { completion: rec.completion, modelFrame, ...(gt ? { gt } : {}), ...(loggedMask ? { loggedMask } : {}), ...(segment ? { segment } : {}), ...(typeof rec.solution === 'string' ? { solution: rec.solution } : {}) };
+  let replayed: Record<string, number | null>;
+  let total: number | null;
+  try {
+    const r = await set.score(input);
+    replayed = { ...r.components };
+    total = r.total;
+  } catch (e) {
+    if (!(e instanceof MissingMaskError || e instanceof MissingGtError)) throw e;
+    // No mask (or no GT): the other components still replay, format needs neither.
+    note(e instanceof MissingGtError ? 'segment not replayed for rollouts without a gt path' : 'segment not replayed for rollouts without a logged mask (no segmenter: --mask-only, or no image path)');
+    const side = SEGR1_REWARD_SIDE;
+    const blank = { width: side, height: side, data: new Uint8Array(side * side) };
+    const r = await set.score({ ...input, loggedMask: blank, gt: { width: side, height: side, data: new Uint8Array(side * side) } });
+    replayed = { ...r.components, segment: null };
+    total = null;
+  }
+  const logged = (rec.rewards && typeof rec.rewards === 'object' ? rec.rewards : {}) as Record<string, unknown>;
+  const components: Record<string, Compared> = {};
+  // Alphabetical keys keep the report stable whatever order a set declares its components in.
+  for (const name of [...set.components].sort()) {
+    const keys = ALIASES[name] ?? [name];
+    const k = keys.find((key) => key in logged);
+    components[name] = { logged: k === undefined ? null : num(logged[k]), replayed: replayed[name] ?? null };
+  }
+  const group = typeof rec.group === 'string' || typeof rec.group === 'number' ? String(rec.group) : `${String(rec.step ?? '')}|${String(rec.image ?? '')}|${String(rec.query ?? '')}`;
+  return { line, group, components, total: { logged: num(rec.reward), replayed: total }, loggedAdvantage: num(rec.advantage) };
+}
+
+function isFrame(v: unknown): v is { width: number; height: number } {
+  return typeof v === 'object' && v !== null && Number.isInteger((v as { width?: unknown }).width) && Number.isInteger((v as { height?: unknown }).height);
+}
+
+/**
+ * The training-time segmentation path: the image squashed to the 768² reward frame (PIL bilinear, as
+ * `TF.resize`), channels swapped (grpo.py hands SAM2 `cvtColor(RGB, BGR2RGB)`, i.e. BGR), one decode per box OR-ed.
+ */
+function segmentWith(segmenter: Segmenter, imagePath: string): (answer: ParsedAnswer) => Promise<BinaryMask> {
+  return async (answer) => {
+    const side = SEGR1_REWARD_SIDE;
+    const img = squashBgr(await readRgb(imagePath), side);
+    const encoded = await segmenter.encode(img);
+    const out = new Uint8Array(side * side);
+    for (const prompt of promptsFromAnswer(answer, { width: side, height: side }, { width: side, height: side })) {
+      const r = await segmenter.decode(encoded, prompt);
+      for (let i = 0; i < out.length; i++) if (r.mask.data[i]) out[i] = 1;
+    }
+    return { width: side, height: side, data: out };
+  };
+}
+
+/** RGB → side×side with PIL bilinear per channel, written back in BGR order. */
+function squashBgr(img: RgbImage, side: number): RgbImage {
+  const n = img.width * img.height;
+  const out = new Uint8Array(side * side * 3);
+  for (let c = 0; c < 3; c++) {
+    const plane = new Uint8Array(n);
+    for (let i = 0; i < n; i++) plane[i] = img.data[i * 3 + c]!;
+    const r = resizeBilinearPil({ width: img.width, height: img.height, data: plane }, side, side);
+    for (let i = 0; i < side * side; i++) out[i * 3 + (2 - c)] = r.data[i]!;
+  }
+  return { width: side, height: side, data: out };
+}
+
+function fmt(v: number | null): string {
+  return v === null ? '—' : Number.isNaN(v) ? 'NaN' : v.toFixed(6);
+}
+
+/** Text table: one row per value of each rollout shown, then the summary. */
+export function formatReport(report: ReplayReport, all: boolean): string {
+  const lines: string[] = [];
+  for (const r of report.rollouts) {
+    const rows: Array<[string, Compared]> = [...Object.entries(r.components), ['total', r.total], ['advantage', r.advantage]];
+    if (!all && !rows.some(([, c]) => differs(c))) continue;
+    lines.push(`line ${r.line}`);
+    for (const [name, c] of rows) {
+      const d = c.logged !== null && c.replayed !== null ? c.replayed - c.logged : null;
+      lines.push(`  ${name.padEnd(20)} logged ${fmt(c.logged).padStart(10)}  replayed ${fmt(c.replayed).padStart(10)}  diff ${fmt(d).padStart(10)}${differs(c) ? '  ≠' : ''}`);
+    }
+  }
+  const d = Object.entries(report.summary.differing).map(([k, v]) => `${k} ${v}`).join(', ');
+  lines.push(`${report.summary.rollouts} rollouts replayed; differing (|Δ| > ${REPLAY_TOLERANCE}): ${d}`);
+  return lines.join('\n');
+}
+
+interface Args {
+  log: string;
+  reward: string;
+  root?: string;
+  json?: string;
+  maskOnly: boolean;
+  all: boolean;
+}
+
+function parseArgs(argv: string[]): Args | string {
+  const a: Partial<Args> = { reward: 'segr1-reference', maskOnly: false, all: false };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]!;
+    const value = (): string | undefined => argv[++i];
+    if (k === '--reward') a.reward = value();
+    else if (k === '--root') a.root = value();
+    else if (k === '--json') a.json = value();
+    else if (k === '--mask-only') a.maskOnly = true;
+    else if (k === '--all') a.all = true;
+    else if (k.startsWith('--')) return `unknown option '${k}'`;
+    else if (a.log === undefined) a.log = k;
+    else return `unexpected argument '${k}'`;
+  }
+  if (!a.log) return 'a log file is required';
+  if (!a.reward) return '--reward needs an id';
+  if (argv.includes('--json') && !a.json) return '--json needs a file';
+  if (argv.includes('--root') && !a.root) return '--root needs a folder';
+  return a as Args;
+}
+
+/** `segr1 replay`: exit 0 when every line replayed, 1 when some line could not be, 2 on usage errors. */
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (typeof args === 'string') {
+    console.error(`segr1 replay: ${args}\n\n${USAGE}`);
+    return 2;
+  }
+  const rewardSet = getRewardSet(args.reward);
+  if (!rewardSet) {
+    console.error(`segr1 replay: unknown reward set '${args.reward}' (known: ${listRewardSets().map((s) => s.id).join(', ')})`);
+    return 2;
+  }
+  let segmenter: Segmenter | undefined;
+  if (!args.maskOnly && rewardSet.id !== 'segzero') {
+    const { createClassicalSegmenter } = await import('../../core/segment/classical');
+    segmenter = createClassicalSegmenter();
+  }
+  const root = resolve(args.root ?? dirname(resolve(args.log)));
+  try {
+    const { report, badLines } = await replayLog(args.log, {
+      rewardSet,
+      root,
+      ...(segmenter ? { segmenter } : {}),
+      onBadLine: (line, message) => console.error(`line ${line}: ${message}`),
+      onNote: (m) => console.error(`note: ${m}`),
+    });
+    if (segmenter) console.error(`note: masks not in the log come from the ${segmenter.info.label}, so segment values differ from a SAM2 run`);
+    console.log(formatReport(report, args.all));
+    if (args.json) writeFileSync(args.json, JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+    return badLines > 0 ? 1 : 0;
+  } finally {
+    await segmenter?.dispose();
+  }
+}
