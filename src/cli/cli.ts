@@ -4,6 +4,7 @@ type CommandMain = (argv: string[]) => Promise<number>;
 /** Commands by name; modules load lazily so `segr1 metrics` never pays for onnxruntime. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMain> }> = {
   sample: { summary: 'generate the synthetic sample workspace (dataset + training run)', load: async () => (await import('./commands/sample')).main },
+  replay: { summary: 'recompute every reward component of a rollout log and compare with what was logged', load: async () => (await import('./commands/replay')).main },
   metrics: { summary: 'score predicted masks against ground truth (PySODMetrics Sm/wFm/Em/Fm/MAE + IoU/cIoU/gIoU)', load: async () => (await import('./commands/metrics')).main },
 };
 
