@@ -9,7 +9,8 @@ import { readRaw } from '../../../src/core/image/io';
 import { decodeRle } from '../../../src/core/image/rle';
 import type { RolloutRecord } from '../../../src/core/logs/rollout';
 import { groupAdvantages } from '../../../src/core/rewards/advantages';
-import { segr1Reference } from '../../../src/core/rewards/segr1';
+import { getRewardSet } from '../../../src/core/rewards/registry';
+import { loadGtPilL } from '../../../src/core/rewards/groundTruth';
 import { createClassicalSegmenter } from '../../../src/core/segment/classical';
 import { SAMPLE_PATHS, SEGR1_USER_PROMPT, type SampleConfig } from '../../../src/core/sample/config';
 import { MALFORMED_KINDS } from '../../../src/core/sample/completionText';
@@ -169,10 +170,11 @@ test('every completion parses in Seg-R1 format as intended, or is one of the del
 
 test('logged rewards and advantages equal re-scoring with the reward code (logged masks and fresh segmentation)', async () => {
   const seg = createClassicalSegmenter();
+  const segr1Reference = getRewardSet('segr1-reference')!;
   const encoded = new Map<string, Awaited<ReturnType<typeof seg.encode>>>();
   const groups = new Map<string, RolloutRecord[]>();
   for (const [i, r] of records.entries()) {
-    const gt = await loadMaskGray(path.join(ws, r.gt!));
+    const gt = await loadGtPilL(path.join(ws, r.gt!));
     const fromLog = await segr1Reference.score({ completion: r.completion, gt, modelFrame: { kind: 'square', size: 768 }, ...(r.mask ? { loggedMask: decodeRle(r.mask) } : {}) });
     assert.deepEqual(fromLog.components, r.rewards);
     assert.equal(fromLog.total, r.reward);
