@@ -10,6 +10,7 @@ import { applyPromptEdits, type PromptEdit } from '../core/edit/promptEdits';
 import type { BinaryMask, GrayImage } from '../core/image/types';
 import { readRollout, type RolloutIndex } from '../core/logs/jsonlIndex';
 import type { RolloutRecord } from '../core/logs/rollout';
+import { loadGtPilL } from '../core/rewards/groundTruth';
 import { getRewardSet } from '../core/rewards/registry';
 import type { Glyph, GroupMember, MaskPayload, RewardRow, Selection, ViewPayload } from '../shared/protocol';
 
@@ -55,13 +56,12 @@ export async function loadImageForView(file: string): Promise<LoadedImage> {
   return { bytes: new Uint8Array(png.buffer, png.byteOffset, png.length), mime: 'image/png', width: meta.width, height: meta.height };
 }
 
-/** Read a GT mask as 8-bit gray (alpha dropped) and its binary form (> 127, Seg-R1's rule). */
+/** Read a GT mask as the training code does (PIL "L") and its binary form (> 127, Seg-R1's rule). */
 export async function loadGroundTruth(file: string): Promise<{ gray: GrayImage; binary: MaskPayload }> {
-  const { data, info } = await sharp(file).removeAlpha().greyscale().raw().toBuffer({ resolveWithObject: true });
-  const gray: GrayImage = { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height) };
+  const gray = await loadGtPilL(file);
   const bin = new Uint8Array(gray.data.length);
   for (let i = 0; i < bin.length; i++) bin[i] = gray.data[i]! > 127 ? 1 : 0;
-  return { gray, binary: { width: info.width, height: info.height, data: bin } };
+  return { gray, binary: { width: gray.width, height: gray.height, data: bin } };
 }
 
 /** Nearest-neighbour downsample of a mask so its longest side is at most `side`. */
