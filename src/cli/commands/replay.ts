@@ -138,7 +138,7 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, gtC
   try {
     rec = JSON.parse(text) as Record<string, unknown>;
   } catch (e) {
-    throw new Error(`not JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new Error(`not JSON (${e instanceof Error ? e.message : String(e)})`, { cause: e });
   }
   if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) throw new Error('not a JSON object');
   if (typeof rec.completion !== 'string') throw new Error("no 'completion' string");

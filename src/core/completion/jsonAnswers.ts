@@ -17,7 +17,7 @@ interface JsonObject {
   readonly closed: boolean;
 }
 
-const KEY_ARRAY = /"([^"\\\n]{0,64})"\s*:\s*\[([^\[\]{}]*)\]/y;
+const KEY_ARRAY = /"([^"\\\n]{0,64})"\s*:\s*\[([^[\]{}]*)\]/y;
 
 /** Top-level `{…}` objects in `text[start, end)` with their `"key": [..]` pairs; unclosed objects run to `end`. */
 function scanObjects(text: string, start: number, end: number): JsonObject[] {
