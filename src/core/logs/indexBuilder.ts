@@ -1,0 +1,234 @@
+import type { LogIssue } from './issues';
+import { IssueList } from './issues';
+import type { RolloutRecord } from './rollout';
+
+/** The per-record columns of an indexed rollout log: typed arrays, one entry per valid record, in file order. */
+export interface RolloutIndex {
+  /** Absolute or caller-given path of the canonical JSONL the byte ranges point into. */
+  readonly path: string;
+  /** File size and mtime when indexed: a change invalidates the index. */
+  readonly size: number;
+  readonly mtimeMs: number;
+  /** Offset just past the last complete line: where following a growing log resumes. */
+  readonly scanned: number;
+  /** Number of the line starting at `scanned`. */
+  readonly nextLine: number;
+  /** Valid records. */
+  readonly count: number;
+  /** 1-based line number of record i. */
+  readonly line: Uint32Array;
+  /** Byte range of record i. */
+  readonly offset: Float64Array;
+  readonly length: Uint32Array;
+  /** Optimizer step; NaN when absent. */
+  readonly step: Float64Array;
+  /** Run id per record as an index into `runs`; -1 when absent. */
+  readonly run: Int32Array;
+  readonly runs: string[];
+  /** Group key per record (logged, or inferred from step + image/prompt) as an index into `groups`; -1 when unknown. */
+  readonly group: Int32Array;
+  readonly groups: string[];
+  /** Index within the group; -1 when absent. */
+  readonly sample: Int32Array;
+  /** Image path per record as an index into `images`; -1 when absent. */
+  readonly image: Int32Array;
+  readonly images: string[];
+  /** Total reward and advantage; NaN when absent. */
+  readonly reward: Float64Array;
+  readonly advantage: Float64Array;
+  /** Logged reward components by name; NaN when absent (or logged as null). */
+  readonly components: Map<string, Float64Array>;
+  /** Completion length in UTF-16 code units. */
+  readonly completionLength: Uint32Array;
+  /** Every problem found; never fatal. */
+  readonly issues: LogIssue[];
+}
+
+/** A string table: id per distinct string, in first-seen order. */
+class Interner {
+  readonly values: string[];
+  private readonly ids = new Map<string, number>();
+  constructor(values: readonly string[] = []) {
+    this.values = [...values];
+    this.values.forEach((v, i) => this.ids.set(v, i));
+  }
+  id(v: string | undefined): number {
+    if (v === undefined) return -1;
+    let id = this.ids.get(v);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(v);
+      this.ids.set(v, id);
+    }
+    return id;
+  }
+}
+
+type Typed = Float64Array | Uint32Array | Int32Array;
+
+/** A growable typed column. */
+class Column<T extends Typed> {
+  data: T;
+  constructor(
+    private readonly make: (n: number) => T,
+    private readonly fill: number,
+    initial?: T,
+  ) {
+    this.data = make(Math.max(1024, initial ? initial.length * 2 : 0));
+    this.data.fill(fill);
+    if (initial) this.data.set(initial as never);
+  }
+  set(i: number, v: number): void {
+    if (i >= this.data.length) {
+      const next = this.make(this.data.length * 2);
+      next.fill(this.fill);
+      next.set(this.data as never);
+      this.data = next;
+    }
+    this.data[i] = v;
+  }
+  slice(n: number): T {
+    return this.data.slice(0, n) as T;
+  }
+}
+
+const f64 = (n: number) => new Float64Array(n);
+const u32 = (n: number) => new Uint32Array(n);
+const i32 = (n: number) => new Int32Array(n);
+
+/** The group key used when a log does not name groups: GRPO samples G completions per prompt/image at one step. */
+export function inferredGroupKey(step: number | undefined, image: string | undefined, prompt: string | undefined): string | undefined {
+  const what = image ?? prompt;
+  if (step === undefined || what === undefined) return undefined;
+  return `step ${step} · ${what}`;
+}
+
+/** Builds a RolloutIndex record by record; can resume from an existing index to follow a growing log. */
+export class IndexBuilder {
+  count = 0;
+  readonly issues = new IssueList();
+  private readonly line: Column<Uint32Array>;
+  private readonly offset: Column<Float64Array>;
+  private readonly length: Column<Uint32Array>;
+  private readonly step: Column<Float64Array>;
+  private readonly run: Column<Int32Array>;
+  private readonly group: Column<Int32Array>;
+  private readonly sample: Column<Int32Array>;
+  private readonly image: Column<Int32Array>;
+  private readonly reward: Column<Float64Array>;
+  private readonly advantage: Column<Float64Array>;
+  private readonly completionLength: Column<Uint32Array>;
+  private readonly components = new Map<string, Column<Float64Array>>();
+  private readonly runs: Interner;
+  private readonly groups: Interner;
+  private readonly images: Interner;
+  /** run/step/group/sample → first line, to report duplicated records. */
+  private readonly seen = new Map<string, number>();
+  private lastStep = Number.NaN;
+  private lastStepLine = 0;
+
+  constructor(from?: RolloutIndex) {
+    this.line = new Column(u32, 0, from?.line);
+    this.offset = new Column(f64, 0, from?.offset);
+    this.length = new Column(u32, 0, from?.length);
+    this.step = new Column(f64, Number.NaN, from?.step);
+    this.run = new Column(i32, -1, from?.run);
+    this.group = new Column(i32, -1, from?.group);
+    this.sample = new Column(i32, -1, from?.sample);
+    this.image = new Column(i32, -1, from?.image);
+    this.reward = new Column(f64, Number.NaN, from?.reward);
+    this.advantage = new Column(f64, Number.NaN, from?.advantage);
+    this.completionLength = new Column(u32, 0, from?.completionLength);
+    this.runs = new Interner(from?.runs);
+    this.groups = new Interner(from?.groups);
+    this.images = new Interner(from?.images);
+    if (!from) return;
+    this.count = from.count;
+    for (const [name, col] of from.components) this.components.set(name, new Column(f64, Number.NaN, col));
+    this.issues.addAll(from.issues);
+    for (let i = 0; i < from.count; i++) {
+      const key = this.dupKey(from.run[i]!, from.step[i]!, from.group[i]!, from.sample[i]!);
+      if (key !== undefined && !this.seen.has(key)) this.seen.set(key, from.line[i]!);
+      const s = from.step[i]!;
+      if (!Number.isNaN(s)) {
+        this.lastStep = s;
+        this.lastStepLine = from.line[i]!;
+      }
+    }
+  }
+
+  private dupKey(run: number, step: number, group: number, sample: number): string | undefined {
+    return group >= 0 && sample >= 0 ? `${run}|${step}|${group}|${sample}` : undefined;
+  }
+
+  /** Add one valid record found at `line`, bytes [offset, offset + length). */
+  add(r: RolloutRecord, line: number, offset: number, length: number): void {
+    const i = this.count++;
+    this.line.set(i, line);
+    this.offset.set(i, offset);
+    this.length.set(i, length);
+    this.step.set(i, r.step ?? Number.NaN);
+    const run = this.runs.id(r.run);
+    this.run.set(i, run);
+    const group = this.groups.id(r.group ?? inferredGroupKey(r.step, r.image, r.query));
+    this.group.set(i, group);
+    this.sample.set(i, r.sample ?? -1);
+    this.image.set(i, this.images.id(r.image));
+    this.reward.set(i, r.reward ?? Number.NaN);
+    this.advantage.set(i, r.advantage ?? Number.NaN);
+    this.completionLength.set(i, r.completion.length);
+    if (r.rewards) {
+      for (const [name, v] of Object.entries(r.rewards)) {
+        let col = this.components.get(name);
+        if (!col) {
+          col = new Column(f64, Number.NaN);
+          this.components.set(name, col);
+        }
+        col.set(i, v ?? Number.NaN);
+      }
+    }
+    const key = this.dupKey(run, r.step ?? Number.NaN, group, r.sample ?? -1);
+    if (key !== undefined) {
+      const first = this.seen.get(key);
+      if (first === undefined) this.seen.set(key, line);
+      else this.issues.add({ line, severity: 'warning', message: `same run/step/group/sample as line ${first} (duplicated record?)` });
+    }
+    if (r.step !== undefined) {
+      if (r.step < this.lastStep) this.issues.add({ line, severity: 'warning', field: 'step', message: `step ${r.step} after step ${this.lastStep} (line ${this.lastStepLine}): steps out of order` });
+      this.lastStep = r.step;
+      this.lastStepLine = line;
+    }
+  }
+
+  /** Freeze into an index (arrays trimmed to `count`). */
+  finish(meta: { path: string; size: number; mtimeMs: number; scanned: number; nextLine: number }, extraIssues: readonly LogIssue[] = []): RolloutIndex {
+    const n = this.count;
+    const components = new Map<string, Float64Array>();
+    for (const [name, col] of this.components) {
+      const a = new Float64Array(n).fill(Number.NaN);
+      a.set(col.data.subarray(0, n));
+      components.set(name, a);
+    }
+    this.issues.addAll(extraIssues);
+    return {
+      ...meta,
+      count: n,
+      line: this.line.slice(n),
+      offset: this.offset.slice(n),
+      length: this.length.slice(n),
+      step: this.step.slice(n),
+      run: this.run.slice(n),
+      runs: this.runs.values,
+      group: this.group.slice(n),
+      groups: this.groups.values,
+      sample: this.sample.slice(n),
+      image: this.image.slice(n),
+      images: this.images.values,
+      reward: this.reward.slice(n),
+      advantage: this.advantage.slice(n),
+      components,
+      completionLength: this.completionLength.slice(n),
+      issues: this.issues.finish(),
+    };
+  }
+}

@@ -1,0 +1,53 @@
+import type { LogIssue } from './issues';
+
+/** Python's json.dumps writes these for float('nan') / float('inf'); JSON.parse rejects them. */
+const NON_STANDARD = /NaN|Infinity/;
+
+/** Replace bare NaN / Infinity / -Infinity tokens outside strings with null. */
+function nullNonFinite(text: string): string {
+  let out = '';
+  let last = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+      continue;
+    }
+    if (c === 34) {
+      inString = true;
+      continue;
+    }
+    for (const tok of ['-Infinity', 'Infinity', 'NaN']) {
+      if (text.startsWith(tok, i)) {
+        out += text.slice(last, i) + 'null';
+        i += tok.length - 1;
+        last = i + 1;
+        break;
+      }
+    }
+  }
+  return out + text.slice(last);
+}
+
+/** Parse one line of JSON Lines, accepting Python's NaN/Infinity (as null, with a warning); issues instead of throws. */
+export function parseJsonLine(text: string, line: number): { value?: unknown; issues: LogIssue[] } {
+  try {
+    return { value: JSON.parse(text), issues: [] };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (NON_STANDARD.test(text)) {
+      try {
+        const value: unknown = JSON.parse(nullNonFinite(text));
+        return { value, issues: [{ line, severity: 'warning', message: 'non-standard NaN/Infinity (Python json.dumps) read as null' }] };
+      } catch {
+        // Fall through to report the original error, which points at the real position.
+      }
+    }
+    const truncated = /Unexpected end of JSON input|Unterminated string|end of data/i.test(message);
+    return {
+      issues: [{ line, severity: 'error', message: truncated ? `truncated JSON: the line ends mid-value after ${text.length} characters` : `invalid JSON: ${message}` }],
+    };
+  }
+}

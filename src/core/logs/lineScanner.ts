@@ -1,0 +1,113 @@
+import { open } from 'node:fs/promises';
+
+/** Receives the lines of a file as byte ranges; `buf` is only valid during the call. */
+export interface LineSink {
+  /** One complete line (newline excluded) at byte `offset` of the file. */
+  line(buf: Buffer, start: number, end: number, lineNo: number, offset: number): void;
+  /** A line longer than the cap: skipped without ever being held whole. */
+  overlong(lineNo: number, offset: number, bytes: number): void;
+}
+
+/** Where a scan starts: a byte offset at a line start and that line's 1-based number. */
+export interface ScanStart {
+  readonly offset: number;
+  readonly lineNo: number;
+}
+
+/** What a scan saw. */
+export interface ScanResult {
+  /** File size when the scan started (bytes beyond it are left for the next scan). */
+  readonly size: number;
+  /** Offset just past the last newline: where a follow-up scan resumes. */
+  readonly end: number;
+  /** Number of the line starting at `end`. */
+  readonly nextLineNo: number;
+  /** The unterminated last line, when it fits the cap (a writer may still be writing it). */
+  readonly tail?: { readonly offset: number; readonly bytes: Buffer };
+  /** Bytes of an unterminated last line too long to hold. */
+  readonly overlongTail?: number;
+  /** The first bytes of the scanned range, for format sniffing. */
+  readonly head: Buffer;
+}
+
+/** Options of a scan. */
+export interface ScanOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (bytes: number, total: number) => void;
+  /** Lines longer than this are reported, not read (default 64 MiB). */
+  readonly maxLineBytes?: number;
+  /** Read size (default 4 MiB). */
+  readonly chunkBytes?: number;
+}
+
+/** Default cap on one line: far above any real completion, far below what V8 can hold as one string. */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** An AbortError as DOM APIs throw it, so callers can tell cancellation from failure. */
+export function abortError(): Error {
+  const e = new Error('indexing aborted');
+  e.name = 'AbortError';
+  return e;
+}
+
+/**
+ * Stream a file in chunks and hand every newline-terminated line to `sink` as a byte range. Only a line
+ * that spans chunks is copied; a line over the cap is counted, never buffered.
+ */
+export async function scanLines(path: string, from: ScanStart, sink: LineSink, opts: ScanOptions = {}): Promise<ScanResult> {
+  const max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const chunk = opts.chunkBytes ?? 4 * 1024 * 1024;
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const buf = Buffer.allocUnsafe(chunk);
+    let head: Buffer | undefined;
+    let pos = from.offset;
+    let lineNo = from.lineNo;
+    let lineStart = pos;
+    let carry: Buffer[] = [];
+    let carryLen = 0;
+    let skipping = false;
+    while (pos < size) {
+      if (opts.signal?.aborted) throw abortError();
+      const { bytesRead } = await fh.read(buf, 0, Math.min(chunk, size - pos), pos);
+      if (bytesRead === 0) break;
+      const view = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+      head ??= Buffer.from(view.subarray(0, Math.min(bytesRead, 8192)));
+      let s = 0;
+      while (s < bytesRead) {
+        const nl = view.indexOf(10, s);
+        if (nl < 0) {
+          carryLen += bytesRead - s;
+          if (!skipping && carryLen > max) {
+            skipping = true;
+            carry = [];
+          }
+          if (!skipping) carry.push(Buffer.from(view.subarray(s, bytesRead)));
+          break;
+        }
+        const total = carryLen + nl - s;
+        if (skipping || total > max) sink.overlong(lineNo, lineStart, total);
+        else if (carryLen === 0) sink.line(view, s, nl, lineNo, lineStart);
+        else {
+          const joined = Buffer.concat([...carry, view.subarray(s, nl)]);
+          sink.line(joined, 0, joined.length, lineNo, lineStart);
+        }
+        carry = [];
+        carryLen = 0;
+        skipping = false;
+        lineNo++;
+        s = nl + 1;
+        lineStart = pos + s;
+      }
+      pos += bytesRead;
+      opts.onProgress?.(pos, size);
+    }
+    const base = { size, end: lineStart, nextLineNo: lineNo, head: head ?? Buffer.alloc(0) };
+    if (carryLen === 0) return base;
+    if (skipping) return { ...base, overlongTail: carryLen };
+    return { ...base, tail: { offset: lineStart, bytes: Buffer.concat(carry) } };
+  } finally {
+    await fh.close();
+  }
+}
