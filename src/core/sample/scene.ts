@@ -99,7 +99,9 @@ export function paintScene(seed: number, index: number, width: number, height: n
         gt[p] = 255;
         const look = looks[o]!;
         const on = objectNoise[o]!;
-        const t = on.noise[(y - on.y0) * on.w + (x - on.x0)]!;
+        // Half the local ground tone, half its own texture: it takes on the colours around it (camouflage)
+        // while its grain and statistics still differ.
+        const t = look.blend * ground[p]! + (1 - look.blend) * on.noise[(y - on.y0) * on.w + (x - on.x0)]!;
         const [orr, og, ob] = ramp(palette, t);
         // Soft dark rim just inside the outline, fading over a few pixels: the edge a viewer can find.
         const rim = 1 - look.rimDepth * Math.exp(-d / look.rimWidth);
@@ -121,6 +123,7 @@ export function paintScene(seed: number, index: number, width: number, height: n
 }
 
 interface Look {
+  readonly blend: number;
   readonly shift: readonly [number, number, number];
   readonly gain: number;
   readonly cellScale: number;
@@ -132,17 +135,18 @@ interface Look {
 }
 
 function objectLook(rng: Rng): Look {
-  const gain = rng.uniform(0.86, 1.1);
-  const warm = rng.uniform(-12, 12);
-  const shift: [number, number, number] = [warm, rng.uniform(-5, 5), -warm + rng.uniform(-5, 5)];
-  const tone = `${gain < 0.95 ? 'slightly darker' : gain > 1.02 ? 'slightly lighter' : 'about the same brightness'} and ${warm > 4 ? 'a little warmer' : warm < -4 ? 'a little cooler' : 'similar in hue'}`;
+  const gain = rng.uniform(0.88, 1.08);
+  const warm = rng.uniform(-8, 8);
+  const shift: [number, number, number] = [warm, rng.uniform(-4, 4), -warm + rng.uniform(-4, 4)];
+  const tone = `${gain < 0.95 ? 'slightly darker' : gain > 1.02 ? 'slightly lighter' : 'about the same brightness'} and ${warm > 3 ? 'a little warmer' : warm < -3 ? 'a little cooler' : 'similar in hue'}`;
   const fine = rng.chance(0.5);
   return {
+    blend: rng.uniform(0.4, 0.6),
     shift,
     gain,
     cellScale: fine ? rng.uniform(0.05, 0.09) : rng.uniform(0.1, 0.16),
     persistence: fine ? rng.uniform(0.6, 0.7) : rng.uniform(0.45, 0.55),
-    rimDepth: rng.uniform(0.12, 0.22),
+    rimDepth: rng.uniform(0.1, 0.18),
     rimWidth: rng.uniform(2.5, 5),
     tone,
     texture: fine ? 'finer, more speckled mottling' : 'blotchier, coarser patches',
