@@ -210,3 +210,17 @@ test('encode + decode of a 768×768 image stays well under the interactive budge
   // Measured ≈20 ms encode + ≈20 ms decode on an idle core; the bound is loose because CI shares its cores.
   assert.ok(t2 - t0 < 600, `encode ${(t1 - t0).toFixed(1)} ms, decode ${(t2 - t1).toFixed(1)} ms`);
 });
+
+test('degenerate inputs give empty or tiny masks, never a throw', async () => {
+  const seg = createClassicalSegmenter();
+  const sum = (m: BinaryMask): number => m.data.reduce((a, v) => a + v, 0);
+  for (const [w, h] of [[1, 1], [3, 2], [5, 400], [2000, 100]] as const) {
+    const data = new Uint8Array(w * h * 3).map((_, i) => (i * 37) % 251);
+    const enc = await seg.encode({ width: w, height: h, data });
+    const full = await seg.decode(enc, { box: { x1: 0, y1: 0, x2: w - 1, y2: h - 1 }, points: [] });
+    assert.deepEqual([full.mask.width, full.mask.height], [w, h]);
+    assert.equal(sum((await seg.decode(enc, { box: { x1: -50, y1: -50, x2: -10, y2: -10 }, points: [] })).mask), 0, 'box left of and above the image');
+    assert.equal(sum((await seg.decode(enc, { box: { x1: w + 5, y1: 0, x2: w + 50, y2: h }, points: [] })).mask), 0, 'box right of the image');
+    assert.ok(sum((await seg.decode(enc, { points: [{ x: 0, y: 0, label: 1 }] })).mask) >= 1, 'a positive point keeps at least its own pixel');
+  }
+});
