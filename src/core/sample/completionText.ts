@@ -60,7 +60,7 @@ export function reasoningText(rng: Rng, palette: Palette, objects: readonly Fram
   const nPos = answer.points.filter((q) => q.label === 1).length, nNeg = answer.points.length - nPos;
   s.push(rng.pick([
     `I will put a bounding box around it, ${nPos} foreground point${nPos === 1 ? '' : 's'} on its body and ${nNeg} background point${nNeg === 1 ? '' : 's'} on the ground inside the box.`,
-    `The box should cover the whole object; ${nPos} positive point${nPos === 1 ? '' : 's'} mark the object and ${nNeg} negative point${nNeg === 1 ? '' : 's'} mark the background near its edges.`,
+    `The box should cover the whole object; ${nPos} positive point${nPos === 1 ? ' marks' : 's mark'} the object and ${nNeg} negative point${nNeg === 1 ? ' marks' : 's mark'} the background near its edges.`,
     `To outline it I use a tight box with ${nPos} object point${nPos === 1 ? '' : 's'} and ${nNeg} background point${nNeg === 1 ? '' : 's'}.`,
   ]));
   return s.join(' ');
