@@ -115,8 +115,14 @@ export function upsampleCells(on: Uint8Array, gw: number, gh: number, step: numb
     for (let x = px0; x <= px1; x++) {
       const u = Math.min(gw - 1, Math.max(0, (x + 0.5) / step - 0.5));
       const gx0 = Math.floor(u), gx1 = Math.min(gw - 1, gx0 + 1), fx = u - gx0;
-      const top = on[gy0 * gw + gx0]! * (1 - fx) + on[gy0 * gw + gx1]! * fx;
-      const bottom = on[gy1 * gw + gx0]! * (1 - fx) + on[gy1 * gw + gx1]! * fx;
+      const a = on[gy0 * gw + gx0]!, b = on[gy0 * gw + gx1]!, c = on[gy1 * gw + gx0]!, d = on[gy1 * gw + gx1]!;
+      // Away from the outline all four cells agree; only boundary pixels need the interpolation.
+      if (a === b && b === c && c === d) {
+        if (a === 1) data[y * width + x] = 1;
+        continue;
+      }
+      const top = a * (1 - fx) + b * fx;
+      const bottom = c * (1 - fx) + d * fx;
       if (top * (1 - fy) + bottom * fy >= 0.5) data[y * width + x] = 1;
     }
   }
