@@ -1,0 +1,65 @@
+/**
+ * onnxruntime-node as an InferenceBackend. Sessions are created from the file path (not a buffer) so ORT
+ * resolves `.onnx_data` external-data sidecars relative to the model, as family E exports need.
+ */
+import * as ort from 'onnxruntime-node';
+import type { InferenceBackend, ModelIo, TensorData, TensorType, ValueInfo } from './tensor';
+
+/** Options for one ORT session. */
+export interface OrtOptions {
+  /** Intra-op threads; 0 lets ORT decide. */
+  readonly threads?: number;
+}
+
+/** An AbortError as fetch and node:timers throw it. */
+export function abortError(signal?: AbortSignal): Error {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error && reason.name === 'AbortError') return reason;
+  const e = new Error(reason instanceof Error ? reason.message : 'operation cancelled');
+  e.name = 'AbortError';
+  return e;
+}
+
+function toValueInfo(m: ort.InferenceSession.ValueMetadata): ValueInfo {
+  return m.isTensor ? { name: m.name, type: m.type, shape: m.shape } : { name: m.name, type: 'non-tensor', shape: [] };
+}
+
+/** Convert an engine-neutral tensor to an ORT tensor (no copy). */
+export function toOrt(t: TensorData): ort.Tensor {
+  return new ort.Tensor(t.type, t.data, t.dims);
+}
+
+/** Convert an ORT output to an engine-neutral tensor (no copy). */
+export function fromOrt(t: ort.Tensor): TensorData {
+  return { type: t.type as TensorType, dims: [...t.dims], data: t.data as TensorData['data'] };
+}
+
+/** Open one ONNX file with onnxruntime-node. */
+export async function createOrtBackend(path: string, options: OrtOptions = {}): Promise<InferenceBackend> {
+  const session = await ort.InferenceSession.create(path, {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: options.threads ?? 0,
+    executionProviders: ['cpu'],
+  });
+  const io: ModelIo = { inputs: session.inputMetadata.map(toValueInfo), outputs: session.outputMetadata.map(toValueInfo) };
+  // ORT cannot interrupt a running graph: runs are serialised, a cancelled run's result is dropped.
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    io,
+    run(feeds, signal) {
+      const job = chain.then(async () => {
+        if (signal?.aborted) throw abortError(signal);
+        const ortFeeds: Record<string, ort.Tensor> = {};
+        for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(v);
+        const out = await session.run(ortFeeds);
+        if (signal?.aborted) throw abortError(signal);
+        const res: Record<string, TensorData> = {};
+        for (const [k, v] of Object.entries(out)) res[k] = fromOrt(v);
+        return res;
+      });
+      chain = job.catch(() => undefined);
+      return job;
+    },
+    dispose: () => session.release(),
+  };
+}
