@@ -13,6 +13,7 @@ export function detectFormat(text: string): AnswerFormat {
   }
   if (text.includes('<points>') || text.includes('<bbox>') || text.includes('<labels>')) return 'segr1';
   if (text.includes('"bbox_2d"') || text.includes('"point_2d"')) return 'visionreasoner';
+  if (text.includes('"labels"') || text.includes('"points"')) return 'segr1';
   if (text.includes('"points_1"') || text.includes('"bbox"')) return 'segzero';
   return 'segr1';
 }

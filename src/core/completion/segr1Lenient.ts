@@ -1,7 +1,7 @@
 import { DiagnosticSink, checkGeometry } from './diagnostics';
 import { cover, groupNumbers, scanNumbers, type WrittenNumber } from './numbers';
 import { parseSegR1Strict } from './segr1Strict';
-import { findTagBlocks, type TagBlock } from './tags';
+import { findJsonKeyBlocks, findTagBlocks, type TagBlock } from './tags';
 import type { ParsedAnswer, ParsedBox, ParsedPoint, Span } from './types';
 
 const ANSWER_TAGS = ['<bbox>', '<points>', '<labels>'];
@@ -15,11 +15,20 @@ export function parseSegR1(text: string, frame?: { width: number; height: number
   const d = new DiagnosticSink();
   const think = readThink(text, d);
 
-  const bboxBlocks = findTagBlocks(text, 'bbox');
-  const pointBlocks = findTagBlocks(text, 'points');
-  const labelBlocks = findTagBlocks(text, 'labels');
-  for (const b of [...bboxBlocks, ...pointBlocks, ...labelBlocks]) {
-    if (!b.closed) d.warning('missing-close-tag', `${text.slice(b.open.start, b.open.end)} is not closed`, b.open);
+  let bboxBlocks = findTagBlocks(text, 'bbox');
+  let pointBlocks = findTagBlocks(text, 'points');
+  let labelBlocks = findTagBlocks(text, 'labels');
+  if (bboxBlocks.length + pointBlocks.length + labelBlocks.length === 0) {
+    // JSON variant: the same three fields as keys. Shown, but the reference's tag regexes never see them.
+    bboxBlocks = findJsonKeyBlocks(text, 'bbox');
+    pointBlocks = findJsonKeyBlocks(text, 'points');
+    labelBlocks = findJsonKeyBlocks(text, 'labels');
+    if (bboxBlocks.length + pointBlocks.length + labelBlocks.length > 0) d.warning('json-answer', 'answer written as JSON keys instead of <bbox>/<points>/<labels> tags: the reference reward parses nothing');
+    for (const b of [...bboxBlocks, ...pointBlocks, ...labelBlocks]) if (!b.closed) d.warning('missing-close-bracket', 'value is not closed', b.open);
+  } else {
+    for (const b of [...bboxBlocks, ...pointBlocks, ...labelBlocks]) {
+      if (!b.closed) d.warning('missing-close-tag', `${text.slice(b.open.start, b.open.end)} is not closed`, b.open);
+    }
   }
 
   const boxes: ParsedBox[] = [];

@@ -11,6 +11,13 @@ import type { Span } from './types';
  * zeros, at most 4300 digits (CPython ≥ 3.11 int limit), only tokenizer-legal whitespace, and a comma between
  * list items (a missing comma is a SyntaxError for labels and a subscription TypeError for points). Any of
  * those failing in any group makes the reference's single `try` return (None, None, None).
+ *
+ * Why a deterministic scan gives the regex's answer: each pattern starts with its literal open tag, so `re.search`
+ * only tries tag positions, left to right. After the tag every token class is disjoint (`\s`, `\d`, `[`, `]`, `,`);
+ * the only ambiguity is how a whitespace run splits between two adjacent `\s*` (and, for labels, how a digit run
+ * splits between iterations). That changes which path the engine finds, never whether one exists: the scan accepts
+ * exactly the strings some path accepts. And the group end is forced: group 1 holds no `<`, so it must end at the
+ * last `]` before `\s*</tag>`. test/unit/completion/strictRegex.test.ts checks this against the regexes themselves.
  */
 
 /** Why Python's `eval` would raise on a matched group. */

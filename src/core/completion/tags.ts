@@ -26,3 +26,33 @@ export function findTagBlocks(text: string, name: string): TagBlock[] {
   }
   return out;
 }
+
+/**
+ * A JSON-style `"name": <value>` written instead of a tag (`{"bbox": [..], "points": [[..]], "labels": [..]}`):
+ * the value's bracket-balanced extent as a block, so tag readers can take it. Unclosed values run to the end.
+ */
+export function findJsonKeyBlocks(text: string, name: string): TagBlock[] {
+  const out: TagBlock[] = [];
+  const key = `"${name}"`;
+  for (let k = text.indexOf(key); k >= 0; k = text.indexOf(key, k + 1)) {
+    let i = k + key.length;
+    while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\t')) i++;
+    if (text[i] !== ':') continue;
+    i++;
+    while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\t')) i++;
+    if (text[i] !== '[') continue;
+    let depth = 0;
+    let j = i;
+    for (; j < text.length; j++) {
+      const c = text[j];
+      if (c === '[') depth++;
+      else if (c === ']' && --depth === 0) break;
+      else if (c === '"' || c === '<') break;
+    }
+    const closed = j < text.length && text[j] === ']';
+    const end = closed ? j + 1 : j;
+    out.push({ open: { start: k, end: i }, content: { start: i, end }, closed, span: { start: k, end } });
+    k = end - 1;
+  }
+  return out;
+}

@@ -214,16 +214,8 @@ export function twoRepresentativePoints(mask: { width: number; height: number; d
   if (fg.length === 0) return null;
   const background = new Uint8Array(n);
   for (let i = 0; i < n; i++) background[i] = data[i] ? 0 : 1;
-  const nearest = featureTransform(background, w, h);
-  const edt2 = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const f = nearest[i]!;
-    if (data[i] && f >= 0) {
-      const dy = Math.floor(i / w) - Math.floor(f / w);
-      const dx = (i % w) - (f % w);
-      edt2[i] = dy * dy + dx * dx;
-    }
-  }
+  // Squared EDT (distance of each mask pixel to the nearest background pixel), as exact integers.
+  const edt2 = featureTransform(background, w, h).dist2;
   let best = 0;
   for (let i = 1; i < n; i++) if (edt2[i]! > edt2[best]!) best = i;
   let y1 = Math.floor(best / w);

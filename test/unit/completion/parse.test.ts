@@ -84,3 +84,14 @@ test('think/answer fullmatch as Python re.fullmatch(DOTALL)', () => {
   assert.equal(thinkAnswerFullmatch('<think>a</think><answer>b</answer>\n'), false);
   assert.equal(thinkAnswerFullmatch('<think></think><answer></answer>'), true);
 });
+
+test('Seg-R1 fields written as JSON keys are shown, with a warning that the reference sees nothing', () => {
+  const s = '<think>t</think> {"bbox": [1, 2, 30, 40], "points": [[5, 6], [7, 8]], "labels": [1, 0]}';
+  const a = parseCompletion(s);
+  assert.equal(a.format, 'segr1');
+  assert.deepEqual(a.boxes.map((b) => [b.x1, b.y1, b.x2, b.y2]), [[1, 2, 30, 40]]);
+  assert.deepEqual(a.points.map((p) => [p.x, p.y, p.label]), [[5, 6, 1], [7, 8, 0]]);
+  assert.equal(s.slice(a.points[1]!.span.start, a.points[1]!.span.end), '[7, 8]');
+  assert.ok(a.diagnostics.some((d) => d.code === 'json-answer'));
+  assert.equal(a.reference?.points, null);
+});
