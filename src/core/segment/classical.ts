@@ -32,7 +32,7 @@ export const CLASSICAL_PARAMS = {
   /** Fit → smooth rounds (GrabCut iterations). */
   rounds: 2,
   /** Weight of the colour/texture log-likelihood ratio, and its clamp. */
-  likelihoodGain: 0.6,
+  likelihoodGain: 1.0,
   likelihoodClamp: 6,
   /** Peak of the elliptical box prior (log-odds at the box centre). */
   boxPrior: 1.2,
