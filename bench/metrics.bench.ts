@@ -1,0 +1,156 @@
+// Metrics throughput: our full metric set vs PySODMetrics 1.6.2 on the same PNG files, plus 2-worker scaling.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
+import { loadMaskGray } from '../src/core/image/grayscale';
+import { encodeGrayPng } from '../src/core/image/io';
+import type { GrayImage } from '../src/core/image/types';
+import { scorePairs, aggregate, type PairJob } from '../src/core/metrics/dataset';
+import { imageMetrics, MetricSuite } from '../src/core/metrics/suite';
+import { report } from './lib/report';
+
+const DATA = resolve('bench/.data/metrics');
+const PYSOD_COMMIT = 'ac5b1fc7b00bfd0a67a952810f72847ae906b3c6';
+const ANCHOR = 'PySODMetrics 1.6.2 (Sm, wFm, MAE, Em, Fm), same files, one thread';
+
+/** Deterministic PRNG (mulberry32) so every run writes the same masks. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A GT of 1–3 ellipses and a soft, shifted, noisy prediction of it: what a SOD/COD model writes. */
+function makePair(w: number, h: number, seed: number): { pred: GrayImage; gt: GrayImage } {
+  const r = rng(seed);
+  const shapes = Array.from({ length: 1 + Math.floor(r() * 3) }, () => ({ cy: r() * h, cx: r() * w, ry: (0.08 + r() * 0.25) * h, rx: (0.08 + r() * 0.25) * w }));
+  const dy = (r() - 0.5) * 0.04 * h;
+  const dx = (r() - 0.5) * 0.04 * w;
+  const gt = new Uint8Array(w * h);
+  const pred = new Uint8Array(w * h);
+  for (let y = 0, i = 0; y < h; y++) {
+    for (let x = 0; x < w; x++, i++) {
+      let inside = false;
+      let best = 0;
+      for (const s of shapes) {
+        const d = Math.hypot((y - s.cy) / s.ry, (x - s.cx) / s.rx);
+        if (d <= 1) inside = true;
+        const dp = Math.hypot((y - s.cy - dy) / s.ry, (x - s.cx - dx) / s.rx);
+        best = Math.max(best, 1 / (1 + Math.exp((dp - 1) * 12)));
+      }
+      gt[i] = inside ? 255 : 0;
+      pred[i] = Math.max(0, Math.min(255, Math.round(best * 255 + (r() - 0.5) * 24)));
+    }
+  }
+  return { pred: { width: w, height: h, data: pred }, gt: { width: w, height: h, data: gt } };
+}
+
+async function ensureSet(name: string, w: number, h: number, count: number): Promise<PairJob[]> {
+  const dir = join(DATA, name);
+  const marker = join(dir, `.complete-${count}`);
+  const jobs: PairJob[] = [];
+  for (let k = 0; k < count; k++) {
+    const stem = `m${String(k).padStart(5, '0')}`;
+    jobs.push({ stem, predPath: join(dir, 'pred', `${stem}.png`), gtPath: join(dir, 'gt', `${stem}.png`) });
+  }
+  if (existsSync(marker)) return jobs;
+  mkdirSync(join(dir, 'pred'), { recursive: true });
+  mkdirSync(join(dir, 'gt'), { recursive: true });
+  for (let k = 0; k < count; k++) {
+    const { pred, gt } = makePair(w, h, 1000 * w + k);
+    writeFileSync(jobs[k]!.predPath, await encodeGrayPng(pred));
+    writeFileSync(jobs[k]!.gtPath, await encodeGrayPng(gt));
+  }
+  writeFileSync(marker, '');
+  return jobs;
+}
+
+/** Where PySODMetrics can be imported from: $PYSOD_PATH, or a copy extracted from a fetched mirror. */
+function pysodPath(): string | undefined {
+  if (process.env.PYSOD_PATH) return process.env.PYSOD_PATH;
+  const local = resolve('bench/.data/PySODMetrics');
+  if (existsSync(join(local, 'py_sod_metrics'))) return local;
+  const mirror = process.env.PYSOD_MIRROR ?? '/work/.mirror/lartpang+PySODMetrics/repo';
+  if (!existsSync(mirror)) return undefined;
+  mkdirSync(local, { recursive: true });
+  const r = spawnSync('sh', ['-c', `git --git-dir="${mirror}" archive ${PYSOD_COMMIT} | tar -x -C "${local}"`]);
+  return r.status === 0 && existsSync(join(local, 'py_sod_metrics')) ? local : undefined;
+}
+
+interface PySodTiming { pairs: number; decode_s: number; metrics_s: number; sm: number; wfm: number; mae: number; maxEm: number; maxFm: number }
+
+function runPySod(jobs: PairJob[], name: string, path: string): PySodTiming | string {
+  const list = join(DATA, `${name}.pairs.txt`);
+  writeFileSync(list, jobs.map((j) => `${j.predPath}\t${j.gtPath}`).join('\n') + '\n');
+  const r = spawnSync('python3', [resolve('bench/lib/pysod_bench.py'), list], { encoding: 'utf8', env: { ...process.env, PYSOD_PATH: path, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' }, maxBuffer: 1 << 20 });
+  if (r.status !== 0) return `python3 failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-1)[0]}`;
+  return JSON.parse(r.stdout.trim().split('\n').slice(-1)[0]!) as PySodTiming;
+}
+
+async function benchSet(name: string, w: number, h: number, count: number, pysod: string | undefined): Promise<void> {
+  const jobs = await ensureSet(name, w, h, count);
+  sharp.concurrency(1);
+  // Decode everything first, one at a time, so the metric timing below is pure single-thread compute.
+  const t0 = performance.now();
+  const data: Array<{ pred: GrayImage; gt: GrayImage }> = [];
+  for (const j of jobs) data.push({ pred: await loadMaskGray(j.predPath), gt: await loadMaskGray(j.gtPath) });
+  const decodeMs = performance.now() - t0;
+  // Warm-up on a few pairs so the JIT has compiled the hot loops, as a long dataset run would see.
+  for (let k = 0; k < Math.min(20, data.length); k++) imageMetrics(data[k]!.pred, data[k]!.gt);
+  const t1 = performance.now();
+  const suite = new MetricSuite();
+  for (const d of data) suite.step(d.pred, d.gt);
+  const ours = suite.getResults();
+  const metricsMs = performance.now() - t1;
+  const oursMetricsRate = count / (metricsMs / 1000);
+  const oursE2eRate = count / ((metricsMs + decodeMs) / 1000);
+  console.log(`${name}: ours decode ${(decodeMs / count).toFixed(2)} ms/pair, metrics ${(metricsMs / count).toFixed(2)} ms/pair; Sm ${ours.Smeasure.toFixed(6)} wFm ${ours.wFmeasure.toFixed(6)} maxFm ${ours.maxFm.toFixed(6)}`);
+
+  const py = pysod ? runPySod(jobs, name, pysod) : 'PySODMetrics not found (set PYSOD_PATH)';
+  if (typeof py === 'string') console.log(`${name}: PySODMetrics anchor unavailable: ${py}; reporting our throughput only`);
+  else {
+    console.log(`${name}: PySOD decode ${((py.decode_s * 1000) / count).toFixed(2)} ms/pair, metrics ${((py.metrics_s * 1000) / count).toFixed(2)} ms/pair; Sm ${py.sm.toFixed(6)} wFm ${py.wfm.toFixed(6)} maxFm ${py.maxFm.toFixed(6)}`);
+    // Same files, same numbers: a throughput figure for different results would be meaningless.
+    for (const [k, a, b] of [['Sm', ours.Smeasure, py.sm], ['wFm', ours.wFmeasure, py.wfm], ['MAE', ours.MAE, py.mae], ['maxEm', ours.maxEm, py.maxEm], ['maxFm', ours.maxFm, py.maxFm]] as const) {
+      if (!(Math.abs(a - b) <= 1e-9)) throw new Error(`${name}: ${k} differs from PySODMetrics: ${a} vs ${b}`);
+    }
+  }
+  const pyMetricsRate = typeof py === 'string' ? NaN : count / py.metrics_s;
+  const pyE2eRate = typeof py === 'string' ? NaN : count / (py.metrics_s + py.decode_s);
+  report({ name: `metrics ${name} single-thread (compute only)`, value: oursMetricsRate, unit: 'pairs/s', anchor: ANCHOR, anchorValue: pyMetricsRate, ratio: oursMetricsRate / pyMetricsRate, target: 'ratio >= 5' });
+  report({ name: `metrics ${name} single-thread (PNG decode + compute)`, value: oursE2eRate, unit: 'pairs/s', anchor: `${ANCHOR}, cv2.imread decode`, anchorValue: pyE2eRate, ratio: oursE2eRate / pyE2eRate, target: 'ratio >= 5' });
+}
+
+async function benchWorkers(name: string, w: number, h: number, count: number): Promise<void> {
+  const jobs = await ensureSet(name, w, h, count);
+  sharp.concurrency(1);
+  const t0 = performance.now();
+  const one = aggregate(await scorePairs(jobs, { workers: 1 }));
+  const oneMs = performance.now() - t0;
+  const t1 = performance.now();
+  const two = aggregate(await scorePairs(jobs, { workers: 2 }));
+  const twoMs = performance.now() - t1;
+  if (one.Smeasure !== two.Smeasure || one.maxFm !== two.maxFm) throw new Error('worker and single-thread results differ');
+  const rateOne = count / (oneMs / 1000);
+  const rateTwo = count / (twoMs / 1000);
+  report({ name: `metrics ${name} dataset, 2 workers (decode + compute)`, value: rateTwo, unit: 'pairs/s', anchor: 'same dataset on one thread', anchorValue: rateOne, ratio: rateTwo / rateOne, target: 'ratio >= 1.5' });
+}
+
+async function main(): Promise<void> {
+  const pysod = pysodPath();
+  if (!pysod) console.log('PySODMetrics not available: set PYSOD_PATH to a checkout of lartpang/PySODMetrics@ac5b1fc7');
+  await benchSet('352x352', 352, 352, 1000, pysod);
+  await benchSet('1024x768', 1024, 768, 100, pysod);
+  await benchWorkers('352x352', 352, 352, 1000);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
