@@ -85,7 +85,8 @@ export class Sam2Segmenter implements Segmenter {
     return takesMaskInput(this.family, this.opts.decoder.io);
   }
 
-  async encode(image: RgbImage, signal?: AbortSignal): Promise<Sam2Encoded> {
+  /** Encode (or fetch from cache); `onProgress` reports this call's phases in addition to the constructor's listener. */
+  async encode(image: RgbImage, signal?: AbortSignal, onProgress?: (p: EncodeProgress) => void): Promise<Sam2Encoded> {
     const key = embeddingKey(imageContentHash(image), this.opts.modelHash, this.channels);
     const base = { key, width: image.width, height: image.height };
     if (this.memory.has(key)) {
@@ -94,18 +95,29 @@ export class Sam2Segmenter implements Segmenter {
     }
     let job = this.inflight.get(key);
     if (!job) {
-      job = this.compute(key, image, signal);
+      job = this.compute(key, image, signal, onProgress);
       this.inflight.set(key, job);
       const drop = (): void => void this.inflight.delete(key);
       job.then(drop, drop);
     }
-    const { feats, fromEncoder } = await job;
+    let result: { feats: Sam2Features; fromEncoder: boolean };
+    try {
+      result = await job;
+    } catch (e) {
+      // Joined someone else's encode and they cancelled: start our own.
+      if (e instanceof Error && e.name === 'AbortError' && !signal?.aborted) return this.encode(image, signal, onProgress);
+      throw e;
+    }
+    const { feats, fromEncoder } = result;
     this.remember(key, feats);
     return { ...base, cached: !fromEncoder };
   }
 
-  private async compute(key: string, image: RgbImage, signal?: AbortSignal): Promise<{ feats: Sam2Features; fromEncoder: boolean }> {
-    const progress = (phase: EncodeProgress['phase'], fraction: number): void => this.opts.onProgress?.(key, { phase, fraction });
+  private async compute(key: string, image: RgbImage, signal?: AbortSignal, onProgress?: (p: EncodeProgress) => void): Promise<{ feats: Sam2Features; fromEncoder: boolean }> {
+    const progress = (phase: EncodeProgress['phase'], fraction: number): void => {
+      this.opts.onProgress?.(key, { phase, fraction });
+      onProgress?.({ phase, fraction });
+    };
     progress('cache', 0.02);
     const hit = await this.opts.cache?.get(key);
     if (hit?.embed && hit.feat0 && hit.feat1) {
