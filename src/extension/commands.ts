@@ -8,6 +8,7 @@ export const COMMANDS = {
   previousRollout: 'segr1.previousRollout',
   refresh: 'segr1.refresh',
   openTraces: 'segr1.openTraces',
+  newNotebook: 'segr1.newNotebook',
 } as const;
 
 /** The webview panel type (serializer and activation event use it). */

@@ -5,6 +5,7 @@ import { COMMANDS, PANEL_VIEW_TYPE } from './commands';
 import { WorkbenchPanel } from './panel';
 import { SegmenterService } from './segmenterService';
 import { TracesPanel } from './tracesPanel';
+import { NOTEBOOK_TYPE, WorkbenchNotebookController, WorkbenchNotebookSerializer } from './workbenchNotebook';
 import { DatasetsTree, RunsTree } from './treeViews';
 import { WorkspaceModel } from './workspaceModel';
 
@@ -51,6 +52,12 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
     vscode.commands.registerCommand(COMMANDS.previousRollout, () => WorkbenchPanel.current?.navigate('rollout', -1)),
     vscode.commands.registerCommand(COMMANDS.refresh, () => model.refresh()),
     vscode.commands.registerCommand(COMMANDS.openTraces, () => TracesPanel.show(context, model)),
+    vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new WorkbenchNotebookSerializer()),
+    new WorkbenchNotebookController(model),
+    vscode.commands.registerCommand(COMMANDS.newNotebook, async () => {
+      const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, new WorkbenchNotebookSerializer().deserializeNotebook(new Uint8Array()));
+      await vscode.window.showNotebookDocument(doc);
+    }),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel) {
         WorkbenchPanel.revive(panel, context, model, segmenters);
