@@ -6,6 +6,8 @@ export interface LogIssue {
   readonly message: string;
   /** The record field concerned, when there is one. */
   readonly field?: string;
+  /** The file concerned when a log spans several files (a TRL completions folder, a verl rollout_data_dir). */
+  readonly file?: string;
 }
 
 /** Issues kept per log before the rest are only counted: a binary or foreign file must not fill memory with messages. */

@@ -113,17 +113,25 @@ function withoutTail(index: RolloutIndex): RolloutIndex {
   };
 }
 
+/** How an index was brought up to date. */
+export type FollowMode = 'unchanged' | 'appended' | 'reindexed';
+
 /**
  * Bring an index up to date with a log that has grown: only bytes after the last complete line are read
  * (a partially written last line is read again once complete). A log that shrank or was rewritten in
- * place (same size, new mtime, or smaller) is indexed again from the start.
+ * place (same size, new mtime, or a changed last record) is indexed again from the start.
  */
-export async function followRolloutLog(index: RolloutIndex, opts: IndexOptions = {}): Promise<RolloutIndex> {
+export async function updateRolloutLog(index: RolloutIndex, opts: IndexOptions = {}): Promise<{ index: RolloutIndex; mode: FollowMode }> {
   const st = await stat(index.path);
-  if (st.size === index.size && st.mtimeMs === index.mtimeMs) return index;
-  if (st.size < index.scanned || (st.size === index.size && st.mtimeMs !== index.mtimeMs) || !(await sameHead(index))) return indexRolloutLog(index.path, opts);
+  if (st.size === index.size && st.mtimeMs === index.mtimeMs) return { index, mode: 'unchanged' };
+  if (st.size < index.scanned || st.size === index.size || !(await sameHead(index))) return { index: await indexRolloutLog(index.path, opts), mode: 'reindexed' };
   const base = withoutTail(index);
-  return scanInto(index.path, new IndexBuilder(base), { offset: base.scanned, lineNo: base.nextLine }, opts);
+  return { index: await scanInto(index.path, new IndexBuilder(base), { offset: base.scanned, lineNo: base.nextLine }, opts), mode: 'appended' };
+}
+
+/** The index of a log that may have grown since `index` was made (see updateRolloutLog). */
+export async function followRolloutLog(index: RolloutIndex, opts: IndexOptions = {}): Promise<RolloutIndex> {
+  return (await updateRolloutLog(index, opts)).index;
 }
 
 /** Whether the last indexed record still reads as it did: a cheap check that the log was appended to, not replaced. */

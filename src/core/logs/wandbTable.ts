@@ -1,0 +1,49 @@
+import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import type { AdapterOptions, RolloutAdapter, RolloutSink } from './adapterTypes';
+import { parseJsonLine } from './jsonParse';
+import { TrlRowMapper, trlRewardNames } from './trlCompletions';
+
+/** Whether a parsed JSON value is a W&B table file (`{"columns": [...], "data": [[...]]}`). */
+export function isWandbTable(v: unknown): v is { columns: unknown[]; data: unknown[] } {
+  return typeof v === 'object' && v !== null && Array.isArray((v as { columns?: unknown }).columns) && Array.isArray((v as { data?: unknown }).data);
+}
+
+/**
+ * Read a W&B table export of TRL's `completions` table. wandb's Table.bind_to_run writes
+ * `_to_table_json()` = `{"columns": self.columns, "data": self.data}` with json_dump_safer (NaN allowed)
+ * to `media/table/completions_<step>_<hash>.table.json`. W&B tables are small (≤ 200k rows), so the file is read whole.
+ */
+export async function readWandbTable(path: string, sink: RolloutSink, _opts: AdapterOptions = {}): Promise<void> {
+  const name = basename(path);
+  const parsed = parseJsonLine(await readFile(path, 'utf8'), 1);
+  for (const i of parsed.issues) sink.issue({ ...i, file: name });
+  if (parsed.value === undefined) return;
+  if (!isWandbTable(parsed.value)) {
+    sink.issue({ line: 1, file: name, severity: 'error', message: 'not a W&B table: expected {"columns": [...], "data": [[...]]}' });
+    return;
+  }
+  const { columns, data } = parsed.value;
+  if (!columns.includes('completion')) {
+    sink.issue({ line: 1, file: name, severity: 'error', field: 'completion', message: "column 'completion' missing; not a TRL completions table" });
+    return;
+  }
+  const mapper = new TrlRowMapper(sink, await trlRewardNames(dirname(path)));
+  data.forEach((row, k) => {
+    if (!Array.isArray(row) || row.length !== columns.length) {
+      sink.issue({ line: 1, file: name, severity: 'error', message: `row ${k} has ${Array.isArray(row) ? row.length : 'no'} cells for ${columns.length} columns` });
+      return;
+    }
+    const o: Record<string, unknown> = {};
+    columns.forEach((c, j) => (o[String(c)] = row[j]));
+    mapper.row(o, name, k);
+  });
+  mapper.finish();
+}
+
+/** W&B `*.table.json` of TRL's completions table. */
+export const wandbTableAdapter: RolloutAdapter = {
+  name: 'wandb-table',
+  summary: "W&B table export (*.table.json) of TRL's completions table",
+  read: readWandbTable,
+};
