@@ -23,7 +23,7 @@ interface StoredCell {
 export class WorkbenchNotebookSerializer implements vscode.NotebookSerializer {
   deserializeNotebook(content: Uint8Array): vscode.NotebookData {
     const text = new TextDecoder().decode(content).trim();
-    let cells: StoredCell[] = [];
+    let cells: StoredCell[];
     if (text) {
       try {
         cells = (JSON.parse(text) as { cells?: StoredCell[] }).cells ?? [];
