@@ -30,8 +30,8 @@ seed reproduces every byte.
 - A few completions are **broken on purpose**, as in real runs (\`extra.malformed\` names the kind):
   ${MALFORMED_KINDS.map((k) => `\`${k}\``).join(', ')}.
 - **Masks** come from the workbench's *classical fallback segmenter* (GrabCut-style colour/texture model — **not SAM2**),
-  run like Seg-R1's trainer runs SAM2: on the image squashed to ${config.frame}×${config.frame}, one decode per box with the points inside
-  it, masks OR-ed. \`mask\` in each record is the predicted mask in that frame as COCO RLE (column-major, pycocotools' compressed counts string).
+  run like Seg-R1's trainer runs SAM2: on the image squashed to ${config.frame}×${config.frame} (PIL bilinear) and handed over in BGR order, one decode
+  per box with the points inside it, masks OR-ed. \`mask\` in each record is the predicted mask in that frame as COCO RLE (column-major, pycocotools' compressed counts string).
 - **Rewards and advantages** are computed by the workbench's own reward code (reward set \`segr1-reference\`: format +
   0.7·IoU + 0.3·S-measure term with the reference's quirks; GRPO group advantages), so replaying them must give the same numbers.
 - In \`trainer_state.json\`, rewards, \`reward_std\` (mean of per-group std, as TRL 0.14 logs it) and \`completion_length\`

@@ -2,15 +2,21 @@
  * The synthetic GRPO run: for each step and group, the simulated policy answers G times, the classical
  * segmenter turns each answer into a mask on the 768×768-squashed image (as Seg-R1's trainer does with SAM2),
  * and the project's own reward set scores it. Nothing here computes a reward or an advantage itself.
+ *
+ * Why segment on the squashed image rather than at the original size: that is what Seg-R1's trainer does
+ * (grpo.py resizes the image to 768² before SAM2 sees it), so the logged masks and rewards are the ones training
+ * would have computed, and `segr1 replay` reproduces them.
  */
-import sharp from 'sharp';
 import * as path from 'node:path';
 import type { ParsedAnswer } from '../completion/types';
+import { promptsFromAnswer } from '../geometry/prompts';
+import { readRgb } from '../image/io';
+import { resizeBilinearPil } from '../image/resize';
 import { encodeRle } from '../image/rle';
 import type { BinaryMask, RgbImage } from '../image/types';
 import type { RolloutRecord } from '../logs/rollout';
 import type { RewardSet } from '../rewards/types';
-import type { EncodedImage, SegmentPrompt, Segmenter } from '../segment/segmenter';
+import type { EncodedImage, Segmenter } from '../segment/segmenter';
 import { SAMPLE_RUN_ID, SEGR1_USER_PROMPT, type SampleConfig } from './config';
 import { MALFORMED_KINDS, estimateTokens, reasoningText, writeCompletion, type MalformedKind } from './completionText';
 import type { SampleItem } from './dataset';
@@ -71,30 +77,37 @@ export function malformedAt(config: SampleConfig, step: number, group: number, s
   return rng.chance(0.05 * (1 - p) + 0.008) ? rng.pick(MALFORMED_KINDS) : undefined;
 }
 
-/** Decode an image file and squash it to frame×frame ignoring aspect, as Seg-R1's `TF.resize(image, (768, 768))` does. */
+/**
+ * An image file as Seg-R1's trainer hands it to SAM2: squashed to frame×frame ignoring aspect with PIL bilinear
+ * (`TF.resize(image, (768, 768))`), then channel-swapped by `cv2.cvtColor(RGB, COLOR_BGR2RGB)`, i.e. BGR.
+ * `segr1 replay` segments the same way, so replaying this run without its logged masks gives the logged rewards.
+ */
 export async function loadFrameImage(file: string, frame: number): Promise<RgbImage> {
-  const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').resize(frame, frame, { fit: 'fill', kernel: 'linear' }).raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  const img = await readRgb(file);
+  const n = img.width * img.height;
+  const out = new Uint8Array(frame * frame * 3);
+  const plane = new Uint8Array(n);
+  for (let c = 0; c < 3; c++) {
+    for (let i = 0; i < n; i++) plane[i] = img.data[i * 3 + c]!;
+    const r = resizeBilinearPil({ width: img.width, height: img.height, data: plane }, frame, frame);
+    for (let i = 0; i < frame * frame; i++) out[i * 3 + (2 - c)] = r.data[i]!;
+  }
+  return { width: frame, height: frame, data: out };
 }
 
 /**
  * The mask for a parsed answer, as Seg-R1's `segmentation_reward` builds it: for each box, the points inside it
  * (inclusive bounds) with their labels plus the box go to the segmenter, and the per-box masks are OR-ed.
- * Prompts stay in the model frame because the image was squashed to that frame before encoding.
+ * The image was squashed to the model frame before encoding, so prompts need no mapping.
  */
 export async function segmentAnswer(segmenter: Segmenter, encoded: EncodedImage, answer: ParsedAnswer): Promise<BinaryMask> {
-  const prompts: SegmentPrompt[] = answer.boxes.length === 0
-    ? [{ points: answer.points.map((p) => ({ x: p.x, y: p.y, label: p.label })) }]
-    : answer.boxes.map((b) => ({
-      box: { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 },
-      points: answer.points.filter((p) => p.x >= b.x1 && p.x <= b.x2 && p.y >= b.y1 && p.y <= b.y2).map((p) => ({ x: p.x, y: p.y, label: p.label })),
-    }));
+  const size = { width: encoded.width, height: encoded.height };
   const masks: BinaryMask[] = [];
-  for (const prompt of prompts) masks.push((await segmenter.decode(encoded, prompt)).mask);
+  for (const prompt of promptsFromAnswer(answer, size, size)) masks.push((await segmenter.decode(encoded, prompt)).mask);
   if (masks.length === 1) return masks[0]!;
-  const out = new Uint8Array(encoded.width * encoded.height);
+  const out = new Uint8Array(size.width * size.height);
   for (const m of masks) for (let i = 0; i < out.length; i++) if (m.data[i]) out[i] = 1;
-  return { width: encoded.width, height: encoded.height, data: out };
+  return { ...size, data: out };
 }
 
 /** Per-image state the run needs, prepared once and reused by every group that shows the image. */

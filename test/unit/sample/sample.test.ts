@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { replayLog } from '../../../src/cli/commands/replay';
 import { parseSegR1Strict } from '../../../src/core/completion/segr1Strict';
 import { loadMaskGray } from '../../../src/core/image/grayscale';
 import { readRaw } from '../../../src/core/image/io';
@@ -168,24 +169,16 @@ test('every completion parses in Seg-R1 format as intended, or is one of the del
   assert.ok(kinds.size / records.length < 0.2);
 });
 
-test('logged rewards and advantages equal re-scoring with the reward code (logged masks and fresh segmentation)', async () => {
-  const seg = createClassicalSegmenter();
+test('logged rewards and advantages equal re-scoring the logged masks with the reward code', async () => {
   const segr1Reference = getRewardSet('segr1-reference')!;
-  const encoded = new Map<string, Awaited<ReturnType<typeof seg.encode>>>();
   const groups = new Map<string, RolloutRecord[]>();
-  for (const [i, r] of records.entries()) {
-    const gt = await loadGtPilL(path.join(ws, r.gt!));
+  const gts = new Map<string, Awaited<ReturnType<typeof loadGtPilL>>>();
+  for (const r of records) {
+    let gt = gts.get(r.gt!);
+    if (!gt) gts.set(r.gt!, (gt = await loadGtPilL(path.join(ws, r.gt!))));
     const fromLog = await segr1Reference.score({ completion: r.completion, gt, modelFrame: { kind: 'square', size: 768 }, ...(r.mask ? { loggedMask: decodeRle(r.mask) } : {}) });
     assert.deepEqual(fromLog.components, r.rewards);
     assert.equal(fromLog.total, r.reward);
-    // Re-segmenting from the image file every 4th record: the whole pipeline is reproducible, not just the arithmetic.
-    if (i % 4 === 0) {
-      let enc = encoded.get(r.image!);
-      if (!enc) encoded.set(r.image!, (enc = await seg.encode(await loadFrameImage(path.join(ws, r.image!), 768))));
-      const e = enc;
-      const fresh = await segr1Reference.score({ completion: r.completion, gt, modelFrame: { kind: 'square', size: 768 }, segment: (a) => segmentAnswer(seg, e, a) });
-      assert.deepEqual(fresh.components, r.rewards);
-    }
     const key = `${r.step}/${r.group}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
@@ -193,6 +186,27 @@ test('logged rewards and advantages equal re-scoring with the reward code (logge
     assert.equal(g.length, 4);
     assert.deepEqual(g.map((r) => r.advantage), groupAdvantages(g.map((r) => r.reward!)).advantages);
   }
+});
+
+test('the logged masks are reproducible from the image files (training-time squash, same segmenter)', async () => {
+  const seg = createClassicalSegmenter();
+  const r = records.find((x) => x.mask && (x.extra as { intended: { boxes: unknown[] } }).intended.boxes.length > 1) ?? records[0]!;
+  const enc = await seg.encode(await loadFrameImage(path.join(ws, r.image!), 768));
+  const answer = (await getRewardSet('segr1-reference')!.score({ completion: r.completion, gt: await loadGtPilL(path.join(ws, r.gt!)), modelFrame: { kind: 'square', size: 768 }, segment: (a) => segmentAnswer(seg, enc, a) })).mask!;
+  assert.deepEqual(answer.data, decodeRle(r.mask!).data);
+});
+
+test('segr1 replay reproduces the run when it has to re-segment (no logged masks)', async () => {
+  const rewardSet = getRewardSet('segr1-reference')!;
+  // Two complete groups without masks: replay segments the image files itself (classical segmenter, training path).
+  const stripped = records.slice(0, 8).map(({ mask: _mask, ...r }) => JSON.stringify(r)).join('\n') + '\n';
+  const file = path.join(ws, 'runs/no-masks.jsonl');
+  await fs.writeFile(file, stripped);
+  const seg = await replayLog(file, { rewardSet, root: ws, segmenter: createClassicalSegmenter() });
+  await fs.rm(file);
+  assert.equal(seg.badLines, 0);
+  assert.deepEqual(seg.report.summary, { rollouts: 8, differing: { format: 0, segment: 0, total: 0, advantage: 0 } });
+  assert.ok(seg.report.rollouts.every((r) => r.components['segment']!.replayed !== null), 'segment was actually replayed');
 });
 
 test('quality improves over training: later steps score higher and miss less', () => {
