@@ -1,0 +1,360 @@
+// A real VS Code (code-server from npm) for `npm start` and the e2e tests: idempotent install outside the project's
+// dependency tree, then headless starts in throwaway roots. See DESIGN.md §5 for why each workaround exists.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync, cpSync, readdirSync, statSync, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, URLSearchParams } from 'node:url';
+/* global fetch, AbortSignal -- Node 20 globals the shared ESLint config does not list */
+
+/** The pinned code-server: VS Code 1.100.3, the last line whose engines accept Node 20. */
+export const CODE_SERVER_VERSION = '4.100.3';
+/** Repository root (this file lives in scripts/). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** Where code-server is installed, git-ignored, with its own package.json. */
+export const INSTALL_DIR = join(REPO_ROOT, '.vscode-test', 'code-server');
+/** code-server's CLI entry point once installed. */
+export const ENTRY = join(INSTALL_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+
+const MARKER = join(INSTALL_DIR, '.segr1-installed');
+const APT_PACKAGES = ['build-essential', 'pkg-config', 'python3', 'libkrb5-dev', 'ripgrep'];
+
+/** Prints a line prefixed so install/start chatter is told apart from test output. */
+function say(msg) {
+  console.log(`[code-server] ${msg}`);
+}
+
+/** Runs a command, inheriting stdio; throws with the command line when it fails. */
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}`);
+  return r;
+}
+
+/** Which of the build prerequisites are missing; checked by file so no apt database is needed when all are there. */
+function missingPrerequisites() {
+  const onPath = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+  const missing = [];
+  if (!onPath('cc') || !onPath('make') || !onPath('g++')) missing.push('build-essential');
+  if (!onPath('pkg-config')) missing.push('pkg-config');
+  if (!onPath('python3')) missing.push('python3');
+  // kerberos compiles against gssapi.h; the header lives under either of these depending on the Debian release.
+  if (!existsSync('/usr/include/gssapi/gssapi.h') && !existsSync('/usr/include/gssapi.h')) missing.push('libkrb5-dev');
+  if (!existsSync('/usr/bin/rg')) missing.push('ripgrep');
+  return missing;
+}
+
+/** Installs what the native modules and the ripgrep workaround need, through apt when root. */
+function ensurePrerequisites() {
+  const missing = missingPrerequisites();
+  if (!missing.length) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`code-server needs these Debian packages: ${missing.join(' ')} (run as root: apt-get install -y ${APT_PACKAGES.join(' ')})`);
+  }
+  say(`apt-get install ${missing.join(' ')}`);
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+/** True when a previous install finished and its key artefacts are still there. */
+export function isInstalled() {
+  if (!existsSync(MARKER) || !existsSync(ENTRY)) return false;
+  if (readFileSync(MARKER, 'utf8').trim() !== CODE_SERVER_VERSION) return false;
+  const vscode = join(INSTALL_DIR, 'node_modules', 'code-server', 'lib', 'vscode');
+  // These exist only if the postinstall scripts really ran (npm 11 may skip them silently).
+  return existsSync(join(vscode, 'node_modules', '@vscode', 'ripgrep', 'bin', 'rg')) && existsSync(join(vscode, 'node_modules', 'node-pty', 'build', 'Release'));
+}
+
+/** The @vscode/ripgrep package version code-server's VS Code pins, and the rg asset version that package downloads. */
+function ripgrepVersions(env) {
+  const shrinkwrap = JSON.parse(readFileSync(join(INSTALL_DIR, 'node_modules', 'code-server', 'lib', 'vscode', 'npm-shrinkwrap.json'), 'utf8'));
+  const pkgVersion = shrinkwrap.packages?.['node_modules/@vscode/ripgrep']?.version;
+  if (!pkgVersion) throw new Error('code-server: @vscode/ripgrep not found in lib/vscode/npm-shrinkwrap.json');
+  // The asset version is a constant inside the package's postinstall; fetch the package itself to read it.
+  const packDir = mkdtempSync(join(env.TMPDIR, 'rgpack-'));
+  const r = spawnSync('npm', ['pack', `@vscode/ripgrep@${pkgVersion}`, '--silent'], { cwd: packDir, env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm pack @vscode/ripgrep@${pkgVersion} failed: ${r.stderr}`);
+  const tgz = r.stdout.trim().split('\n').pop();
+  run('tar', ['xzf', tgz, 'package/lib/postinstall.js'], { cwd: packDir });
+  const src = readFileSync(join(packDir, 'package', 'lib', 'postinstall.js'), 'utf8');
+  const assetVersion = /const VERSION = '([^']+)'/.exec(src)?.[1];
+  if (!assetVersion) throw new Error(`code-server: no VERSION in @vscode/ripgrep@${pkgVersion} lib/postinstall.js`);
+  rmSync(packDir, { recursive: true, force: true });
+  return { pkgVersion, assetVersion };
+}
+
+/** Puts Debian's rg where @vscode/ripgrep's postinstall looks for a cached download, so it never goes to GitHub. */
+function seedRipgrepCache(env) {
+  const { pkgVersion, assetVersion } = ripgrepVersions(env);
+  const cache = join(env.TMPDIR, `vscode-ripgrep-cache-${pkgVersion}`);
+  mkdirSync(cache, { recursive: true });
+  const tarball = join(cache, `ripgrep-${assetVersion}-x86_64-unknown-linux-musl.tar.gz`);
+  run('tar', ['czf', tarball, '-C', '/usr/bin', 'rg']);
+  say(`ripgrep cache: ${tarball}`);
+}
+
+/**
+ * Installs code-server once (≈1 min, ≈300 MB); later calls return at once.
+ * Two phases: download without scripts (so the ripgrep versions can be read), then run every install script.
+ */
+export function ensureCodeServer() {
+  if (isInstalled()) return ENTRY;
+  if (process.arch !== 'x64' || process.platform !== 'linux') throw new Error('code-server install is scripted for linux-x64 only');
+  ensurePrerequisites();
+  const t0 = Date.now();
+  mkdirSync(INSTALL_DIR, { recursive: true });
+  const tmp = join(INSTALL_DIR, '.tmp');
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  writeFileSync(
+    join(INSTALL_DIR, 'package.json'),
+    JSON.stringify({ name: 'segr1-code-server', private: true, description: 'code-server for Seg-R1 Workbench e2e tests and npm start; not a project dependency', dependencies: { 'code-server': CODE_SERVER_VERSION } }, null, 2) + '\n',
+  );
+  const env = {
+    ...process.env,
+    TMPDIR: tmp,
+    // code-server's postinstall refuses root without it (npm 11 no longer has the flag; the variable still passes the check).
+    npm_config_unsafe_perm: 'true',
+    // node-pty's postinstall runs `npx node-gyp`, which would otherwise wait for a "Need to install" answer.
+    npm_config_yes: 'true',
+    // npm 11 blocks dependency install scripts unless approved; code-server's postinstall runs nested `npm install`s
+    // (lib/vscode, extensions) whose package.json we do not own, so only an environment setting reaches all of them.
+    npm_config_ignore_scripts: 'false',
+    npm_config_dangerously_allow_all_scripts: 'true',
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
+  };
+  say(`installing code-server@${CODE_SERVER_VERSION} into ${INSTALL_DIR}`);
+  run('npm', ['install', '--ignore-scripts', '--no-package-lock', '--omit=dev'], { cwd: INSTALL_DIR, env: { ...env, npm_config_ignore_scripts: 'true' } });
+  seedRipgrepCache(env);
+  run('npm', ['rebuild', '--foreground-scripts'], { cwd: INSTALL_DIR, env });
+  rmSync(tmp, { recursive: true, force: true });
+  writeFileSync(MARKER, CODE_SERVER_VERSION + '\n');
+  if (!isInstalled()) throw new Error('code-server: install scripts did not produce ripgrep and node-pty (were they skipped?)');
+  const v = spawnSync(process.execPath, [ENTRY, '--config', '/dev/null', '--version'], { encoding: 'utf8' });
+  if (v.status !== 0) throw new Error(`code-server --version failed: ${v.stderr}`);
+  say(`installed in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${v.stdout.trim().split('\n')[0]}`);
+  return ENTRY;
+}
+
+/** Settings every headless run gets: no welcome page, no update or telemetry traffic on a closed network. */
+const BASE_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'chat.disableAIFeatures': true,
+  'git.enabled': false,
+};
+
+/**
+ * The workbench URL path for a folder, loading extensions by development path and/or running an extension-host suite.
+ * Paths are absolute on the code-server machine (here: this machine).
+ */
+export function workbenchPath({ port, folder, extensionDevelopmentPath, extensionTestsPath }) {
+  const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
+  const payload = [];
+  for (const p of [extensionDevelopmentPath].flat().filter(Boolean)) payload.push(['extensionDevelopmentPath', remote(p)]);
+  if (extensionTestsPath) payload.push(['extensionTestsPath', remote(extensionTestsPath)]);
+  payload.push(['skipWelcome', 'true']);
+  const q = new URLSearchParams();
+  if (folder) q.set('folder', folder);
+  q.set('payload', JSON.stringify(payload));
+  return `/?${q.toString()}`;
+}
+
+/** Waits until `GET url` answers 200, or throws after timeoutMs. */
+async function waitForHealth(url, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (r.ok) return;
+      last = `HTTP ${r.status}`;
+    } catch (e) {
+      last = String(e);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`code-server ${url} not healthy after ${timeoutMs} ms (${last})`);
+}
+
+/** Every *.log under a directory (code-server's user-data logs: server, extension host, remote agent). */
+export function findLogs(dir, out = []) {
+  if (!existsSync(dir)) return out;
+  for (const n of readdirSync(dir)) {
+    const p = join(dir, n);
+    const s = statSync(p, { throwIfNoEntry: false });
+    if (s?.isDirectory()) findLogs(p, out);
+    else if (s && n.endsWith('.log')) out.push(p);
+  }
+  return out.sort();
+}
+
+/**
+ * Starts code-server headless in a fresh temp root and resolves once /healthz answers.
+ * opts: workspace (folder to open in place) or copyWorkspace (folder copied into the root first), settings,
+ * installExtensions (VSIX paths), bindAddr (default 127.0.0.1:0), hardTimeoutMs (kills the server regardless),
+ * keepRoot, quiet. The caller must `await server.stop()` (use withCodeServer to get that in a finally).
+ */
+export async function start(opts = {}) {
+  const entry = ensureCodeServer();
+  const root = mkdtempSync(join(opts.tmpRoot ?? tmpdir(), 'segr1-cs-'));
+  const dirs = {
+    userData: join(root, 'user-data'),
+    extensions: join(root, 'extensions'),
+    config: join(root, 'xdg-config'),
+    data: join(root, 'xdg-data'),
+    cache: join(root, 'xdg-cache'),
+    tmp: join(root, 'tmp'),
+    runtime: join(root, 'runtime'),
+  };
+  for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true, mode: 0o700 });
+  mkdirSync(join(dirs.userData, 'User'), { recursive: true });
+  writeFileSync(join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...BASE_SETTINGS, ...opts.settings }, null, 2));
+  let workspace = opts.workspace;
+  if (opts.copyWorkspace) {
+    workspace = join(root, 'workspace');
+    cpSync(opts.copyWorkspace, workspace, { recursive: true });
+  } else if (!workspace) {
+    workspace = join(root, 'workspace');
+    mkdirSync(workspace);
+  }
+  // Every temp and IPC file code-server or the extension host makes stays inside the root and goes with it.
+  const env = {
+    ...process.env,
+    ...opts.env,
+    TMPDIR: dirs.tmp,
+    XDG_RUNTIME_DIR: dirs.runtime,
+    XDG_CONFIG_HOME: dirs.config,
+    XDG_DATA_HOME: dirs.data,
+    XDG_CACHE_HOME: dirs.cache,
+  };
+  delete env.VSCODE_IPC_HOOK_CLI;
+  const common = ['--config', '/dev/null', '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];
+  for (const vsix of opts.installExtensions ?? []) {
+    const r = spawnSync(process.execPath, [entry, ...common, '--install-extension', vsix], { env, encoding: 'utf8' });
+    if (r.status !== 0 || /Failed|error/i.test(r.stderr)) throw new Error(`--install-extension ${vsix} failed: ${r.stdout}${r.stderr}`);
+  }
+  const args = [
+    entry, ...common,
+    '--auth', 'none',
+    '--bind-addr', opts.bindAddr ?? '127.0.0.1:0',
+    '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override',
+    ...(opts.trust ? [] : ['--disable-workspace-trust']),
+    workspace,
+  ];
+  const logFile = join(root, 'code-server.log');
+  const logStream = createWriteStream(logFile);
+  // Own process group: the extension host is a grandchild, and stop() must take it down too.
+  const child = spawn(process.execPath, args, { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const onData = (chunk) => {
+    const s = chunk.toString();
+    output += s;
+    logStream.write(s);
+    if (!opts.quiet) process.stdout.write(s.replace(/^/gm, '[code-server] '));
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
+  let stopped = false;
+  const killGroup = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  const onExit = () => killGroup('SIGKILL');
+  process.once('exit', onExit);
+  const hard = setTimeout(() => {
+    console.error(`[code-server] hard timeout ${opts.hardTimeoutMs} ms: killing process group ${child.pid}`);
+    killGroup('SIGKILL');
+  }, opts.hardTimeoutMs ?? 15 * 60_000);
+  hard.unref();
+
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(hard);
+    process.removeListener('exit', onExit);
+    killGroup('SIGTERM');
+    const t = setTimeout(() => killGroup('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(t);
+    // The extension host may outlive the server briefly; make sure the group is gone before deleting its files.
+    killGroup('SIGKILL');
+    await new Promise((r) => logStream.end(r));
+    if (!opts.keepRoot) rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+  };
+
+  try {
+    const port = await new Promise((res, rej) => {
+      const re = /HTTP server listening on https?:\/\/[^\s:]+:(\d+)\//;
+      const timer = setTimeout(() => rej(new Error(`code-server did not report a port within 60 s:\n${output}`)), 60_000);
+      const check = () => {
+        const m = re.exec(output);
+        if (m) {
+          clearTimeout(timer);
+          res(Number(m[1]));
+        }
+      };
+      child.stdout.on('data', check);
+      child.stderr.on('data', check);
+      exited.then(({ code, signal }) => rej(new Error(`code-server exited (${code ?? signal}) before listening:\n${output}`)));
+    });
+    const host = (opts.bindAddr ?? '127.0.0.1:0').split(':')[0] || '127.0.0.1';
+    const baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    await waitForHealth(`${baseUrl}/healthz`, 30_000);
+    return {
+      port,
+      baseUrl,
+      root,
+      workspace,
+      userDataDir: dirs.userData,
+      extensionsDir: dirs.extensions,
+      pid: child.pid,
+      exited,
+      /** Workbench URL for the opened folder with the given payload options. */
+      url: (o = {}) => baseUrl + workbenchPath({ port, folder: workspace, ...o }),
+      /** Everything code-server printed so far. */
+      output: () => output,
+      /** Paths of every log file in the user-data dir (extension host, server). */
+      logs: () => findLogs(dirs.userData),
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** Starts code-server, runs fn(server), and always stops it (process group killed, temp root removed). */
+export async function withCodeServer(opts, fn) {
+  const server = await start(opts);
+  try {
+    return await fn(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+// `node scripts/codeServer.mjs install` installs (idempotent); `… version` prints the installed version.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const cmd = process.argv[2] ?? 'install';
+  if (cmd === 'install') {
+    ensureCodeServer();
+    say(`ready: ${ENTRY}`);
+  } else if (cmd === 'version') {
+    run(process.execPath, [ensureCodeServer(), '--config', '/dev/null', '--version']);
+  } else {
+    console.error('usage: node scripts/codeServer.mjs [install|version]');
+    process.exit(2);
+  }
+}

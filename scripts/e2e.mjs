@@ -1,0 +1,75 @@
+// End-to-end tests in a real VS Code: every dist-test/test/e2e/*.e2e.js (node:test files using test/e2e/harness),
+// one file at a time since each starts its own code-server + Chromium (≈1.6 GB). Prints `N passed, N failed, N skipped`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureCodeServer, REPO_ROOT } from './codeServer.mjs';
+
+const CHROMIUM = process.env.SEGR1_CHROMIUM ?? '/usr/bin/chromium';
+const E2E_DIR = join(REPO_ROOT, 'dist-test', 'test', 'e2e');
+const RESULTS = join(REPO_ROOT, 'test-results');
+// Optional filter: `node scripts/e2e.mjs smoke` runs only files whose name contains "smoke".
+const filter = process.argv[2];
+
+process.chdir(REPO_ROOT);
+if (!existsSync(join(REPO_ROOT, 'dist', 'extension.js')) || !existsSync(join(E2E_DIR, 'harness.js'))) {
+  const b = spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
+  if (b.status !== 0) process.exit(1);
+}
+if (!existsSync(CHROMIUM)) {
+  console.error(`e2e: ${CHROMIUM} not found (apt-get install -y chromium, or set SEGR1_CHROMIUM)`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+ensureCodeServer();
+
+// Fresh artefacts each run, so a screenshot in test-results/ always belongs to this run.
+rmSync(RESULTS, { recursive: true, force: true });
+mkdirSync(RESULTS, { recursive: true });
+
+const files = readdirSync(E2E_DIR)
+  .filter((f) => f.endsWith('.e2e.js') && (!filter || f.includes(filter)))
+  .sort()
+  .map((f) => join(E2E_DIR, f));
+if (!files.length) {
+  console.error(`e2e: no *.e2e.js in ${E2E_DIR}${filter ? ` matching '${filter}'` : ''}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+const tap = join(RESULTS, 'e2e.tap');
+const t0 = Date.now();
+const r = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+  { stdio: 'inherit', env: { ...process.env, SEGR1_E2E: '1' } },
+);
+
+// Count leaf tests from the TAP stream: a test with subtests (the extension-host suite) counts as its subtests,
+// plus one failure of its own only when it failed with every subtest passing (e.g. the host exited non-zero).
+const counts = { passed: 0, failed: 0, skipped: 0 };
+if (existsSync(tap)) {
+  const results = [];
+  for (const line of readFileSync(tap, 'utf8').split('\n')) {
+    const m = /^(\s*)(ok|not ok) \d+ - (.*)$/.exec(line);
+    if (m) results.push({ indent: m[1].length, ok: m[2] === 'ok', skip: /# SKIP/i.test(m[3]) });
+  }
+  // In TAP a parent's result line comes after its subtests' lines, which are indented deeper.
+  results.forEach((res, i) => {
+    let childFailed = false;
+    let children = 0;
+    for (let j = i - 1; j >= 0 && results[j].indent > res.indent; j--) {
+      children++;
+      if (!results[j].ok) childFailed = true;
+    }
+    if (children) {
+      if (!res.ok && !childFailed) counts.failed++;
+    } else if (res.skip) counts.skipped++;
+    else if (res.ok) counts.passed++;
+    else counts.failed++;
+  });
+}
+if (r.status !== 0 && counts.failed === 0) counts.failed = 1; // the runner itself failed (crash, timeout before any result)
+console.log(`\ne2e: ${files.length} files in ${((Date.now() - t0) / 1000).toFixed(1)} s; artefacts in test-results/`);
+console.log(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+process.exit(r.status === 0 && counts.failed === 0 ? 0 : 1);

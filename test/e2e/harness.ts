@@ -1,0 +1,251 @@
+// Drives a real VS Code (code-server + Debian chromium via playwright-core) for the e2e tests. See DESIGN.md §5.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import type * as CodeServerModule from '../../scripts/codeServer.mjs';
+
+/** Repository root; this file runs from dist-test/test/e2e/. */
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+/** Where screenshots and failure logs go. */
+export const RESULTS_DIR = join(REPO_ROOT, 'test-results');
+/** The extension's identifier (publisher.name). */
+export const EXTENSION_ID = 'segr1.segr1-workbench';
+/** Debian's chromium; playwright never downloads a browser here. */
+export const CHROMIUM = process.env.SEGR1_CHROMIUM ?? '/usr/bin/chromium';
+
+/** scripts/codeServer.mjs is ESM shared with `npm start`; load it at run time from the repository root. */
+export async function codeServer(): Promise<typeof CodeServerModule> {
+  return (await import(pathToFileURL(join(REPO_ROOT, 'scripts', 'codeServer.mjs')).href)) as typeof CodeServerModule;
+}
+
+/** Options for launchWorkbench. */
+export interface WorkbenchOptions {
+  /** Names the artefact folder under test-results/. */
+  name: string;
+  /** Folder opened in place. */
+  workspace?: string;
+  /** Folder copied into the run's temp root and opened (default when tests write files). */
+  copyWorkspace?: string;
+  /** Extension folder loaded in development mode; null loads none (e.g. a VSIX install). Default: the repository. */
+  extensionDevelopmentPath?: string | null;
+  /** Extension-host suite module to run (its exit code arrives via codeAutomationExit). */
+  extensionTestsPath?: string;
+  /** VSIX files installed before start. */
+  installExtensions?: string[];
+  /** Merged into User/settings.json. */
+  settings?: Record<string, unknown>;
+  /** Browser viewport; default 1400×900. */
+  viewport?: { width: number; height: number };
+  /** Everything is killed after this long; default 5 min. */
+  hardTimeoutMs?: number;
+  /** Extra environment for code-server and the extension host (e.g. SEGR1_SUITE_RESULTS). */
+  env?: Record<string, string>;
+}
+
+/** A running VS Code with a page on its workbench. */
+export interface Workbench {
+  /** The Playwright page showing the workbench. */
+  readonly page: Page;
+  /** The code-server behind it. */
+  readonly server: CodeServerModule.CodeServer;
+  /** Browser console lines so far (includes forwarded extension-host console output). */
+  readonly console: string[];
+  /** Resolves with the exit code once an extension-host suite finishes (only with extensionTestsPath). */
+  readonly suiteExit: Promise<number>;
+  /** Runs a command palette entry by its full title, e.g. 'Seg-R1: Open Workbench'. */
+  runCommand(title: string, timeoutMs?: number): Promise<void>;
+  /** The content frame of a webview (default: the most recently shown one). */
+  webviewFrame(index?: number): FrameLocator;
+  /** Saves a full-page PNG as test-results/<name>/<label>.png and returns its path. */
+  screenshot(label: string): Promise<string>;
+  /** Copies the browser console, server output and extension-host logs into test-results/<name>/. */
+  saveLogs(): Promise<string>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Escapes a string for use inside a RegExp. */
+function reEscape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Runs fn with a fresh code-server + chromium on the workbench; on failure saves a screenshot and all logs. */
+export async function withWorkbench<T>(opts: WorkbenchOptions, fn: (wb: Workbench) => Promise<T>): Promise<T> {
+  const cs = await codeServer();
+  const artefacts = join(RESULTS_DIR, opts.name.replace(/[^\w.-]+/g, '_'));
+  const server = await cs.start({
+    workspace: opts.workspace,
+    copyWorkspace: opts.copyWorkspace,
+    installExtensions: opts.installExtensions,
+    settings: opts.settings,
+    env: opts.env,
+    hardTimeoutMs: opts.hardTimeoutMs ?? 5 * 60_000,
+    quiet: true,
+  });
+  let browser: Browser | undefined;
+  let wb: Workbench | undefined;
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // The closed network refuses Chromium's background services; without these flags it retries them endlessly.
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      timeout: 60_000,
+    });
+    const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    const consoleLines: string[] = [];
+    page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.stack ?? e.message}`));
+    let exitSuite: (code: number) => void = () => undefined;
+    const suiteExit = new Promise<number>((r) => (exitSuite = r));
+    let suiteLogs: { relativePath: string; contents: string }[] = [];
+    // The workbench calls these when present (VS Code's own smoke-test hooks).
+    await page.exposeFunction('codeAutomationExit', (code: number, logs?: { relativePath: string; contents: string }[]) => {
+      suiteLogs = Array.isArray(logs) ? logs : [];
+      exitSuite(code);
+    });
+    await page.exposeFunction('codeAutomationLog', (level: string, message: string) => {
+      consoleLines.push(`[automation ${level}] ${message}`);
+    });
+    const extensionDevelopmentPath = opts.extensionDevelopmentPath === undefined ? REPO_ROOT : opts.extensionDevelopmentPath ?? undefined;
+    const url = server.url({ extensionDevelopmentPath, extensionTestsPath: opts.extensionTestsPath });
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+
+    wb = {
+      page,
+      server,
+      console: consoleLines,
+      suiteExit,
+      runCommand: (title, timeoutMs) => runCommand(page, title, timeoutMs),
+      webviewFrame: (index) => {
+        const frames = page.locator('iframe.webview.ready');
+        const frame = index === undefined ? frames.last() : frames.nth(index);
+        return frame.contentFrame().frameLocator('#active-frame');
+      },
+      screenshot: async (label) => {
+        mkdirSync(artefacts, { recursive: true });
+        const file = join(artefacts, `${label.replace(/[^\w.-]+/g, '_')}.png`);
+        await page.screenshot({ path: file, fullPage: true });
+        return file;
+      },
+      saveLogs: async () => {
+        mkdirSync(artefacts, { recursive: true });
+        writeFileSync(join(artefacts, 'browser-console.log'), consoleLines.join('\n') + '\n');
+        writeFileSync(join(artefacts, 'code-server.log'), server.output());
+        for (const f of server.logs()) {
+          // Keep the folder name (exthost1, remoteexthost…) in the copy so same-named logs do not collide.
+          const rel = f.slice(server.userDataDir.length + 1).replace(/[\\/]/g, '__');
+          copyFileSync(f, join(artefacts, rel));
+        }
+        for (const l of suiteLogs) writeFileSync(join(artefacts, `client__${basename(l.relativePath)}`), l.contents);
+        return artefacts;
+      },
+    };
+    return await fn(wb);
+  } catch (e) {
+    if (wb) {
+      await wb.screenshot('failure').catch(() => undefined);
+      const dir = await wb.saveLogs().catch(() => undefined);
+      // The gallery lookups fail on a closed network in every run; leave them out of the summary.
+      const noise = /open-vsx|ERR_NAME_NOT_RESOLVED|Failed to load resource|^\s+at /;
+      const tail = wb.console.filter((l) => /error|exthost|extension host/i.test(l) && !noise.test(l)).slice(-20);
+      console.error(`e2e ${opts.name} failed; artefacts in ${dir}\n${tail.join('\n')}`);
+    } else {
+      mkdirSync(artefacts, { recursive: true });
+      writeFileSync(join(artefacts, 'code-server.log'), server.output());
+    }
+    throw e;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await server.stop();
+  }
+}
+
+/**
+ * Runs a command through the palette: F1, type '>Title', click the entry whose label is exactly the title.
+ * Commands register a few seconds after the workbench shows, so the palette is retried until the entry appears.
+ */
+export async function runCommand(page: Page, title: string, timeoutMs = 45_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  const input = page.locator('.quick-input-widget input');
+  const exact = new RegExp(`^${reEscape(title)}$`);
+  for (let attempt = 0; ; attempt++) {
+    if (!(await input.isVisible())) {
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+    }
+    await input.fill(`>${title}`);
+    const entry = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) });
+    try {
+      await entry.first().waitFor({ state: 'visible', timeout: 2_000 });
+      await entry.first().click();
+      await input.waitFor({ state: 'hidden', timeout: 10_000 });
+      return;
+    } catch (e) {
+      if (Date.now() > end) throw new Error(`command '${title}' not found in the palette after ${attempt + 1} attempts`, { cause: e });
+      await page.keyboard.press('Escape');
+      await sleep(750);
+    }
+  }
+}
+
+/** Polls fn until it returns a truthy value or throws after timeoutMs (for state the UI reaches asynchronously). */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(250);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** Result of an extension-host suite run. */
+export interface SuiteResult {
+  /** The exit code the extension host reported (0 = all passed). */
+  exitCode: number;
+  /** Browser console lines, where the extension host's console output is forwarded. */
+  console: string[];
+}
+
+/** Path of the compiled extension-host suite entry (test/e2e/suite/index.ts). */
+export const SUITE_INDEX = join(REPO_ROOT, 'dist-test', 'test', 'e2e', 'suite', 'index.js');
+
+/** Runs the extension-host suite inside a real VS Code; resolves with its exit code (what @vscode/test-electron reports). */
+export async function runExtensionHostSuite(opts: Omit<WorkbenchOptions, 'extensionTestsPath'> & { suitePath?: string; timeoutMs?: number }): Promise<SuiteResult> {
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  return withWorkbench({ ...opts, extensionTestsPath: opts.suitePath ?? SUITE_INDEX }, async (wb) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`extension-host suite did not finish within ${timeoutMs} ms`)), timeoutMs)));
+    try {
+      const exitCode = await Promise.race([wb.suiteExit, timeout]);
+      if (exitCode !== 0) {
+        await wb.saveLogs();
+      }
+      return { exitCode, console: wb.console };
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+}
+
+/** The sample workspace made by `segr1 sample`, generated once per run into test-results/ when the CLI has the command. */
+export function sampleWorkspace(): string | undefined {
+  const dir = join(RESULTS_DIR, 'sample-workspace');
+  const ready = `${dir}.ready`;
+  if (existsSync(ready)) return dir;
+  const cli = join(REPO_ROOT, 'dist', 'cli.js');
+  if (!existsSync(cli)) return undefined;
+  const r = spawnSync(process.execPath, [cli, 'sample', '--out', dir], { encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`segr1 sample failed (${r.status}): ${r.stderr || r.stdout}`);
+  writeFileSync(ready, '');
+  return dir;
+}
