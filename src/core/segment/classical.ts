@@ -6,8 +6,9 @@
  * encode: per-cell colour/texture features on a ≤192² grid plus contrast-sensitive neighbour affinities.
  * decode: foreground/background Gaussian mixtures (fg seeded inside the box and around positive points, bg
  * from a ring around the box and around negative points) → unary log-likelihood ratio plus a box-shaped
- * spatial prior and point attractors/repellers → mean-field smoothing → refit (3 rounds) → connected
+ * spatial prior and point attractors/repellers → mean-field smoothing → refit (2 rounds) → connected
  * components holding the positive points → hole filling → bilinear upsampling to pixels, clipped to the box.
+ * `maskInput` is ignored and no low-res logits are returned: there is no SAM2 logit space to feed back into.
  */
 import { createHash } from 'node:crypto';
 import type { BinaryMask, RgbImage } from '../image/types';
@@ -198,6 +199,7 @@ export function decodeClassical(encoded: EncodedImage, prompt: SegmentPrompt): S
     }
   }
   const mask: BinaryMask = upsampleCells(on, gw, gh, step, width, height, pixelBox);
+  // The score is the mean foreground posterior of the kept cells: a confidence, not SAM2's predicted IoU.
   return { mask, score: count > 0 ? confidence / count : 0 };
 }
 
