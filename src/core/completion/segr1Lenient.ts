@@ -69,13 +69,14 @@ export function parseSegR1(text: string, frame?: { width: number; height: number
   }
   const points: ParsedPoint[] = pairs.map((p, i) => {
     const l = labels[i];
-    return l ? { ...p, label: l.value === 0 ? 0 : 1, labelSpan: l.span } : { ...p, label: 1 };
+    return l ? { x: p.x, y: p.y, span: p.span, label: l.value === 0 ? 0 : 1, labelSpan: l.span } : { x: p.x, y: p.y, span: p.span, label: 1 };
   });
   checkGeometry(d, boxes, points, frame);
 
   const reference = parseSegR1Strict(text);
   if (reference.referenceWouldStall) {
-    d.error('reference-would-stall', `the reference reward would stall here (≈${reference.referenceSteps.toExponential(1)} regex backtracking steps)`, (labelBlocks[0] ?? pointBlocks[0])?.span);
+    const steps = Number.isFinite(reference.referenceSteps) ? `≈${reference.referenceSteps.toExponential(1)}` : 'more than 1e308';
+    d.error('reference-would-stall', `the reference reward would stall here (${steps} regex backtracking steps)`, (labelBlocks[0] ?? pointBlocks[0])?.span);
   }
   if (reference.evalError) d.error('reference-eval-error', `the reference's eval raises, voiding points, labels and boxes: ${reference.evalError.message}`, reference.evalError.span);
   const refFormat = reference.points !== null && reference.labels !== null && reference.boxes !== null && reference.think !== null;
