@@ -31,15 +31,21 @@ export function valueNoise(rng: Rng, width: number, height: number, baseCell: nu
   let lo = Infinity, hi = -Infinity;
   for (const layer of layers) {
     const { cell: c, cols, amp: a, values } = layer;
+    // Lattice column and blend weight depend on x only: compute them once per octave, not once per pixel.
+    const xs = new Int32Array(width), txs = new Float64Array(width);
+    for (let x = 0; x < width; x++) {
+      const u = x / c;
+      xs[x] = Math.floor(u);
+      txs[x] = smooth(u - xs[x]!);
+    }
     for (let y = 0; y < height; y++) {
       const v = y / c;
       const y0 = Math.floor(v);
       const ty = smooth(v - y0);
       const r0 = y0 * cols, r1 = r0 + cols;
       for (let x = 0; x < width; x++) {
-        const u = x / c;
-        const x0 = Math.floor(u);
-        const tx = smooth(u - x0);
+        const x0 = xs[x]!;
+        const tx = txs[x]!;
         const top = values[r0 + x0]! + (values[r0 + x0 + 1]! - values[r0 + x0]!) * tx;
         const bottom = values[r1 + x0]! + (values[r1 + x0 + 1]! - values[r1 + x0]!) * tx;
         out[y * width + x]! += a * (top + (bottom - top) * ty);
