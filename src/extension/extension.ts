@@ -20,7 +20,7 @@ export interface WorkbenchApi {
 /** Activation: views and commands register at once; indexing starts in the background. */
 export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   const t0 = performance.now();
-  const model = new WorkspaceModel();
+  const model = new WorkspaceModel(vscode.Uri.joinPath(context.globalStorageUri, 'logs').fsPath);
   const segmenters = new SegmenterService(context);
   context.subscriptions.push(model, segmenters);
   context.subscriptions.push(

@@ -174,6 +174,7 @@ export class WorkbenchPanel implements vscode.Disposable {
         const root = log.folder.uri.fsPath;
         return buildRolloutView(log.index, s.index, log.structure.groupOf(s.index).members, {
           root,
+          logId: log.file,
           frame: settings.frame,
           answerFormat: settings.answerFormat,
           resolve: (rel) => resolveRecordPath(root, log.file, rel),

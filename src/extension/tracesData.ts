@@ -1,14 +1,19 @@
 import { parseCompletion } from '../core/completion/parse';
 import { readRollout, type RolloutIndex } from '../core/logs/jsonlIndex';
+import type { TrainerMetrics } from '../core/logs/trainerMetrics';
 import { aggregateByStep, rateByStep, zeroVarianceGroupRate, type StepSeries } from '../core/traces/stepAggregate';
 import { promptStats } from '../core/traces/promptStats';
 import type { RolloutTable, TraceRun, TraceSeries, TracesPayload } from '../shared/protocol';
 
 /** One log to chart, with a display label. */
 export interface TraceSource {
+  /** The log id used in selections. */
+  readonly log: string;
   readonly index: RolloutIndex;
   readonly label: string;
   readonly frame: { readonly width: number; readonly height: number };
+  /** Scalars the trainer logged for this run (trainer_state.json / experiment_log.jsonl beside the log). */
+  readonly trainer?: TrainerMetrics;
 }
 
 /** Prompt statistics of every record, in record order (NaN where the record could not be read). */
@@ -73,12 +78,29 @@ export function runSeries(src: TraceSource, prompts: PromptColumns | undefined):
     out.push(tag(aggregateByStep('box area / image', ix.step, prompts.boxAreaFraction, n), 'prompts'));
     out.push(tag(aggregateByStep('think words', ix.step, prompts.thinkWords, n), 'prompts'));
   }
+  if (src.trainer) out.push(...trainerSeries(src.trainer));
   return out.filter((s) => s.steps.length > 0);
+}
+
+/** Trainer scalars as plain per-step lines (one value per step: no band). */
+export function trainerSeries(m: TrainerMetrics): TraceSeries[] {
+  return m.names.map((name) => {
+    const v = m.series.get(name)!;
+    const steps: number[] = [];
+    const mean: number[] = [];
+    m.steps.forEach((st, k) => {
+      if (Number.isFinite(v[k]!)) {
+        steps.push(st);
+        mean.push(v[k]!);
+      }
+    });
+    return { name: `trainer: ${name}`, group: 'trainer' as const, steps, mean, lo: mean, hi: mean, n: steps.map(() => 1) };
+  });
 }
 
 /** The traces view payload for several runs: series per run plus one combined rollout table. */
 export function tracesPayload(sources: readonly TraceSource[], prompts: ReadonlyArray<PromptColumns | undefined>, synthetic: boolean): TracesPayload {
-  const runs: TraceRun[] = sources.map((s, i) => ({ log: s.index.path, label: s.label, series: runSeries(s, prompts[i]) }));
+  const runs: TraceRun[] = sources.map((s, i) => ({ log: s.log, label: s.label, series: runSeries(s, prompts[i]) }));
   const total = sources.reduce((a, s) => a + s.index.count, 0);
   const run = new Int32Array(total);
   const record = new Int32Array(total);

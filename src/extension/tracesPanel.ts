@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { assertNever, type TracesHostMessage, type TracesWebviewMessage } from '../shared/protocol';
 import { COMMANDS, TRACES_VIEW_TYPE } from './commands';
 import { modelFrameSize } from '../core/geometry/frames';
+import { readExperimentLog, readTrainerState, type TrainerMetrics } from '../core/logs/trainerMetrics';
+import { existsSync } from 'node:fs';
 import { readSettings } from './settings';
 import { promptColumns, tracesPayload, type PromptColumns, type TraceSource } from './tracesData';
 import { renderWebviewHtml } from './webviewHtml';
@@ -80,17 +82,21 @@ export class TracesPanel implements vscode.Disposable {
       this.post({ type: 'error', message: 'No rollout logs in this workspace.' });
       return;
     }
-    const sources: TraceSource[] = logs.map((l) => ({
-      index: l.index,
-      label: l.index.runs[0] ?? path.basename(path.dirname(l.file)),
-      frame: modelFrameSize(settings.frame, { width: 768, height: 768 }),
-    }));
+    const sources: TraceSource[] = await Promise.all(
+      logs.map(async (l) => ({
+        log: l.file,
+        index: l.index,
+        label: l.index.runs[0] ?? path.basename(path.dirname(l.file)),
+        frame: modelFrameSize(settings.frame, { width: 768, height: 768 }),
+        trainer: await trainerMetricsBeside(l.file),
+      })),
+    );
     const prompts = await withDelayedProgress('Seg-R1: reading prompts', async (report, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
       const out: Array<PromptColumns | undefined> = [];
       for (const s of sources) {
-        const key = s.index.path;
+        const key = s.log;
         const hit = TracesPanel.promptCache.get(key);
         if (hit && hit.size === s.index.size && hit.mtimeMs === s.index.mtimeMs) {
           out.push(hit.cols);
@@ -112,4 +118,16 @@ export class TracesPanel implements vscode.Disposable {
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
   }
+}
+
+/** Trainer scalars saved next to a rollout log (TRL trainer_state.json, EasyR1 experiment_log.jsonl), if any. */
+async function trainerMetricsBeside(logFile: string): Promise<TrainerMetrics | undefined> {
+  const dir = path.dirname(logFile);
+  try {
+    if (existsSync(path.join(dir, 'trainer_state.json'))) return await readTrainerState(path.join(dir, 'trainer_state.json'));
+    if (existsSync(path.join(dir, 'experiment_log.jsonl')) && path.basename(logFile) !== 'experiment_log.jsonl') return await readExperimentLog(path.join(dir, 'experiment_log.jsonl'));
+  } catch {
+    // Unreadable metrics only cost the trainer charts; the rollouts still chart.
+  }
+  return undefined;
 }

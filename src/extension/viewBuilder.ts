@@ -27,6 +27,8 @@ const THUMB_SIDE = 96;
 export interface ViewContext {
   /** Workspace folder root (paths resolve inside it). */
   readonly root: string;
+  /** The log's id in selections (its source path; a converted log's index lives elsewhere). */
+  readonly logId: string;
   readonly frame: FrameSpec;
   readonly answerFormat: 'auto' | 'segr1' | 'segzero' | 'visionreasoner';
   /** Resolve a record path; returns an error text when it escapes the workspace. */
@@ -111,7 +113,7 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
   let record = logged;
   const line = index.line[i]!;
   const problems: string[] = [];
-  const selection: Selection = { kind: 'rollout', log: index.path, index: i };
+  const selection: Selection = { kind: 'rollout', log: ctx.logId, index: i };
   const note = (msg: string) => {
     problems.push(msg);
     ctx.problem(line, msg);
@@ -183,7 +185,7 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
   const position = members.indexOf(i);
   return {
     selection,
-    title: `${record.run ?? path.basename(path.dirname(index.path))} · step ${step ?? '—'} · group ${record.group ?? '—'} · rollout ${record.sample ?? position}`,
+    title: `${record.run ?? path.basename(path.dirname(ctx.logId))} · step ${step ?? '—'} · group ${record.group ?? '—'} · rollout ${record.sample ?? position}`,
     synthetic: isSynthetic(record),
     image,
     gt: gt && record.gt ? { ...gt.binary, path: record.gt } : undefined,

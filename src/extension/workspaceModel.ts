@@ -3,7 +3,8 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { resolveInside } from '../core/dataset/paths';
 import { discoverDatasets, discoverLogs, type Dataset, type DatasetItem } from '../core/dataset/discover';
-import { indexRolloutLog, type RolloutIndex } from '../core/logs/jsonlIndex';
+import type { RolloutIndex } from '../core/logs/jsonlIndex';
+import { detectLogFormat, openRolloutLog } from '../core/logs';
 import { LogStructure } from './logStructure';
 
 /** A problem found in a workspace file, shown in the Problems panel and in the tree. */
@@ -18,8 +19,10 @@ export interface WorkspaceProblem {
 /** One indexed rollout log. */
 export interface LogEntry {
   readonly folder: vscode.WorkspaceFolder;
-  /** Absolute path; also the log id used in selections. */
+  /** Absolute path of the source (file or folder); also the log id used in selections. */
   readonly file: string;
+  /** The tool format it was read as (`canonical`, `trl-parquet`, `verl`, ...). */
+  readonly format: string;
   /** Path relative to its workspace folder. */
   readonly rel: string;
   readonly index: RolloutIndex;
@@ -48,7 +51,8 @@ export class WorkspaceModel implements vscode.Disposable {
   private readonly watcher: vscode.FileSystemWatcher;
   private pending?: NodeJS.Timeout;
 
-  constructor() {
+  /** @param cacheDir where indexes and conversions of non-canonical logs are kept (extension storage). */
+  constructor(private readonly cacheDir?: string) {
     this.watcher = vscode.workspace.createFileSystemWatcher('**/*.{jsonl,png,jpg,jpeg}');
     const soon = () => {
       clearTimeout(this.pending);
@@ -124,10 +128,19 @@ export class WorkspaceModel implements vscode.Disposable {
         const file = path.join(root, rel);
         report(rel);
         try {
-          const index = await indexRolloutLog(file, { signal: abort.signal });
-          if (index.count === 0 && index.issues.length === 0) continue; // a .jsonl that is not a rollout log
-          logs.set(file, { folder, file, rel, index, structure: new LogStructure(index) });
-          for (const issue of index.issues) add({ file, line: issue.line, message: issue.field ? `${issue.field}: ${issue.message}` : issue.message, severity: issue.severity });
+          const detected = await detectLogFormat(file);
+          if (detected.kind === 'metrics') continue; // charted by the traces view beside its run
+          if (detected.kind === 'unknown') {
+            // Only files that claim to be rollout logs by name deserve a problem; other *.log files are not ours.
+            if (/\.jsonl$/.test(rel)) add({ file, message: `not a rollout log: ${detected.reason}`, severity: 'warning' });
+            continue;
+          }
+          const opened = await openRolloutLog(file, { signal: abort.signal, ...(this.cacheDir && detected.format !== 'canonical' ? { cacheDir: this.cacheDir } : {}) });
+          const index = opened.index;
+          logs.set(file, { folder, file, rel, format: opened.format, index, structure: new LogStructure(index) });
+          // Canonical logs report by line of the file itself; converted ones by the source tool's own lines.
+          const issues = opened.format === 'canonical' ? index.issues : opened.sourceIssues;
+          for (const issue of issues) add({ file, line: issue.line || undefined, message: issue.field ? `${issue.field}: ${issue.message}` : issue.message, severity: issue.severity });
           await checkImagePaths(root, file, index, add);
         } catch (err) {
           add({ file, message: `cannot index: ${err instanceof Error ? err.message : String(err)}`, severity: 'error' });

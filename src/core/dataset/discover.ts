@@ -103,7 +103,15 @@ async function readDataset(root: string, dir: string, imagesName: string, masksN
   };
 }
 
-/** Find rollout logs (`*.jsonl`) under `root`, workspace-relative. */
+/** File names that may hold rollouts or trainer metrics in some tool's format (the format is detected from content). */
+const LOG_FILE = /\.jsonl$|\.table\.json$|^trainer_state\.json$|\.log$/;
+/** Files that make their folder one log: TRL completions parquet, verl `{step}.jsonl` dumps. */
+const FOLDER_LOG_FILE = /^completions_\d+\.parquet$|^\d+\.jsonl$/;
+
+/**
+ * Candidate log paths under `root`, workspace-relative: rollout/metrics files by name, and folders whose
+ * files form one log (their files are not listed separately). Content decides later what each one is.
+ */
 export async function discoverLogs(root: string, maxDepth = 6): Promise<string[]> {
   const out: string[] = [];
   async function walk(dir: string, depth: number): Promise<void> {
@@ -113,9 +121,12 @@ export async function discoverLogs(root: string, maxDepth = 6): Promise<string[]
     } catch {
       return;
     }
+    const rel = (p: string) => path.relative(root, p).split(path.sep).join('/');
+    const folderLog = entries.filter((e) => e.isFile() && FOLDER_LOG_FILE.test(e.name)).length >= 1 && dir !== root;
+    if (folderLog) out.push(rel(dir));
     for (const e of entries) {
       const p = path.join(dir, e.name);
-      if (e.isFile() && e.name.endsWith('.jsonl')) out.push(path.relative(root, p).split(path.sep).join('/'));
+      if (e.isFile() && LOG_FILE.test(e.name) && !(folderLog && FOLDER_LOG_FILE.test(e.name))) out.push(rel(p));
       else if (e.isDirectory() && depth < maxDepth && !SKIP.has(e.name) && !e.name.startsWith('.')) await walk(p, depth + 1);
     }
   }

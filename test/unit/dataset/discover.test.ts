@@ -31,11 +31,26 @@ test('finds COD10K-style and images/masks datasets, pairs by stem, reports unmat
   assert.deepEqual(cod.unmatched, { masks: ['orphan'], images: ['b'] });
 });
 
-test('finds jsonl logs, skipping node_modules', async () => {
+test('finds log candidates: files by name, folders of per-step files as one log, skipping node_modules', async () => {
   const root = mkdtempSync(join(tmpdir(), 'segr1-logs-'));
   touch(join(root, 'runs/r1/rollouts.jsonl'));
+  touch(join(root, 'runs/r1/trainer_state.json'));
+  touch(join(root, 'runs/trl/completions/completions_00001.parquet'));
+  touch(join(root, 'runs/trl/completions/completions_00002.parquet'));
+  touch(join(root, 'runs/verl/3.jsonl'));
+  touch(join(root, 'runs/verl/notes.txt'));
+  touch(join(root, 'runs/seg/training.log'));
+  touch(join(root, 'runs/wandb/completions_12.table.json'));
   touch(join(root, 'node_modules/x/a.jsonl'));
-  assert.deepEqual(await discoverLogs(root), ['runs/r1/rollouts.jsonl']);
+  touch(join(root, 'runs/r1/.segr1/cache.jsonl'));
+  assert.deepEqual(await discoverLogs(root), [
+    'runs/r1/rollouts.jsonl',
+    'runs/r1/trainer_state.json',
+    'runs/seg/training.log',
+    'runs/trl/completions',
+    'runs/verl',
+    'runs/wandb/completions_12.table.json',
+  ]);
 });
 
 test('paths from logs never escape the workspace', () => {
