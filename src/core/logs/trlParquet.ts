@@ -47,8 +47,8 @@ export async function readTrlParquet(path: string, sink: RolloutSink, opts: Adap
   const { parquetMetadataAsync, parquetSchema, parquetReadObjects } = await import('hyparquet');
   const isDir = (await stat(path)).isDirectory();
   const files = isDir ? await trlParquetFiles(path) : [path];
-  const rewardNames = await trlRewardNames(dirname(files[0] ?? join(path, 'x')));
-  const mapper = new TrlRowMapper(sink, rewardNames, rewardWeights);
+  const logged = await trlRewardNames(dirname(files[0] ?? join(path, 'x')));
+  let mapper: TrlRowMapper | undefined;
   const total = files.length;
   let done = 0;
   for (const file of files) {
@@ -67,11 +67,17 @@ export async function readTrlParquet(path: string, sink: RolloutSink, opts: Adap
       const missing = ['prompt', 'completion', 'step', 'advantage'].filter((c) => !columns.includes(c));
       for (const c of missing) sink.issue({ line: 0, file: name, severity: c === 'completion' ? 'error' : 'warning', field: c, message: `column '${c}' missing${c === 'completion' ? '; file skipped' : ''}` });
       if (missing.includes('completion')) continue;
+      // Without the run's trainer_state, every floating-point column is taken for a reward function.
+      const floats = parquetSchema(metadata)
+        .children.filter((c) => c.element.type === 'DOUBLE' || c.element.type === 'FLOAT')
+        .map((c) => c.element.name)
+        .filter((c) => c !== 'advantage');
+      const m = (mapper ??= new TrlRowMapper(sink, logged ?? floats, rewardWeights));
       let rowStart = 0;
       for (const rg of metadata.row_groups) {
         const rowEnd = rowStart + Number(rg.num_rows);
         const rows = await parquetReadObjects({ file: buf, metadata, rowStart, rowEnd });
-        rows.forEach((row, k) => mapper.row(row, name, rowStart + k));
+        rows.forEach((row, k) => m.row(row, name, rowStart + k));
         rowStart = rowEnd;
       }
     } finally {
@@ -79,7 +85,7 @@ export async function readTrlParquet(path: string, sink: RolloutSink, opts: Adap
     }
     opts.onProgress?.(++done, total);
   }
-  mapper.finish();
+  mapper?.finish();
 }
 
 /** TRL GRPOTrainer `log_completions` parquet files. */

@@ -72,8 +72,19 @@ export async function readVlmR1DebugLog(path: string, sink: RolloutSink, opts: A
         return;
       }
       const k = KEY.exec(text);
+      if (kind === 'accuracy' && (current === 'Content' || current === 'Solution')) {
+        // A completion may itself contain a line starting "Solution: "; the block's own Solution line is the last one.
+        if (k?.[1] === 'Solution') {
+          if (current === 'Solution') fields.Content += '\nSolution: ' + fields.Solution;
+          current = 'Solution';
+          fields.Solution = k[2] ?? '';
+          return;
+        }
+        fields[current] += '\n' + text;
+        return;
+      }
       // Keys follow each other in a fixed order, so a completion line that merely looks like a key stays text.
-      const allowed = kind === 'format' ? (current === undefined || current === 'Has format' ? ['Content'] : current === 'Content' ? ['Has format'] : []) : current === 'Content' ? ['Solution'] : current === 'Solution' ? [] : ['accu_reward_method', 'image_path', 'problem', 'Content'];
+      const allowed = kind === 'format' ? (current === undefined || current === 'Has format' ? ['Content'] : current === 'Content' ? ['Has format'] : []) : ['accu_reward_method', 'image_path', 'problem', 'Content'];
       if (k && allowed.includes(k[1]!)) {
         if (kind === 'format' && k[1] === 'Content') emit();
         current = k[1]!;

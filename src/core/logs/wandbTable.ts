@@ -28,7 +28,9 @@ export async function readWandbTable(path: string, sink: RolloutSink, _opts: Ada
     sink.issue({ line: 1, file: name, severity: 'error', field: 'completion', message: "column 'completion' missing; not a TRL completions table" });
     return;
   }
-  const mapper = new TrlRowMapper(sink, await trlRewardNames(dirname(path)));
+  // Without the run's trainer_state, every column holding numbers is taken for a reward function.
+  const numeric = columns.map(String).filter((c, j) => c !== 'step' && c !== 'advantage' && data.some((row) => Array.isArray(row) && typeof row[j] === 'number'));
+  const mapper = new TrlRowMapper(sink, (await trlRewardNames(dirname(path))) ?? numeric);
   data.forEach((row, k) => {
     if (!Array.isArray(row) || row.length !== columns.length) {
       sink.issue({ line: 1, file: name, severity: 'error', message: `row ${k} has ${Array.isArray(row) ? row.length : 'no'} cells for ${columns.length} columns` });
