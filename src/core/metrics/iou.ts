@@ -1,5 +1,5 @@
 import type { GrayImage } from '../image/types';
-import { ShapeMismatchError } from './prepare';
+import { ShapeMismatchError, type PreparedPair } from './prepare';
 
 /** Raw pred bytes at or above this count as foreground for the workbench IoU (no min-max stretch). */
 export const IOU_PRED_THRESHOLD = 128;
@@ -29,6 +29,20 @@ export function iouCounts(pred: GrayImage, gt: GrayImage): IoUCounts {
     if (a || b) union++;
   }
   return { intersection: inter, union };
+}
+
+/** The same counts from a prepared pair's histograms (no extra pass): GT 128 joins the foreground here. */
+export function iouCountsFromPair(pair: PreparedPair): IoUCounts {
+  let gtFg = pair.fg;
+  for (let v = 0; v < 256; v++) gtFg += pair.gt128Hist[v]!;
+  let inter = 0;
+  let predOnly = 0;
+  for (let v = IOU_PRED_THRESHOLD; v < 256; v++) {
+    const in128 = pair.gt128Hist[v]!;
+    inter += pair.fgHist[v]! + in128;
+    predOnly += pair.bgHist[v]! - in128;
+  }
+  return { intersection: inter, union: gtFg + predOnly };
 }
 
 /** IoU of one pair; both empty counts as a correct "no target" and scores 1 (LISA/GRES convention). */

@@ -32,6 +32,10 @@ export interface PreparedPair {
   readonly fgRowSum: number;
   /** Σ of GT-foreground column indices (exact integer), for the S-measure centroid. */
   readonly fgColSum: number;
+  /** Bounding box of the GT foreground, inclusive [x0, y0, x1, y1]; [0, 0, −1, −1] when empty. */
+  readonly fgBox: readonly [number, number, number, number];
+  /** Count of each raw pred byte over GT pixels equal to 128: background here (> 128) but foreground for the IoU (> 127). */
+  readonly gt128Hist: Float64Array;
 }
 
 /** Thrown when pred and GT differ in size (PySODMetrics raises ValueError there too). */
@@ -54,21 +58,34 @@ export function preparePair(pred: GrayImage, gt: GrayImage): PreparedPair {
   const mask = new Uint8Array(n);
   const fgHist = new Float64Array(256);
   const bgHist = new Float64Array(256);
+  const gt128Hist = new Float64Array(256);
   let fg = 0;
+  let x0 = width;
+  let x1 = -1;
+  let y0 = height;
+  let y1 = -1;
   let rowSum = 0;
   let colSum = 0;
   for (let y = 0, i = 0; y < height; y++) {
     let rowFg = 0;
     for (let x = 0; x < width; x++, i++) {
       const v = p[i]!;
-      if (g[i]! > 128) {
+      const gv = g[i]!;
+      if (gv > 128) {
         mask[i] = 1;
         fgHist[v]!++;
         rowFg++;
         colSum += x;
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
       } else {
         bgHist[v]!++;
+        if (gv === 128) gt128Hist[v]!++;
       }
+    }
+    if (rowFg > 0) {
+      if (y < y0) y0 = y;
+      y1 = y;
     }
     fg += rowFg;
     rowSum += rowFg * y;
@@ -82,7 +99,8 @@ export function preparePair(pred: GrayImage, gt: GrayImage): PreparedPair {
     }
   }
   const { value, bin } = normalisationTables(lo, hi);
-  return { width, height, n, pred: p, gt: mask, fg, value, bin, fgHist, bgHist, fgRowSum: rowSum, fgColSum: colSum };
+  const fgBox: [number, number, number, number] = fg > 0 ? [x0, y0, x1, y1] : [0, 0, -1, -1];
+  return { width, height, n, pred: p, gt: mask, fg, value, bin, fgHist, bgHist, fgRowSum: rowSum, fgColSum: colSum, fgBox, gt128Hist };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { GrayImage } from '../image/types';
 import { emeasureImage, Emeasure } from './emeasure';
 import { fmeasureImage, Fmeasure } from './fmeasure';
-import { iouCounts, IoU } from './iou';
+import { iouCountsFromPair, IoU } from './iou';
 import { maeImage, MAE } from './mae';
 import { preparePair } from './prepare';
 import { smeasureImage, Smeasure } from './smeasure';
@@ -54,7 +54,7 @@ export function imageMetrics(pred: GrayImage, gt: GrayImage): ImageMetrics {
   const counts = thresholdCounts(pair);
   const em = emeasureImage(pair, counts);
   const fm = fmeasureImage(pair, counts);
-  const io = iouCounts(pred, gt);
+  const io = iouCountsFromPair(pair);
   return {
     Smeasure: smeasureImage(pair),
     wFmeasure: weightedFmeasureImage(pair),

@@ -46,25 +46,17 @@ function importance(d2: number): number {
   return importanceCache[d2]!;
 }
 
-/** numpy's `np.sum` of a stream of values, without storing the stream: 8192-value blocks, each summed pairwise. */
-class NumpySum {
-  private readonly block = new Float64Array(8192);
-  private fill = 0;
-  private total = 0;
+/** `np.sum` of a float64 array as numpy forms it: 8192-value blocks, each summed pairwise. */
+function numpySum(a: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i += 8192) s += pairwiseSum(a, i, Math.min(8192, a.length - i));
+  return s;
+}
 
-  /** Append one value. */
-  push(v: number): void {
-    this.block[this.fill++] = v;
-    if (this.fill === 8192) {
-      this.total += pairwiseSum(this.block, 0, 8192);
-      this.fill = 0;
-    }
-  }
-
-  /** Sum of everything pushed. */
-  value(): number {
-    return this.total + pairwiseSum(this.block, 0, this.fill);
-  }
+/** The importance table covering squared distances up to d2 (capped), grown once per size. */
+function importanceTable(d2: number): Float64Array {
+  importance(Math.min(d2, IMPORTANCE_CACHE_MAX - 1));
+  return importanceCache;
 }
 
 /**
@@ -77,38 +69,50 @@ export function weightedFmeasureImage(pair: PreparedPair, beta = 1): number {
   if (pair.fg === 0) return 0;
   const { width: w, height: h, n } = pair;
   const { nearest, dist2 } = featureTransform(pair.gt, w, h, true);
+  // Et and its row blur are only read inside the GT's bounding box grown by the 3-pixel kernel radius.
+  const [bx0, by0, bx1, by1] = pair.fgBox;
+  const box = { x0: Math.max(0, bx0 - 3), y0: Math.max(0, by0 - 3), x1: Math.min(w - 1, bx1 + 3), y1: Math.min(h - 1, by1 + 3) };
   const et = scratchFloat64('wfm.et', n);
-  dependentError(pair, nearest, dist2, et);
+  dependentError(pair, nearest, et, box);
   const rows = scratchFloat64('wfm.rows', n);
-  blurRows(et, rows, w, h);
-  const sumFg = new NumpySum();
-  const sumBg = new NumpySum();
-  weightErrors(pair, rows, dist2, sumFg, sumBg);
-  const fgErr = sumFg.value();
+  blurRows(et, rows, w, box, bx0, bx1);
+  const ewFg = scratchFloat64('wfm.ewFg', pair.fg);
+  const ewBg = scratchFloat64('wfm.ewBg', n - pair.fg);
+  weightErrors(pair, rows, dist2, ewFg, ewBg);
+  const fgErr = numpySum(ewFg);
   const tpw = pair.fg - fgErr;
-  const fpw = sumBg.value();
+  const fpw = numpySum(ewBg);
   const r = 1 - fgErr / pair.fg;
   const p = tpw / (tpw + fpw + EPS);
   return ((1 + beta) * r * p) / (r + beta * p + EPS);
 }
 
-/**
- * Et: the error itself on the GT, the error of the nearest GT pixel elsewhere (so the blur does not drag background
- * into the GT's edge). Only pixels within Chebyshev distance 3 of the GT (squared distance ≤ 18) reach a GT pixel's
- * 7×7 window; the others are set to 0 and only ever feed blurred values at non-GT pixels, which are not used.
- */
-function dependentError(pair: PreparedPair, nearest: Int32Array, dist2: Int32Array, et: Float64Array): void {
-  const { n, pred, value } = pair;
-  for (let i = 0; i < n; i++) et[i] = dist2[i]! <= 18 ? 1 - value[pred[nearest[i]!]!]! : 0;
+/** Pixel rectangle, inclusive. */
+interface Box {
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
 }
 
-/** Row pass of the separable Gaussian, zero padded. */
-function blurRows(et: Float64Array, rows: Float64Array, w: number, h: number): void {
+/**
+ * Et inside `box`: the error itself on the GT, the error of the nearest GT pixel elsewhere (so the blur does not drag
+ * background into the GT's edge). Only pixels within Chebyshev distance 3 of the GT are ever read with effect.
+ */
+function dependentError(pair: PreparedPair, nearest: Int32Array, et: Float64Array, box: Box): void {
+  const { width: w, pred, value } = pair;
+  for (let y = box.y0; y <= box.y1; y++) {
+    for (let i = y * w + box.x0, end = y * w + box.x1; i <= end; i++) et[i] = 1 - value[pred[nearest[i]!]!]!;
+  }
+}
+
+/** Row pass of the separable Gaussian at columns [cx0, cx1] of the box rows; Et is zero outside the image. */
+function blurRows(et: Float64Array, rows: Float64Array, w: number, box: Box, cx0: number, cx1: number): void {
   const g = GAUSSIAN_7_SIGMA5;
   const g0 = g[0]!, g1 = g[1]!, g2 = g[2]!, g3 = g[3]!, g4 = g[4]!, g5 = g[5]!, g6 = g[6]!;
-  for (let y = 0; y < h; y++) {
+  for (let y = box.y0; y <= box.y1; y++) {
     const r = y * w;
-    for (let x = 0; x < w; x++) {
+    for (let x = cx0; x <= cx1; x++) {
       const i = r + x;
       if (x >= 3 && x < w - 3) {
         rows[i] = et[i - 3]! * g0 + et[i - 2]! * g1 + et[i - 1]! * g2 + et[i]! * g3 + et[i + 1]! * g4 + et[i + 2]! * g5 + et[i + 3]! * g6;
@@ -122,11 +126,15 @@ function blurRows(et: Float64Array, rows: Float64Array, w: number, h: number): v
 }
 
 /**
- * Column pass at GT pixels, min(E, EA) there, and distance importance elsewhere; streams the weighted errors
- * into numpy-ordered sums (GT pixels and the rest, each in raster order).
+ * Column pass at GT pixels, min(E, EA) there, and distance importance elsewhere; the weighted errors go to ewFg
+ * (GT pixels) and ewBg (the rest), each in raster order as numpy's boolean indexing lists them.
  */
-function weightErrors(pair: PreparedPair, rows: Float64Array, dist2: Int32Array, sumFg: NumpySum, sumBg: NumpySum): void {
+function weightErrors(pair: PreparedPair, rows: Float64Array, dist2: Int32Array, ewFg: Float64Array, ewBg: Float64Array): void {
   const { width: w, height: h, pred, gt, value } = pair;
+  const table = importanceTable((w - 1) * (w - 1) + (h - 1) * (h - 1));
+  const tableLen = table.length;
+  let jf = 0;
+  let jb = 0;
   const g = GAUSSIAN_7_SIGMA5;
   const g0 = g[0]!, g1 = g[1]!, g2 = g[2]!, g3 = g[3]!, g4 = g[4]!, g5 = g[5]!, g6 = g[6]!;
   for (let y = 0, i = 0; y < h; y++) {
@@ -147,9 +155,10 @@ function weightErrors(pair: PreparedPair, rows: Float64Array, dist2: Int32Array,
           }
           if (ea < e) m = ea;
         }
-        sumFg.push(m);
+        ewFg[jf++] = m;
       } else {
-        sumBg.push(p !== 0 ? p * importance(dist2[i]!) : 0);
+        const d2 = dist2[i]!;
+        ewBg[jb++] = p !== 0 ? p * (d2 < tableLen ? table[d2]! : importance(d2)) : 0;
       }
     }
   }
