@@ -21,7 +21,7 @@ export interface StartOptions {
   installExtensions?: string[];
   /** host:port; default 127.0.0.1:0. */
   bindAddr?: string;
-  /** The server's process group is killed after this long whatever happens; default 15 min. */
+  /** The server's process group is killed after this long whatever happens; default 15 min, 0 for never. */
   hardTimeoutMs?: number;
   /** Keep the temp root after stop (debugging). */
   keepRoot?: boolean;

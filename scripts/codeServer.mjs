@@ -199,7 +199,7 @@ export function findLogs(dir, out = []) {
 /**
  * Starts code-server headless in a fresh temp root and resolves once /healthz answers.
  * opts: workspace (folder to open in place) or copyWorkspace (folder copied into the root first), settings,
- * installExtensions (VSIX paths), bindAddr (default 127.0.0.1:0), hardTimeoutMs (kills the server regardless),
+ * installExtensions (VSIX paths), bindAddr (default 127.0.0.1:0), hardTimeoutMs (kills the server regardless; 0: never),
  * keepRoot, quiet. The caller must `await server.stop()` (use withCodeServer to get that in a finally).
  */
 export async function start(opts = {}) {
@@ -273,11 +273,13 @@ export async function start(opts = {}) {
   };
   const onExit = () => killGroup('SIGKILL');
   process.once('exit', onExit);
-  const hard = setTimeout(() => {
-    console.error(`[code-server] hard timeout ${opts.hardTimeoutMs} ms: killing process group ${child.pid}`);
+  // 0 means no limit (npm start); tests always get one so a hung run cannot outlive CI.
+  const hardMs = opts.hardTimeoutMs ?? 15 * 60_000;
+  const hard = hardMs > 0 ? setTimeout(() => {
+    console.error(`[code-server] hard timeout ${hardMs} ms: killing process group ${child.pid}`);
     killGroup('SIGKILL');
-  }, opts.hardTimeoutMs ?? 15 * 60_000);
-  hard.unref();
+  }, hardMs) : undefined;
+  hard?.unref();
 
   const stop = async () => {
     if (stopped) return;
