@@ -56,6 +56,11 @@ export type SegR1SmMode = 'reference' | 'intended';
  * labels or bbox are missing. `reference` reproduces the shipped S-measure input: the 0/1 GT is re-binarised with
  * `> 128`, so it is all zeros and Sm = 1 − mean(pred), an area penalty. `intended` scores the same mask with the
  * S-measure against the real GT (Seg-R1's own `Smeasure.cal_sm`, whose `max(0, nan)` turns a NaN into 0).
+ * How grpo.py feeds the S-measure: the OR-ed bool mask becomes float64 0/1 and goes through grpo.py's own
+ * `_prepare_data` (no /255, no min-max stretch) straight into `cal_sm`. The intended term therefore scores the mask
+ * as 0/255 through PySODMetrics' preparation, which for a binary mask is the same as cal_sm(0/1 pred, 0/1 GT); feeding
+ * a 0/1 uint8 mask to PySODMetrics instead would divide by 255 and, for an all-foreground mask (no stretch), score 1/255.
+ * IoU: intersection / union over 768² bools, 0.0 when the union is empty.
  */
 async function scoreSegR1(input: RewardInput, mode: SegR1SmMode): Promise<RewardResult> {
   const ref = parseSegR1Strict(input.completion);
