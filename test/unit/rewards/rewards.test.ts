@@ -132,3 +132,15 @@ test('Seg-Zero GT points equal get_two_representative_points on the original mas
     assert.deepEqual(sol!.box, c.gt_box, c.name);
   }
 });
+
+test('segzero components equal seg.py on 3000 generated completions (floats, bools, strings, broken JSON, odd keys)', async () => {
+  const corpus = JSON.parse(readFileSync(join(__dirname, '../../../../test/fixtures/rewards/segzero_corpus.json'), 'utf8')) as {
+    cases: Array<{ completion: string; solution: string; box_iou: number; thinking_format: number; segmentation_format: number; point_l1: number; box_l1: number }>;
+  };
+  const set = getRewardSet('segzero')!;
+  for (const c of corpus.cases) {
+    const r = await set.score({ completion: c.completion, solution: c.solution, modelFrame: { kind: 'square', size: 840 } });
+    const want = { box_iou: c.box_iou, thinking_format: c.thinking_format, segmentation_format: c.segmentation_format, point_l1: c.point_l1, box_l1: c.box_l1 };
+    assert.deepEqual(r.components, want, `${JSON.stringify(c.completion)} | ${c.solution}`);
+  }
+});
