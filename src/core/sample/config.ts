@@ -2,7 +2,7 @@
  * What the synthetic sample workspace contains. Bump SAMPLE_VERSION whenever any output byte would change
  * for the same seed, so `segr1 sample` regenerates instead of keeping a stale copy.
  */
-export const SAMPLE_VERSION = 4;
+export const SAMPLE_VERSION = 5;
 
 /** Seed used when none is given. */
 export const DEFAULT_SAMPLE_SEED = 20250701;

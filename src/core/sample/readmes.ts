@@ -41,6 +41,11 @@ seed reproduces every byte.
 
 Open this folder in VS Code with the Seg-R1 Workbench extension: the Runs view lists the synthetic run, the Datasets
 view the synthetic dataset. Drop a SAM2 export into \`models/\` to see real SAM2 masks instead of the classical fallback.
+
+From a terminal in this folder:
+
+    segr1 replay ${SAMPLE_PATHS.rollouts} --root .     # every logged reward and advantage is reproduced (0 differing)
+    segr1 sample --out . --force                      # regenerate (same seed → same bytes)
 `;
 }
 
