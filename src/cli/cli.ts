@@ -5,7 +5,9 @@ type CommandMain = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMain> }> = {
   sample: { summary: 'generate the synthetic sample workspace (dataset + training run)', load: async () => (await import('./commands/sample')).main },
   replay: { summary: 'recompute every reward component of a rollout log and compare with what was logged', load: async () => (await import('./commands/replay')).main },
+  convert: { summary: 'convert a rollout log (TRL, W&B, verl, EasyR1, Seg-R1, VLM-R1, canonical) to canonical JSONL', load: async () => (await import('./commands/convert')).main },
   metrics: { summary: 'score predicted masks against ground truth (PySODMetrics Sm/wFm/Em/Fm/MAE + IoU/cIoU/gIoU)', load: async () => (await import('./commands/metrics')).main },
+  segment: { summary: 'segment one image with a SAM2 ONNX export (box/points → mask PNG)', load: async () => (await import('./commands/segment')).main },
 };
 
 /** Register a command (used by command modules added later to keep this table the single index). */
