@@ -81,7 +81,7 @@ interface Pending {
 }
 
 /** Replay a canonical JSONL rollout log line by line (streamed) under one reward set. */
-export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{ report: ReplayReport; badLines: number }> {
+export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{ report: ReplayReport; badLines: number; segmented: number }> {
   const pending: Pending[] = [];
   const rl = createInterface({ input: createReadStream(logPath, { encoding: 'utf8' }), crlfDelay: Infinity });
   const gtCache = new Map<string, GrayImage>();
@@ -94,11 +94,12 @@ export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{
   };
   let lineNo = 0;
   let badLines = 0;
+  const counter = { segmented: 0 };
   for await (const text of rl) {
     lineNo++;
     if (text.trim() === '') continue;
     try {
-      pending.push(await replayRecord(text, lineNo, opts, gtCache, note));
+      pending.push(await replayRecord(text, lineNo, opts, gtCache, note, counter));
     } catch (e) {
       badLines++;
       opts.onBadLine?.(lineNo, e instanceof Error ? e.message : String(e));
@@ -119,7 +120,7 @@ export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{
   for (const n of [...names].sort()) differing[n] = rollouts.filter((r) => differs(r.components[n]!)).length;
   differing.total = rollouts.filter((r) => differs(r.total)).length;
   differing.advantage = rollouts.filter((r) => differs(r.advantage)).length;
-  return { report: { summary: { rollouts: rollouts.length, differing }, rollouts }, badLines };
+  return { report: { summary: { rollouts: rollouts.length, differing }, rollouts }, badLines, segmented: counter.segmented };
 }
 
 /** True when both sides are known and differ by more than the tolerance (NaN on one side only counts as differing). */
@@ -133,7 +134,7 @@ function num(v: unknown): number | null {
   return typeof v === 'number' ? v : null;
 }
 
-async function replayRecord(text: string, line: number, opts: ReplayOptions, gtCache: Map<string, GrayImage>, note: (m: string) => void): Promise<Pending> {
+async function replayRecord(text: string, line: number, opts: ReplayOptions, gtCache: Map<string, GrayImage>, note: (m: string) => void, counter: { segmented: number }): Promise<Pending> {
   let rec: Record<string, unknown>;
   try {
     rec = JSON.parse(text) as Record<string, unknown>;
@@ -160,7 +161,7 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, gtC
   }
   let loggedMask: BinaryMask | undefined;
   if (rec.mask !== undefined && rec.mask !== null) loggedMask = decodeRle(rec.mask as CocoRle);
-  const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, resolveInside(opts.root, rec.image)) : undefined;
+  const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, resolveInside(opts.root, rec.image), counter) : undefined;
 
   const input = { completion: rec.completion, modelFrame, ...(gt ? { gt } : {}), ...(loggedMask ? { loggedMask } : {}), ...(segment ? { segment } : {}), ...(typeof rec.solution === 'string' ? { solution: rec.solution } : {}) };
   let replayed: Record<string, number | null>;
@@ -199,8 +200,9 @@ function isFrame(v: unknown): v is { width: number; height: number } {
  * The training-time segmentation path: the image squashed to the 768² reward frame (PIL bilinear, as
  * `TF.resize`), channels swapped (grpo.py hands SAM2 `cvtColor(RGB, BGR2RGB)`, i.e. BGR), one decode per box OR-ed.
  */
-function segmentWith(segmenter: Segmenter, imagePath: string): (answer: ParsedAnswer) => Promise<BinaryMask> {
+function segmentWith(segmenter: Segmenter, imagePath: string, counter: { segmented: number }): (answer: ParsedAnswer) => Promise<BinaryMask> {
   return async (answer) => {
+    counter.segmented++;
     const side = SEGR1_REWARD_SIDE;
     const img = squashBgr(await readRgb(imagePath), side);
     const encoded = await segmenter.encode(img);
@@ -296,14 +298,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   const root = resolve(args.root ?? dirname(resolve(args.log)));
   try {
-    const { report, badLines } = await replayLog(args.log, {
+    const { report, badLines, segmented } = await replayLog(args.log, {
       rewardSet,
       root,
       ...(segmenter ? { segmenter } : {}),
       onBadLine: (line, message) => console.error(`line ${line}: ${message}`),
       onNote: (m) => console.error(`note: ${m}`),
     });
-    if (segmenter) console.error(`note: masks not in the log come from the ${segmenter.info.label}, so segment values differ from a SAM2 run`);
+    if (segmenter && segmented > 0) console.error(`note: ${segmented} masks not in the log came from the ${segmenter.info.label}, so their segment values differ from a SAM2 run`);
     console.log(formatReport(report, args.all));
     if (args.json) writeFileSync(args.json, JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
     return badLines > 0 ? 1 : 0;
