@@ -38,7 +38,21 @@ export async function writeSampleDataset(root: string, config: SampleConfig): Pr
     await fs.writeFile(path.join(root, gt), await encodeMaskPng(scene.gt));
     items.push({ stem, image, gt, width, height, palette: scene.palette, objects: scene.objects, gtMask: scene.gt });
   }
+  await removeStale(root, new Set(items.flatMap((it) => [it.image, it.gt])));
   return items;
+}
+
+/**
+ * Delete sample files an earlier, larger sample left behind, so the dataset matches the run. Only names this
+ * generator writes (`cod_NNNN.jpg` / `.png`) in its own folders are touched.
+ */
+async function removeStale(root: string, keep: ReadonlySet<string>): Promise<void> {
+  for (const dir of [SAMPLE_PATHS.images, SAMPLE_PATHS.masks]) {
+    for (const name of await fs.readdir(path.join(root, dir))) {
+      const rel = `${dir}/${name}`;
+      if (/^cod_\d{4}\.(jpg|png)$/.test(name) && !keep.has(rel)) await fs.rm(path.join(root, rel), { force: true });
+    }
+  }
 }
 
 /**

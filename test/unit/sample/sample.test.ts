@@ -68,6 +68,12 @@ test('idempotent: skips an identical sample, regenerates on --force or another s
   assert.equal((await generateSampleWorkspace(d, { config: tiny, scoring })).skipped, true);
   assert.equal((await generateSampleWorkspace(d, { config: tiny, scoring, force: true })).skipped, false);
   assert.equal((await generateSampleWorkspace(d, { config: { ...tiny, seed: 6 }, scoring })).skipped, false);
+  // A smaller sample over a larger one leaves no stale images behind; foreign files stay.
+  await fs.writeFile(path.join(d, SAMPLE_PATHS.images, 'mine.jpg'), 'not ours');
+  await generateSampleWorkspace(d, { config: { ...tiny, imageCount: 2 }, scoring });
+  await generateSampleWorkspace(d, { config: tiny, scoring });
+  assert.deepEqual((await fs.readdir(path.join(d, SAMPLE_PATHS.images))).sort(), ['cod_0000.jpg', 'mine.jpg']);
+  assert.deepEqual(await fs.readdir(path.join(d, SAMPLE_PATHS.masks)), ['cod_0000.png']);
 });
 
 test('layout and counts: COD10K folders, one record per rollout, SYNTHETIC labels', async () => {
