@@ -7,6 +7,7 @@ import { inferredGroupKey } from './indexBuilder';
 import { IssueList, type LogIssue } from './issues';
 import { ImageJoiner, type ImageJoin } from './imageJoin';
 import type { RolloutRecord } from './rollout';
+import { SequenceChecks } from './sequenceChecks';
 
 /** What a conversion found. */
 export interface ConvertSummary {
@@ -95,10 +96,14 @@ export async function convertLog(path: string, out: string, opts: ConvertOptions
   try {
     for (const src of sources) {
       const srcName = basename(src.path);
+      const checks = new Map<string, SequenceChecks>();
       await readAdapter(src.format).read(
         src.path,
         {
           record(r, line, file) {
+            let c = checks.get(file ?? srcName);
+            if (!c) checks.set(file ?? srcName, (c = new SequenceChecks()));
+            for (const i of c.check(r.run, r.step ?? Number.NaN, r.group, r.sample, line ?? 0)) issues.add({ ...i, file: file ?? srcName });
             const withImage = joiner.apply(r);
             const source = `${file ?? srcName}${line !== undefined ? `:${line}` : ''}`;
             const rec: RolloutRecord = { ...withImage, extra: { ...withImage.extra, source } };

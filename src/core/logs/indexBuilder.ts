@@ -1,6 +1,7 @@
 import type { LogIssue } from './issues';
 import { IssueList } from './issues';
 import type { RolloutRecord } from './rollout';
+import { SequenceChecks } from './sequenceChecks';
 
 /** The per-record columns of an indexed rollout log: typed arrays, one entry per valid record, in file order. */
 export interface RolloutIndex {
@@ -122,10 +123,7 @@ export class IndexBuilder {
   private readonly runs: Interner;
   private readonly groups: Interner;
   private readonly images: Interner;
-  /** run/step/group/sample → first line, to report duplicated records. */
-  private readonly seen = new Map<string, number>();
-  private lastStep = Number.NaN;
-  private lastStepLine = 0;
+  private readonly checks = new SequenceChecks();
 
   constructor(from?: RolloutIndex) {
     this.line = new Column(u32, 0, from?.line);
@@ -146,19 +144,7 @@ export class IndexBuilder {
     this.count = from.count;
     for (const [name, col] of from.components) this.components.set(name, new Column(f64, Number.NaN, col));
     this.issues.addAll(from.issues);
-    for (let i = 0; i < from.count; i++) {
-      const key = this.dupKey(from.run[i]!, from.step[i]!, from.group[i]!, from.sample[i]!);
-      if (key !== undefined && !this.seen.has(key)) this.seen.set(key, from.line[i]!);
-      const s = from.step[i]!;
-      if (!Number.isNaN(s)) {
-        this.lastStep = s;
-        this.lastStepLine = from.line[i]!;
-      }
-    }
-  }
-
-  private dupKey(run: number, step: number, group: number, sample: number): string | undefined {
-    return group >= 0 && sample >= 0 ? `${run}|${step}|${group}|${sample}` : undefined;
+    for (let i = 0; i < from.count; i++) this.checks.remember(from.run[i]!, from.step[i]!, from.group[i]!, from.sample[i]!, from.line[i]!);
   }
 
   /** Add one valid record found at `line`, bytes [offset, offset + length). */
@@ -187,17 +173,7 @@ export class IndexBuilder {
         col.set(i, v ?? Number.NaN);
       }
     }
-    const key = this.dupKey(run, r.step ?? Number.NaN, group, r.sample ?? -1);
-    if (key !== undefined) {
-      const first = this.seen.get(key);
-      if (first === undefined) this.seen.set(key, line);
-      else this.issues.add({ line, severity: 'warning', message: `same run/step/group/sample as line ${first} (duplicated record?)` });
-    }
-    if (r.step !== undefined) {
-      if (r.step < this.lastStep) this.issues.add({ line, severity: 'warning', field: 'step', message: `step ${r.step} after step ${this.lastStep} (line ${this.lastStepLine}): steps out of order` });
-      this.lastStep = r.step;
-      this.lastStepLine = line;
-    }
+    this.issues.addAll(this.checks.check(run, r.step ?? Number.NaN, group, r.sample, line));
   }
 
   /** Freeze into an index (arrays trimmed to `count`). */

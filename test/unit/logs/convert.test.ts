@@ -48,7 +48,7 @@ test('a folder of mixed files: each rollout log converted, the rest skipped with
   );
   assert.equal(s.records, 4 + 4);
   const byFile = (f: string) => s.issues.filter((i) => i.file === f).map((i) => `${i.line}:${i.field ?? ''}:${i.message.slice(0, 20)}`);
-  assert.deepEqual(byFile('rollouts.jsonl'), ['3::truncated JSON: the ', '4:image:path escapes the wor']);
+  assert.deepEqual(byFile('rollouts.jsonl'), ['3::truncated JSON: the ', '4:image:path escapes the wor', '5::same run/step/group/', '5:step:step 1 after step 2 ']);
   assert.equal(s.withoutImage, 4, 'the Seg-R1 debug log names no images');
 });
 
