@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createClassicalSegmenter } from '../segment/classical';
 import type { Segmenter } from '../segment/segmenter';
-import { DEFAULT_SAMPLE_CONFIG, SAMPLE_PATHS, SAMPLE_VERSION, type SampleConfig } from './config';
+import { DEFAULT_SAMPLE_CONFIG, SAMPLE_PATHS, SAMPLE_VERSION, sampleStem, type SampleConfig } from './config';
 import { writeSampleDataset } from './dataset';
 import { modelsReadme, sampleReadme, sampleSettings } from './readmes';
 import { simulateRun, type RunScoring } from './trainingRun';
@@ -48,7 +48,9 @@ export async function generateSampleWorkspace(out: string, options: SampleOption
   const marker: Marker = { generator: 'segr1 sample', version: SAMPLE_VERSION, config };
   const markerText = `${JSON.stringify(marker, null, 2)}\n`;
   const markerPath = path.join(out, SAMPLE_PATHS.marker);
-  if (!options.force && (await readText(markerPath)) === markerText && (await exists(path.join(out, SAMPLE_PATHS.rollouts)))) {
+  // Skip only when the marker matches and every file it vouches for is still there.
+  const expected = [SAMPLE_PATHS.rollouts, SAMPLE_PATHS.trainerState, ...Array.from({ length: config.imageCount }, (_, i) => [`${SAMPLE_PATHS.images}/${sampleStem(i)}.jpg`, `${SAMPLE_PATHS.masks}/${sampleStem(i)}.png`]).flat()];
+  if (!options.force && (await readText(markerPath)) === markerText && (await Promise.all(expected.map((f) => exists(path.join(out, f))))).every(Boolean)) {
     return { skipped: true, config, files: [], rollouts: 0, timings: {} };
   }
   const timings: Record<string, number> = {};

@@ -67,6 +67,8 @@ test('idempotent: skips an identical sample, regenerates on --force or another s
   assert.equal((await generateSampleWorkspace(d, { config: tiny, scoring })).skipped, false);
   assert.equal((await generateSampleWorkspace(d, { config: tiny, scoring })).skipped, true);
   assert.equal((await generateSampleWorkspace(d, { config: tiny, scoring, force: true })).skipped, false);
+  await fs.rm(path.join(d, SAMPLE_PATHS.masks, 'cod_0000.png'));
+  assert.equal((await generateSampleWorkspace(d, { config: tiny, scoring })).skipped, false, 'a missing file means regenerate');
   assert.equal((await generateSampleWorkspace(d, { config: { ...tiny, seed: 6 }, scoring })).skipped, false);
   // A smaller sample over a larger one leaves no stale images behind; foreign files stay.
   await fs.writeFile(path.join(d, SAMPLE_PATHS.images, 'mine.jpg'), 'not ours');
