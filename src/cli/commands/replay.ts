@@ -18,12 +18,12 @@ import { MissingGtError, MissingMaskError } from '../../core/rewards/segr1';
 import type { RewardSet } from '../../core/rewards/types';
 import type { Segmenter } from '../../core/segment/segmenter';
 
-const USAGE = `usage: segr1 replay <log.jsonl> [--reward segr1-reference|segr1-intended|segzero] [--root <dir>] [--json <file>] [--mask-only] [--all]
+const USAGE = `usage: segr1 replay <log.jsonl> [--reward segr1-reference|segr1-intended|segzero|visionreasoner] [--root <dir>] [--json <file>] [--mask-only] [--all]
 
 Recomputes every reward component of every rollout and compares it with what the log says.
 The predicted mask is the record's logged 'mask' (COCO RLE, in the reward frame) when present; otherwise the
 classical segmenter (not SAM2) segments the record's image, squashed to the reward frame, with the answer's prompts.
-  --reward <id>   reward set (default segr1-reference)
+  --reward <id>   reward set (default segr1-reference); segzero/visionreasoner use a 'solution' field when present
   --root <dir>    folder that image/gt paths are relative to (default: the log's folder); paths may not escape it
   --json <file>   write {"summary": ..., "rollouts": [...]}
   --mask-only     never segment: rollouts without a logged mask get no segment/total/advantage replay
@@ -144,8 +144,9 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, gtC
   if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) throw new Error('not a JSON object');
   if (typeof rec.completion !== 'string') throw new Error("no 'completion' string");
   const set = opts.rewardSet;
-  const isSegZero = set.id === 'segzero';
-  const modelFrame: FrameSpec = isFrame(rec.model_frame) ? { kind: 'fixed', width: rec.model_frame.width, height: rec.model_frame.height } : isSegZero ? SEGZERO_FRAME : SEGR1_TRAIN_FRAME;
+  // Seg-Zero and VisionReasoner score text against an 840² GT; only Seg-R1's sets need masks.
+  const is840 = !usesMasks(set);
+  const modelFrame: FrameSpec = isFrame(rec.model_frame) ? { kind: 'fixed', width: rec.model_frame.width, height: rec.model_frame.height } : is840 ? SEGZERO_FRAME : SEGR1_TRAIN_FRAME;
 
   let gt: GrayImage | undefined;
   if (typeof rec.gt === 'string') {
@@ -190,6 +191,11 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, gtC
   }
   const group = typeof rec.group === 'string' || typeof rec.group === 'number' ? String(rec.group) : `${String(rec.step ?? '')}|${String(rec.image ?? '')}|${String(rec.query ?? '')}`;
   return { line, group, components, total: { logged: num(rec.reward), replayed: total }, loggedAdvantage: num(rec.advantage) };
+}
+
+/** Whether a reward set scores predicted masks (Seg-R1's) rather than coordinates alone. */
+function usesMasks(set: RewardSet): boolean {
+  return set.components.includes('segment');
 }
 
 function isFrame(v: unknown): v is { width: number; height: number } {
@@ -292,7 +298,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   let segmenter: Segmenter | undefined;
-  if (!args.maskOnly && rewardSet.id !== 'segzero') {
+  if (!args.maskOnly && usesMasks(rewardSet)) {
     const { createClassicalSegmenter } = await import('../../core/segment/classical');
     segmenter = createClassicalSegmenter();
   }

@@ -1,5 +1,6 @@
 import { segr1Intended, segr1Reference } from './segr1';
 import { segzeroRewards } from './segzero';
+import { visionReasonerRewards } from './visionReasoner';
 import type { RewardSet } from './types';
 
 const sets = new Map<string, RewardSet>();
@@ -23,3 +24,4 @@ export function listRewardSets(): RewardSet[] {
 registerRewardSet(segr1Reference);
 registerRewardSet(segr1Intended);
 registerRewardSet(segzeroRewards);
+registerRewardSet(visionReasonerRewards);
