@@ -1,0 +1,178 @@
+// The workbench panel in a real VS Code: open a rollout from the Runs tree, then check on the canvas's
+// pixels that the image, the mask / GT / error overlays and the prompt glyphs are drawn where they belong,
+// that the reasoning text links to the glyphs, and that rewards, the group strip and keyboard navigation work.
+import * as assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { FrameLocator } from 'playwright-core';
+import { sampleWorkspace, waitFor, withWorkbench } from './harness';
+
+/** What the canvas publishes about its last draw (see CanvasView.draw). */
+interface RenderState {
+  imageWidth: number;
+  imageHeight: number;
+  scale: number;
+  tx: number;
+  ty: number;
+  drawn: string[];
+  glyphs: Array<{ id: string; kind: 'point' | 'box'; label?: number; x: number; y: number; x2?: number; y2?: number }>;
+  highlighted: string | null;
+}
+
+/** The slice of HTMLCanvasElement the page-side callbacks use (this tsconfig has no DOM lib). */
+interface CanvasLike {
+  width: number;
+  height: number;
+  clientWidth: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+}
+
+async function renderState(view: FrameLocator): Promise<RenderState> {
+  const raw = await view.locator('#image-canvas').getAttribute('data-render');
+  assert.ok(raw, 'canvas has no render state');
+  return JSON.parse(raw) as RenderState;
+}
+
+/** RGBA of the canvas at CSS-pixel positions (device-pixel aware). */
+async function pixels(view: FrameLocator, points: Array<[number, number]>): Promise<number[][]> {
+  return view.locator('#image-canvas').evaluate((el, pts: Array<[number, number]>) => {
+    const c = el as unknown as CanvasLike;
+    const ctx = c.getContext('2d')!;
+    const k = c.width / c.clientWidth;
+    return pts.map(([x, y]) => Array.from(ctx.getImageData(Math.round(x * k), Math.round(y * k), 1, 1).data));
+  }, points);
+}
+
+/** Every RGBA value of the canvas, to compare two renders. */
+async function snapshot(view: FrameLocator): Promise<number[]> {
+  return view.locator('#image-canvas').evaluate((el) => {
+    const c = el as unknown as CanvasLike;
+    return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
+  });
+}
+
+/** How many pixels changed between two renders, and which channel dominates each change. */
+function diff(a: number[], b: number[]): { changed: number; redder: number; greener: number; bluer: number } {
+  let changed = 0;
+  let redder = 0;
+  let greener = 0;
+  let bluer = 0;
+  for (let i = 0; i < a.length; i += 4) {
+    const dr = b[i]! - a[i]!;
+    const dg = b[i + 1]! - a[i + 1]!;
+    const db = b[i + 2]! - a[i + 2]!;
+    if (Math.abs(dr) + Math.abs(dg) + Math.abs(db) < 24) continue;
+    changed++;
+    if (dr > dg && dr > db) redder++;
+    else if (dg > dr && dg > db) greener++;
+    else if (db > dr && db > dg) bluer++;
+  }
+  return { changed, redder, greener, bluer };
+}
+
+function near(px: number[], rgb: [number, number, number], tol = 40): boolean {
+  return Math.abs(px[0]! - rgb[0]) + Math.abs(px[1]! - rgb[1]) + Math.abs(px[2]! - rgb[2]) <= tol;
+}
+
+const POSITIVE: [number, number, number] = [0, 158, 115];
+const NEGATIVE: [number, number, number] = [213, 94, 0];
+const BOX: [number, number, number] = [230, 159, 0];
+
+test('open a rollout from the Runs tree: image, overlays, glyphs, linked reasoning, rewards, group, keyboard', { timeout: 300_000 }, async () => {
+  const workspace = sampleWorkspace();
+  assert.ok(workspace, 'the sample workspace could not be generated (dist/cli.js missing?)');
+  await withWorkbench({ name: 'panel', copyWorkspace: workspace, viewport: { width: 1500, height: 950 } }, async (wb) => {
+    const { page } = wb;
+    await page.locator('.activitybar .action-item a[aria-label^="Seg-R1"]').first().click();
+    const tree = page.locator('.sidebar .monaco-list-row');
+    // Rows whose label (not description) matches: row text runs label and description together.
+    const row = (label: RegExp) => tree.filter({ has: page.locator('.label-name', { hasText: label }) });
+    // Runs → the run → step 2 → its first group → rollout 1, each level expanded lazily.
+    const run = await waitFor('the run in the Runs tree', async () => ((await tree.filter({ hasText: 'SYNTHETIC' }).count()) ? tree.filter({ hasText: 'SYNTHETIC' }).first() : undefined), 60_000);
+    assert.match((await run.textContent()) ?? '', /384 rollouts · 12 steps · 96 groups/);
+    await run.click();
+    await row(/^step 2$/).first().click();
+    const group = row(/^group cod_\d+@2$/).first();
+    await group.waitFor({ timeout: 15_000 });
+    assert.match((await group.textContent()) ?? '', /4 rollouts · r̄ /);
+    await group.click();
+    await row(/^rollout 1$/).first().click();
+
+    const view = wb.webviewFrame();
+    const title = view.locator('#title');
+    await waitFor('the rollout title', async () => /step 2 · group cod_\d+@2 · rollout 1/.test((await title.textContent()) ?? ''), 60_000);
+    const state = await waitFor('image + mask + GT drawn', async () => {
+      const s = await renderState(view).catch(() => undefined);
+      return s && ['image', 'mask', 'gt'].every((d) => s.drawn.includes(d)) && s.glyphs.length ? s : undefined;
+    }, 60_000);
+    await wb.screenshot('rollout');
+
+    // The badge says where the mask came from; the sample logs its (classical) masks.
+    assert.match((await view.locator('#segmenter-badge').textContent()) ?? '', /logged|classical|SAM2/);
+    assert.equal(await view.locator('#synthetic-badge').isVisible(), true);
+
+    // Glyph pixels: point fill colours beside the +/− stroke, box stroke somewhere along its left edge.
+    for (const g of state.glyphs.filter((x) => x.kind === 'point')) {
+      const [px] = await pixels(view, [[g.x + 6, g.y]]);
+      assert.ok(near(px!, g.label === 1 ? POSITIVE : NEGATIVE), `${g.id} (label ${g.label}) drawn as ${px}`);
+    }
+    const box = state.glyphs.find((x) => x.kind === 'box');
+    assert.ok(box, 'no box glyph');
+    const edge = await pixels(view, Array.from({ length: 12 }, (_, k): [number, number] => [box.x, box.y + ((box.y2! - box.y) * (k + 0.5)) / 12]));
+    // Antialiasing against the dark under-stroke darkens the orange; its hue (r > g ≫ b) survives.
+    assert.ok(edge.some((p) => near(p, BOX, 60) || (p[0]! > 120 && p[0]! > p[1]! && p[1]! > p[2]! + 60)), `box edge not drawn: ${JSON.stringify(edge.slice(0, 3))}`);
+    // Glyphs sit inside the image on screen.
+    for (const g of state.glyphs) {
+      assert.ok(g.x >= state.tx - 1 && g.x <= state.tx + state.imageWidth * state.scale + 1, `${g.id} off the image`);
+    }
+
+    // Overlays toggle independently and paint in their own colours: mask blue, GT outline green, errors add vermillion/yellow.
+    const withAll = await snapshot(view);
+    await view.locator('label[for="overlay-mask"]').click();
+    const noMask = await snapshot(view);
+    const m = diff(noMask, withAll);
+    assert.ok(m.changed > 500 && m.bluer > m.redder, `mask overlay: ${JSON.stringify(m)}`);
+    await view.locator('label[for="overlay-gt"]').click();
+    const noGt = await snapshot(view);
+    const g = diff(noGt, noMask);
+    assert.ok(g.changed > 200 && g.greener > g.redder, `GT overlay: ${JSON.stringify(g)}`);
+    await view.locator('label[for="overlay-errors"]').click();
+    const errors = diff(noGt, await snapshot(view));
+    assert.ok(errors.changed > 500, `error map: ${JSON.stringify(errors)}`);
+    assert.match((await view.locator('#error-counts').textContent()) ?? '', /TP \d+ · FP \d+ · FN \d+/);
+    await wb.screenshot('error-map');
+    await view.locator('label[for="overlay-errors"]').click();
+    await view.locator('label[for="overlay-gt"]').click();
+    await view.locator('label[for="overlay-mask"]').click();
+
+    // Reasoning: think and answer distinguished; hovering a coordinate highlights its glyph.
+    const reasoning = view.locator('#reasoning');
+    assert.match((await reasoning.textContent()) ?? '', /<think>/);
+    assert.ok((await reasoning.locator('.think').count()) > 0, 'no think span');
+    const coord = reasoning.locator('[data-glyph="point:0"]').first();
+    await coord.hover();
+    await waitFor('glyph highlight from text hover', async () => (await renderState(view)).highlighted === 'point:0', 10_000);
+
+    // Rewards: logged and replayed under both Seg-R1 reward sets.
+    const rewards = view.locator('#rewards');
+    for (const t of ['segment', 'format', 'total', 'advantage', 'segr1-reference', 'segr1-intended']) assert.match((await rewards.textContent()) ?? '', new RegExp(t));
+
+    // Group strip: 4 rollouts; clicking another switches the panel to it.
+    const thumbs = view.locator('#group-strip .thumb');
+    assert.equal(await thumbs.count(), 4);
+    await view.locator('#group-strip .thumb:not(.current)').first().click();
+    await waitFor('another rollout of the group', async () => !/rollout 1$/.test((await title.textContent()) ?? ''), 30_000);
+
+    // Keyboard: n moves to the next rollout, N to the next group.
+    const before = await title.textContent();
+    await view.locator('#image-canvas').focus();
+    await page.keyboard.press('n');
+    await waitFor('next rollout by keyboard', async () => (await title.textContent()) !== before, 30_000);
+    const beforeGroup = await title.textContent();
+    await page.keyboard.press('Shift+N');
+    await waitFor('next group by keyboard', async () => {
+      const t = (await title.textContent()) ?? '';
+      return t !== beforeGroup && /rollout 0$/.test(t);
+    }, 30_000);
+    await wb.screenshot('after-navigation');
+  });
+});

@@ -1,0 +1,66 @@
+// Reward traces in a real VS Code: the chart's data points equal the per-step means of the log, and
+// brushing a step range filters the (virtualized) rollout list to exactly those steps.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { sampleWorkspace, waitFor, withWorkbench } from './harness';
+
+test('traces: chart points equal per-step means; brushing steps filters the rollout list', { timeout: 300_000 }, async () => {
+  const workspace = sampleWorkspace();
+  assert.ok(workspace, 'the sample workspace could not be generated');
+  // Expected values straight from the log: mean reward per step, rollouts per step.
+  const records = readFileSync(join(workspace, 'runs/synthetic-segr1/rollouts.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { step: number; reward: number });
+  const byStep = new Map<number, number[]>();
+  for (const r of records) byStep.set(r.step, [...(byStep.get(r.step) ?? []), r.reward]);
+  const steps = [...byStep.keys()].sort((a, b) => a - b);
+
+  await withWorkbench({ name: 'traces', copyWorkspace: workspace, viewport: { width: 1500, height: 1000 } }, async (wb) => {
+    await wb.runCommand('Seg-R1: Open Reward Traces');
+    const view = wb.webviewFrame();
+    const chart = view.locator('figure[data-series="reward"]');
+    await chart.waitFor({ timeout: 90_000 });
+    const points = chart.locator('circle.point');
+    await waitFor('reward chart points', async () => (await points.count()) === steps.length, 30_000);
+    const drawn = await points.evaluateAll((cs) => cs.map((c) => [Number(c.getAttribute('data-step')), Number(c.getAttribute('data-mean'))]));
+    for (const [step, mean] of drawn) {
+      const v = byStep.get(step!)!;
+      const expected = v.reduce((a, b) => a + b, 0) / v.length;
+      assert.ok(Math.abs(mean! - expected) < 1e-9, `step ${step}: chart ${mean} vs log ${expected}`);
+    }
+    // Prompt statistics and behaviour charts exist too.
+    for (const name of ['points per rollout', 'box area / image', 'zero-variance groups', 'format failure rate']) await view.locator(`figure[data-series="${name}"]`).waitFor({ timeout: 10_000 });
+
+    const count = view.locator('#list-count');
+    assert.equal(await count.textContent(), `${records.length} of ${records.length} rollouts`);
+    const list = view.locator('#rollout-list');
+    const rendered = Number(await list.getAttribute('data-rendered'));
+    assert.ok(rendered > 0 && rendered < records.length, `virtualized list renders ${rendered} of ${records.length} rows`);
+    await wb.screenshot('traces');
+
+    // Brush from just before step 3 to just after step 5 on the reward chart.
+    const p3 = await points.nth(steps.indexOf(3)).boundingBox();
+    const p5 = await points.nth(steps.indexOf(5)).boundingBox();
+    assert.ok(p3 && p5, 'no point positions');
+    const y = p3.y + p3.height / 2;
+    const page = wb.page;
+    await page.mouse.move(p3.x - 4, y);
+    await page.mouse.down();
+    await page.mouse.move((p3.x + p5.x) / 2, y, { steps: 4 });
+    await page.mouse.move(p5.x + p5.width + 4, y, { steps: 4 });
+    await page.mouse.up();
+    const expected = records.filter((r) => r.step >= 3 && r.step <= 5).length;
+    await waitFor('list filtered to steps 3–5', async () => (await count.textContent()) === `${expected} of ${records.length} rollouts`, 15_000);
+    const stepsShown = await list.locator('.list-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-step'))));
+    assert.ok(stepsShown.length > 0 && stepsShown.every((s) => s >= 3 && s <= 5), `rows outside the brush: ${stepsShown}`);
+    await wb.screenshot('traces-brushed');
+
+    // A row opens its rollout in the workbench panel.
+    await list.locator('.list-row').first().click();
+    const panel = wb.webviewFrame();
+    await waitFor('the rollout opened from the list', async () => /step [345] ·/.test((await panel.locator('#title').textContent().catch(() => '')) ?? ''), 60_000);
+  });
+});
