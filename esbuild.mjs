@@ -46,7 +46,8 @@ async function main() {
   const { existsSync } = await import('node:fs');
   const present = targets.filter((t) => t.entryPoints.every((e) => existsSync(e)));
   // Tests and benchmarks import src/core and src/shared file-by-file, so they run against the same code the bundles contain.
-  rmSync('dist-test', { recursive: true, force: true });
+  // Only a clean build drops stale test files; plain rebuilds must not pull files from under running tests.
+  if (process.argv.includes('--clean')) rmSync('dist-test', { recursive: true, force: true });
   const testTarget = {
     entryPoints: [...tsFiles('src/core'), ...tsFiles('src/shared'), ...tsFiles('src/cli'), ...tsFiles('src/extension'), ...tsFiles('test/unit'), ...tsFiles('test/e2e'), ...tsFiles('bench')],
     outdir: 'dist-test', outbase: '.', platform: 'node', format: 'cjs', target: 'es2022', sourcemap: true, logLevel: 'warning',

@@ -24,7 +24,7 @@ function find(dir, suffix, out = []) {
 }
 
 let failed = 0;
-if (step('build', process.execPath, ['esbuild.mjs']) !== 0) process.exit(1);
+if (step('build', process.execPath, ['esbuild.mjs', '--clean']) !== 0) process.exit(1);
 if (step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.core.json']) !== 0) failed++;
 if (step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json']) !== 0) failed++;
 if (step('typecheck', 'npx', ['tsc', '-p', 'src/webview/tsconfig.json']) !== 0) failed++;

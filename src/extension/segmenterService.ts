@@ -2,6 +2,9 @@ import * as vscode from 'vscode';
 import type { ParsedAnswer } from '../core/completion/types';
 import { promptsFromAnswer } from '../core/geometry/prompts';
 import { readRgb } from '../core/image/io';
+import type { RgbImage } from '../core/image/types';
+import { loadFrameImage } from '../core/sample/trainingRun';
+import { readSettings } from './settings';
 import type { BinaryMask } from '../core/image/types';
 import { createClassicalSegmenter } from '../core/segment/classical';
 import type { EncodedImage, Segmenter } from '../core/segment/segmenter';
@@ -27,29 +30,47 @@ export class SegmenterService implements vscode.Disposable {
   }
 
   /**
-   * The family's own prompting (Seg-R1: per box, the points inside it go with that box; per-box masks
-   * OR-ed), with the image encoded once and every box decoded against that encoding.
+   * Segment a rollout as its trainer did. Square model frames (Seg-R1: 768²) get the image squashed to the
+   * frame with PIL bilinear and, by default, the BGR channel order Seg-R1's code fed SAM2; the mask is then
+   * in the reward frame, so replayed rewards match training. Other frames segment the original image.
+   * One encoding per (image, frame, channel order), reused across prompts.
    */
   async segmentAnswer(imagePath: string, answer: ParsedAnswer, frame: { width: number; height: number }): Promise<{ mask: BinaryMask; source: string } | undefined> {
-    let enc = this.encoded.get(imagePath);
+    const channels = readSettings().channelOrder;
+    const square = frame.width === frame.height;
+    const key = `${imagePath}|${square ? frame.width : 'orig'}|${channels}`;
+    let enc = this.encoded.get(key);
     if (!enc) {
-      enc = readRgb(imagePath).then((img) => this.segmenter.encode(img));
-      this.encoded.set(imagePath, enc);
+      const load = square ? loadFrameImage(imagePath, frame.width, channels) : readRgb(imagePath).then((img) => (channels === 'bgr' ? swapRedBlue(img) : img));
+      enc = load.then((img) => this.segmenter.encode(img));
+      this.encoded.set(key, enc);
       if (this.encoded.size > 16) this.encoded.delete(this.encoded.keys().next().value!);
     }
     const e = await enc;
-    const prompts = promptsFromAnswer(answer, frame, { width: e.width, height: e.height });
+    const size = { width: e.width, height: e.height };
+    const prompts = promptsFromAnswer(answer, frame, size);
     if (!prompts.length) return undefined;
     const out = new Uint8Array(e.width * e.height);
     for (const prompt of prompts) {
       const r = await this.segmenter.decode(e, prompt);
       for (let i = 0; i < out.length; i++) out[i] = out[i]! | r.mask.data[i]!;
     }
-    return { mask: { width: e.width, height: e.height, data: out }, source: this.segmenter.info.label };
+    return { mask: { ...size, data: out }, source: `${this.segmenter.info.label} · ${channels.toUpperCase()}${square ? ` · ${frame.width}²` : ''}` };
   }
 
   dispose(): void {
     void this.segmenter.dispose();
     this.changed.dispose();
   }
+}
+
+/** The same pixels with R and B exchanged (what cv2.cvtColor(RGB, BGR2RGB) does to an RGB image). */
+function swapRedBlue(img: RgbImage): RgbImage {
+  const d = new Uint8Array(img.data);
+  for (let i = 0; i < d.length; i += 3) {
+    const r = d[i]!;
+    d[i] = d[i + 2]!;
+    d[i + 2] = r;
+  }
+  return { ...img, data: d };
 }

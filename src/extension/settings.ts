@@ -6,6 +6,8 @@ export interface WorkbenchSettings {
   readonly frame: FrameSpec;
   readonly answerFormat: 'auto' | 'segr1' | 'segzero' | 'visionreasoner';
   readonly sam2ModelPath: string;
+  /** Channel order the segmenter receives: Seg-R1's code fed SAM2 BGR (cvtColor on an RGB image). */
+  readonly channelOrder: 'bgr' | 'rgb';
 }
 
 /** Parse `segr1.modelFrame` (`square:768`, `fixed:WxH`, `smart_resize`, `original`); unknown values fall back to Seg-R1's 768². */
@@ -26,5 +28,6 @@ export function readSettings(): WorkbenchSettings {
     frame: parseFrameSetting(c.get<string>('modelFrame', 'square:768')),
     answerFormat: c.get<WorkbenchSettings['answerFormat']>('answerFormat', 'auto'),
     sam2ModelPath: c.get<string>('sam2.modelPath', ''),
+    channelOrder: c.get<'bgr' | 'rgb'>('segmenter.channelOrder', 'bgr'),
   };
 }

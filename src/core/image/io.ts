@@ -21,6 +21,7 @@ export async function readRaw(path: string | Buffer): Promise<{ width: number; h
 /** Encode a single-channel raster as PNG. */
 export async function encodeGrayPng(img: GrayImage): Promise<Buffer> {
   return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), { raw: { width: img.width, height: img.height, channels: 1 } })
+    .toColourspace('b-w')
     .png({ compressionLevel: 6 })
     .toBuffer();
 }

@@ -82,7 +82,7 @@ export function malformedAt(config: SampleConfig, step: number, group: number, s
  * (`TF.resize(image, (768, 768))`), then channel-swapped by `cv2.cvtColor(RGB, COLOR_BGR2RGB)`, i.e. BGR.
  * `segr1 replay` segments the same way, so replaying this run without its logged masks gives the logged rewards.
  */
-export async function loadFrameImage(file: string, frame: number): Promise<RgbImage> {
+export async function loadFrameImage(file: string, frame: number, channels: 'bgr' | 'rgb' = 'bgr'): Promise<RgbImage> {
   const img = await readRgb(file);
   const n = img.width * img.height;
   const out = new Uint8Array(frame * frame * 3);
@@ -90,7 +90,8 @@ export async function loadFrameImage(file: string, frame: number): Promise<RgbIm
   for (let c = 0; c < 3; c++) {
     for (let i = 0; i < n; i++) plane[i] = img.data[i * 3 + c]!;
     const r = resizeBilinearPil({ width: img.width, height: img.height, data: plane }, frame, frame);
-    for (let i = 0; i < frame * frame; i++) out[i * 3 + (2 - c)] = r.data[i]!;
+    const dst = channels === 'bgr' ? 2 - c : c;
+    for (let i = 0; i < frame * frame; i++) out[i * 3 + dst] = r.data[i]!;
   }
   return { width: frame, height: frame, data: out };
 }
