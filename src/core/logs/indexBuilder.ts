@@ -1,6 +1,6 @@
 import type { LogIssue } from './issues';
 import { IssueList } from './issues';
-import type { RolloutRecord } from './rollout';
+import type { RecordSummary } from './fastRecord';
 import { SequenceChecks } from './sequenceChecks';
 
 /** The per-record columns of an indexed rollout log: typed arrays, one entry per valid record, in file order. */
@@ -147,8 +147,8 @@ export class IndexBuilder {
     for (let i = 0; i < from.count; i++) this.checks.remember(from.run[i]!, from.step[i]!, from.group[i]!, from.sample[i]!, from.line[i]!);
   }
 
-  /** Add one valid record found at `line`, bytes [offset, offset + length). */
-  add(r: RolloutRecord, line: number, offset: number, length: number): void {
+  /** Add one valid record's summary found at `line`, bytes [offset, offset + length). */
+  add(r: RecordSummary, line: number, offset: number, length: number): void {
     const i = this.count++;
     this.line.set(i, line);
     this.offset.set(i, offset);
@@ -162,7 +162,7 @@ export class IndexBuilder {
     this.image.set(i, this.images.id(r.image));
     this.reward.set(i, r.reward ?? Number.NaN);
     this.advantage.set(i, r.advantage ?? Number.NaN);
-    this.completionLength.set(i, r.completion.length);
+    this.completionLength.set(i, r.completionLength);
     if (r.rewards) {
       for (const [name, v] of Object.entries(r.rewards)) {
         let col = this.components.get(name);

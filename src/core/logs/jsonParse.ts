@@ -31,6 +31,27 @@ function nullNonFinite(text: string): string {
   return out + text.slice(last);
 }
 
+/** Escape raw control characters inside string literals only (outside them a tab or CR is whitespace). */
+function escapeControlsInStrings(text: string): string {
+  let out = '';
+  let last = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!inString) {
+      if (c === 34) inString = true;
+      continue;
+    }
+    if (c === 92) i++;
+    else if (c === 34) inString = false;
+    else if (c < 32) {
+      out += text.slice(last, i) + `\\u${c.toString(16).padStart(4, '0')}`;
+      last = i + 1;
+    }
+  }
+  return out + text.slice(last);
+}
+
 /** Parse one line of JSON Lines, accepting Python's NaN/Infinity (as null, with a warning); issues instead of throws. */
 export function parseJsonLine(text: string, line: number): { value?: unknown; issues: LogIssue[] } {
   try {
@@ -43,6 +64,15 @@ export function parseJsonLine(text: string, line: number): { value?: unknown; is
         return { value, issues: [{ line, severity: 'warning', message: 'non-standard NaN/Infinity (Python json.dumps) read as null' }] };
       } catch {
         // Fall through to report the original error, which points at the real position.
+      }
+    }
+    if (/control character/i.test(message)) {
+      // Raw control characters inside strings are not JSON, but the text is otherwise whole: read it anyway.
+      try {
+        const value: unknown = JSON.parse(escapeControlsInStrings(text));
+        return { value, issues: [{ line, severity: 'warning', message: 'raw control characters inside strings (not valid JSON) read as escaped' }] };
+      } catch {
+        // Not only control characters: report the original error.
       }
     }
     const truncated = /Unexpected end of JSON input|Unterminated string|end of data/i.test(message);

@@ -1,4 +1,5 @@
 import { open, stat } from 'node:fs/promises';
+import { fastSummary, summaryOf } from './fastRecord';
 import { IndexBuilder, type RolloutIndex } from './indexBuilder';
 import type { LogIssue } from './issues';
 import { parseJsonLine } from './jsonParse';
@@ -27,12 +28,17 @@ function indexLine(b: IndexBuilder, buf: Buffer, start: number, end: number, lin
   let s = start;
   if (offset === 0 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
   if (isBlank(buf, s, end)) return;
+  const fast = fastSummary(buf, s, end);
+  if (fast) {
+    b.add(fast, lineNo, offset, end - start);
+    return;
+  }
   const parsed = parseJsonLine(buf.toString('utf8', s, end), lineNo);
   b.issues.addAll(parsed.issues);
   if (parsed.value === undefined) return;
   const v = validateRolloutJson(parsed.value, lineNo);
   b.issues.addAll(v.issues);
-  if (v.record) b.add(v.record, lineNo, offset, end - start);
+  if (v.record) b.add(summaryOf(v.record), lineNo, offset, end - start);
 }
 
 function looksBinary(head: Buffer): boolean {

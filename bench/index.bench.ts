@@ -1,0 +1,82 @@
+// Rollout log indexing at scale. A 1 GB canonical JSONL of realistic Seg-R1 rollouts (bench/.data, reused) is
+// read raw, sequentially, with the index's own chunk size (the anchor), then indexed in a child process whose
+// peak RSS is read from process.resourceUsage(). Also: index + open (read records by byte range) of 100,000 rollouts.
+// SEGR1_INDEX_BENCH_BYTES overrides the 1 GB (e.g. for a quick run).
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { indexRolloutLog, readRollout } from '../src/core/logs/jsonlIndex';
+import { ensureRolloutCount, ensureRolloutFile } from './lib/logsData';
+import { report } from './lib/report';
+
+const DATA = join(__dirname, '..', '..', 'bench', '.data');
+const CHUNK = 4 * 1024 * 1024;
+
+/** Child mode: index one file and print timing and peak RSS as JSON. */
+async function child(file: string): Promise<void> {
+  const t0 = performance.now();
+  const index = await indexRolloutLog(file);
+  const ms = performance.now() - t0;
+  const maxRssKb = process.resourceUsage().maxRSS;
+  process.stdout.write(JSON.stringify({ ms, count: index.count, issues: index.issues.length, bytes: index.size, maxRssMb: maxRssKb / 1024 }) + '\n');
+}
+
+/** Sequential read of the whole file in index-sized chunks; the floor any streaming indexer sits on. */
+function rawRead(file: string): { ms: number; bytes: number } {
+  const fd = openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(CHUNK);
+  let bytes = 0;
+  let n: number;
+  let sink = 0;
+  const t0 = performance.now();
+  while ((n = readSync(fd, buf, 0, CHUNK, bytes)) > 0) {
+    bytes += n;
+    sink ^= buf[n - 1]!;
+  }
+  const ms = performance.now() - t0;
+  closeSync(fd);
+  if (sink === -1) console.log(sink);
+  return { ms, bytes };
+}
+
+function indexInChild(file: string): { ms: number; count: number; issues: number; bytes: number; maxRssMb: number } {
+  const r = spawnSync(process.execPath, [__filename, '--child', file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`index child failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; count: number; issues: number; bytes: number; maxRssMb: number };
+}
+
+async function main(): Promise<void> {
+  const target = Number(process.env.SEGR1_INDEX_BENCH_BYTES ?? 1024 ** 3);
+  const big = join(DATA, target === 1024 ** 3 ? 'rollouts-1g.jsonl' : `rollouts-${target}.jsonl`);
+  let t0 = performance.now();
+  const size = ensureRolloutFile(big, target);
+  console.log(`${big}: ${(size / 1e6).toFixed(0)} MB (ready in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  rawRead(big); // warm the page cache so both passes read from the same place
+  const raw = rawRead(big);
+  const idx = indexInChild(big);
+  const rawMBs = raw.bytes / 1e6 / (raw.ms / 1000);
+  const idxMBs = idx.bytes / 1e6 / (idx.ms / 1000);
+  console.log(`raw read ${(raw.ms / 1000).toFixed(2)} s; index ${(idx.ms / 1000).toFixed(2)} s: ${idx.count} records, ${idx.issues} issues, peak RSS ${idx.maxRssMb.toFixed(0)} MB`);
+  report({ name: 'rollout log index throughput (1 GB JSONL)', value: idxMBs, unit: 'MB/s', anchor: 'raw sequential read', anchorValue: rawMBs, ratio: idxMBs / rawMBs, target: 'ratio >= 0.5' });
+  report({ name: 'rollout log index peak RSS (1 GB JSONL)', value: idx.maxRssMb, unit: 'MB', anchor: 'budget', anchorValue: 300, ratio: idx.maxRssMb / 300, target: 'ratio <= 1' });
+
+  const small = join(DATA, 'rollouts-100k.jsonl');
+  ensureRolloutCount(small, 100_000);
+  rawRead(small);
+  const rawSmall = rawRead(small);
+  t0 = performance.now();
+  const index = await indexRolloutLog(small);
+  // "Open": the first screen reads a group's records by byte range.
+  for (let i = 0; i < 8; i++) await readRollout(index, Math.floor((i * index.count) / 8));
+  const openMs = performance.now() - t0;
+  console.log(`100k rollouts: ${index.count} indexed + 8 opened in ${openMs.toFixed(0)} ms (raw read ${rawSmall.ms.toFixed(0)} ms)`);
+  report({ name: 'index + open 100,000 rollouts', value: openMs, unit: 'ms', anchor: 'raw sequential read of the same file', anchorValue: rawSmall.ms, ratio: openMs / rawSmall.ms, target: 'ratio <= 4' });
+}
+
+if (process.argv[2] === '--child') void child(process.argv[3]!);
+else
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
