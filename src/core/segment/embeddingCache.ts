@@ -103,7 +103,13 @@ export class EmbeddingCache {
     await fs.mkdir(this.dir, { recursive: true });
     const tmp = join(this.dir, `.${key}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     try {
-      await fs.writeFile(tmp, encodeEntry(tensors));
+      // Header and tensor bytes written in turn: no 16 MB concatenation copy.
+      const fh = await fs.open(tmp, 'w');
+      try {
+        for (const part of entryParts(tensors)) await fh.write(part);
+      } finally {
+        await fh.close();
+      }
       await fs.rename(tmp, path);
     } catch (e) {
       await fs.rm(tmp, { force: true });
@@ -146,6 +152,11 @@ export class EmbeddingCache {
 
 /** Serialize tensors into the cache file format. */
 export function encodeEntry(tensors: Readonly<Record<string, TensorData>>): Buffer {
+  return Buffer.concat(entryParts(tensors));
+}
+
+/** The cache file as consecutive parts: magic + header length + header, then each tensor's bytes (views, not copies). */
+function entryParts(tensors: Readonly<Record<string, TensorData>>): Buffer[] {
   const header: { tensors: HeaderTensor[]; sha256: string } = { tensors: [], sha256: '' };
   const parts: Buffer[] = [];
   const hash = createHash('sha256');
@@ -159,7 +170,7 @@ export function encodeEntry(tensors: Readonly<Record<string, TensorData>>): Buff
   const h = Buffer.from(JSON.stringify(header));
   const len = Buffer.alloc(4);
   len.writeUInt32LE(h.length);
-  return Buffer.concat([MAGIC, len, h, ...parts]);
+  return [Buffer.concat([MAGIC, len, h]), ...parts];
 }
 
 /** Parse a cache file; undefined when it is truncated, has a bad header or fails its checksum. */

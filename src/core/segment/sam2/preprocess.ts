@@ -91,21 +91,23 @@ export function sam2PixelTensor(img: RgbImage, channels: ChannelOrder, size = SA
   const bgr = channels === 'bgr';
   const k0 = 1 / (255 * SAM2_STD[0]), k1 = 1 / (255 * SAM2_STD[1]), k2 = 1 / (255 * SAM2_STD[2]);
   const m0 = SAM2_MEAN[0] / SAM2_STD[0], m1 = SAM2_MEAN[1] / SAM2_STD[1], m2 = SAM2_MEAN[2] / SAM2_STD[2];
+  // Vertical pass row by row: whole source rows are accumulated sequentially (cache-friendly), then normalised.
+  const acc = new Float64Array(size * 3);
+  const rowLen = size * 3;
   for (let y = 0; y < size; y++) {
     const s = wy.start[y]!, n = wy.taps[y]!, wo = y * wy.maxTaps;
+    acc.fill(0);
+    for (let j = 0; j < n; j++) {
+      const w = wy.weights[wo + j]!;
+      const src = (s + j) * rowLen;
+      for (let k = 0; k < rowLen; k++) acc[k]! += w * tmp[src + k]!;
+    }
+    const o = y * size;
     for (let x = 0; x < size; x++) {
-      let a0 = 0, a1 = 0, a2 = 0;
-      for (let j = 0; j < n; j++) {
-        const w = wy.weights[wo + j]!;
-        const p = ((s + j) * size + x) * 3;
-        a0 += w * tmp[p]!;
-        a1 += w * tmp[p + 1]!;
-        a2 += w * tmp[p + 2]!;
-      }
-      const o = y * size + x;
-      res[o] = (bgr ? a2 : a0) * k0 - m0;
-      res[plane + o] = a1 * k1 - m1;
-      res[2 * plane + o] = (bgr ? a0 : a2) * k2 - m2;
+      const a0 = acc[3 * x]!, a1 = acc[3 * x + 1]!, a2 = acc[3 * x + 2]!;
+      res[o + x] = (bgr ? a2 : a0) * k0 - m0;
+      res[plane + o + x] = a1 * k1 - m1;
+      res[2 * plane + o + x] = (bgr ? a0 : a2) * k2 - m2;
     }
   }
   return res;
