@@ -1,8 +1,8 @@
 import type { GrayImage } from '../image/types';
-import { featureTransform } from './edt';
+import { nearestInColumns, RowEnvelope } from './edt';
 import { EPS, preparePair, type PreparedPair } from './prepare';
 import { numpyMean, pairwiseSum } from './pairwiseSum';
-import { scratchFloat64 } from './scratch';
+import { scratchFloat64, scratchInt32 } from './scratch';
 
 /** MATLAB `fspecial('gaussian', 7, 5)`, normalised with numpy's summation order (`sod_metrics.py:662-681`). */
 export const GAUSSIAN_7x7_SIGMA5: Float64Array = (() => {
@@ -68,17 +68,18 @@ function importanceTable(d2: number): Float64Array {
 export function weightedFmeasureImage(pair: PreparedPair, beta = 1): number {
   if (pair.fg === 0) return 0;
   const { width: w, height: h, n } = pair;
-  const { nearest, dist2 } = featureTransform(pair.gt, w, h, true);
   // Et and its row blur are only read inside the GT's bounding box grown by the 3-pixel kernel radius.
   const [bx0, by0, bx1, by1] = pair.fgBox;
   const box = { x0: Math.max(0, bx0 - 3), y0: Math.max(0, by0 - 3), x1: Math.min(w - 1, bx1 + 3), y1: Math.min(h - 1, by1 + 3) };
+  const nearest = scratchInt32('wfm.nearest', n);
+  const ewBg = scratchFloat64('wfm.ewBg', n - pair.fg);
+  nearestAndBackgroundWeights(pair, nearest, ewBg);
   const et = scratchFloat64('wfm.et', n);
   dependentError(pair, nearest, et, box);
   const rows = scratchFloat64('wfm.rows', n);
   blurRows(et, rows, w, box, bx0, bx1);
   const ewFg = scratchFloat64('wfm.ewFg', pair.fg);
-  const ewBg = scratchFloat64('wfm.ewBg', n - pair.fg);
-  weightErrors(pair, rows, dist2, ewFg, ewBg);
+  foregroundWeights(pair, rows, ewFg);
   const fgErr = numpySum(ewFg);
   const tpw = pair.fg - fgErr;
   const fpw = numpySum(ewBg);
@@ -126,40 +127,72 @@ function blurRows(et: Float64Array, rows: Float64Array, w: number, box: Box, cx0
 }
 
 /**
- * Column pass at GT pixels, min(E, EA) there, and distance importance elsewhere; the weighted errors go to ewFg
- * (GT pixels) and ewBg (the rest), each in raster order as numpy's boolean indexing lists them.
+ * scipy's feature transform of the GT (see edt.ts), fused with the background weights: for each non-GT pixel, in raster
+ * order, Ew = pred · (2 − exp(ln 0.5 / 5 · distance)). Writes the nearest GT pixel of every pixel to `nearest`.
  */
-function weightErrors(pair: PreparedPair, rows: Float64Array, dist2: Int32Array, ewFg: Float64Array, ewBg: Float64Array): void {
-  const { width: w, height: h, pred, gt, value } = pair;
+function nearestAndBackgroundWeights(pair: PreparedPair, nearest: Int32Array, ewBg: Float64Array): void {
+  const { width: w, height: h, pred, value } = pair;
+  const fy = scratchInt32('wfm.fy', pair.n);
+  nearestInColumns(pair.gt, w, h, fy, pair.fgBox[0], pair.fgBox[2]);
   const table = importanceTable((w - 1) * (w - 1) + (h - 1) * (h - 1));
   const tableLen = table.length;
-  let jf = 0;
+  const env = new RowEnvelope(w);
+  const { g, h2, sy, slot } = env;
   let jb = 0;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    env.build(fy, y, pair.fgBox[0], pair.fgBox[2]);
+    const maxl = env.top;
+    let l = 0;
+    for (let ii = 0; ii < w; ii++) {
+      if (sy[ii] === y) {
+        // A GT pixel is its own unique nearest site, so scipy's query would stop at its slot.
+        l = slot[ii]!;
+        nearest[row + ii] = row + ii;
+        continue;
+      }
+      let t = g[l]! - ii;
+      let d1 = h2[l]! + t * t;
+      while (l < maxl) {
+        t = g[l + 1]! - ii;
+        const d2 = h2[l + 1]! + t * t;
+        if (d1 <= d2) break;
+        d1 = d2;
+        l++;
+      }
+      const win = g[l]!;
+      nearest[row + ii] = sy[win]! * w + win;
+      const p = value[pred[row + ii]!]!;
+      ewBg[jb++] = p !== 0 ? p * (d1 < tableLen ? table[d1]! : importance(d1)) : 0;
+    }
+  }
+}
+
+/** Column pass of the blur at GT pixels and min(E, EA) there, in raster order as numpy's boolean indexing lists them. */
+function foregroundWeights(pair: PreparedPair, rows: Float64Array, ewFg: Float64Array): void {
+  const { width: w, height: h, pred, gt, value } = pair;
+  const [bx0, by0, bx1, by1] = pair.fgBox;
   const g = GAUSSIAN_7_SIGMA5;
   const g0 = g[0]!, g1 = g[1]!, g2 = g[2]!, g3 = g[3]!, g4 = g[4]!, g5 = g[5]!, g6 = g[6]!;
-  for (let y = 0, i = 0; y < h; y++) {
+  let jf = 0;
+  for (let y = by0; y <= by1; y++) {
     const interiorY = y >= 3 && y < h - 3;
-    for (let x = 0; x < w; x++, i++) {
-      const p = value[pred[i]!]!;
-      if (gt[i]) {
-        const e = 1 - p;
-        // EA ≥ 0, so min(E, EA) only needs EA where E > 0.
-        let m = e;
-        if (e > 0) {
-          let ea: number;
-          if (interiorY) {
-            ea = rows[i - 3 * w]! * g0 + rows[i - 2 * w]! * g1 + rows[i - w]! * g2 + rows[i]! * g3 + rows[i + w]! * g4 + rows[i + 2 * w]! * g5 + rows[i + 3 * w]! * g6;
-          } else {
-            ea = 0;
-            for (let d = -3; d <= 3; d++) if (y + d >= 0 && y + d < h) ea += rows[i + d * w]! * g[d + 3]!;
-          }
-          if (ea < e) m = ea;
+    for (let x = bx0, i = y * w + bx0; x <= bx1; x++, i++) {
+      if (!gt[i]) continue;
+      const e = 1 - value[pred[i]!]!;
+      // EA ≥ 0, so min(E, EA) only needs EA where E > 0.
+      let m = e;
+      if (e > 0) {
+        let ea: number;
+        if (interiorY) {
+          ea = rows[i - 3 * w]! * g0 + rows[i - 2 * w]! * g1 + rows[i - w]! * g2 + rows[i]! * g3 + rows[i + w]! * g4 + rows[i + 2 * w]! * g5 + rows[i + 3 * w]! * g6;
+        } else {
+          ea = 0;
+          for (let d = -3; d <= 3; d++) if (y + d >= 0 && y + d < h) ea += rows[i + d * w]! * g[d + 3]!;
         }
-        ewFg[jf++] = m;
-      } else {
-        const d2 = dist2[i]!;
-        ewBg[jb++] = p !== 0 ? p * (d2 < tableLen ? table[d2]! : importance(d2)) : 0;
+        if (ea < e) m = ea;
       }
+      ewFg[jf++] = m;
     }
   }
 }
