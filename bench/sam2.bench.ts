@@ -95,7 +95,7 @@ async function main(): Promise<void> {
       const t2 = performance.now();
       imageContentHash(img);
       const t3 = performance.now();
-      await cache.put(`${"0".repeat(63)}${i}`, { ...features });
+      await cache.put(`${'0'.repeat(63)}${i}`, { ...features });
       const t4 = performance.now();
       parts.decode.push(t1 - t0);
       parts.preprocess.push(t2 - t1);
