@@ -174,5 +174,25 @@ test('open a rollout from the Runs tree: image, overlays, glyphs, linked reasoni
       return t !== beforeGroup && /rollout 0$/.test(t);
     }, 30_000);
     await wb.screenshot('after-navigation');
+
+    // Editing: drag the first point; the completion is rewritten, re-segmented and re-scored.
+    const original = (await reasoning.textContent()) ?? '';
+    await view.locator('#edit-prompts').click();
+    const s0 = await renderState(view);
+    assert.equal((s0 as RenderState & { editing?: boolean }).editing, true);
+    const p0 = s0.glyphs.find((x) => x.kind === 'point');
+    assert.ok(p0, 'no point to drag');
+    const canvasBox = (await view.locator('#image-canvas').boundingBox())!;
+    await page.mouse.move(canvasBox.x + p0.x, canvasBox.y + p0.y);
+    await page.mouse.down();
+    await page.mouse.move(canvasBox.x + p0.x + 25, canvasBox.y + p0.y + 15, { steps: 5 });
+    await page.mouse.up();
+    await view.locator('#edited-badge').waitFor({ state: 'visible', timeout: 60_000 });
+    const edited = (await reasoning.textContent()) ?? '';
+    assert.notEqual(edited, original, 'the completion text did not change with the edit');
+    assert.match((await view.locator('#segmenter-badge').textContent()) ?? '', /classical fallback — not SAM2|SAM2/);
+    const replayed = await view.locator('#rewards tr[data-component="total"] td').allTextContents();
+    assert.ok(replayed.length >= 3 && replayed.slice(1).every((t) => /\d/.test(t)), `edited rollout not re-scored: ${replayed}`);
+    await wb.screenshot('edited');
   });
 });

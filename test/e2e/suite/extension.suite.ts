@@ -1,8 +1,12 @@
 // The extension in a real extension host: it activates, registers every contributed command and view, and opens its panel.
 import * as assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { WorkbenchApi } from '../../../src/extension/extension';
 import { skip, test } from './runner';
+import { addModel } from './tinyOnnx';
 
 const EXTENSION_ID = 'segr1.segr1-workbench';
 
@@ -25,6 +29,14 @@ test('extension activates and returns its API', async () => {
   assert.equal(ext.isActive, true);
   assert.equal(typeof ext.exports.activationMs, 'number');
   assert.ok(ext.exports.activationMs >= 0 && ext.exports.activationMs < 5_000, `activation took ${ext.exports.activationMs} ms`);
+});
+
+test('the extension under test is the expected copy (VSIX install or development folder)', async () => {
+  const ext = await activated();
+  const fromVsix = process.env.SEGR1_EXPECT_VSIX === '1';
+  // An installed copy lives in the extensions dir as publisher.name-version and, built for production, has no source maps.
+  assert.equal(/segr1\.segr1-workbench-\d/.test(ext.extensionPath), fromVsix, `extension loaded from ${ext.extensionPath}`);
+  if (fromVsix) assert.equal(existsSync(join(ext.extensionPath, 'dist', 'extension.js.map')), false, 'source maps were packaged');
 });
 
 test('every contributed command is registered', async () => {
@@ -63,4 +75,18 @@ test('Open Workbench shows the panel', async () => {
   await vscode.commands.executeCommand('segr1.openWorkbench');
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(webviewTabs('segr1.workbench').length, 1, 'second Open Workbench made another panel');
+});
+
+test('native modules load and run from the extension folder (sharp, onnxruntime-node)', async () => {
+  const ext = await activated();
+  // Resolve as dist/extension.js does: from the extension's own node_modules (the VSIX's, when installed from one).
+  const req = createRequire(join(ext.extensionPath, 'dist', 'extension.js'));
+  const sharp = req('sharp') as typeof import('sharp').default;
+  const png = await sharp({ create: { width: 5, height: 3, channels: 3, background: { r: 200, g: 10, b: 10 } } }).png().toBuffer();
+  const meta = await sharp(png).metadata();
+  assert.deepEqual([meta.format, meta.width, meta.height], ['png', 5, 3]);
+  const ort = req('onnxruntime-node') as typeof import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(addModel());
+  const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from([1.5, -2]), [2]) });
+  assert.deepEqual(Array.from(out.y!.data as Float32Array), [3, -4]);
 });
