@@ -56,8 +56,9 @@ export function preparePair(pred: GrayImage, gt: GrayImage): PreparedPair {
   const p = pred.data;
   const g = gt.data;
   const mask = new Uint8Array(n);
-  const fgHist = new Float64Array(256);
-  const bgHist = new Float64Array(256);
+  // Two interleaved histogram lanes (by pixel parity) per GT class: runs of equal bytes would otherwise chain every
+  // increment on the previous one through memory. Index = lane·512 + isFg·256 + value.
+  const lanes = new Int32Array(1024);
   const gt128Hist = new Float64Array(256);
   let fg = 0;
   let x0 = width;
@@ -68,27 +69,37 @@ export function preparePair(pred: GrayImage, gt: GrayImage): PreparedPair {
   let colSum = 0;
   for (let y = 0, i = 0; y < height; y++) {
     let rowFg = 0;
+    let first = -1;
+    let last = -1;
     for (let x = 0; x < width; x++, i++) {
       const v = p[i]!;
       const gv = g[i]!;
-      if (gv > 128) {
-        mask[i] = 1;
-        fgHist[v]!++;
+      const isFg = gv > 128 ? 1 : 0;
+      mask[i] = isFg;
+      lanes[((i & 1) << 9) | (isFg << 8) | v]!++;
+      if (isFg) {
         rowFg++;
         colSum += x;
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-      } else {
-        bgHist[v]!++;
-        if (gv === 128) gt128Hist[v]!++;
+        if (first < 0) first = x;
+        last = x;
+      } else if (gv === 128) {
+        gt128Hist[v]!++;
       }
     }
     if (rowFg > 0) {
       if (y < y0) y0 = y;
       y1 = y;
+      if (first < x0) x0 = first;
+      if (last > x1) x1 = last;
     }
     fg += rowFg;
     rowSum += rowFg * y;
+  }
+  const fgHist = new Float64Array(256);
+  const bgHist = new Float64Array(256);
+  for (let v = 0; v < 256; v++) {
+    bgHist[v] = lanes[v]! + lanes[512 + v]!;
+    fgHist[v] = lanes[256 + v]! + lanes[768 + v]!;
   }
   let lo = 255;
   let hi = 0;

@@ -59,15 +59,22 @@ function regionScore(pair: PreparedPair): number {
   // Row/column sums are exact integers, so their means equal numpy's; +1 mirrors MATLAB's inclusive 1:X ranges.
   const cy = roundHalfEven(pair.fgRowSum / pair.fg) + 1;
   const cx = roundHalfEven(pair.fgColSum / pair.fg) + 1;
-  // Quadrant q = 2·(row ≥ cy) + (col ≥ cx); per quadrant a histogram of raw pred bytes per GT class.
-  const hist = new Float64Array(4 * 512);
+  // Quadrant q = 2·(row ≥ cy) + (col ≥ cx); per quadrant a histogram of raw pred bytes per GT class, index
+  // q·512 + gt·256 + value. The bottom-right one is the whole-image histogram minus the other three, so its pixels
+  // are never visited; two lanes (by column parity) keep runs of equal bytes from chaining increments.
+  const lanes = new Int32Array(2 * 3 * 512);
   const { pred, gt } = pair;
+  const xSplit = Math.min(cx, w);
   for (let yy = 0; yy < h; yy++) {
-    const rowBase = yy < cy ? 0 : 2 * 512;
     const row = yy * w;
-    const xSplit = Math.min(cx, w);
-    for (let x = 0; x < xSplit; x++) hist[rowBase + (gt[row + x]! << 8) + pred[row + x]!]!++;
-    for (let x = xSplit; x < w; x++) hist[rowBase + 512 + (gt[row + x]! << 8) + pred[row + x]!]!++;
+    for (let x = 0; x < xSplit; x++) lanes[((x & 1) * 1536) + (yy < cy ? 0 : 1024) + (gt[row + x]! << 8) + pred[row + x]!]!++;
+    if (yy < cy) for (let x = xSplit; x < w; x++) lanes[((x & 1) * 1536) + 512 + (gt[row + x]! << 8) + pred[row + x]!]!++;
+  }
+  const hist = new Float64Array(4 * 512);
+  for (let k = 0; k < 1536; k++) hist[k] = lanes[k]! + lanes[1536 + k]!;
+  for (let v = 0; v < 256; v++) {
+    hist[1536 + v] = pair.bgHist[v]! - hist[v]! - hist[512 + v]! - hist[1024 + v]!;
+    hist[1536 + 256 + v] = pair.fgHist[v]! - hist[256 + v]! - hist[768 + v]! - hist[1280 + v]!;
   }
   const wLt = (cx * cy) / area;
   const wRt = (cy * (w - cx)) / area;

@@ -143,25 +143,45 @@ function nearestAndBackgroundWeights(pair: PreparedPair, nearest: Int32Array, ew
     const row = y * w;
     env.build(fy, y, pair.fgBox[0], pair.fgBox[2]);
     const maxl = env.top;
+    // The query keeps the current and next stacked sites in locals; after a GT pixel moves l they are reloaded lazily.
     let l = 0;
+    let stale = true;
+    let gl = 0;
+    let hl = 0;
+    let gn = 0;
+    let hn = Infinity;
+    let site = 0;
     for (let ii = 0; ii < w; ii++) {
       if (sy[ii] === y) {
         // A GT pixel is its own unique nearest site, so scipy's query would stop at its slot.
         l = slot[ii]!;
+        stale = true;
         nearest[row + ii] = row + ii;
         continue;
       }
-      let t = g[l]! - ii;
-      let d1 = h2[l]! + t * t;
-      while (l < maxl) {
-        t = g[l + 1]! - ii;
-        const d2 = h2[l + 1]! + t * t;
+      if (stale) {
+        gl = g[l]!;
+        hl = h2[l]!;
+        site = sy[gl]! * w + gl;
+        gn = l < maxl ? g[l + 1]! : 0;
+        hn = l < maxl ? h2[l + 1]! : Infinity;
+        stale = false;
+      }
+      let t = gl - ii;
+      let d1 = hl + t * t;
+      for (;;) {
+        t = gn - ii;
+        const d2 = hn + t * t;
         if (d1 <= d2) break;
         d1 = d2;
         l++;
+        gl = gn;
+        hl = hn;
+        site = sy[gl]! * w + gl;
+        gn = l < maxl ? g[l + 1]! : 0;
+        hn = l < maxl ? h2[l + 1]! : Infinity;
       }
-      const win = g[l]!;
-      nearest[row + ii] = sy[win]! * w + win;
+      nearest[row + ii] = site;
       const p = value[pred[row + ii]!]!;
       ewBg[jb++] = p !== 0 ? p * (d1 < tableLen ? table[d1]! : importance(d1)) : 0;
     }
