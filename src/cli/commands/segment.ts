@@ -91,7 +91,8 @@ async function open(a: Args): Promise<Sam2Segmenter> {
   if (a.remote) {
     return createRemoteSam2({ url: a.remote, encoderModel: a.encoderModel!, decoderModel: a.decoderModel, localDecoder: a.decoder, channels: a.channels, cache, multimask: !a.single });
   }
-  const opts = { channels: a.channels, cache, threads: a.threads, multimask: !a.single };
+  // Lazy encoder: with a cached embedding the CLI never loads the encoder at all.
+  const opts = { channels: a.channels, cache, threads: a.threads, multimask: !a.single, lazyEncoder: true };
   if (a.decoder) return loadSam2({ encoder: a.model!, decoder: a.decoder }, opts);
   const found = await discoverSam2Models([a.model!]);
   const want = resolve(a.model!);

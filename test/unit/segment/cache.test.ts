@@ -124,3 +124,22 @@ test('SAM2 + cache: second segmenter reuses the disk entry; other channel order 
   assert.ok(await new EmbeddingCache({ dir }).get(e1.key), 'recomputed entry written back');
   await Promise.all([s1.dispose(), s2.dispose(), s3.dispose(), s4.dispose()]);
 });
+
+test('lazy encoder: a disk-cache hit never creates the encoder session; model hashes are memoised per file stamp', async () => {
+  const paths = writeFixture('E', join(ROOT, 'fixE'));
+  const dir = freshDir();
+  const img = { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(7) };
+  const first = await loadSam2(paths, { channels: 'rgb', cache: new EmbeddingCache({ dir }), lazyEncoder: true });
+  await first.encode(img);
+  assert.equal(first.encoderRuns, 1);
+  const memo = JSON.parse(readFileSync(join(dir, 'model-hashes.json'), 'utf8')) as Record<string, string>;
+  assert.equal(Object.keys(memo).length, 1);
+  assert.match(Object.keys(memo)[0]!, /vision_encoder\.onnx:\d+:[\d.]+\|.*vision_encoder\.onnx_data:\d+:/, 'stamp covers the sidecar');
+  const second = await loadSam2(paths, { channels: 'rgb', cache: new EmbeddingCache({ dir }), lazyEncoder: true });
+  assert.equal(second.info.id, first.info.id, 'memoised hash gives the same identity');
+  const e = await second.encode(img);
+  assert.equal(e.cached, true);
+  const backend = (second as unknown as { opts: { encoder: { loaded: boolean } } }).opts.encoder;
+  assert.equal(backend.loaded, false);
+  await Promise.all([first.dispose(), second.dispose()]);
+});

@@ -1,9 +1,9 @@
 /** Open a local SAM2 export (encoder + decoder files) as a Segmenter over onnxruntime-node. */
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { EmbeddingCache } from '../embeddingCache';
-import { createOrtBackend } from './ortBackend';
+import { createLazyOrtBackend, createOrtBackend } from './ortBackend';
 import type { ChannelOrder } from './preprocess';
 import { Sam2Segmenter, type EncodeProgress } from './sam2Segmenter';
 
@@ -19,6 +19,8 @@ export interface LoadSam2Options {
   readonly cache?: EmbeddingCache;
   readonly threads?: number;
   readonly multimask?: boolean;
+  /** Create the encoder session on first use (a cache hit then never loads it); default false: warm at load. */
+  readonly lazyEncoder?: boolean;
   /** Label name; default derived from the file names. */
   readonly modelName?: string;
   readonly onProgress?: (key: string, p: EncodeProgress) => void;
@@ -49,6 +51,39 @@ export async function hashModel(modelPath: string): Promise<string> {
   return h.digest('hex');
 }
 
+/**
+ * hashModel, remembered in `<cacheDir>/model-hashes.json` by path, size and mtime of the model and its
+ * sidecars, so reopening an unchanged 100 MB export does not re-read it. Without a cache dir: plain hashModel.
+ */
+export async function hashModelMemo(modelPath: string, cacheDir?: string): Promise<string> {
+  if (!cacheDir) return hashModel(modelPath);
+  const files = [modelPath, ...(await sidecarsOf(modelPath))];
+  const stamp = (await Promise.all(files.map(async (f) => {
+    const st = await fs.stat(f);
+    return `${resolve(f)}:${st.size}:${st.mtimeMs}`;
+  }))).join('|');
+  const memoPath = join(cacheDir, 'model-hashes.json');
+  let memo: Record<string, string> = {};
+  try {
+    memo = JSON.parse(await fs.readFile(memoPath, 'utf8')) as Record<string, string>;
+  } catch {
+    // First use or unreadable: rebuilt below.
+  }
+  const known = memo[stamp];
+  if (typeof known === 'string' && /^[0-9a-f]{64}$/.test(known)) return known;
+  const hash = await hashModel(modelPath);
+  memo[stamp] = hash;
+  try {
+    await fs.mkdir(cacheDir, { recursive: true });
+    const tmp = `${memoPath}.${process.pid}.${Date.now()}.tmp`;
+    await fs.writeFile(tmp, JSON.stringify(memo));
+    await fs.rename(tmp, memoPath);
+  } catch {
+    // A memo that cannot be written only costs a re-hash next time.
+  }
+  return hash;
+}
+
 /** A readable model name from the file names, e.g. "sam2_hiera_tiny" or the folder of a family E export. */
 export function modelNameOf(paths: Sam2Paths): string {
   const enc = basename(paths.encoder).replace(/\.onnx$/i, '');
@@ -62,9 +97,9 @@ export function modelNameOf(paths: Sam2Paths): string {
 /** Load a local export: detect its family, hash the encoder (cache key) and warm both sessions. */
 export async function loadSam2(paths: Sam2Paths, options: LoadSam2Options): Promise<Sam2Segmenter> {
   const [encoder, decoder, modelHash] = await Promise.all([
-    createOrtBackend(paths.encoder, { threads: options.threads }),
+    options.lazyEncoder ? createLazyOrtBackend(paths.encoder, { threads: options.threads }) : createOrtBackend(paths.encoder, { threads: options.threads }),
     createOrtBackend(paths.decoder, { threads: options.threads }),
-    hashModel(paths.encoder),
+    hashModelMemo(paths.encoder, options.cache?.dir),
   ]);
   try {
     return new Sam2Segmenter({

@@ -3,6 +3,7 @@
  * resolves `.onnx_data` external-data sidecars relative to the model, as family E exports need.
  */
 import * as ort from 'onnxruntime-node';
+import { readOnnxIo } from './onnxIo';
 import type { InferenceBackend, ModelIo, TensorData, TensorType, ValueInfo } from './tensor';
 
 /** Options for one ORT session. */
@@ -61,5 +62,25 @@ export async function createOrtBackend(path: string, options: OrtOptions = {}): 
       return job;
     },
     dispose: () => session.release(),
+  };
+}
+
+/**
+ * An ORT backend whose session is created on first run: its I/O comes from the file itself (readOnnxIo),
+ * so family detection and a cache hit never pay for loading a 100 MB encoder.
+ */
+export function createLazyOrtBackend(path: string, options: OrtOptions = {}): InferenceBackend & { readonly loaded: boolean } {
+  const io = readOnnxIo(path);
+  let backend: Promise<InferenceBackend> | undefined;
+  const get = (): Promise<InferenceBackend> => (backend ??= createOrtBackend(path, options));
+  return {
+    io,
+    get loaded() {
+      return backend !== undefined;
+    },
+    run: async (feeds, signal) => (await get()).run(feeds, signal),
+    dispose: async () => {
+      if (backend) await (await backend).dispose();
+    },
   };
 }
