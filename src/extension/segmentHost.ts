@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { RgbImage } from '../core/image/types';
 import type { EncodedImage, SegmentPrompt, SegmentResult, Segmenter, SegmenterInfo } from '../core/segment/segmenter';
 import { RpcEndpoint } from '../shared/rpc';
-import type { EncodeProgressNote, EncodeResult, HostToWorker, LoadModelParams, WorkerToHost } from '../shared/workerProtocol';
+import type { EncodeProgressNote, EncodeResult, HostToWorker, LoadModelParams, LoadRemoteModelParams, WorkerToHost } from '../shared/workerProtocol';
 
 /** Timeouts per request kind, ms. */
 export interface SegmentHostTimeouts {
@@ -52,6 +52,13 @@ export class SegmentWorkerHost {
   async loadSam2(params: LoadModelParams): Promise<WorkerSam2Segmenter> {
     this.check();
     const r = await this.rpc.request('model/load', params, { timeoutMs: this.timeouts.load });
+    return new WorkerSam2Segmenter(this, r.modelId, r.info, r.family, r.acceptsMaskInput);
+  }
+
+  /** Connect the worker to a SAM2 on a KServe v2 / Triton server. */
+  async loadRemoteSam2(params: LoadRemoteModelParams, signal?: AbortSignal): Promise<WorkerSam2Segmenter> {
+    this.check();
+    const r = await this.rpc.request('model/loadRemote', params, { timeoutMs: this.timeouts.load, signal });
     return new WorkerSam2Segmenter(this, r.modelId, r.info, r.family, r.acceptsMaskInput);
   }
 

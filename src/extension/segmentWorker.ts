@@ -7,6 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { readRgb } from '../core/image/io';
 import { EmbeddingCache } from '../core/segment/embeddingCache';
+import { createRemoteSam2 } from '../core/segment/remote';
 import { loadSam2 } from '../core/segment/sam2/load';
 import type { Sam2Segmenter } from '../core/segment/sam2/sam2Segmenter';
 import { RpcEndpoint } from '../shared/rpc';
@@ -57,6 +58,14 @@ export function serveSegmentWorker(port: { postMessage(m: unknown, t?: ArrayBuff
   rpc.handle('model/load', async (p) => {
     const cache = p.cacheDir ? new EmbeddingCache({ dir: p.cacheDir, maxBytes: p.cacheMaxBytes }) : undefined;
     const seg = await loadSam2({ encoder: p.encoder, decoder: p.decoder }, { channels: p.channels, cache, threads: p.threads, multimask: p.multimask });
+    const modelId = `m${next++}`;
+    models.set(modelId, { seg, encodes: new SerialQueue(), decodes: new SerialQueue() });
+    return { modelId, info: seg.info, family: seg.family.id, acceptsMaskInput: seg.acceptsMaskInput };
+  });
+
+  rpc.handle('model/loadRemote', async (p, ctx) => {
+    const cache = p.cacheDir ? new EmbeddingCache({ dir: p.cacheDir, maxBytes: p.cacheMaxBytes }) : undefined;
+    const seg = await createRemoteSam2({ ...p, cache }, ctx.signal);
     const modelId = `m${next++}`;
     models.set(modelId, { seg, encodes: new SerialQueue(), decodes: new SerialQueue() });
     return { modelId, info: seg.info, family: seg.family.id, acceptsMaskInput: seg.acceptsMaskInput };

@@ -21,6 +21,28 @@ export interface LoadModelParams {
   readonly multimask?: boolean;
 }
 
+/** `model/loadRemote`: SAM2 on a KServe v2 / Triton server, driven from the worker (HTTP and tensor parsing stay off the host thread). */
+export interface LoadRemoteModelParams {
+  /** Server base URL, e.g. http://gpu-box:8000 */
+  readonly url: string;
+  readonly encoderModel: string;
+  /** Served decoder model; or `localDecoder` to decode on this machine. */
+  readonly decoderModel?: string;
+  readonly localDecoder?: string;
+  readonly version?: string;
+  readonly channels: WorkerChannelOrder;
+  readonly cacheDir?: string;
+  readonly cacheMaxBytes?: number;
+  /** Per-attempt HTTP timeout, ms. */
+  readonly timeoutMs?: number;
+  /** Extra attempts on network errors, 429 and 5xx. */
+  readonly retries?: number;
+  /** Triton binary tensor extension (default true). */
+  readonly binary?: boolean;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly multimask?: boolean;
+}
+
 /** Reply to `model/load`. */
 export interface LoadModelResult {
   /** Handle for later requests. */
@@ -71,6 +93,7 @@ export interface DecodeResult {
 /** Requests the host sends to the worker. */
 export type HostToWorker = {
   'model/load': { params: LoadModelParams; result: LoadModelResult };
+  'model/loadRemote': { params: LoadRemoteModelParams; result: LoadModelResult };
   'image/encode': { params: EncodeParams; result: EncodeResult };
   'mask/decode': { params: DecodeParams; result: DecodeResult };
   'model/dispose': { params: { readonly modelId: string }; result: null };

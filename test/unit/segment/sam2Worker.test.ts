@@ -8,6 +8,7 @@ import type { RgbImage } from '../../../src/core/image/types';
 import { SegmentWorkerHost } from '../../../src/extension/segmentHost';
 import { SerialQueue } from '../../../src/extension/segmentWorker';
 import { writeFixture } from './sam2Fixtures';
+import { startTestKserve } from './remoteServer';
 
 const WORKER = join(__dirname, '../../../../dist/segmentWorker.js');
 const ROOT = mkdtempSync(join(tmpdir(), 'segr1-worker-'));
@@ -72,6 +73,22 @@ test('load errors travel back with their name and the family table', async () =>
     assert.match(e.message, /encoder looks like A\/B but decoder like D/);
     return true;
   });
+});
+
+test('the worker drives a remote SAM2 (KServe v2) just like a local one', async () => {
+  const server = await startTestKserve({ enc: A.encoder, dec: A.decoder });
+  try {
+    const seg = await host.loadRemoteSam2({ url: server.url, encoderModel: 'enc', decoderModel: 'dec', channels: 'rgb', retries: 0 });
+    assert.equal(seg.info.kind, 'remote');
+    assert.equal(seg.family, 'A');
+    const e = await seg.encode(image(512, 256, 3));
+    const r = await seg.decode(e, { box: { x1: 64, y1: 32, x2: 448, y2: 224 }, points: [] });
+    assert.equal(r.mask.data.reduce((a, b) => a + b, 0), (463 - 48 + 1) * (231 - 24 + 1));
+    assert.deepEqual([server.control.infers.get('enc'), server.control.infers.get('dec')], [1, 1]);
+    await seg.dispose();
+  } finally {
+    await server.close();
+  }
 });
 
 test('SerialQueue runs in order and drops jobs cancelled while waiting', async () => {
