@@ -143,3 +143,32 @@ test('lazy encoder: a disk-cache hit never creates the encoder session; model ha
   assert.equal(backend.loaded, false);
   await Promise.all([first.dispose(), second.dispose()]);
 });
+
+test('writers in separate processes (same key and own keys) never leave a torn or temp file', async () => {
+  const { spawn } = await import('node:child_process');
+  const dir = freshDir();
+  const mod = join(__dirname, '../../../src/core/segment/embeddingCache.js');
+  const script = `
+    const { EmbeddingCache, embeddingKey } = require(${JSON.stringify(mod)});
+    const c = new EmbeddingCache({ dir: ${JSON.stringify(dir)} });
+    const id = Number(process.argv[1]);
+    (async () => {
+      for (let i = 0; i < 15; i++) {
+        const shared = new Float32Array(40000).fill(i % 3);
+        await c.put(embeddingKey('shared', 'm', 'rgb'), { embed: { type: 'float32', dims: [40000], data: shared } });
+        await c.put(embeddingKey('own' + id + '_' + i, 'm', 'rgb'), { embed: { type: 'float32', dims: [100], data: new Float32Array(100).fill(id) } });
+        const r = await c.get(embeddingKey('shared', 'm', 'rgb'));
+        if (r && new Set(r.embed.data).size !== 1) throw new Error('torn read');
+      }
+      if (c.stats.corrupt) throw new Error('corrupt entries seen: ' + c.stats.corrupt);
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  const codes = await Promise.all([0, 1, 2].map((id) => new Promise<number | null>((resolve) => {
+    spawn(process.execPath, ['-e', script, String(id)], { stdio: ['ignore', 'ignore', 'inherit'] }).on('exit', resolve);
+  })));
+  assert.deepEqual(codes, [0, 0, 0]);
+  const names = readdirSync(dir);
+  assert.equal(names.filter((n) => n.endsWith('.tmp')).length, 0);
+  assert.equal(names.length, 1 + 3 * 15);
+  const r = await new EmbeddingCache({ dir }).get(embeddingKey('shared', 'm', 'rgb'));
+  assert.equal(new Set(r!.embed!.data as Float32Array).size, 1);
+});
