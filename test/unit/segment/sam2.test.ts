@@ -226,9 +226,10 @@ test('low-res logits come back and feed back as mask_input', async () => {
     const enc = await s.encode(IMG);
     const r = await s.decode(enc, { box: BOX, points: [] });
     assert.equal(r.lowResLogits?.length, 256 * 256, `family ${f}`);
-    // Cell (128,128): centre 514 in the 1024 frame, min distance to the box 382, +32 → 414 (D and C clamp to ±32).
-    const v = r.lowResLogits![128 * 256 + 128]!;
-    assert.equal(v, f === 'A' ? 414 : 32, `family ${f}`);
+    // Cell (128,128): centre 514 in the 1024 frame, distance to the box edge 382, +32 → 414, clamped to 32 as SAM2 returns it.
+    assert.equal(r.lowResLogits![128 * 256 + 128], 32, `family ${f}`);
+    // Cell (128,23): centre x 94, 34 outside the box edge at 128, +32 → −2 (inside the clamp range).
+    assert.equal(r.lowResLogits![128 * 256 + 23], -2, `family ${f}`);
     const off = await s.decode(enc, { box: BOX, points: [], maskInput: new Float32Array(256 * 256).fill(-5000) });
     assert.equal(off.mask.data.reduce((a, b) => a + b, 0), 0, `family ${f}: strongly negative feedback erases the mask`);
   }

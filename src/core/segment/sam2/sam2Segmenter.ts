@@ -192,7 +192,12 @@ export class Sam2Segmenter implements Segmenter {
     const lowRes = d.masksAt === 'lowres' ? masks : d.outLowRes ? out[d.outLowRes] : undefined;
     if (lowRes && lowRes.type === 'float32') {
       const per = elementCount(lowRes.dims) / n;
-      if (per === lowPlane) res.lowResLogits = (lowRes.data as Float32Array).slice(k * lowPlane, (k + 1) * lowPlane);
+      if (per === lowPlane) {
+        // SAM2's predictor clamps the logits it hands back for feedback to ±32 (after upsampling the unclamped ones).
+        const low = (lowRes.data as Float32Array).slice(k * lowPlane, (k + 1) * lowPlane);
+        for (let i = 0; i < low.length; i++) low[i] = Math.min(32, Math.max(-32, low[i]!));
+        res.lowResLogits = low;
+      }
     }
     if (d.masksAt === 'lowres') {
       const logits = upsampleBilinear(masks.data as Float32Array, k * lowPlane, LOW_RES, LOW_RES, orig.width, orig.height);
