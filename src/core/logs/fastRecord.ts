@@ -2,20 +2,32 @@ import { isAscii } from 'node:buffer';
 import type { RolloutRecord } from './rollout';
 import { unsafePathReason } from './validateRecord';
 
-/** What the index keeps of one record: the summary columns, not the text. */
+/**
+ * What the index keeps of one record: the summary columns, not the text. The fast path fills one reused
+ * summary (no allocation per record), so a summary is only valid until the next fastSummary call.
+ */
 export interface RecordSummary {
-  readonly run?: string;
-  readonly step?: number;
-  readonly group?: string;
-  readonly sample?: number;
-  readonly image?: string;
-  readonly query?: string;
-  readonly reward?: number;
-  readonly advantage?: number;
-  readonly rewards?: Readonly<Record<string, number | null>>;
+  run: string | undefined;
+  step: number | undefined;
+  group: string | undefined;
+  sample: number | undefined;
+  image: string | undefined;
+  /** The prompt, only when needed to infer a group (no group and no image logged). */
+  query: string | undefined;
+  reward: number | undefined;
+  advantage: number | undefined;
+  /** Reward components in logged order (null: logged as null). */
+  readonly rewardNames: string[];
+  readonly rewardValues: Array<number | null>;
   /** Completion length in UTF-16 code units, as `completion.length` would be. */
-  readonly completionLength: number;
+  completionLength: number;
 }
+
+function emptySummary(): RecordSummary {
+  return { run: undefined, step: undefined, group: undefined, sample: undefined, image: undefined, query: undefined, reward: undefined, advantage: undefined, rewardNames: [], rewardValues: [], completionLength: 0 };
+}
+
+const out = emptySummary();
 
 // Scanner state: the scan is synchronous and never re-entered, so module state avoids passing it around.
 let b: Buffer = Buffer.alloc(0);
@@ -26,7 +38,6 @@ let hasEscape = false;
 /** Set by checkEscapes: how many UTF-16 units the escapes of the string save over their bytes. */
 let escapeSavings = 0;
 
-const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 const HEX = /^[0-9a-fA-F]{4}$/;
 
 function ws(): void {
@@ -37,8 +48,35 @@ function ws(): void {
   }
 }
 
+/** Memo of the first backslash at or after bsFrom in b: lines of one chunk are scanned in order, so one memchr serves many strings. */
+let bsFrom = Number.POSITIVE_INFINITY;
+let bsPos = 0;
+let lastLineStart = -1;
+
+/** The first backslash at or after `from` in b (Infinity when none): amortised over a chunk, not a search per string. */
+function nextBackslash(from: number): number {
+  if (from >= bsFrom && bsPos >= from) return bsPos;
+  bsFrom = from;
+  const i = b.indexOf(92, from);
+  bsPos = i < 0 ? Number.POSITIVE_INFINITY : i;
+  return bsPos;
+}
+
 /** With p on an opening quote: the offset just past the closing quote, or -1. Sets hasEscape. */
 function stringEnd(): number {
+  // Keys and ids are short: a byte loop beats a native call; long texts go to memchr.
+  const short = Math.min(end, p + 48);
+  let esc = false;
+  for (let q = p + 1; q < short; q++) {
+    const c = b[q]!;
+    if (c === 92) {
+      esc = true;
+      q++;
+    } else if (c === 34) {
+      hasEscape = esc;
+      return q + 1;
+    }
+  }
   let q = p + 1;
   for (;;) {
     const k = b.indexOf(34, q);
@@ -46,7 +84,7 @@ function stringEnd(): number {
     let n = 0;
     for (let j = k - 1; j > p && b[j] === 92; j--) n++;
     if ((n & 1) === 0) {
-      hasEscape = b.subarray(p + 1, k).indexOf(92) >= 0;
+      hasEscape = nextBackslash(p + 1) < k;
       return k + 1;
     }
     q = k + 1;
@@ -56,32 +94,38 @@ function stringEnd(): number {
 /** Validate the escapes of string content [s, e) as JSON.parse would and count their savings; false when invalid. */
 function checkEscapes(s: number, e: number): boolean {
   escapeSavings = 0;
-  let i = b.indexOf(92, s);
-  while (i >= 0 && i < e) {
+  let i = nextBackslash(s);
+  while (i < e) {
     const c = b[i + 1];
     if (c === 117) {
       if (i + 6 > e || !HEX.test(b.toString('latin1', i + 2, i + 6))) return false;
       escapeSavings += 5;
-      i = b.indexOf(92, i + 6);
+      i = nextBackslash(i + 6);
     } else if (c === 34 || c === 92 || c === 47 || c === 98 || c === 102 || c === 110 || c === 114 || c === 116) {
       escapeSavings += 1;
-      i = b.indexOf(92, i + 2);
+      i = nextBackslash(i + 2);
     } else return false;
   }
   return true;
 }
 
-/** Scan a string at p; returns its content range or undefined when it is not a valid JSON string. */
-function scanString(): [number, number] | undefined {
-  if (b[p] !== 34) return undefined;
+/** Content range of the string scanString last accepted. */
+let strStart = 0;
+let strStop = 0;
+
+/** Scan a string at p, setting strStart/strStop to its content; false when it is not a valid JSON string. */
+function scanString(): boolean {
+  if (b[p] !== 34) return false;
   const e1 = stringEnd();
-  if (e1 < 0) return undefined;
+  if (e1 < 0) return false;
   const s = p + 1;
   const e = e1 - 1;
-  if (hasEscape && !checkEscapes(s, e)) return undefined;
+  if (hasEscape && !checkEscapes(s, e)) return false;
   if (!hasEscape) escapeSavings = 0;
   p = e1;
-  return [s, e];
+  strStart = s;
+  strStop = e;
+  return true;
 }
 
 function decode(s: number, e: number, escaped: boolean): string | undefined {
@@ -93,16 +137,67 @@ function decode(s: number, e: number, escaped: boolean): string | undefined {
   }
 }
 
-/** A JSON number at p, or undefined (NaN, Infinity and other non-JSON tokens included). */
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * A JSON number at p, or undefined (NaN, Infinity and other non-JSON tokens included). Up to 15 significant
+ * digits and a small exponent, mantissa ÷ or × an exact power of ten is one correctly rounded operation
+ * (Clinger's fast path), so it equals Number(text); anything else goes through Number(text).
+ */
 function scanNumber(): number | undefined {
   const s = p;
-  while (p < end) {
-    const c = b[p]!;
-    if ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69) p++;
-    else break;
+  let neg = false;
+  if (b[p] === 45) {
+    neg = true;
+    p++;
   }
-  const text = b.toString('latin1', s, p);
-  return NUMBER.test(text) ? Number(text) : undefined;
+  let mant = 0;
+  let digits = 0;
+  let c = b[p];
+  if (c === 48) {
+    p++;
+    c = b[p];
+    if (c !== undefined && c >= 48 && c <= 57) return undefined;
+  } else if (c !== undefined && c >= 49 && c <= 57) {
+    while (c !== undefined && c >= 48 && c <= 57) {
+      mant = mant * 10 + (c - 48);
+      digits++;
+      c = b[++p];
+    }
+  } else return undefined;
+  let frac = 0;
+  if (c === 46) {
+    c = b[++p];
+    if (c === undefined || c < 48 || c > 57) return undefined;
+    while (c !== undefined && c >= 48 && c <= 57) {
+      mant = mant * 10 + (c - 48);
+      if (mant !== 0) digits++;
+      frac++;
+      c = b[++p];
+    }
+  }
+  let exp = 0;
+  if (c === 101 || c === 69) {
+    c = b[++p];
+    let eneg = false;
+    if (c === 43 || c === 45) {
+      eneg = c === 45;
+      c = b[++p];
+    }
+    if (c === undefined || c < 48 || c > 57) return undefined;
+    while (c !== undefined && c >= 48 && c <= 57) {
+      exp = exp * 10 + (c - 48);
+      if (exp > 1e6) exp = 1e6;
+      c = b[++p];
+    }
+    if (eneg) exp = -exp;
+  }
+  const e10 = exp - frac;
+  if (digits <= 15 && e10 >= -22 && e10 <= 22) {
+    const v = e10 < 0 ? mant / POW10[-e10]! : mant * POW10[e10]!;
+    return neg ? -v : v;
+  }
+  return Number(b.toString('latin1', s, p));
 }
 
 function literal(word: string): boolean {
@@ -114,7 +209,7 @@ function literal(word: string): boolean {
 /** Skip any JSON value, checking its grammar; false when it is not valid JSON (or nests too deep to bother). */
 function skipValue(depth: number): boolean {
   const c = b[p];
-  if (c === 34) return scanString() !== undefined;
+  if (c === 34) return scanString();
   if (c === 123 || c === 91) {
     if (depth > 64) return false;
     const close = c === 123 ? 125 : 93;
@@ -160,15 +255,63 @@ function numberOrNull(): number | null | undefined {
   return v !== undefined && Number.isFinite(v) ? v : undefined;
 }
 
-/** A string value decoded, null (→ absent), or undefined when the value is anything else. */
-function stringOrNull(): string | null | undefined {
-  if (b[p] === 110) return literal('null') ? null : undefined;
-  const r = scanString();
-  if (!r) return undefined;
-  return decode(r[0], r[1], hasEscape);
+const KNOWN = ['completion', 'run', 'group', 'step', 'sample', 'image', 'gt', 'task', 'query', 'reward', 'advantage', 'rewards'];
+/** Fields the fast path leaves to the JSON.parse path (their values need the full schema checks). */
+const SLOW = ['tokens', 'model_frame', 'mask', 'extra', '__proto__'];
+const KEY_BYTES = [...KNOWN, ...SLOW].map((k) => Buffer.from(k, 'latin1'));
+
+/** Index of the key at [s, e) in KNOWN, KNOWN.length + i for SLOW[i], or -1 for any other key: compared as bytes, no string made. */
+function keyId(s: number, e: number): number {
+  const len = e - s;
+  for (let i = 0; i < KEY_BYTES.length; i++) {
+    const k = KEY_BYTES[i]!;
+    if (k.length !== len || k[0] !== b[s]) continue;
+    let j = 1;
+    while (j < len && k[j] === b[s + j]) j++;
+    if (j === len) return i;
+  }
+  return -1;
 }
 
-const KNOWN = ['completion', 'run', 'group', 'step', 'sample', 'image', 'gt', 'task', 'query', 'reward', 'advantage', 'rewards'];
+/** The last value seen per short string field: consecutive records share run, group and image, so most decodes are skipped. */
+class StringCache {
+  private bytes = new Uint8Array(0);
+  private value = '';
+  /** Whether the cached value's path check failed (image, gt). */
+  unsafe = false;
+  get(s: number, e: number, escaped: boolean, checkPath: boolean): string | undefined {
+    const len = e - s;
+    const c = this.bytes;
+    if (c.length === len) {
+      let j = 0;
+      while (j < len && c[j] === b[s + j]) j++;
+      if (j === len) return this.value;
+    }
+    const v = decode(s, e, escaped);
+    if (v === undefined) return undefined;
+    this.bytes = Uint8Array.prototype.slice.call(b, s, e);
+    this.value = v;
+    this.unsafe = checkPath && unsafePathReason(v) !== undefined;
+    return v;
+  }
+}
+const nameCaches: StringCache[] = [];
+
+/** Reward component names repeat on every line: decode each position's name once. */
+function rewardName(k: number, s: number, e: number): string {
+  let c = nameCaches[k];
+  if (!c) nameCaches.push((c = new StringCache()));
+  return c.get(s, e, false, false)!;
+}
+
+const caches = { run: new StringCache(), group: new StringCache(), image: new StringCache(), gt: new StringCache(), task: new StringCache() };
+
+/** A cached string value, null (→ absent), or undefined when the value is anything else. */
+function cachedStringOrNull(cache: StringCache, checkPath: boolean): string | null | undefined {
+  if (b[p] === 110) return literal('null') ? null : undefined;
+  if (!scanString()) return undefined;
+  return cache.get(strStart, strStop, hasEscape, checkPath);
+}
 
 /**
  * Summarise one canonical record straight from its bytes, without building the object: the completion is
@@ -178,6 +321,8 @@ const KNOWN = ['completion', 'run', 'group', 'step', 'sample', 'image', 'gt', 't
  * equals the JSON.parse + validateRolloutJson summary (checked by a differential fuzz test).
  */
 export function fastSummary(buf: Buffer, start: number, stop: number): RecordSummary | undefined {
+  if (buf !== b || start <= lastLineStart) bsFrom = Number.POSITIVE_INFINITY;
+  lastLineStart = start;
   b = buf;
   p = start;
   end = stop;
@@ -185,36 +330,32 @@ export function fastSummary(buf: Buffer, start: number, stop: number): RecordSum
   if (b[p] !== 123) return undefined;
   p++;
   ws();
-  let run: string | undefined;
-  let group: string | undefined;
-  let image: string | undefined;
-  let step: number | undefined;
-  let sample: number | undefined;
-  let reward: number | undefined;
-  let advantage: number | undefined;
-  let rewards: Record<string, number | null> | undefined;
   let completionLength = -1;
-  let query: [number, number, boolean] | undefined;
+  out.run = out.step = out.group = out.sample = out.image = out.query = out.reward = out.advantage = undefined;
+  out.rewardNames.length = 0;
+  out.rewardValues.length = 0;
+  let queryStart = -1;
+  let queryStop = 0;
+  let queryEscaped = false;
   let seen = 0;
   if (b[p] === 125) return undefined;
   for (;;) {
-    const k = scanString();
-    if (!k || hasEscape) return undefined;
-    const key = b.toString('latin1', k[0], k[1]);
+    if (!scanString() || hasEscape) return undefined;
+    const known = keyId(strStart, strStop);
     ws();
     if (b[p] !== 58) return undefined;
     p++;
     ws();
-    const known = KNOWN.indexOf(key);
+    if (known >= KNOWN.length) return undefined;
     if (known >= 0) {
       if (seen & (1 << known)) return undefined;
       seen |= 1 << known;
     }
+    const key = known >= 0 ? KNOWN[known] : '';
     switch (key) {
       case 'completion': {
-        const r = scanString();
-        if (!r) return undefined;
-        const sub = b.subarray(r[0], r[1]);
+        if (!scanString()) return undefined;
+        const sub = b.subarray(strStart, strStop);
         completionLength = (isAscii(sub) ? sub.length : sub.toString('utf8').length) - escapeSavings;
         break;
       }
@@ -222,7 +363,7 @@ export function fastSummary(buf: Buffer, start: number, stop: number): RecordSum
       case 'group': {
         let v: string | undefined;
         if (b[p] === 34) {
-          const s = stringOrNull();
+          const s = cachedStringOrNull(key === 'run' ? caches.run : caches.group, false);
           if (typeof s !== 'string') return undefined;
           v = s;
         } else {
@@ -230,8 +371,8 @@ export function fastSummary(buf: Buffer, start: number, stop: number): RecordSum
           if (n === undefined) return undefined;
           if (n !== null) v = String(n);
         }
-        if (key === 'run') run = v;
-        else group = v;
+        if (key === 'run') out.run = v;
+        else out.group = v;
         break;
       }
       case 'step':
@@ -240,36 +381,38 @@ export function fastSummary(buf: Buffer, start: number, stop: number): RecordSum
         const n = numberOrNull();
         if (n === undefined) return undefined;
         if (n !== null) {
-          if (key === 'step') step = n;
-          else if (key === 'reward') reward = n;
-          else advantage = n;
+          if (key === 'step') out.step = n;
+          else if (key === 'reward') out.reward = n;
+          else out.advantage = n;
         }
         break;
       }
       case 'sample': {
         const n = numberOrNull();
         if (n === undefined || (n !== null && !(Number.isInteger(n) && n >= 0))) return undefined;
-        if (n !== null) sample = n;
+        if (n !== null) out.sample = n;
         break;
       }
       case 'image':
       case 'gt': {
-        const s = stringOrNull();
-        if (s === undefined || (s !== null && unsafePathReason(s) !== undefined)) return undefined;
-        if (key === 'image' && s !== null) image = s;
+        const cache = key === 'image' ? caches.image : caches.gt;
+        const s = cachedStringOrNull(cache, true);
+        if (s === undefined || (s !== null && cache.unsafe)) return undefined;
+        if (key === 'image' && s !== null) out.image = s;
         break;
       }
       case 'task':
-        if (stringOrNull() === undefined) return undefined;
+        if (cachedStringOrNull(caches.task, false) === undefined) return undefined;
         break;
       case 'query': {
         if (b[p] === 110) {
           if (!literal('null')) return undefined;
           break;
         }
-        const r = scanString();
-        if (!r) return undefined;
-        query = [r[0], r[1], hasEscape];
+        if (!scanString()) return undefined;
+        queryStart = strStart;
+        queryStop = strStop;
+        queryEscaped = hasEscape;
         break;
       }
       case 'rewards': {
@@ -280,23 +423,22 @@ export function fastSummary(buf: Buffer, start: number, stop: number): RecordSum
         if (b[p] !== 123) return undefined;
         p++;
         ws();
-        rewards = {};
         if (b[p] === 125) {
           p++;
           break;
         }
         for (;;) {
-          const rk = scanString();
-          if (!rk || hasEscape) return undefined;
-          const name = b.toString('utf8', rk[0], rk[1]);
-          if (name === '__proto__' || Object.hasOwn(rewards, name)) return undefined;
+          if (!scanString() || hasEscape) return undefined;
+          const name = rewardName(out.rewardNames.length, strStart, strStop);
+          if (name === '__proto__' || out.rewardNames.includes(name)) return undefined;
           ws();
           if (b[p] !== 58) return undefined;
           p++;
           ws();
           const v = numberOrNull();
           if (v === undefined) return undefined;
-          rewards[name] = v;
+          out.rewardNames.push(name);
+          out.rewardValues.push(v);
           ws();
           if (b[p] === 44) {
             p++;
@@ -311,12 +453,6 @@ export function fastSummary(buf: Buffer, start: number, stop: number): RecordSum
         }
         break;
       }
-      case 'tokens':
-      case 'model_frame':
-      case 'mask':
-      case 'extra':
-      case '__proto__':
-        return undefined;
       default:
         if (!skipValue(0)) return undefined;
     }
@@ -334,38 +470,30 @@ export function fastSummary(buf: Buffer, start: number, stop: number): RecordSum
   }
   ws();
   if (p !== end || completionLength < 0) return undefined;
-  let q: string | undefined;
   // The prompt is only needed to infer a group, and can be long: decode it only then.
-  if (query && group === undefined && image === undefined) {
-    q = decode(query[0], query[1], query[2]);
-    if (q === undefined) return undefined;
+  if (queryStart >= 0 && out.group === undefined && out.image === undefined) {
+    out.query = decode(queryStart, queryStop, queryEscaped);
+    if (out.query === undefined) return undefined;
   }
-  return {
-    completionLength,
-    ...(run !== undefined ? { run } : {}),
-    ...(step !== undefined ? { step } : {}),
-    ...(group !== undefined ? { group } : {}),
-    ...(sample !== undefined ? { sample } : {}),
-    ...(image !== undefined ? { image } : {}),
-    ...(q !== undefined ? { query: q } : {}),
-    ...(reward !== undefined ? { reward } : {}),
-    ...(advantage !== undefined ? { advantage } : {}),
-    ...(rewards !== undefined ? { rewards } : {}),
-  };
+  out.completionLength = completionLength;
+  return out;
 }
 
-/** The same summary from a validated record (the JSON.parse path). */
+/** The same summary from a validated record (the JSON.parse path); a fresh object. */
 export function summaryOf(r: RolloutRecord): RecordSummary {
-  return {
-    completionLength: r.completion.length,
-    ...(r.run !== undefined ? { run: r.run } : {}),
-    ...(r.step !== undefined ? { step: r.step } : {}),
-    ...(r.group !== undefined ? { group: r.group } : {}),
-    ...(r.sample !== undefined ? { sample: r.sample } : {}),
-    ...(r.image !== undefined ? { image: r.image } : {}),
-    ...(r.query !== undefined && r.group === undefined && r.image === undefined ? { query: r.query } : {}),
-    ...(r.reward !== undefined ? { reward: r.reward } : {}),
-    ...(r.advantage !== undefined ? { advantage: r.advantage } : {}),
-    ...(r.rewards !== undefined ? { rewards: r.rewards } : {}),
-  };
+  const sum = emptySummary();
+  sum.run = r.run;
+  sum.step = r.step;
+  sum.group = r.group;
+  sum.sample = r.sample;
+  sum.image = r.image;
+  sum.query = r.group === undefined && r.image === undefined ? r.query : undefined;
+  sum.reward = r.reward;
+  sum.advantage = r.advantage;
+  for (const [k, v] of Object.entries(r.rewards ?? {})) {
+    sum.rewardNames.push(k);
+    sum.rewardValues.push(v);
+  }
+  sum.completionLength = r.completion.length;
+  return sum;
 }

@@ -1,7 +1,6 @@
 import type { LogIssue } from './issues';
 import { IssueList } from './issues';
 import type { RecordSummary } from './fastRecord';
-import { SequenceChecks } from './sequenceChecks';
 
 /** The per-record columns of an indexed rollout log: typed arrays, one entry per valid record, in file order. */
 export interface RolloutIndex {
@@ -123,7 +122,11 @@ export class IndexBuilder {
   private readonly runs: Interner;
   private readonly groups: Interner;
   private readonly images: Interner;
-  private readonly checks = new SequenceChecks();
+  /** Previous record of the same group (-1: none), and each group's latest record: duplicate checks walk a group, not the log. */
+  private readonly prevInGroup: Column<Int32Array>;
+  private readonly lastOfGroup: Column<Int32Array>;
+  private lastStep = Number.NaN;
+  private lastStepLine = 0;
 
   constructor(from?: RolloutIndex) {
     this.line = new Column(u32, 0, from?.line);
@@ -140,11 +143,46 @@ export class IndexBuilder {
     this.runs = new Interner(from?.runs);
     this.groups = new Interner(from?.groups);
     this.images = new Interner(from?.images);
+    this.prevInGroup = new Column(i32, -1);
+    this.lastOfGroup = new Column(i32, -1);
     if (!from) return;
     this.count = from.count;
     for (const [name, col] of from.components) this.components.set(name, new Column(f64, Number.NaN, col));
     this.issues.addAll(from.issues);
-    for (let i = 0; i < from.count; i++) this.checks.remember(from.run[i]!, from.step[i]!, from.group[i]!, from.sample[i]!, from.line[i]!);
+    for (let i = 0; i < from.count; i++) this.link(i, from.group[i]!);
+    for (let i = from.count - 1; i >= 0; i--) {
+      if (Number.isNaN(from.step[i]!)) continue;
+      this.lastStep = from.step[i]!;
+      this.lastStepLine = from.line[i]!;
+      break;
+    }
+  }
+
+  private link(i: number, group: number): void {
+    if (group < 0) return;
+    this.prevInGroup.set(i, this.lastOfGroup.data[group] ?? -1);
+    this.lastOfGroup.set(group, i);
+  }
+
+  /** Report a record repeating an earlier run/step/group/sample (among its group's last 64 records) and steps going backwards. */
+  private checkSequence(i: number, run: number, step: number, group: number, sample: number, line: number): void {
+    if (group >= 0 && sample >= 0) {
+      const stepCol = this.step.data;
+      const sampleCol = this.sample.data;
+      const runCol = this.run.data;
+      let j = this.lastOfGroup.data[group] ?? -1;
+      let first = -1;
+      for (let walked = 0; j >= 0 && walked < 64; walked++, j = this.prevInGroup.data[j]!) {
+        if (sampleCol[j] === sample && runCol[j] === run && (stepCol[j] === step || (Number.isNaN(step) && Number.isNaN(stepCol[j]!)))) first = j;
+      }
+      if (first >= 0) this.issues.add({ line, severity: 'warning', message: `same run/step/group/sample as line ${this.line.data[first]} (duplicated record?)` });
+    }
+    this.link(i, group);
+    if (!Number.isNaN(step)) {
+      if (step < this.lastStep) this.issues.add({ line, severity: 'warning', field: 'step', message: `step ${step} after step ${this.lastStep} (line ${this.lastStepLine}): steps out of order` });
+      this.lastStep = step;
+      this.lastStepLine = line;
+    }
   }
 
   /** Add one valid record's summary found at `line`, bytes [offset, offset + length). */
@@ -163,17 +201,16 @@ export class IndexBuilder {
     this.reward.set(i, r.reward ?? Number.NaN);
     this.advantage.set(i, r.advantage ?? Number.NaN);
     this.completionLength.set(i, r.completionLength);
-    if (r.rewards) {
-      for (const [name, v] of Object.entries(r.rewards)) {
-        let col = this.components.get(name);
-        if (!col) {
-          col = new Column(f64, Number.NaN);
-          this.components.set(name, col);
-        }
-        col.set(i, v ?? Number.NaN);
+    for (let k = 0; k < r.rewardNames.length; k++) {
+      const name = r.rewardNames[k]!;
+      let col = this.components.get(name);
+      if (!col) {
+        col = new Column(f64, Number.NaN);
+        this.components.set(name, col);
       }
+      col.set(i, r.rewardValues[k] ?? Number.NaN);
     }
-    this.issues.addAll(this.checks.check(run, r.step ?? Number.NaN, group, r.sample, line));
+    this.checkSequence(i, run, r.step ?? Number.NaN, group, r.sample ?? -1, line);
   }
 
   /** Freeze into an index (arrays trimmed to `count`). */

@@ -108,3 +108,32 @@ test('differential fuzz: whenever the fast path accepts a mutated line, it agree
   }
   assert.ok(accepted > mutated / 20, `the fuzz exercises acceptance too (${accepted} of ${mutated})`);
 });
+
+test('lines scanned in order within one chunk agree with the per-line JSON.parse path (shared backslash memo)', () => {
+  const rand = rng(7);
+  const lines: string[] = [];
+  for (let k = 0; k < 3000; k++) {
+    const o = { ...PLAIN[k % PLAIN.length], completion: rand() < 0.5 ? 'plain text without escapes' : `esc \\ "q" ${k}\n` };
+    let text = JSON.stringify(o);
+    if (rand() < 0.3) {
+      const at = Math.floor(rand() * text.length);
+      text = text.slice(0, at) + ['"', '\\', '}', ''][Math.floor(rand() * 4)] + text.slice(at + 1);
+    }
+    lines.push(text);
+  }
+  const buf = Buffer.from(lines.join('\n') + '\n');
+  let start = 0;
+  let accepted = 0;
+  for (const text of lines) {
+    const stop = start + Buffer.byteLength(text);
+    const fast = fastSummary(buf, start, stop);
+    const s = slow(text);
+    if (fast) {
+      accepted++;
+      assert.deepEqual(fast, s.summary, text);
+      assert.deepEqual(s.issues, [], text);
+    }
+    start = stop + 1;
+  }
+  assert.ok(accepted > 1500);
+});
