@@ -10,7 +10,7 @@ import { indexRolloutLog, readRollout } from '../src/core/logs/jsonlIndex';
 import { ensureRolloutCount, ensureRolloutFile } from './lib/logsData';
 import { report } from './lib/report';
 
-const DATA = join(__dirname, '..', '..', 'bench', '.data');
+const DATA = process.env.SEGR1_BENCH_DATA ?? join(__dirname, '..', '..', 'bench', '.data');
 const CHUNK = 4 * 1024 * 1024;
 
 /** Child mode: index one file and print timing and peak RSS as JSON. */
