@@ -20,7 +20,7 @@ const fx = Object.fromEntries(FAMS.map((f) => [f, writeFixture(f, join(ROOT, f))
 function toyModel(): string {
   const g = new GraphBuilder();
   const x = g.input('x', 'float32', [2, 3]);
-  const n = g.input('n', 'int64', [-1 as unknown as number]);
+  const n = g.input('n', 'int64', ['len']);
   const b = g.input('b', 'bool', [3]);
   g.op('Mul', [x, g.f32([2], [])], {}, 'y');
   g.op('Add', [n, g.i64([1], [])], {}, 'n1');

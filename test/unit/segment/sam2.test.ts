@@ -8,7 +8,8 @@ import { aaBilinearWeights, sam2PixelTensor, SAM2_MEAN, SAM2_STD, type ChannelOr
 import { chooseMask, upsampleBilinear } from '../../../src/core/segment/sam2/postprocess';
 import { promptFeeds, samPoints, PromptError } from '../../../src/core/segment/sam2/prompt';
 import { loadSam2 } from '../../../src/core/segment/sam2/load';
-import type { Sam2Segmenter } from '../../../src/core/segment/sam2/sam2Segmenter';
+import { createOrtBackend } from '../../../src/core/segment/sam2/ortBackend';
+import { Sam2Segmenter, type EncodeProgress } from '../../../src/core/segment/sam2/sam2Segmenter';
 import type { ModelIo } from '../../../src/core/segment/sam2/tensor';
 import type { RgbImage } from '../../../src/core/image/types';
 import type { SegmentPrompt } from '../../../src/core/segment/segmenter';
@@ -258,5 +259,24 @@ test('encode runs the encoder once per image; a pre-aborted encode never runs it
   ac.abort();
   await assert.rejects(s.encode(solid(41, 30, [1, 2, 3]), ac.signal), { name: 'AbortError' });
   assert.equal(s.encoderRuns, 1);
+  await s.dispose();
+});
+
+test('a slow encoder ticks progress; cancelling mid-run rejects and leaves nothing cached', async () => {
+  const inner = await createOrtBackend(paths.A.encoder);
+  const slow = { ...inner, run: async (...a: Parameters<typeof inner.run>) => { await new Promise((r) => setTimeout(r, 700)); return inner.run(...a); } };
+  const s = new Sam2Segmenter({ encoder: slow, decoder: await createOrtBackend(paths.A.decoder), modelHash: 'f'.repeat(64), modelName: 'slow', channels: 'rgb' });
+  const seen: EncodeProgress[] = [];
+  await s.encode(solid(64, 64, [9, 9, 9]), undefined, (p) => seen.push(p));
+  const ticks = seen.filter((p) => p.phase === 'encoder').map((p) => p.fraction);
+  assert.ok(ticks.length >= 3, `encoder ticks ${ticks.join(',')}`);
+  assert.ok(ticks.every((f, i) => i === 0 || f >= ticks[i - 1]!) && ticks.at(-1)! < 0.95);
+  assert.deepEqual(seen.at(-1), { phase: 'done', fraction: 1 });
+  const ac = new AbortController();
+  const img = solid(64, 64, [1, 1, 1]);
+  setTimeout(() => ac.abort(), 100);
+  await assert.rejects(s.encode(img, ac.signal), { name: 'AbortError' });
+  assert.equal(s.features((await s.encode(img)).key) !== undefined, true, 'a later encode recomputes');
+  assert.equal(s.encoderRuns, 3);
   await s.dispose();
 });

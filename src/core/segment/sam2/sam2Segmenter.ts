@@ -60,8 +60,12 @@ export class Sam2Segmenter implements Segmenter {
   readonly info: SegmenterInfo;
   readonly family: FamilySpec;
   readonly channels: ChannelOrder;
+  /** Real encoder invocations (the encode-once check). */
   encoderRuns = 0;
+  /** Decoder invocations. */
   decoderRuns = 0;
+  /** Duration of the last encoder run (first guess: SAM2-tiny on 2 CPU threads), for progress ticks. */
+  private encoderMsEstimate = 2500;
   private readonly memory = new Map<string, Sam2Features>();
   private readonly inflight = new Map<string, Promise<{ feats: Sam2Features; fromEncoder: boolean }>>();
   /** Masks per prompt the decoder returns (3, or 4 with a single-mask output first). */
@@ -131,7 +135,16 @@ export class Sam2Segmenter implements Segmenter {
     progress('encoder', 0.1);
     const e = this.family.encoder;
     this.encoderRuns++;
-    const out = await this.opts.encoder.run({ [e.input]: { type: 'float32', dims: [1, 3, SAM2_INPUT, SAM2_INPUT], data: pixels } }, signal);
+    // The encoder is one opaque call of seconds: tick progress against the last run's duration so the UI moves.
+    const started = Date.now();
+    const ticker = setInterval(() => progress('encoder', 0.1 + 0.85 * Math.min((Date.now() - started) / this.encoderMsEstimate, 0.95)), 250);
+    let out: Record<string, TensorData>;
+    try {
+      out = await this.opts.encoder.run({ [e.input]: { type: 'float32', dims: [1, 3, SAM2_INPUT, SAM2_INPUT], data: pixels } }, signal);
+    } finally {
+      clearInterval(ticker);
+    }
+    this.encoderMsEstimate = Date.now() - started;
     const feats = { embed: must(out, e.embed), feat0: must(out, e.feat0), feat1: must(out, e.feat1) };
     progress('cacheWrite', 0.95);
     // A failed cache write costs a future re-encode, never this result.
