@@ -42,6 +42,11 @@ export interface RolloutIndex {
   readonly completionLength: Uint32Array;
   /** Every problem found; never fatal. */
   readonly issues: LogIssue[];
+  /**
+   * Set when the file is JSON Lines but not rollouts (no line has a completion: trainer metrics, a verl
+   * dump to open through its adapter); then `issues` is empty rather than one error per line.
+   */
+  readonly notRollouts?: string;
 }
 
 /** A string table: id per distinct string, in first-seen order. */

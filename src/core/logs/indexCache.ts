@@ -32,6 +32,7 @@ interface Header {
   images: string[];
   components: string[];
   issues: RolloutIndex['issues'];
+  notRollouts?: string;
 }
 
 /** Where the cache of a log lives: `<dir>/.segr1/<name>.<hash>.idx`, or in `cacheDir`; the hash keeps same-named logs apart. */
@@ -57,6 +58,7 @@ export function encodeIndex(index: RolloutIndex): Buffer {
     images: index.images,
     components: [...index.components.keys()],
     issues: index.issues,
+    ...(index.notRollouts !== undefined ? { notRollouts: index.notRollouts } : {}),
   };
   const h = Buffer.from(JSON.stringify(header), 'utf8');
   const start = pad8(12 + h.length);
@@ -112,6 +114,7 @@ export function decodeIndex(buf: Buffer, path: string): RolloutIndex | undefined
       groups: header.groups,
       images: header.images,
       issues: header.issues,
+      ...(header.notRollouts !== undefined ? { notRollouts: header.notRollouts } : {}),
       components,
       ...(cols as Pick<RolloutIndex, (typeof COLUMNS)[number][0]>),
     };

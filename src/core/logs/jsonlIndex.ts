@@ -1,5 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { fastSummary, summaryOf } from './fastRecord';
+import { detectLogFormat } from './formats';
 import { IndexBuilder, type RolloutIndex } from './indexBuilder';
 import type { LogIssue } from './issues';
 import { parseJsonLine } from './jsonParse';
@@ -81,7 +82,15 @@ async function scanInto(path: string, b: IndexBuilder, from: { offset: number; l
       else indexLine(b, text, 0, text.length, res.nextLineNo, res.tail.offset);
     }
   }
-  return b.finish({ path, size: res.size, mtimeMs: st.mtimeMs, scanned: res.end, nextLine: res.nextLineNo }, extra);
+  const index = b.finish({ path, size: res.size, mtimeMs: st.mtimeMs, scanned: res.end, nextLine: res.nextLineNo }, extra);
+  const errors = index.issues.filter((i) => i.severity === 'error');
+  if (from.offset === 0 && index.count === 0 && errors.length > 0 && errors.every((i) => i.field === 'completion')) {
+    // Every line is a JSON object without a completion: another kind of JSON Lines, not a broken rollout log.
+    const d = await detectLogFormat(path);
+    const why = d.kind === 'metrics' ? `trainer metrics (${d.format})` : d.kind === 'rollouts' && d.format !== 'canonical' ? `a ${d.format} log: open it through openRolloutLog` : 'JSON Lines without completion fields';
+    return { ...index, issues: [], notRollouts: why };
+  }
+  return index;
 }
 
 /**

@@ -209,3 +209,17 @@ test('readRollout throws a clear error when the log changed under the index', as
   await assert.rejects(readRollout(idx, 1), /changed since it was indexed/);
   await assert.rejects(readRollout(idx, 5), RangeError);
 });
+
+test('JSON Lines that are not rollouts (metrics, a verl dump) index as empty with a reason, not one error per line', async () => {
+  const fix = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'logs');
+  const metrics = await indexRolloutLog(join(fix, 'easyr1', 'experiment_log.jsonl'));
+  assert.equal(metrics.count, 0);
+  assert.deepEqual(metrics.issues, []);
+  assert.equal(metrics.notRollouts, 'trainer metrics (easyr1-metrics)');
+  const verl = await indexRolloutLog(join(fix, 'verl', 'rollout_data', '1.jsonl'));
+  assert.deepEqual(verl.issues, []);
+  assert.match(verl.notRollouts!, /a verl log: open it through openRolloutLog/);
+  const partly = await indexRolloutLog(file(JSON.stringify({ step: 1 }) + '\n' + rec({ step: 2 }) + '\n'));
+  assert.equal(partly.notRollouts, undefined, 'one rollout makes it a rollout log; the other line is an error');
+  assert.equal(partly.issues.length, 1);
+});
