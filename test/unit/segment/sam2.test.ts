@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectFamily, UnknownExportError, FAMILIES } from '../../../src/core/segment/sam2/families';
 import { aaBilinearWeights, sam2PixelTensor, SAM2_MEAN, SAM2_STD, type ChannelOrder } from '../../../src/core/segment/sam2/preprocess';
-import { chooseMask, upsampleBilinear } from '../../../src/core/segment/sam2/postprocess';
+import { chooseMask, thresholdLogits, upsampleBilinear, upsampleMask } from '../../../src/core/segment/sam2/postprocess';
 import { promptFeeds, samPoints, PromptError } from '../../../src/core/segment/sam2/prompt';
 import { loadSam2 } from '../../../src/core/segment/sam2/load';
 import { createOrtBackend } from '../../../src/core/segment/sam2/ortBackend';
@@ -112,6 +112,15 @@ test('logit upsampling matches torch F.interpolate(bilinear, align_corners=False
     let worst = 0;
     c.up.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - up[i]!))));
     assert.ok(worst < 1e-5, `${c.outW}×${c.outH}: max error ${worst}`);
+  }
+});
+
+test('fused upsample+threshold equals threshold(upsample) pixel for pixel', () => {
+  const low = new Float32Array(2 * 256 * 256).map((_, i) => Math.sin(i / 97) * 5 + Math.cos(i / 13));
+  for (const [w, h] of [[1280, 960], [37, 511], [256, 256], [100, 3]] as const) {
+    const fused = upsampleMask(low, 65536, 256, 256, w, h);
+    const ref = thresholdLogits(upsampleBilinear(low, 65536, 256, 256, w, h), w, h);
+    assert.deepEqual(fused, ref, `${w}×${h}`);
   }
 });
 

@@ -48,6 +48,34 @@ export function upsampleBilinear(src: ArrayLike<number>, offset: number, inW: nu
   return out;
 }
 
+/**
+ * upsampleBilinear then > 0, fused: each source row is interpolated horizontally once, each output pixel is
+ * then one vertical lerp and a compare — same arithmetic, same result, without a full-size float plane.
+ */
+export function upsampleMask(src: ArrayLike<number>, offset: number, inW: number, inH: number, outW: number, outH: number): BinaryMask {
+  const xs = linearIndices(inW, outW), ys = linearIndices(inH, outH);
+  const rows = new Float64Array(inH * outW);
+  const ready = new Uint8Array(inH);
+  const ensure = (r: number): void => {
+    if (ready[r]) return;
+    ready[r] = 1;
+    const base = offset + r * inW, o = r * outW;
+    for (let x = 0; x < outW; x++) {
+      const tx = xs.t[x]!;
+      rows[o + x] = (1 - tx) * src[base + xs.i0[x]!]! + tx * src[base + xs.i1[x]!]!;
+    }
+  };
+  const data = new Uint8Array(outW * outH);
+  for (let y = 0; y < outH; y++) {
+    const r0 = ys.i0[y]!, r1 = ys.i1[y]!, ty = ys.t[y]!;
+    ensure(r0);
+    ensure(r1);
+    const o0 = r0 * outW, o1 = r1 * outW, w0 = 1 - ty, out = y * outW;
+    for (let x = 0; x < outW; x++) data[out + x] = w0 * rows[o0 + x]! + ty * rows[o1 + x]! > 0 ? 1 : 0;
+  }
+  return { width: outW, height: outH, data };
+}
+
 /** Binary mask of logits > 0 (SAM2's mask_threshold). */
 export function thresholdLogits(logits: ArrayLike<number>, width: number, height: number, offset = 0): BinaryMask {
   const data = new Uint8Array(width * height);

@@ -7,7 +7,7 @@ import type { RgbImage, Size } from '../../image/types';
 import { embeddingKey, imageContentHash, type EmbeddingCache } from '../embeddingCache';
 import type { EncodedImage, SegmentPrompt, SegmentResult, Segmenter, SegmenterInfo } from '../segmenter';
 import { declaredMaskCount, detectFamily, type FamilySpec } from './families';
-import { chooseMask, maskFromBool, thresholdLogits, upsampleBilinear } from './postprocess';
+import { chooseMask, maskFromBool, thresholdLogits, upsampleMask } from './postprocess';
 import { sam2PixelTensor, SAM2_INPUT, type ChannelOrder } from './preprocess';
 import { LOW_RES, promptFeeds, takesMaskInput } from './prompt';
 import { abortError } from './ortBackend';
@@ -213,8 +213,7 @@ export class Sam2Segmenter implements Segmenter {
       }
     }
     if (d.masksAt === 'lowres') {
-      const logits = upsampleBilinear(masks.data as Float32Array, k * lowPlane, LOW_RES, LOW_RES, orig.width, orig.height);
-      res.mask = thresholdLogits(logits, orig.width, orig.height);
+      res.mask = upsampleMask(masks.data as Float32Array, k * lowPlane, LOW_RES, LOW_RES, orig.width, orig.height);
     } else {
       const plane = orig.width * orig.height;
       if (elementCount(masks.dims) !== plane * n) throw new Error(`decoder ${d.outMasks} has shape [${masks.dims.join(',')}], expected ${n} masks of ${orig.height}×${orig.width}`);
