@@ -60,7 +60,9 @@ export async function scanLines(path: string, from: ScanStart, sink: LineSink, o
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;
-    const buf = Buffer.allocUnsafe(chunk);
+    // Two buffers: the next chunk is read while this one is scanned, so the disk and the parser overlap.
+    let buf = Buffer.allocUnsafe(chunk);
+    let spare = Buffer.allocUnsafe(chunk);
     let head: Buffer | undefined;
     let pos = from.offset;
     let lineNo = from.lineNo;
@@ -68,10 +70,13 @@ export async function scanLines(path: string, from: ScanStart, sink: LineSink, o
     let carry: Buffer[] = [];
     let carryLen = 0;
     let skipping = false;
-    while (pos < size) {
-      if (opts.signal?.aborted) throw abortError();
-      const { bytesRead } = await fh.read(buf, 0, Math.min(chunk, size - pos), pos);
+    let pending = pos < size ? fh.read(buf, 0, Math.min(chunk, size - pos), pos) : undefined;
+    while (pending) {
+      const { bytesRead } = await pending;
       if (bytesRead === 0) break;
+      if (opts.signal?.aborted) throw abortError();
+      const next = pos + bytesRead;
+      pending = next < size ? fh.read(spare, 0, Math.min(chunk, size - next), next) : undefined;
       const view = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
       head ??= Buffer.from(view.subarray(0, Math.min(bytesRead, 8192)));
       let s = 0;
@@ -100,9 +105,11 @@ export async function scanLines(path: string, from: ScanStart, sink: LineSink, o
         s = nl + 1;
         lineStart = pos + s;
       }
-      pos += bytesRead;
+      pos = next;
+      [buf, spare] = [spare, buf];
       opts.onProgress?.(pos, size);
     }
+    if (pending) await pending.catch(() => undefined);
     const base = { size, end: lineStart, nextLineNo: lineNo, head: head ?? Buffer.alloc(0) };
     if (carryLen === 0) return base;
     if (skipping) return { ...base, overlongTail: carryLen };

@@ -1,8 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { AdapterOptions, RolloutAdapter, RolloutSink } from './adapterTypes';
 import { parseJsonLine } from './jsonParse';
 import { TrlRowMapper, trlRewardNames } from './trlCompletions';
+
+/** W&B caps tables at 200k rows; a file far beyond this is not one, and is never loaded whole. */
+export const MAX_TABLE_BYTES = 512 * 1024 * 1024;
 
 /** Whether a parsed JSON value is a W&B table file (`{"columns": [...], "data": [[...]]}`). */
 export function isWandbTable(v: unknown): v is { columns: unknown[]; data: unknown[] } {
@@ -16,6 +19,11 @@ export function isWandbTable(v: unknown): v is { columns: unknown[]; data: unkno
  */
 export async function readWandbTable(path: string, sink: RolloutSink, _opts: AdapterOptions = {}): Promise<void> {
   const name = basename(path);
+  const size = (await stat(path)).size;
+  if (size > MAX_TABLE_BYTES) {
+    sink.issue({ line: 0, file: name, severity: 'error', message: `${size} bytes: larger than any W&B table (cap ${MAX_TABLE_BYTES}); not read` });
+    return;
+  }
   const parsed = parseJsonLine(await readFile(path, 'utf8'), 1);
   for (const i of parsed.issues) sink.issue({ ...i, file: name });
   if (parsed.value === undefined) return;
