@@ -9,6 +9,7 @@ export const COMMANDS = {
   refresh: 'segr1.refresh',
   openTraces: 'segr1.openTraces',
   newNotebook: 'segr1.newNotebook',
+  chooseSegmenter: 'segr1.chooseSegmenter',
 } as const;
 
 /** The webview panel type (serializer and activation event use it). */

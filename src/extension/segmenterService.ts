@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ParsedAnswer } from '../core/completion/types';
 import { promptsFromAnswer } from '../core/geometry/prompts';
@@ -7,7 +8,12 @@ import { loadFrameImage } from '../core/sample/trainingRun';
 import { readSettings } from './settings';
 import type { BinaryMask } from '../core/image/types';
 import { createClassicalSegmenter } from '../core/segment/classical';
+import { discoverSam2Models, type Sam2Candidate } from '../core/segment/modelDiscovery';
 import type { EncodedImage, Segmenter } from '../core/segment/segmenter';
+import { SegmentWorkerHost } from './segmentHost';
+
+/** workspaceState key of the chosen export. */
+const CHOSEN_KEY = 'segr1.sam2.chosenEncoder';
 import type { SegmenterBadge } from '../shared/protocol';
 
 /**
@@ -18,11 +24,99 @@ export class SegmenterService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<SegmenterBadge>();
   /** Fires when the engine changes. */
   readonly onDidChange = this.changed.event;
-  private segmenter: Segmenter = createClassicalSegmenter();
+  private readonly classical: Segmenter = createClassicalSegmenter();
+  private segmenter: Segmenter = this.classical;
   /** One encoding per image path, reused across prompts (the encode-once contract). */
   private encoded = new Map<string, Promise<EncodedImage>>();
+  private worker?: SegmentWorkerHost;
+  private candidates: Sam2Candidate[] = [];
+  private loading?: Promise<void>;
 
   constructor(readonly context: vscode.ExtensionContext) {}
+
+  /** Look for SAM2 exports (setting, then each workspace's models/) and load the chosen one in the worker. */
+  discover(): Promise<void> {
+    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  private async load(preferred?: Sam2Candidate): Promise<void> {
+    const settings = readSettings();
+    const roots = [settings.sam2ModelPath, ...(vscode.workspace.workspaceFolders ?? []).map((f) => path.join(f.uri.fsPath, 'models'))].filter(Boolean);
+    const found = await discoverSam2Models(roots);
+    this.candidates = found.candidates;
+    if (found.problems.length) {
+      void vscode.window.showWarningMessage(`Seg-R1: ${found.problems.length} ONNX file(s) in models/ are not usable SAM2 exports: ${found.problems.map((p) => `${path.basename(p.path)} — ${p.message}`).join('; ').slice(0, 600)}`);
+    }
+    const remembered = this.context.workspaceState.get<string>(CHOSEN_KEY);
+    const pick = preferred ?? this.candidates.find((c) => c.encoder === remembered) ?? this.candidates[0];
+    if (!pick) return this.use(this.classical);
+    try {
+      this.worker ??= new SegmentWorkerHost(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'segmentWorker.js').fsPath);
+      const sam2 = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Seg-R1: loading ${pick.label}` }, () =>
+        this.worker!.loadSam2({
+          encoder: pick.encoder,
+          decoder: pick.decoder,
+          // Pixels arrive already in the run's channel order (see segmentAnswer), so the worker must not swap again.
+          channels: 'rgb',
+          cacheDir: vscode.Uri.joinPath(this.context.globalStorageUri, 'embeddings').fsPath,
+        }),
+      );
+      sam2.onProgress = (p) => this.reportEncode(p.fraction);
+      this.use(sam2);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Seg-R1: cannot load ${pick.encoder}: ${e instanceof Error ? e.message : String(e)}. Using the classical fallback — not SAM2.`);
+      this.use(this.classical);
+    }
+  }
+
+  private encodeProgress?: { report(fraction: number): void; done(): void };
+
+  /** Encoding takes seconds on CPU: show it in the status bar while it runs. */
+  private reportEncode(fraction: number): void {
+    if (!this.encodeProgress) {
+      let last = 0;
+      let resolve!: () => void;
+      const done = new Promise<void>((r) => (resolve = r));
+      void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Seg-R1: SAM2 image encoder' }, (progress) => {
+        this.encodeProgress = {
+          report: (f) => {
+            progress.report({ increment: Math.max(0, (f - last) * 100) });
+            last = f;
+          },
+          done: resolve,
+        };
+        return done;
+      });
+    }
+    this.encodeProgress?.report(fraction);
+    if (fraction >= 1) {
+      this.encodeProgress?.done();
+      this.encodeProgress = undefined;
+    }
+  }
+
+  private use(s: Segmenter): void {
+    if (this.segmenter === s) return;
+    if (this.segmenter !== this.classical) void this.segmenter.dispose();
+    this.segmenter = s;
+    this.encoded.clear();
+    this.changed.fire(this.badge);
+  }
+
+  /** QuickPick among the SAM2 exports found and the classical fallback. */
+  async choose(): Promise<void> {
+    await this.discover();
+    const items = [
+      ...this.candidates.map((c) => ({ label: c.label, description: c.description, detail: c.detail, candidate: c as Sam2Candidate | undefined })),
+      { label: 'classical fallback — not SAM2', description: 'no weights needed', detail: 'GrabCut-style colour/texture model; masks are only a stand-in for SAM2', candidate: undefined },
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title: 'Seg-R1: segmenter for rollouts without a logged mask' });
+    if (!pick) return;
+    await this.context.workspaceState.update(CHOSEN_KEY, pick.candidate?.encoder);
+    if (pick.candidate) await this.load(pick.candidate);
+    else this.use(this.classical);
+  }
 
   /** The badge text for the current engine. */
   get badge(): SegmenterBadge {
@@ -55,11 +149,15 @@ export class SegmenterService implements vscode.Disposable {
       const r = await this.segmenter.decode(e, prompt);
       for (let i = 0; i < out.length; i++) out[i] = out[i]! | r.mask.data[i]!;
     }
-    return { mask: { ...size, data: out }, source: `${this.segmenter.info.label} · ${channels.toUpperCase()}${square ? ` · ${frame.width}²` : ''}` };
+    // The worker sees pixels already in the run's order, so its own "RGB input" note would mislead: state ours.
+    const engine = this.segmenter.info.label.replace(/,? (RGB|BGR) input\)/, ')');
+    return { mask: { ...size, data: out }, source: `${engine} · ${channels.toUpperCase()} input${square ? ` · ${frame.width}² frame` : ''}` };
   }
 
   dispose(): void {
     void this.segmenter.dispose();
+    if (this.segmenter !== this.classical) void this.classical.dispose();
+    void this.worker?.dispose();
     this.changed.dispose();
   }
 }

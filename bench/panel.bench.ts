@@ -1,0 +1,64 @@
+// Extension activation and time to first paint of the panel on the sample workspace, in a real VS Code
+// (code-server + Chromium). Anchor, measured in the same run: VS Code's own image preview opening the same
+// image file — the closest built-in "show me this picture" a user compares the panel with.
+import { existsSync } from 'node:fs';
+import { report } from './lib/report';
+import { sampleWorkspace, waitFor, withWorkbench } from '../test/e2e/harness';
+import type { Page } from 'playwright-core';
+
+/** Open the command palette or quick open, type, wait for the entry, and return the time Enter was pressed. */
+async function pick(page: Page, key: string, text: string, entry: RegExp): Promise<number> {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    await page.keyboard.press(key);
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(text);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: entry }).first();
+    if (await row.waitFor({ timeout: 3_000 }).then(() => true, () => false)) {
+      const t = performance.now();
+      await page.keyboard.press('Enter');
+      return t;
+    }
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`'${text}' never appeared in the quick pick`);
+}
+
+async function main(): Promise<void> {
+  if (!existsSync('/usr/bin/chromium') && !process.env.SEGR1_CHROMIUM) {
+    console.log('panel bench skipped: no chromium (apt-get install -y chromium)');
+    return;
+  }
+  const workspace = sampleWorkspace();
+  if (!workspace) throw new Error('no sample workspace (build dist/cli.js first)');
+  await withWorkbench({ name: 'bench-panel', copyWorkspace: workspace, viewport: { width: 1400, height: 900 } }, async (wb) => {
+    const { page } = wb;
+    // Anchor: the built-in image preview (vscode.media-preview) showing the image of the first rollout.
+    const tPreview = await pick(page, 'Control+P', 'cod_0000.jpg', /cod_0000\.jpg/);
+    const preview = page.locator('iframe.webview.ready').last().contentFrame().frameLocator('#active-frame').locator('img');
+    await waitFor('image preview', async () => (await preview.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth > 0).catch(() => false)) || undefined, 60_000);
+    const previewMs = performance.now() - tPreview;
+
+    // Ours: command → canvas drawn with image, mask and glyphs (activation happens inside this window).
+    const tOpen = await pick(page, 'F1', '>Seg-R1: Open Workbench', /Open Workbench/);
+    const view = wb.webviewFrame();
+    await waitFor('first paint', async () => {
+      const raw = await view.locator('#image-canvas').getAttribute('data-render', { timeout: 1_000 }).catch(() => null);
+      return raw && (JSON.parse(raw) as { drawn: string[] }).drawn.includes('image') ? true : undefined;
+    }, 90_000);
+    const paintMs = performance.now() - tOpen;
+    const line = await waitFor('activation log line', async () => wb.console.find((l) => l.includes('[segr1] activated')), 30_000).catch(() => undefined);
+    const m = line ? /module load \+ activate ([\d.]+) ms/.exec(line) : null;
+    report({ name: 'panel first paint (command → image, mask, glyphs on canvas)', value: paintMs, unit: 'ms', anchor: 'VS Code image preview of the same file', anchorValue: previewMs, ratio: paintMs / previewMs, target: 'ratio <= 3' });
+    if (m) {
+      const act = Number(m[1]);
+      report({ name: 'extension activation (module load + activate)', value: act, unit: 'ms', anchor: 'VS Code image preview of the same file', anchorValue: previewMs, ratio: act / previewMs, target: 'ratio <= 0.25' });
+    } else console.log('activation line not found in the forwarded extension-host console; activation not reported');
+  });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
