@@ -31,6 +31,8 @@ export interface StartOptions {
   trust?: boolean;
   /** Parent of the temp root; default os.tmpdir(). */
   tmpRoot?: string;
+  /** Default true: SIGINT/SIGTERM/SIGHUP kill the server's group and exit; false when the caller handles signals. */
+  handleSignals?: boolean;
   /** Extra environment for code-server and its extension host. */
   env?: Record<string, string>;
 }

@@ -31,6 +31,18 @@ function run(cmd, args, opts = {}) {
   return r;
 }
 
+/** Runs a noisy install step with its output appended to a log file; on failure prints the log's tail and throws. */
+function runLogged(log, cmd, args, opts = {}) {
+  writeFileSync(log, `\n$ ${cmd} ${args.join(' ')}\n`, { flag: 'a' });
+  const r = spawnSync(cmd, args, { ...opts, encoding: 'utf8', maxBuffer: 256 << 20 });
+  writeFileSync(log, `${r.stdout ?? ''}${r.stderr ?? ''}`, { flag: 'a' });
+  if (r.status !== 0) {
+    const tail = readFileSync(log, 'utf8').split('\n').slice(-60).join('\n');
+    throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}; last lines of ${log}:\n${tail}`);
+  }
+  return r;
+}
+
 /** Which of the build prerequisites are missing; checked by file so no apt database is needed when all are there. */
 function missingPrerequisites() {
   const onPath = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
@@ -125,10 +137,13 @@ export function ensureCodeServer() {
     npm_config_fund: 'false',
     npm_config_update_notifier: 'false',
   };
-  say(`installing code-server@${CODE_SERVER_VERSION} into ${INSTALL_DIR}`);
-  run('npm', ['install', '--ignore-scripts', '--no-package-lock', '--omit=dev'], { cwd: INSTALL_DIR, env: { ...env, npm_config_ignore_scripts: 'true' } });
+  const log = join(INSTALL_DIR, 'install.log');
+  writeFileSync(log, '');
+  say(`installing code-server@${CODE_SERVER_VERSION} into ${INSTALL_DIR} (log: ${log})`);
+  runLogged(log, 'npm', ['install', '--ignore-scripts', '--no-package-lock', '--omit=dev'], { cwd: INSTALL_DIR, env: { ...env, npm_config_ignore_scripts: 'true' } });
   seedRipgrepCache(env);
-  run('npm', ['rebuild', '--foreground-scripts'], { cwd: INSTALL_DIR, env });
+  say('running install scripts (native modules build from source, ≈1 min)');
+  runLogged(log, 'npm', ['rebuild', '--foreground-scripts'], { cwd: INSTALL_DIR, env });
   rmSync(tmp, { recursive: true, force: true });
   writeFileSync(MARKER, CODE_SERVER_VERSION + '\n');
   if (!isInstalled()) throw new Error('code-server: install scripts did not produce ripgrep and node-pty (were they skipped?)');
@@ -200,7 +215,7 @@ export function findLogs(dir, out = []) {
  * Starts code-server headless in a fresh temp root and resolves once /healthz answers.
  * opts: workspace (folder to open in place) or copyWorkspace (folder copied into the root first), settings,
  * installExtensions (VSIX paths), bindAddr (default 127.0.0.1:0), hardTimeoutMs (kills the server regardless; 0: never),
- * keepRoot, quiet. The caller must `await server.stop()` (use withCodeServer to get that in a finally).
+ * keepRoot, quiet, handleSignals (default true: SIGINT/SIGTERM/SIGHUP kill the group and exit). The caller must `await server.stop()` (use withCodeServer to get that in a finally).
  */
 export async function start(opts = {}) {
   const entry = ensureCodeServer();
@@ -251,8 +266,13 @@ export async function start(opts = {}) {
   ];
   const logFile = join(root, 'code-server.log');
   const logStream = createWriteStream(logFile);
-  // Own process group: the extension host is a grandchild, and stop() must take it down too.
-  const child = spawn(process.execPath, args, { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // 0 means no limit (npm start); tests always get one so a hung run cannot outlive CI.
+  const hardMs = opts.hardTimeoutMs ?? 15 * 60_000;
+  // Own process group: the extension host is a grandchild, and stop() must take it down too. Under a hard limit the
+  // group is led by coreutils `timeout`, which kills the whole group itself even if this process dies by SIGKILL.
+  const wrap = hardMs > 0 && existsSync('/usr/bin/timeout');
+  const [cmd, argv] = wrap ? ['/usr/bin/timeout', ['-k', '10', `${Math.ceil(hardMs / 1000) + 5}s`, process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(cmd, argv, { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const onData = (chunk) => {
     const s = chunk.toString();
@@ -273,8 +293,14 @@ export async function start(opts = {}) {
   };
   const onExit = () => killGroup('SIGKILL');
   process.once('exit', onExit);
-  // 0 means no limit (npm start); tests always get one so a hung run cannot outlive CI.
-  const hardMs = opts.hardTimeoutMs ?? 15 * 60_000;
+  // A test runner's SIGTERM (timeout, Ctrl-C) must not orphan the group; callers with their own handlers opt out.
+  const onSignal = (signal) => {
+    killGroup('SIGKILL');
+    if (!opts.keepRoot) rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
+  };
+  const signals = opts.handleSignals === false ? [] : ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.once(sig, onSignal);
   const hard = hardMs > 0 ? setTimeout(() => {
     console.error(`[code-server] hard timeout ${hardMs} ms: killing process group ${child.pid}`);
     killGroup('SIGKILL');
@@ -286,6 +312,7 @@ export async function start(opts = {}) {
     stopped = true;
     clearTimeout(hard);
     process.removeListener('exit', onExit);
+    for (const sig of signals) process.removeListener(sig, onSignal);
     killGroup('SIGTERM');
     const t = setTimeout(() => killGroup('SIGKILL'), 5000);
     await exited;

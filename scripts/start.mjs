@@ -28,7 +28,7 @@ ensureCodeServer();
 
 const host = process.env.HOST ?? '127.0.0.1';
 const port = process.env.PORT ?? '0';
-const server = await start({ workspace, bindAddr: `${host}:${port}`, hardTimeoutMs: 0, quiet: !process.env.SEGR1_VERBOSE });
+const server = await start({ workspace, bindAddr: `${host}:${port}`, hardTimeoutMs: 0, handleSignals: false, quiet: !process.env.SEGR1_VERBOSE });
 let stopping = false;
 const shutdown = async (why) => {
   if (stopping) return;
