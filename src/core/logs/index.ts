@@ -2,7 +2,7 @@
 export type { LogIssue } from './issues';
 export type { RolloutIndex } from './indexBuilder';
 export type { RolloutFormat, MetricsFormat, RolloutAdapter, RolloutSink } from './adapterTypes';
-export { indexRolloutLog, readRollout, followRolloutLog, updateRolloutLog, validateRolloutJson, unsafePathReason } from './jsonlIndex';
+export { indexRolloutLog, readRollout, forEachRollout, RolloutReader, followRolloutLog, updateRolloutLog, validateRolloutJson, unsafePathReason } from './jsonlIndex';
 export { indexRolloutLogCached, indexCachePath } from './indexCache';
 export { detectLogFormat, readAdapter, ADAPTERS, type DetectedLog } from './formats';
 export { convertLog, type ConvertSummary, type ConvertOptions } from './convert';

@@ -1,10 +1,10 @@
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { fastSummary, summaryOf } from './fastRecord';
 import { detectLogFormat } from './formats';
 import { IndexBuilder, type RolloutIndex } from './indexBuilder';
 import type { LogIssue } from './issues';
 import { parseJsonLine } from './jsonParse';
-import { DEFAULT_MAX_LINE_BYTES, scanLines, type ScanOptions, type ScanResult } from './lineScanner';
+import { abortError, DEFAULT_MAX_LINE_BYTES, scanLines, type ScanOptions, type ScanResult } from './lineScanner';
 import type { RolloutRecord } from './rollout';
 import { validateRolloutJson } from './validateRecord';
 
@@ -175,9 +175,8 @@ async function readRecordBytes(index: RolloutIndex, i: number): Promise<Buffer> 
   }
 }
 
-/** Read record i of an indexed log: only its byte range is read. Throws when the log changed under the index. */
-export async function readRollout(index: RolloutIndex, i: number): Promise<RolloutRecord> {
-  const bytes = await readRecordBytes(index, i);
+/** Parse the bytes of record i; throws when they no longer read as a rollout (the log changed under the index). */
+function recordFromBytes(index: RolloutIndex, i: number, bytes: Buffer): RolloutRecord {
   const line = index.line[i]!;
   let s = 0;
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) s = 3;
@@ -188,4 +187,65 @@ export async function readRollout(index: RolloutIndex, i: number): Promise<Rollo
     throw new Error(`${index.path}:${line}: record ${i} no longer reads as a rollout (${why}); the log changed since it was indexed`);
   }
   return v.record;
+}
+
+/** Read record i of an indexed log: only its byte range is read. Throws when the log changed under the index. */
+export async function readRollout(index: RolloutIndex, i: number): Promise<RolloutRecord> {
+  return recordFromBytes(index, i, await readRecordBytes(index, i));
+}
+
+/** Bytes read at once by forEachRollout. */
+const BLOCK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Visit records [from, to) in log order with one file handle and few large reads (neighbouring byte ranges
+ * are read together): for passes over a whole log, where readRollout per record would open the file each time.
+ */
+export async function forEachRollout(index: RolloutIndex, fn: (record: RolloutRecord, i: number) => void, opts: { signal?: AbortSignal; from?: number; to?: number } = {}): Promise<void> {
+  const to = Math.min(opts.to ?? index.count, index.count);
+  const fh = await open(index.path, 'r');
+  try {
+    let i = Math.max(0, opts.from ?? 0);
+    while (i < to) {
+      if (opts.signal?.aborted) throw abortError();
+      const start = index.offset[i]!;
+      let j = i + 1;
+      while (j < to && index.offset[j]! + index.length[j]! - start <= BLOCK_BYTES && index.offset[j]! >= start) j++;
+      const endByte = index.offset[j - 1]! + index.length[j - 1]!;
+      const buf = Buffer.allocUnsafe(Math.max(endByte - start, index.length[i]!));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, start);
+      for (let k = i; k < j; k++) {
+        const s = index.offset[k]! - start;
+        fn(recordFromBytes(index, k, buf.subarray(s, Math.min(bytesRead, s + index.length[k]!))), k);
+      }
+      i = j;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads records by index through one open handle (for a panel that reads many records); close() when done. */
+export class RolloutReader {
+  private fh: Promise<FileHandle> | undefined;
+
+  constructor(readonly index: RolloutIndex) {}
+
+  /** Record i, reading only its byte range. */
+  async read(i: number): Promise<RolloutRecord> {
+    const offset = this.index.offset[i];
+    const length = this.index.length[i];
+    if (offset === undefined || length === undefined) throw new RangeError(`record ${i} out of range (log has ${this.index.count})`);
+    this.fh ??= open(this.index.path, 'r');
+    const buf = Buffer.allocUnsafe(length);
+    const { bytesRead } = await (await this.fh).read(buf, 0, length, offset);
+    return recordFromBytes(this.index, i, buf.subarray(0, bytesRead));
+  }
+
+  /** Release the file handle. */
+  async close(): Promise<void> {
+    const fh = this.fh;
+    this.fh = undefined;
+    if (fh) await (await fh).close();
+  }
 }

@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { followRolloutLog, indexRolloutLog, readRollout, validateRolloutJson } from '../../../src/core/logs/jsonlIndex';
+import { followRolloutLog, forEachRollout, indexRolloutLog, readRollout, RolloutReader, validateRolloutJson } from '../../../src/core/logs/jsonlIndex';
 
 const dir = mkdtempSync(join(tmpdir(), 'segr1-logs-'));
 let n = 0;
@@ -222,4 +222,29 @@ test('JSON Lines that are not rollouts (metrics, a verl dump) index as empty wit
   const partly = await indexRolloutLog(file(JSON.stringify({ step: 1 }) + '\n' + rec({ step: 2 }) + '\n'));
   assert.equal(partly.notRollouts, undefined, 'one rollout makes it a rollout log; the other line is an error');
   assert.equal(partly.issues.length, 1);
+});
+
+test('forEachRollout visits records in order with few reads; RolloutReader reads by index through one handle', async () => {
+  const lines = Array.from({ length: 500 }, (_, k) => rec({ step: k, completion: `c${k} ${'z'.repeat(k % 37)}` }));
+  lines.splice(100, 0, 'garbage line');
+  const p = file(lines.join('\n') + '\n');
+  const idx = await indexRolloutLog(p);
+  assert.equal(idx.count, 500);
+  const seen: number[] = [];
+  await forEachRollout(idx, (r, i) => {
+    assert.equal(r.step, i);
+    seen.push(i);
+  });
+  assert.equal(seen.length, 500);
+  const part: number[] = [];
+  await forEachRollout(idx, (r) => part.push(r.step!), { from: 490, to: 495 });
+  assert.deepEqual(part, [490, 491, 492, 493, 494]);
+  const reader = new RolloutReader(idx);
+  assert.equal((await reader.read(321)).completion, `c321 ${'z'.repeat(321 % 37)}`);
+  assert.equal((await reader.read(0)).step, 0);
+  await assert.rejects(reader.read(500), RangeError);
+  await reader.close();
+  const ac = new AbortController();
+  ac.abort();
+  await assert.rejects(forEachRollout(idx, () => undefined, { signal: ac.signal }), { name: 'AbortError' });
 });
