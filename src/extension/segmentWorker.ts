@@ -19,6 +19,7 @@ export class SerialQueue {
   /** Jobs waiting or running. */
   size = 0;
 
+  /** Queue a job behind the others; rejects at once if its signal fires while it waits. */
   run<T>(job: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     this.size++;
     const start = this.tail.then(() => {
@@ -43,7 +44,7 @@ interface Loaded {
   readonly decodes: SerialQueue;
 }
 
-/** Serve the worker protocol on a port (parentPort in the real worker). */
+/** Serve the host↔worker protocol (HostToWorker requests, WorkerToHost notifications) on a port: parentPort in the real worker. */
 export function serveSegmentWorker(port: { postMessage(m: unknown, t?: ArrayBuffer[]): void; on(ev: 'message', l: (m: unknown) => void): void }): RpcEndpoint<Record<never, never>, HostToWorker, WorkerToHost> {
   const rpc = new RpcEndpoint<Record<never, never>, HostToWorker, WorkerToHost>((m, t) => port.postMessage(m, t ?? []), { timeoutMs: 0 });
   port.on('message', (m) => rpc.receive(m));
