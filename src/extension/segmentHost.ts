@@ -6,6 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { RgbImage } from '../core/image/types';
+import { discoverSam2Models, type DiscoveryProblem, type Sam2Candidate } from '../core/segment/modelDiscovery';
 import type { EncodedImage, SegmentPrompt, SegmentResult, Segmenter, SegmenterInfo } from '../core/segment/segmenter';
 import { RpcEndpoint } from '../shared/rpc';
 import type { EncodeProgressNote, EncodeResult, HostToWorker, LoadModelParams, LoadRemoteModelParams, WorkerToHost } from '../shared/workerProtocol';
@@ -132,4 +133,27 @@ export class WorkerSam2Segmenter implements Segmenter {
   async dispose(): Promise<void> {
     await this.host.request('model/dispose', { modelId: this.modelId }).catch(() => undefined);
   }
+}
+
+/** What openDiscoveredSam2 found and opened. */
+export interface DiscoveredSam2 {
+  /** The loaded model, or undefined when no usable export was found (the caller keeps the classical fallback). */
+  readonly segmenter: WorkerSam2Segmenter | undefined;
+  /** Every usable pair (for a QuickPick to switch models). */
+  readonly candidates: readonly Sam2Candidate[];
+  /** Files that looked like SAM2 but could not be used, with the reason (for a warning). */
+  readonly problems: readonly DiscoveryProblem[];
+}
+
+/**
+ * Find SAM2 exports under `roots` (the workspace models/ folder, the `segr1.sam2.modelPath` setting) and load
+ * one in the worker: the candidate whose encoder is `preferEncoder` when given, else the first.
+ */
+export async function openDiscoveredSam2(host: SegmentWorkerHost, roots: readonly string[], load: Omit<LoadModelParams, 'encoder' | 'decoder'> & { readonly preferEncoder?: string }): Promise<DiscoveredSam2> {
+  const { candidates, problems } = await discoverSam2Models(roots);
+  const pick = candidates.find((c) => c.encoder === load.preferEncoder) ?? candidates[0];
+  if (!pick) return { segmenter: undefined, candidates, problems };
+  const { preferEncoder: _prefer, ...params } = load;
+  const segmenter = await host.loadSam2({ ...params, encoder: pick.encoder, decoder: pick.decoder });
+  return { segmenter, candidates, problems };
 }

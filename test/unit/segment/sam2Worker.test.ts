@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeRgb } from '../../../src/core/image/io';
 import type { RgbImage } from '../../../src/core/image/types';
-import { SegmentWorkerHost } from '../../../src/extension/segmentHost';
+import { openDiscoveredSam2, SegmentWorkerHost } from '../../../src/extension/segmentHost';
 import { SerialQueue } from '../../../src/extension/segmentWorker';
 import { writeFixture } from './sam2Fixtures';
 import { startTestKserve } from './remoteServer';
@@ -89,6 +89,21 @@ test('the worker drives a remote SAM2 (KServe v2) just like a local one', async 
   } finally {
     await server.close();
   }
+});
+
+test('openDiscoveredSam2 loads the preferred (else first) export found under the roots', async () => {
+  const none = await openDiscoveredSam2(host, [join(ROOT, 'no-models')], { channels: 'rgb' });
+  assert.equal(none.segmenter, undefined);
+  const models = join(ROOT, 'models');
+  writeFixture('E', join(models, 'e'));
+  const d = writeFixture('D', join(models, 'd'));
+  const first = await openDiscoveredSam2(host, [models], { channels: 'bgr' });
+  assert.deepEqual(first.candidates.map((c) => c.label), ['e — SAM2 family E', 'sam2_hiera_tiny — SAM2 family D']);
+  assert.equal(first.segmenter?.family, 'E');
+  const preferred = await openDiscoveredSam2(host, [models], { channels: 'bgr', preferEncoder: d.encoder });
+  assert.equal(preferred.segmenter?.family, 'D');
+  assert.match(preferred.segmenter!.info.label, /family D, BGR input/);
+  await Promise.all([first.segmenter!.dispose(), preferred.segmenter!.dispose()]);
 });
 
 test('SerialQueue runs in order and drops jobs cancelled while waiting', async () => {
