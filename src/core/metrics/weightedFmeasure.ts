@@ -27,36 +27,27 @@ export const GAUSSIAN_7_SIGMA5: Float64Array = (() => {
 })();
 
 const DECAY = Math.log(0.5) / 5;
-/** Squared distances whose weight is cached; beyond this it is computed each time (bounded memory). */
-const IMPORTANCE_CACHE_MAX = 1 << 20;
-let importanceCache = new Float64Array(0);
 
 /**
- * Pixel importance B = 2 − exp(ln(0.5)/5 · distance) off the GT. Distances are √ of integers, so B is cached per squared
- * distance: the same float ops, computed once instead of an exp per background pixel.
+ * Pixel importance B = 2 − exp(ln(0.5)/5 · √d²) off the GT, tabulated by squared distance (an integer). Past about
+ * 265 px, exp(…) is below half an ulp of 2 and B is exactly 2.0 in double precision — numpy gets the same — so the
+ * table stops there (≈ 70k entries, 0.5 MiB) and far pixels cost no lookup at all.
  */
-function importance(d2: number): number {
-  if (d2 >= IMPORTANCE_CACHE_MAX) return 2 - Math.exp(DECAY * Math.sqrt(d2));
-  if (d2 >= importanceCache.length) {
-    const grown = new Float64Array(Math.min(IMPORTANCE_CACHE_MAX, Math.max(1024, 2 * (d2 + 1))));
-    grown.set(importanceCache);
-    for (let i = importanceCache.length; i < grown.length; i++) grown[i] = 2 - Math.exp(DECAY * Math.sqrt(i));
-    importanceCache = grown;
+const IMPORTANCE: Float64Array = (() => {
+  const values: number[] = [];
+  for (let d2 = 0; ; d2++) {
+    const b = 2 - Math.exp(DECAY * Math.sqrt(d2));
+    if (b === 2) break;
+    values.push(b);
   }
-  return importanceCache[d2]!;
-}
+  return Float64Array.from(values);
+})();
 
 /** `np.sum` of a float64 array as numpy forms it: 8192-value blocks, each summed pairwise. */
 function numpySum(a: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i += 8192) s += pairwiseSum(a, i, Math.min(8192, a.length - i));
   return s;
-}
-
-/** The importance table covering squared distances up to d2 (capped), grown once per size. */
-function importanceTable(d2: number): Float64Array {
-  importance(Math.min(d2, IMPORTANCE_CACHE_MAX - 1));
-  return importanceCache;
 }
 
 /**
@@ -134,7 +125,7 @@ function nearestAndBackgroundWeights(pair: PreparedPair, nearest: Int32Array, ew
   const { width: w, height: h, pred, value } = pair;
   const fy = scratchInt32('wfm.fy', pair.n);
   nearestInColumns(pair.gt, w, h, fy, pair.fgBox[0], pair.fgBox[2]);
-  const table = importanceTable((w - 1) * (w - 1) + (h - 1) * (h - 1));
+  const table = IMPORTANCE;
   const tableLen = table.length;
   const env = new RowEnvelope(w);
   const { g, h2, sy, slot } = env;
@@ -183,7 +174,8 @@ function nearestAndBackgroundWeights(pair: PreparedPair, nearest: Int32Array, ew
       }
       nearest[row + ii] = site;
       const p = value[pred[row + ii]!]!;
-      ewBg[jb++] = p !== 0 ? p * (d1 < tableLen ? table[d1]! : importance(d1)) : 0;
+      // Beyond the table B is exactly 2 (see IMPORTANCE).
+      ewBg[jb++] = p !== 0 ? p * (d1 < tableLen ? table[d1]! : 2) : 0;
     }
   }
 }
