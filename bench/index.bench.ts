@@ -70,8 +70,9 @@ async function main(): Promise<void> {
   // "Open": the first screen reads a group's records by byte range.
   for (let i = 0; i < 8; i++) await readRollout(index, Math.floor((i * index.count) / 8));
   const openMs = performance.now() - t0;
-  console.log(`100k rollouts: ${index.count} indexed + 8 opened in ${openMs.toFixed(0)} ms (raw read ${rawSmall.ms.toFixed(0)} ms)`);
-  report({ name: 'index + open 100,000 rollouts', value: openMs, unit: 'ms', anchor: 'raw sequential read of the same file', anchorValue: rawSmall.ms, ratio: openMs / rawSmall.ms, target: 'ratio <= 4' });
+  console.log(`100k rollouts (${(rawSmall.bytes / 1e6).toFixed(0)} MB): ${index.count} indexed + 8 opened in ${openMs.toFixed(0)} ms (raw sequential read of the same file ${rawSmall.ms.toFixed(0)} ms)`);
+  // No tool to compare with here: the anchor is the interactive budget, opening a 100k-rollout run within a second.
+  report({ name: 'index + open 100,000 rollouts', value: openMs, unit: 'ms', anchor: '1 s interactive budget', anchorValue: 1000, ratio: openMs / 1000, target: 'ratio <= 1' });
 }
 
 if (process.argv[2] === '--child') void child(process.argv[3]!);

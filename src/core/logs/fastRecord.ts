@@ -40,12 +40,17 @@ let escapeSavings = 0;
 
 const HEX = /^[0-9a-fA-F]{4}$/;
 
+// Hot loops copy the module state into locals first: V8 keeps locals in registers, module bindings it reloads.
 function ws(): void {
-  while (p < end) {
-    const c = b[p]!;
-    if (c === 32 || c === 9 || c === 13 || c === 10) p++;
-    else return;
+  const buf = b;
+  let i = p;
+  const stop = end;
+  while (i < stop) {
+    const c = buf[i]!;
+    if (c === 32 || c === 9 || c === 13 || c === 10) i++;
+    else break;
   }
+  p = i;
 }
 
 /** Memo of the first backslash at or after bsFrom in b: lines of one chunk are scanned in order, so one memchr serves many strings. */
@@ -65,10 +70,11 @@ function nextBackslash(from: number): number {
 /** With p on an opening quote: the offset just past the closing quote, or -1. Sets hasEscape. */
 function stringEnd(): number {
   // Keys and ids are short: a byte loop beats a native call; long texts go to memchr.
+  const buf = b;
   const short = Math.min(end, p + 48);
   let esc = false;
   for (let q = p + 1; q < short; q++) {
-    const c = b[q]!;
+    const c = buf[q]!;
     if (c === 92) {
       esc = true;
       q++;
@@ -145,59 +151,61 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
  * (Clinger's fast path), so it equals Number(text); anything else goes through Number(text).
  */
 function scanNumber(): number | undefined {
+  const buf = b;
   const s = p;
+  let i = p;
   let neg = false;
-  if (b[p] === 45) {
+  if (buf[i] === 45) {
     neg = true;
-    p++;
+    i++;
   }
   let mant = 0;
   let digits = 0;
-  let c = b[p];
+  let c = buf[i];
   if (c === 48) {
-    p++;
-    c = b[p];
+    c = buf[++i];
     if (c !== undefined && c >= 48 && c <= 57) return undefined;
   } else if (c !== undefined && c >= 49 && c <= 57) {
     while (c !== undefined && c >= 48 && c <= 57) {
       mant = mant * 10 + (c - 48);
       digits++;
-      c = b[++p];
+      c = buf[++i];
     }
   } else return undefined;
   let frac = 0;
   if (c === 46) {
-    c = b[++p];
+    c = buf[++i];
     if (c === undefined || c < 48 || c > 57) return undefined;
     while (c !== undefined && c >= 48 && c <= 57) {
       mant = mant * 10 + (c - 48);
       if (mant !== 0) digits++;
       frac++;
-      c = b[++p];
+      c = buf[++i];
     }
   }
   let exp = 0;
   if (c === 101 || c === 69) {
-    c = b[++p];
+    c = buf[++i];
     let eneg = false;
     if (c === 43 || c === 45) {
       eneg = c === 45;
-      c = b[++p];
+      c = buf[++i];
     }
     if (c === undefined || c < 48 || c > 57) return undefined;
     while (c !== undefined && c >= 48 && c <= 57) {
       exp = exp * 10 + (c - 48);
       if (exp > 1e6) exp = 1e6;
-      c = b[++p];
+      c = buf[++i];
     }
     if (eneg) exp = -exp;
   }
+  p = i;
   const e10 = exp - frac;
   if (digits <= 15 && e10 >= -22 && e10 <= 22) {
     const v = e10 < 0 ? mant / POW10[-e10]! : mant * POW10[e10]!;
     return neg ? -v : v;
   }
-  return Number(b.toString('latin1', s, p));
+  return Number(buf.toString('latin1', s, i));
 }
 
 function literal(word: string): boolean {
@@ -263,11 +271,13 @@ const KEY_BYTES = [...KNOWN, ...SLOW].map((k) => Buffer.from(k, 'latin1'));
 /** Index of the key at [s, e) in KNOWN, KNOWN.length + i for SLOW[i], or -1 for any other key: compared as bytes, no string made. */
 function keyId(s: number, e: number): number {
   const len = e - s;
+  const buf = b;
+  const first = buf[s];
   for (let i = 0; i < KEY_BYTES.length; i++) {
     const k = KEY_BYTES[i]!;
-    if (k.length !== len || k[0] !== b[s]) continue;
+    if (k.length !== len || k[0] !== first) continue;
     let j = 1;
-    while (j < len && k[j] === b[s + j]) j++;
+    while (j < len && k[j] === buf[s + j]) j++;
     if (j === len) return i;
   }
   return -1;
@@ -283,8 +293,9 @@ class StringCache {
     const len = e - s;
     const c = this.bytes;
     if (c.length === len) {
+      const buf = b;
       let j = 0;
-      while (j < len && c[j] === b[s + j]) j++;
+      while (j < len && c[j] === buf[s + j]) j++;
       if (j === len) return this.value;
     }
     const v = decode(s, e, escaped);
