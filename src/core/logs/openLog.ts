@@ -73,7 +73,7 @@ export async function openRolloutLog(path: string, opts: OpenLogOptions = {}): P
     meta = undefined;
   }
   if (meta?.sig !== sig) {
-    const summary = await convertLog(path, out, { format, ...(opts.imageJoin ? { imageJoin: opts.imageJoin } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    const summary = await convertLog(path, out, { format, ...(opts.imageJoin ? { imageJoin: opts.imageJoin } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
     meta = { sig, summary };
     await writeFile(metaPath, JSON.stringify(meta));
   }
