@@ -17,7 +17,7 @@ type RunNode =
 /** Nodes of the Datasets tree. */
 type DatasetNode =
   | { kind: 'dataset'; entry: DatasetEntry }
-  | { kind: 'problems'; file: string; problems: readonly WorkspaceProblem[] }
+  | { kind: 'problems'; entries: ReadonlyArray<{ file: string; problem: WorkspaceProblem }> }
   | { kind: 'problem'; file: string; problem: WorkspaceProblem }
   | { kind: 'image'; entry: DatasetEntry; stem: string };
 
@@ -139,7 +139,7 @@ export class DatasetsTree implements vscode.TreeDataProvider<DatasetNode> {
         return item;
       }
       case 'problems':
-        return problemsItem(n.problems);
+        return problemsItem(n.entries.map((e) => e.problem));
       case 'problem':
         return problemItem(n.file, n.problem);
       case 'image': {
@@ -158,12 +158,13 @@ export class DatasetsTree implements vscode.TreeDataProvider<DatasetNode> {
   getChildren(n?: DatasetNode): DatasetNode[] {
     if (!n) return this.model.datasets.map((entry) => ({ kind: 'dataset', entry }));
     if (n.kind === 'dataset') {
-      const dir = path.join(n.entry.folder.uri.fsPath, n.entry.dataset.imagesDir);
-      const problems = this.model.problemsOf(dir);
+      const root = n.entry.folder.uri.fsPath;
+      const files = [path.join(root, n.entry.dataset.imagesDir), ...n.entry.dataset.items.flatMap((i) => [path.join(root, i.image), ...(i.gt ? [path.join(root, i.gt)] : [])])];
+      const entries = files.flatMap((file, k) => this.model.problemsOf(file).map((p) => ({ file, problem: k === 0 ? p : { ...p, message: `${path.basename(file)}: ${p.message}` } })));
       const images: DatasetNode[] = n.entry.dataset.items.map((i) => ({ kind: 'image', entry: n.entry, stem: i.stem }));
-      return problems.length ? [{ kind: 'problems', file: dir, problems }, ...images] : images;
+      return entries.length ? [{ kind: 'problems', entries }, ...images] : images;
     }
-    if (n.kind === 'problems') return n.problems.map((problem) => ({ kind: 'problem', file: n.file, problem }));
+    if (n.kind === 'problems') return n.entries.map((e) => ({ kind: 'problem', file: e.file, problem: e.problem }));
     return [];
   }
 }
