@@ -105,8 +105,8 @@ export function nearestInColumns(feature: Uint8Array, width: number, height: num
 export class RowEnvelope {
   /** Column of each stacked site. */
   readonly g: Int32Array;
-  /** Squared row offset of each stacked site (scipy's wR/uR/vR). */
-  readonly h2: Float64Array;
+  /** Squared row offset of each stacked site (scipy's wR/uR/vR); integers, kept in int32 so queries stay integer. */
+  readonly h2: Int32Array;
   /** Row of the column winner per column for the current row (−1: none). */
   readonly sy: Int32Array;
   /** Stack slot of each column's site; valid for features on the current row, which are never popped. */
@@ -117,7 +117,7 @@ export class RowEnvelope {
   /** Scratch for rows of `width` pixels. */
   constructor(width: number) {
     this.g = new Int32Array(width);
-    this.h2 = new Float64Array(width);
+    this.h2 = new Int32Array(width);
     this.sy = new Int32Array(width).fill(-1);
     this.slot = new Int32Array(width);
   }

@@ -27,6 +27,8 @@ export const GAUSSIAN_7_SIGMA5: Float64Array = (() => {
 })();
 
 const DECAY = Math.log(0.5) / 5;
+/** A squared distance beyond any real one (images up to 23k px a side), keeping query sums in int32. */
+const FAR = 1 << 30;
 
 /**
  * Pixel importance B = 2 − exp(ln(0.5)/5 · √d²) off the GT, tabulated by squared distance (an integer). Past about
@@ -142,7 +144,7 @@ function nearestAndBackgroundWeights(pair: PreparedPair, nearest: Int32Array, ew
     let gl = 0;
     let hl = 0;
     let gn = 0;
-    let hn = Infinity;
+    let hn = FAR;
     let site = 0;
     const rowInBox = y >= box.y0 && y <= box.y1;
     for (let ii = 0; ii < w; ii++) {
@@ -164,7 +166,7 @@ function nearestAndBackgroundWeights(pair: PreparedPair, nearest: Int32Array, ew
         hl = h2[l]!;
         site = sy[gl]! * w + gl;
         gn = l < maxl ? g[l + 1]! : 0;
-        hn = l < maxl ? h2[l + 1]! : Infinity;
+        hn = l < maxl ? h2[l + 1]! : FAR;
         stale = false;
       }
       let t = gl - ii;
@@ -179,7 +181,7 @@ function nearestAndBackgroundWeights(pair: PreparedPair, nearest: Int32Array, ew
         hl = hn;
         site = sy[gl]! * w + gl;
         gn = l < maxl ? g[l + 1]! : 0;
-        hn = l < maxl ? h2[l + 1]! : Infinity;
+        hn = l < maxl ? h2[l + 1]! : FAR;
       }
       nearest[row + ii] = site;
       // Beyond the table B is exactly 2 (see IMPORTANCE).
