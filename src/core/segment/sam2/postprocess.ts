@@ -48,13 +48,29 @@ export function upsampleBilinear(src: ArrayLike<number>, offset: number, inW: nu
   return out;
 }
 
+let scratch = new Float64Array(0);
+const axes = new Map<string, ReturnType<typeof linearIndices>>();
+
+/** linearIndices, remembered for the last few sizes (a session re-prompts one image at one size). */
+function axisCache(inSize: number, outSize: number): ReturnType<typeof linearIndices> {
+  const k = `${inSize}>${outSize}`;
+  let v = axes.get(k);
+  if (!v) {
+    if (axes.size > 8) axes.clear();
+    axes.set(k, (v = linearIndices(inSize, outSize)));
+  }
+  return v;
+}
+
 /**
  * upsampleBilinear then > 0, fused: each source row is interpolated horizontally once, each output pixel is
  * then one vertical lerp and a compare — same arithmetic, same result, without a full-size float plane.
  */
 export function upsampleMask(src: ArrayLike<number>, offset: number, inW: number, inH: number, outW: number, outH: number): BinaryMask {
-  const xs = linearIndices(inW, outW), ys = linearIndices(inH, outH);
-  const rows = new Float64Array(inH * outW);
+  const xs = axisCache(inW, outW), ys = axisCache(inH, outH);
+  // Re-prompts at one image size reuse the scratch rows instead of zeroing megabytes per call.
+  if (scratch.length < inH * outW) scratch = new Float64Array(inH * outW);
+  const rows = scratch;
   const ready = new Uint8Array(inH);
   const ensure = (r: number): void => {
     if (ready[r]) return;
