@@ -13,7 +13,10 @@ export type { RolloutIndex } from './indexBuilder';
 export { validateRolloutJson, unsafePathReason } from './validateRecord';
 
 /** Options of indexing: cancellation, progress, and the cap on one line. */
-export type IndexOptions = ScanOptions;
+export interface IndexOptions extends ScanOptions {
+  /** Parse every line with JSON.parse + validation (the reference path), skipping the byte-level fast path. */
+  readonly exact?: boolean;
+}
 
 function isBlank(buf: Buffer, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
@@ -24,12 +27,12 @@ function isBlank(buf: Buffer, start: number, end: number): boolean {
 }
 
 /** Parse + validate one line's bytes into the builder; issues go to the builder's list. */
-function indexLine(b: IndexBuilder, buf: Buffer, start: number, end: number, lineNo: number, offset: number): void {
+function indexLine(b: IndexBuilder, buf: Buffer, start: number, end: number, lineNo: number, offset: number, exact = false): void {
   // A UTF-8 BOM opens files written by some Windows tools; it is not part of the JSON.
   let s = start;
   if (offset === 0 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
   if (isBlank(buf, s, end)) return;
-  const fast = fastSummary(buf, s, end);
+  const fast = exact ? undefined : fastSummary(buf, s, end);
   if (fast) {
     b.add(fast, lineNo, offset, end - start);
     return;
@@ -61,7 +64,7 @@ async function scanInto(path: string, b: IndexBuilder, from: { offset: number; l
           sniffed = true;
           binary = looksBinary(buf.subarray(start, Math.min(end, start + 8192)));
         }
-        if (!binary) indexLine(b, buf, start, end, lineNo, offset);
+        if (!binary) indexLine(b, buf, start, end, lineNo, offset, opts.exact);
       },
       overlong(lineNo, _offset, bytes) {
         if (!binary) b.issues.add({ line: lineNo, severity: 'error', message: `line of ${bytes} bytes exceeds the ${opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES}-byte cap on one line; skipped` });
@@ -79,7 +82,7 @@ async function scanInto(path: string, b: IndexBuilder, from: { offset: number; l
     if (!isBlank(text, 0, text.length)) {
       const parsed = parseJsonLine(text.toString('utf8'), res.nextLineNo);
       if (parsed.value === undefined) extra.push({ line: res.nextLineNo, severity: 'error', message: `unterminated last line of ${text.length} bytes is not complete JSON (truncated, or still being written)` });
-      else indexLine(b, text, 0, text.length, res.nextLineNo, res.tail.offset);
+      else indexLine(b, text, 0, text.length, res.nextLineNo, res.tail.offset, opts.exact);
     }
   }
   const index = b.finish({ path, size: res.size, mtimeMs: st.mtimeMs, scanned: res.end, nextLine: res.nextLineNo }, extra);

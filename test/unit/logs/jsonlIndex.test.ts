@@ -3,6 +3,7 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { rolloutLine } from '../../../bench/lib/logsData';
 import { followRolloutLog, forEachRollout, indexRolloutLog, readRollout, RolloutReader, validateRolloutJson } from '../../../src/core/logs/jsonlIndex';
 
 const dir = mkdtempSync(join(tmpdir(), 'segr1-logs-'));
@@ -247,4 +248,28 @@ test('forEachRollout visits records in order with few reads; RolloutReader reads
   const ac = new AbortController();
   ac.abort();
   await assert.rejects(forEachRollout(idx, () => undefined, { signal: ac.signal }), { name: 'AbortError' });
+});
+
+test('the fast path and the exact JSON.parse path build identical indexes of a realistic log with flaws', async () => {
+  let seed = 3;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const lines: string[] = [];
+  for (let k = 0; k < 3000; k++) {
+    let l = rolloutLine(k, rand);
+    if (k % 97 === 5) l = l.slice(0, l.length - 7);
+    if (k % 131 === 7) l = l.replace('"reward":', '"reward":"x","r2":');
+    if (k % 151 === 9) l = l.replace('"image":"', '"image":"../');
+    if (k % 173 === 11) l = l.replace('"step":', '"step":NaN,"s":');
+    lines.push(l);
+  }
+  lines.splice(1000, 0, lines[999]!);
+  const p = file(lines.join('\n') + '\n');
+  const fast = await indexRolloutLog(p);
+  const exact = await indexRolloutLog(p, { exact: true });
+  assert.ok(fast.count > 2900);
+  for (const k of ['count', 'runs', 'groups', 'images', 'issues'] as const) assert.deepEqual(fast[k], exact[k], k);
+  for (const k of ['line', 'offset', 'length', 'step', 'run', 'group', 'sample', 'image', 'reward', 'advantage', 'completionLength'] as const) assert.deepEqual([...fast[k]], [...exact[k]], k);
+  assert.deepEqual([...fast.components.keys()], [...exact.components.keys()]);
+  for (const [name, col] of fast.components) assert.deepEqual([...col], [...exact.components.get(name)!], name);
+  assert.ok(fast.issues.some((i) => /duplicated/.test(i.message)));
 });
