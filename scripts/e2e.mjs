@@ -23,8 +23,7 @@ if (!existsSync(CHROMIUM)) {
 }
 ensureCodeServer();
 
-// Fresh artefacts each run, so a screenshot in test-results/ always belongs to this run.
-rmSync(RESULTS, { recursive: true, force: true });
+// Each test clears its own test-results/<name>/ (others may be running e2e tests in this working tree); the TAP file is ours.
 mkdirSync(RESULTS, { recursive: true });
 
 const files = readdirSync(E2E_DIR)
@@ -37,7 +36,7 @@ if (!files.length) {
   process.exit(1);
 }
 
-const tap = join(RESULTS, 'e2e.tap');
+const tap = join(RESULTS, `e2e-${process.pid}.tap`);
 const t0 = Date.now();
 const r = spawnSync(
   process.execPath,
@@ -69,6 +68,7 @@ if (existsSync(tap)) {
     else counts.failed++;
   });
 }
+rmSync(tap, { force: true });
 if (r.status !== 0 && counts.failed === 0) counts.failed = 1; // the runner itself failed (crash, timeout before any result)
 console.log(`\ne2e: ${files.length} files in ${((Date.now() - t0) / 1000).toFixed(1)} s; artefacts in test-results/`);
 console.log(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);

@@ -1,10 +1,14 @@
 // Drives a real VS Code (code-server + Debian chromium via playwright-core) for the e2e tests. See DESIGN.md §5.
+import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import type { TestContext } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import type * as CodeServerModule from '../../scripts/codeServer.mjs';
+import type { SuiteOutcome } from './suite/runner';
 
 /** Repository root; this file runs from dist-test/test/e2e/. */
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -75,6 +79,8 @@ function reEscape(s: string): string {
 export async function withWorkbench<T>(opts: WorkbenchOptions, fn: (wb: Workbench) => Promise<T>): Promise<T> {
   const cs = await codeServer();
   const artefacts = join(RESULTS_DIR, opts.name.replace(/[^\w.-]+/g, '_'));
+  // Each test clears only its own artefacts, so concurrent runs of other tests in the same tree keep theirs.
+  rmSync(artefacts, { recursive: true, force: true });
   const server = await cs.start({
     workspace: opts.workspace,
     copyWorkspace: opts.copyWorkspace,
@@ -212,6 +218,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 export interface SuiteResult {
   /** The exit code the extension host reported (0 = all passed). */
   exitCode: number;
+  /** One entry per suite test, as the suite's runner reported them (empty if it never got that far). */
+  outcomes: SuiteOutcome[];
   /** Browser console lines, where the extension host's console output is forwarded. */
   console: string[];
 }
@@ -219,31 +227,53 @@ export interface SuiteResult {
 /** Path of the compiled extension-host suite entry (test/e2e/suite/index.ts). */
 export const SUITE_INDEX = join(REPO_ROOT, 'dist-test', 'test', 'e2e', 'suite', 'index.js');
 
-/** Runs the extension-host suite inside a real VS Code; resolves with its exit code (what @vscode/test-electron reports). */
+/** Runs the extension-host suite inside a real VS Code; resolves with its exit code (what @vscode/test-electron reports) and per-test outcomes. */
 export async function runExtensionHostSuite(opts: Omit<WorkbenchOptions, 'extensionTestsPath'> & { suitePath?: string; timeoutMs?: number }): Promise<SuiteResult> {
   const timeoutMs = opts.timeoutMs ?? 120_000;
-  return withWorkbench({ ...opts, extensionTestsPath: opts.suitePath ?? SUITE_INDEX }, async (wb) => {
+  const resultsFile = join(RESULTS_DIR, `${opts.name.replace(/[^\w.-]+/g, '_')}.suite.json`);
+  // A stale file from an earlier run must never stand in for this run's results.
+  rmSync(resultsFile, { force: true });
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const env = { ...opts.env, SEGR1_SUITE_RESULTS: resultsFile };
+  return withWorkbench({ ...opts, env, extensionTestsPath: opts.suitePath ?? SUITE_INDEX }, async (wb) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`extension-host suite did not finish within ${timeoutMs} ms`)), timeoutMs)));
     try {
       const exitCode = await Promise.race([wb.suiteExit, timeout]);
-      if (exitCode !== 0) {
-        await wb.saveLogs();
-      }
-      return { exitCode, console: wb.console };
+      if (exitCode !== 0) await wb.saveLogs();
+      const outcomes: SuiteOutcome[] = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : [];
+      return { exitCode, outcomes, console: wb.console };
     } finally {
       clearTimeout(timer);
     }
   });
 }
 
-/** The sample workspace made by `segr1 sample`, generated once per run into test-results/ when the CLI has the command. */
+/** Reports each suite outcome as a node:test subtest of t, then asserts the suite ran and its host exited 0. */
+export async function reportSuite(t: TestContext, result: SuiteResult, prefix = ''): Promise<void> {
+  for (const o of result.outcomes) {
+    await t.test(`${prefix}${o.name}`, (st) => {
+      st.diagnostic(`${o.ms} ms in the extension host`);
+      if (o.status === 'skipped') st.skip(o.message);
+      else if (o.status === 'failed') assert.fail(o.message ?? 'failed');
+    });
+  }
+  assert.ok(result.outcomes.length > 0, `the suite reported no results (exit ${result.exitCode}); see test-results/`);
+  assert.equal(result.exitCode, 0, 'extension host exited non-zero');
+}
+
+/**
+ * The synthetic sample workspace (`segr1 sample`), generated once per CLI build into test-results/sample-<hash>/:
+ * keyed by the CLI bundle's hash so runs of different builds in one working tree never share or delete each other's.
+ */
 export function sampleWorkspace(): string | undefined {
-  const dir = join(RESULTS_DIR, 'sample-workspace');
-  const ready = `${dir}.ready`;
-  if (existsSync(ready)) return dir;
   const cli = join(REPO_ROOT, 'dist', 'cli.js');
   if (!existsSync(cli)) return undefined;
+  const hash = createHash('sha1').update(readFileSync(cli)).digest('hex').slice(0, 10);
+  const dir = join(RESULTS_DIR, `sample-${hash}`);
+  const ready = `${dir}.ready`;
+  if (existsSync(ready)) return dir;
+  rmSync(dir, { recursive: true, force: true });
   const r = spawnSync(process.execPath, [cli, 'sample', '--out', dir], { encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) throw new Error(`segr1 sample failed (${r.status}): ${r.stderr || r.stdout}`);
   writeFileSync(ready, '');

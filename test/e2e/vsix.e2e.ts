@@ -2,11 +2,10 @@
 // path) and run the extension-host suite against the installed copy, native modules included.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { REPO_ROOT, RESULTS_DIR, runExtensionHostSuite, sampleWorkspace } from './harness';
-import type { SuiteOutcome } from './suite/runner';
+import { REPO_ROOT, reportSuite, RESULTS_DIR, runExtensionHostSuite, sampleWorkspace } from './harness';
 
 // Packaging takes ≈30 s (production build + vsce); SEGR1_E2E_VSIX=0 leaves it out of a quick local run.
 const enabled = process.env.SEGR1_E2E_VSIX !== '0';
@@ -19,25 +18,16 @@ test('VSIX installs into a fresh VS Code and the extension activates with its na
   assert.equal(r.status, 0, `npm run package failed:\n${r.stdout}\n${r.stderr}`);
   t.diagnostic(`packaged in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${(statSync(vsix).size / 1e6).toFixed(1)} MB`);
 
-  const results = join(RESULTS_DIR, 'vsix-suite.json');
   // VS Code runs extensionTestsPath only in extension-development mode, so point the development path at an empty
   // folder: the only Seg-R1 extension present is then the one installed from the VSIX.
   const noExtension = join(RESULTS_DIR, 'no-extension');
   mkdirSync(noExtension, { recursive: true });
-  const run = await runExtensionHostSuite({
+  const result = await runExtensionHostSuite({
     name: 'vsix',
     copyWorkspace: sampleWorkspace(),
     extensionDevelopmentPath: noExtension,
     installExtensions: [vsix],
-    env: { SEGR1_SUITE_RESULTS: results, SEGR1_EXPECT_VSIX: '1' },
+    env: { SEGR1_EXPECT_VSIX: '1' },
   });
-  const outcomes: SuiteOutcome[] = existsSync(results) ? JSON.parse(readFileSync(results, 'utf8')) : [];
-  for (const o of outcomes) {
-    await t.test(`installed: ${o.name}`, (st) => {
-      if (o.status === 'skipped') st.skip(o.message);
-      else if (o.status === 'failed') assert.fail(o.message ?? 'failed');
-    });
-  }
-  assert.ok(outcomes.length > 0, `the suite reported no results (exit ${run.exitCode}); see test-results/vsix/`);
-  assert.equal(run.exitCode, 0, 'extension host exited non-zero');
+  await reportSuite(t, result, 'installed: ');
 });
