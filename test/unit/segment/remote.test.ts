@@ -93,8 +93,11 @@ test('per-attempt timeout, and cancellation stops without retrying', async () =>
     const n0 = server.control.infers.get('toy') ?? 0;
     const slow = await createKserveBackend({ url: server.url, model: 'toy', timeoutMs: 5000, retries: 3 });
     const p = slow.run(feeds, ac.signal);
-    setTimeout(() => ac.abort(), 30);
+    // Cancel once the server holds the request (a loaded machine may take a while to send it).
+    while ((server.control.infers.get('toy') ?? 0) === n0) await new Promise((r) => setTimeout(r, 5));
+    ac.abort();
     await assert.rejects(p, { name: 'AbortError' });
+    await new Promise((r) => setTimeout(r, 100));
     assert.equal((server.control.infers.get('toy') ?? 0) - n0, 1, 'no retry after cancel');
   } finally {
     server.control.delayMs = 0;

@@ -12,6 +12,12 @@ type ClientCalls = {
 };
 type ServerNotes = { progress: { fraction: number } };
 
+/** Wait until a condition holds (cross-thread messages arrive late on a loaded machine). */
+async function until(cond: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+}
+
 /** Two endpoints over a real MessageChannel, so transfers really detach buffers. */
 function pair(timeoutMs?: number) {
   const { port1, port2 } = new MessageChannel();
@@ -71,7 +77,7 @@ test('handler errors come back as rejections with name and message', async () =>
 test('timeout rejects the caller and aborts the handler', async () => {
   const { client, aborted, close } = pair(50);
   await assert.rejects(client.request('slow', { ms: 5000 }), RpcTimeoutError);
-  await new Promise((r) => setTimeout(r, 30));
+  await until(() => aborted.length > 0);
   assert.deepEqual(aborted, ['AbortError']);
   assert.equal(await client.request('slow', { ms: 1 }, { timeoutMs: 1000 }), 'done');
   close();
@@ -83,7 +89,7 @@ test('cancellation through an AbortSignal reaches the handler; a pre-aborted sig
   const p = client.request('slow', { ms: 5000 }, { signal: ac.signal });
   setTimeout(() => ac.abort(), 20);
   await assert.rejects(p, { name: 'AbortError' });
-  await new Promise((r) => setTimeout(r, 30));
+  await until(() => aborted.length > 0);
   assert.deepEqual(aborted, ['AbortError']);
   const sent: RpcMessage[] = [];
   const ep = new RpcEndpoint<ClientCalls, Record<never, never>>((m) => sent.push(m));
@@ -118,7 +124,7 @@ test('notifications reach listeners; foreign messages are left to other handlers
   const off = client.on('progress', (p) => got.push(p.fraction));
   server.notify('progress', { fraction: 0.5 });
   server.notify('progress', { fraction: 1 });
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => got.length === 2);
   off();
   server.notify('progress', { fraction: 2 });
   await new Promise((r) => setTimeout(r, 20));
