@@ -90,7 +90,7 @@ export async function convertLog(path: string, out: string, opts: ConvertOptions
   const groups = new Set<string>();
   const joiner = new ImageJoiner(opts.imageJoin);
   let records = 0;
-  const tmp = `${out}.${process.pid}.tmp`;
+  const tmp = `${out}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   const fd = openSync(tmp, 'w');
   const w = new LineWriter(fd);
   try {

@@ -158,7 +158,7 @@ export async function indexRolloutLogCached(path: string, opts: CachedIndexOptio
   }
   try {
     await mkdir(dirname(cachePath), { recursive: true });
-    const tmp = `${cachePath}.${process.pid}.tmp`;
+    const tmp = `${cachePath}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     await writeFile(tmp, encodeIndex(index));
     await rename(tmp, cachePath);
   } catch {

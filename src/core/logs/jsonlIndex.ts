@@ -157,8 +157,10 @@ async function sameHead(index: RolloutIndex): Promise<boolean> {
   if (index.count === 0) return true;
   const i = index.count - 1;
   try {
-    const r = await readRecordBytes(index, i);
-    return r.length === index.length[i] && !isBlank(r, 0, r.length);
+    const r = recordFromBytes(index, i, await readRecordBytes(index, i));
+    // The same line still sits at the same place if it reads back to the same summary columns.
+    const same = (a: number, b: number | undefined) => (Number.isNaN(a) ? b === undefined : a === b);
+    return r.completion.length === index.completionLength[i] && same(index.step[i]!, r.step) && same(index.reward[i]!, r.reward) && same(index.advantage[i]!, r.advantage);
   } catch {
     return false;
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { rolloutLine } from '../../../bench/lib/logsData';
-import { followRolloutLog, forEachRollout, indexRolloutLog, readRollout, RolloutReader, validateRolloutJson } from '../../../src/core/logs/jsonlIndex';
+import { followRolloutLog, forEachRollout, indexRolloutLog, readRollout, RolloutReader, updateRolloutLog, validateRolloutJson } from '../../../src/core/logs/jsonlIndex';
 
 const dir = mkdtempSync(join(tmpdir(), 'segr1-logs-'));
 let n = 0;
@@ -272,4 +272,17 @@ test('the fast path and the exact JSON.parse path build identical indexes of a r
   assert.deepEqual([...fast.components.keys()], [...exact.components.keys()]);
   for (const [name, col] of fast.components) assert.deepEqual([...col], [...exact.components.get(name)!], name);
   assert.ok(fast.issues.some((i) => /duplicated/.test(i.message)));
+});
+
+test('follow re-indexes when the log grew but its last indexed record changed (rewritten, not appended)', async () => {
+  const p = file(rec({ step: 1 }) + '\n' + rec({ step: 2 }) + '\n');
+  const idx = await indexRolloutLog(p);
+  writeFileSync(p, rec({ step: 1 }) + '\n' + rec({ step: 7 }) + '\n' + rec({ step: 8 }) + '\n');
+  const u = await updateRolloutLog(idx);
+  assert.equal(u.mode, 'reindexed');
+  assert.deepEqual([...u.index.step], [1, 7, 8]);
+  appendFileSync(p, rec({ step: 9 }) + '\n');
+  const v = await updateRolloutLog(u.index);
+  assert.equal(v.mode, 'appended');
+  assert.deepEqual([...v.index.step], [1, 7, 8, 9]);
 });
