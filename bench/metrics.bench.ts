@@ -4,7 +4,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { loadMaskGray } from '../src/core/image/grayscale';
-import { encodeGrayPng } from '../src/core/image/io';
 import type { GrayImage } from '../src/core/image/types';
 import { scorePairs, aggregate, type PairJob } from '../src/core/metrics/dataset';
 import { imageMetrics, MetricSuite } from '../src/core/metrics/suite';
@@ -51,9 +50,17 @@ function makePair(w: number, h: number, seed: number): { pred: GrayImage; gt: Gr
   return { pred: { width: w, height: h, data: pred }, gt: { width: w, height: h, data: gt } };
 }
 
+/** An 8-bit single-channel PNG, as mask files normally are (io.ts encodeGrayPng currently writes RGB). */
+function encodeMaskPng(img: GrayImage): Promise<Buffer> {
+  return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), { raw: { width: img.width, height: img.height, channels: 1 } })
+    .toColourspace('b-w')
+    .png({ compressionLevel: 6 })
+    .toBuffer();
+}
+
 async function ensureSet(name: string, w: number, h: number, count: number): Promise<PairJob[]> {
   const dir = join(DATA, name);
-  const marker = join(dir, `.complete-${count}`);
+  const marker = join(dir, `.complete-gray-${count}`);
   const jobs: PairJob[] = [];
   for (let k = 0; k < count; k++) {
     const stem = `m${String(k).padStart(5, '0')}`;
@@ -64,8 +71,8 @@ async function ensureSet(name: string, w: number, h: number, count: number): Pro
   mkdirSync(join(dir, 'gt'), { recursive: true });
   for (let k = 0; k < count; k++) {
     const { pred, gt } = makePair(w, h, 1000 * w + k);
-    writeFileSync(jobs[k]!.predPath, await encodeGrayPng(pred));
-    writeFileSync(jobs[k]!.gtPath, await encodeGrayPng(gt));
+    writeFileSync(jobs[k]!.predPath, await encodeMaskPng(pred));
+    writeFileSync(jobs[k]!.gtPath, await encodeMaskPng(gt));
   }
   writeFileSync(marker, '');
   return jobs;
