@@ -112,6 +112,35 @@ function seedRipgrepCache(env) {
 export function ensureCodeServer() {
   if (isInstalled()) return ENTRY;
   if (process.arch !== 'x64' || process.platform !== 'linux') throw new Error('code-server install is scripted for linux-x64 only');
+  // Several test runs may start at once in one working tree: one installs, the others wait for it.
+  const lock = `${INSTALL_DIR}.lock`;
+  mkdirSync(dirname(lock), { recursive: true });
+  const end = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      if (isInstalled()) return ENTRY;
+      // A lock older than any install is left over from a killed run.
+      if (Date.now() > end || Date.now() - statSync(lock, { throwIfNoEntry: false })?.mtimeMs > 15 * 60_000) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    }
+  }
+  try {
+    if (isInstalled()) return ENTRY;
+    return install();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** The install itself; callers hold the lock. */
+function install() {
   ensurePrerequisites();
   const t0 = Date.now();
   mkdirSync(INSTALL_DIR, { recursive: true });

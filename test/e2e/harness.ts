@@ -81,6 +81,7 @@ export async function withWorkbench<T>(opts: WorkbenchOptions, fn: (wb: Workbenc
   const artefacts = join(RESULTS_DIR, opts.name.replace(/[^\w.-]+/g, '_'));
   // Each test clears only its own artefacts, so concurrent runs of other tests in the same tree keep theirs.
   rmSync(artefacts, { recursive: true, force: true });
+  const t0 = Date.now();
   const server = await cs.start({
     workspace: opts.workspace,
     copyWorkspace: opts.copyWorkspace,
@@ -119,6 +120,7 @@ export async function withWorkbench<T>(opts: WorkbenchOptions, fn: (wb: Workbenc
     const url = server.url({ extensionDevelopmentPath, extensionTestsPath: opts.extensionTestsPath });
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    console.log(`[e2e] ${opts.name}: workbench shown ${((Date.now() - t0) / 1000).toFixed(1)} s after code-server start`);
 
     wb = {
       page,
