@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { inflateSync } from 'node:zlib';
 import { readRaw } from './io';
 import type { GrayImage } from './types';
 
@@ -37,11 +39,117 @@ export function toGrayLikeCv2(raw: RawRaster): GrayImage {
   return { width, height, data: out };
 }
 
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+/** Channels per PNG colour type (8-bit): gray, RGB, palette index, gray+alpha, RGBA. */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * Decode an 8-bit, non-interlaced PNG straight to the cv2 IMREAD_GRAYSCALE plane: inflate, unfilter, then libpng's
+ * palette expansion / alpha strip / rgb_to_gray. Returns undefined for anything else (other bit depths, interlacing,
+ * not a PNG), which the caller hands to sharp. Masks are small and numerous, and sharp's per-call pipeline set-up
+ * costs more than the decode itself.
+ */
+export function decodePngGray(buf: Uint8Array): GrayImage | undefined {
+  if (buf.length < 33 || PNG_SIGNATURE.some((b, i) => buf[i] !== b)) return undefined;
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let width = 0;
+  let height = 0;
+  let colorType = -1;
+  let palette: Uint8Array | undefined;
+  const idat: Uint8Array[] = [];
+  for (let off = 8; off + 8 <= buf.length; ) {
+    const len = view.getUint32(off);
+    const type = String.fromCharCode(buf[off + 4]!, buf[off + 5]!, buf[off + 6]!, buf[off + 7]!);
+    const data = buf.subarray(off + 8, off + 8 + len);
+    if (data.length !== len) return undefined;
+    if (type === 'IHDR') {
+      width = view.getUint32(off + 8);
+      height = view.getUint32(off + 12);
+      const depth = buf[off + 16]!;
+      colorType = buf[off + 17]!;
+      const interlace = buf[off + 20]!;
+      if (depth !== 8 || interlace !== 0 || PNG_CHANNELS[colorType] === undefined) return undefined;
+    } else if (type === 'PLTE') palette = data;
+    else if (type === 'IDAT') idat.push(data);
+    else if (type === 'IEND') break;
+    off += 12 + len;
+  }
+  const channels = PNG_CHANNELS[colorType];
+  if (!channels || width === 0 || height === 0 || idat.length === 0 || (colorType === 3 && !palette)) return undefined;
+  const raw = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat));
+  const stride = width * channels;
+  if (raw.length < height * (stride + 1)) return undefined;
+  const px = unfilter(raw, width, height, channels);
+  if (!px) return undefined;
+  const n = width * height;
+  if (channels === 1 && colorType === 0) return { width, height, data: px };
+  const out = new Uint8Array(n);
+  if (colorType === 3) {
+    const pal = palette!;
+    for (let i = 0; i < n; i++) {
+      const k = px[i]! * 3;
+      // An index past the palette reads as black, as libpng does after its warning.
+      out[i] = k + 2 < pal.length ? rgbToGrayLibpng(pal[k]!, pal[k + 1]!, pal[k + 2]!) : 0;
+    }
+  } else if (channels === 2) {
+    for (let i = 0; i < n; i++) out[i] = px[2 * i]!;
+  } else {
+    for (let i = 0, j = 0; i < n; i++, j += channels) out[i] = rgbToGrayLibpng(px[j]!, px[j + 1]!, px[j + 2]!);
+  }
+  return { width, height, data: out };
+}
+
+/** Undo PNG's per-row filters (None, Sub, Up, Average, Paeth) for 8-bit samples; undefined on a bad filter byte. */
+function unfilter(raw: Uint8Array, width: number, height: number, bpp: number): Uint8Array | undefined {
+  const stride = width * bpp;
+  const out = new Uint8Array(stride * height);
+  for (let y = 0; y < height; y++) {
+    const f = raw[y * (stride + 1)]!;
+    const src = y * (stride + 1) + 1;
+    const dst = y * stride;
+    const up = dst - stride;
+    switch (f) {
+      case 0:
+        out.set(raw.subarray(src, src + stride), dst);
+        break;
+      case 1:
+        for (let x = 0; x < stride; x++) out[dst + x] = (raw[src + x]! + (x >= bpp ? out[dst + x - bpp]! : 0)) & 255;
+        break;
+      case 2:
+        for (let x = 0; x < stride; x++) out[dst + x] = (raw[src + x]! + (y > 0 ? out[up + x]! : 0)) & 255;
+        break;
+      case 3:
+        for (let x = 0; x < stride; x++) {
+          const a = x >= bpp ? out[dst + x - bpp]! : 0;
+          const b = y > 0 ? out[up + x]! : 0;
+          out[dst + x] = (raw[src + x]! + ((a + b) >> 1)) & 255;
+        }
+        break;
+      case 4:
+        for (let x = 0; x < stride; x++) {
+          const a = x >= bpp ? out[dst + x - bpp]! : 0;
+          const b = y > 0 ? out[up + x]! : 0;
+          const c = x >= bpp && y > 0 ? out[up + x - bpp]! : 0;
+          const p = a + b - c;
+          const pa = Math.abs(p - a);
+          const pb = Math.abs(p - b);
+          const pc = Math.abs(p - c);
+          out[dst + x] = (raw[src + x]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 255;
+        }
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return out;
+}
+
 /**
  * Load a mask file as the 8-bit gray plane PySODMetrics users get from cv2.imread(path, IMREAD_GRAYSCALE).
  * Bit-exact for 8-bit PNG (gray, gray+alpha, RGB, RGBA, palette); JPEGs go through the same RGB rule, which differs from
  * libjpeg's luma-only decode by the codec's rounding.
  */
 export async function loadMaskGray(path: string | Buffer): Promise<GrayImage> {
-  return toGrayLikeCv2(await readRaw(path));
+  const bytes = typeof path === 'string' ? await readFile(path) : path;
+  return decodePngGray(bytes) ?? toGrayLikeCv2(await readRaw(bytes));
 }
