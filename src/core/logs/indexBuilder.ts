@@ -92,9 +92,9 @@ class Column<T extends Typed> {
     }
     this.data[i] = v;
   }
-  /** The first n values: a view when little capacity would be wasted, else a trimmed copy (no second full copy at the peak). */
+  /** The first n values as a view: capacity grows by doubling, so at most half is spare, and a trimming copy would raise the peak. */
   slice(n: number): T {
-    return (n * 4 >= this.data.length * 3 ? this.data.subarray(0, n) : this.data.slice(0, n)) as T;
+    return this.data.subarray(0, n) as T;
   }
 }
 
