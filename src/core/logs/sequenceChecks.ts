@@ -1,20 +1,10 @@
 import type { LogIssue } from './issues';
 
-/** Flags records that repeat an earlier run/step/group/sample, and steps going backwards, in log order. */
+/** Flags records that repeat an earlier run/step/group/sample, and steps going backwards, in log order (convert's check; the index walks groups instead). */
 export class SequenceChecks {
   private readonly seen = new Map<string, number>();
   private lastStep = Number.NaN;
   private lastStepLine = 0;
-
-  /** Remember a record without reporting (when resuming from an existing index). */
-  remember(run: string | number, step: number, group: string | number, sample: number, line: number): void {
-    const key = `${run}|${step}|${group}|${sample}`;
-    if (!this.seen.has(key)) this.seen.set(key, line);
-    if (!Number.isNaN(step)) {
-      this.lastStep = step;
-      this.lastStepLine = line;
-    }
-  }
 
   /** Issues for one record; group/sample undefined (or -1) skip the duplicate check, NaN step the order check. */
   check(run: string | number | undefined, step: number, group: string | number | undefined, sample: number | undefined, line: number): LogIssue[] {
