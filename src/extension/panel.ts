@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { assertNever, selectionKey, type HostMessage, type PromptEdit, type Selection, type ViewPayload, type WebviewMessage } from '../shared/protocol';
+import { assertNever, selectionKey, type HostMessage, type PromptEdit, type Selection, type ViewPayload, type ViewReplay, type WebviewMessage } from '../shared/protocol';
 import { PANEL_VIEW_TYPE } from './commands';
 import { buildImageView } from './imageView';
 import { readSettings } from './settings';
@@ -145,11 +145,15 @@ export class WorkbenchPanel implements vscode.Disposable {
     this.selection = target;
     this.send({ type: 'view/loading', selection: target });
     try {
-      const view = await this.build(target, edits);
+      const { view, replay } = await this.build(target, edits);
       if (seq !== this.seq) return;
       this.send({ type: 'view/show', view });
       this.panel.title = `Seg-R1 · ${view.title.split(' · ').slice(1).join(' · ') || 'Workbench'}`;
       this.resolveFirstView();
+      if (replay) {
+        const replayed = await replay();
+        if (seq === this.seq) this.send({ type: 'view/replayed', replay: replayed });
+      }
     } catch (e) {
       if (seq !== this.seq) return;
       this.send({ type: 'error', message: `Cannot open ${selectionKey(target)}: ${e instanceof Error ? e.message : String(e)}` });
@@ -164,7 +168,7 @@ export class WorkbenchPanel implements vscode.Disposable {
     return undefined;
   }
 
-  private async build(s: Selection, edits?: readonly PromptEdit[]): Promise<ViewPayload> {
+  private async build(s: Selection, edits?: readonly PromptEdit[]): Promise<{ view: ViewPayload; replay?: () => Promise<ViewReplay> }> {
     const settings = readSettings();
     switch (s.kind) {
       case 'rollout': {
@@ -188,12 +192,12 @@ export class WorkbenchPanel implements vscode.Disposable {
         if (!d || !item) throw new Error(`image ${s.stem} is not in dataset ${s.dataset}`);
         const root = d.folder.uri.fsPath;
         const pos = d.dataset.items.indexOf(item);
-        return buildImageView(s, path.join(root, item.image), item.gt ? path.join(root, item.gt) : undefined, `${d.dataset.name} · ${item.stem}`, { index: pos, count: d.dataset.items.length });
+        return { view: await buildImageView(s, path.join(root, item.image), item.gt ? path.join(root, item.gt) : undefined, `${d.dataset.name} · ${item.stem}`, { index: pos, count: d.dataset.items.length }) };
       }
       case 'file': {
         const found = this.model.findImage(s.path);
         if (found) return this.build({ kind: 'image', dataset: `${found.dataset.folder.name}/${found.dataset.dataset.id}`, stem: found.item.stem });
-        return buildImageView(s, s.path, undefined, path.basename(s.path), undefined);
+        return { view: await buildImageView(s, s.path, undefined, path.basename(s.path), undefined) };
       }
       default:
         return assertNever(s);

@@ -1,9 +1,11 @@
 import { parseCompletion } from '../core/completion/parse';
-import { readRollout, type RolloutIndex } from '../core/logs/jsonlIndex';
+import type { RolloutIndex } from '../core/logs/jsonlIndex';
+import { forEachJsonLine } from '../core/logs/textLines';
 import type { TrainerMetrics } from '../core/logs/trainerMetrics';
 import { aggregateByStep, rateByStep, zeroVarianceGroupRate, type StepSeries } from '../core/traces/stepAggregate';
 import { promptStats } from '../core/traces/promptStats';
 import type { RolloutTable, TraceRun, TraceSeries, TracesPayload } from '../shared/protocol';
+import { RolloutTableModel } from './rolloutTable';
 
 /** One log to chart, with a display label. */
 export interface TraceSource {
@@ -26,9 +28,13 @@ export interface PromptColumns {
   readonly formatFailure: Float64Array;
 }
 
-/** Parse every completion once (records read by byte range, never the whole file at once). */
+/**
+ * Parse every completion once, streaming the log sequentially (one pass, never the whole file in memory);
+ * records are matched to the index by line number. Lines the index rejected are skipped.
+ */
 export async function promptColumns(src: TraceSource, signal?: AbortSignal): Promise<PromptColumns> {
-  const n = src.index.count;
+  const ix = src.index;
+  const n = ix.count;
   const cols: PromptColumns = {
     points: new Float64Array(n).fill(Number.NaN),
     positiveFraction: new Float64Array(n).fill(Number.NaN),
@@ -37,23 +43,27 @@ export async function promptColumns(src: TraceSource, signal?: AbortSignal): Pro
     thinkWords: new Float64Array(n).fill(Number.NaN),
     formatFailure: new Float64Array(n).fill(Number.NaN),
   };
-  for (let i = 0; i < n; i++) {
-    if (signal?.aborted) break;
-    try {
-      const r = await readRollout(src.index, i);
-      const frame = r.model_frame ?? src.frame;
+  let k = 0;
+  await forEachJsonLine(
+    ix.path,
+    (value, lineNo) => {
+      while (k < n && ix.line[k]! < lineNo) k++;
+      if (k >= n || ix.line[k] !== lineNo) return;
+      const r = value as { completion?: unknown; model_frame?: { width: number; height: number } };
+      if (typeof r?.completion !== 'string') return;
+      const frame = r.model_frame && r.model_frame.width > 0 && r.model_frame.height > 0 ? r.model_frame : src.frame;
       const a = parseCompletion(r.completion, { frame });
       const s = promptStats(a, frame);
-      cols.points[i] = s.points;
-      cols.positiveFraction[i] = s.positiveFraction;
-      cols.boxes[i] = s.boxes;
-      cols.boxAreaFraction[i] = s.boxAreaFraction;
-      cols.thinkWords[i] = s.thinkWords;
-      cols.formatFailure[i] = a.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
-    } catch {
-      // Unreadable records are already reported by the index; they simply have no prompt statistics.
-    }
-  }
+      cols.points[k] = s.points;
+      cols.positiveFraction[k] = s.positiveFraction;
+      cols.boxes[k] = s.boxes;
+      cols.boxAreaFraction[k] = s.boxAreaFraction;
+      cols.thinkWords[k] = s.thinkWords;
+      cols.formatFailure[k] = a.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+    },
+    () => undefined, // the index already reported every bad line
+    signal ? { signal } : {},
+  );
   return cols;
 }
 
@@ -98,8 +108,8 @@ export function trainerSeries(m: TrainerMetrics): TraceSeries[] {
   });
 }
 
-/** The traces view payload for several runs: series per run plus one combined rollout table. */
-export function tracesPayload(sources: readonly TraceSource[], prompts: ReadonlyArray<PromptColumns | undefined>, synthetic: boolean): TracesPayload {
+/** The traces view payload for several runs (series per run), and the combined rollout table kept on the host. */
+export function tracesPayload(sources: readonly TraceSource[], prompts: ReadonlyArray<PromptColumns | undefined>, synthetic: boolean): { payload: TracesPayload; table: RolloutTableModel } {
   const runs: TraceRun[] = sources.map((s, i) => ({ log: s.log, label: s.label, series: runSeries(s, prompts[i]) }));
   const total = sources.reduce((a, s) => a + s.index.count, 0);
   const run = new Int32Array(total);
@@ -130,5 +140,6 @@ export function tracesPayload(sources: readonly TraceSource[], prompts: Readonly
     }
   });
   const table: RolloutTable = { run, record, line, step, sample, group, columns: [...values].map(([name, v]) => ({ name, values: v })) };
-  return { runs, table, synthetic };
+  const model = new RolloutTableModel(table, sources.map((s) => s.log));
+  return { payload: { runs, table: { total, columns: model.columns }, synthetic }, table: model };
 }

@@ -1,11 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { assertNever, type TracesHostMessage, type TracesWebviewMessage } from '../shared/protocol';
+import { assertNever, type TracesHostMessage, type TracesPayload, type TracesWebviewMessage } from '../shared/protocol';
 import { COMMANDS, TRACES_VIEW_TYPE } from './commands';
 import { modelFrameSize } from '../core/geometry/frames';
 import { readExperimentLog, readTrainerState, type TrainerMetrics } from '../core/logs/trainerMetrics';
 import { existsSync } from 'node:fs';
 import { readSettings } from './settings';
+import type { RolloutTableModel } from './rolloutTable';
 import { promptColumns, tracesPayload, type PromptColumns, type TraceSource } from './tracesData';
 import { renderWebviewHtml } from './webviewHtml';
 import { withDelayedProgress, type WorkspaceModel } from './workspaceModel';
@@ -57,6 +58,11 @@ export class TracesPanel implements vscode.Disposable {
       case 'ready':
         await this.update();
         return;
+      case 'list/query': {
+        const r = this.table?.query(m.query) ?? { total: 0, rows: [] };
+        this.post({ type: 'list/rows', id: m.id, total: r.total, rows: r.rows });
+        return;
+      }
       case 'traces/openRollout':
         await vscode.commands.executeCommand(COMMANDS.openSelection, { kind: 'rollout', log: m.log, index: m.index });
         return;
@@ -91,26 +97,39 @@ export class TracesPanel implements vscode.Disposable {
         trainer: await trainerMetricsBeside(l.file),
       })),
     );
+    const synthetic = sources.some((s) => /synthetic/i.test(s.label));
+    // Index-only charts paint at once; prompt statistics need every completion parsed, so they follow.
+    const cached = sources.map((s) => {
+      const hit = TracesPanel.promptCache.get(s.log);
+      return hit && hit.size === s.index.size && hit.mtimeMs === s.index.mtimeMs ? hit.cols : undefined;
+    });
+    this.show(tracesPayload(sources, cached, synthetic));
+    if (cached.every(Boolean)) return;
     const prompts = await withDelayedProgress('Seg-R1: reading prompts', async (report, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
       const out: Array<PromptColumns | undefined> = [];
-      for (const s of sources) {
-        const key = s.log;
-        const hit = TracesPanel.promptCache.get(key);
-        if (hit && hit.size === s.index.size && hit.mtimeMs === s.index.mtimeMs) {
-          out.push(hit.cols);
+      for (const [k, s] of sources.entries()) {
+        if (cached[k]) {
+          out.push(cached[k]);
           continue;
         }
         report(s.label);
         const cols = await promptColumns(s, abort.signal);
-        TracesPanel.promptCache.set(key, { size: s.index.size, mtimeMs: s.index.mtimeMs, cols });
+        TracesPanel.promptCache.set(s.log, { size: s.index.size, mtimeMs: s.index.mtimeMs, cols });
         out.push(cols);
       }
       return out;
     });
-    const synthetic = sources.some((s) => /synthetic/i.test(s.label));
-    this.post({ type: 'traces/show', payload: tracesPayload(sources, prompts, synthetic) });
+    if (TracesPanel.current === this) this.show(tracesPayload(sources, prompts, synthetic));
+  }
+
+  /** The rollout table the list pages through (replaced with each payload). */
+  private table?: RolloutTableModel;
+
+  private show(p: { payload: TracesPayload; table: RolloutTableModel }): void {
+    this.table = p.table;
+    this.post({ type: 'traces/show', payload: p.payload });
   }
 
   dispose(): void {

@@ -12,7 +12,7 @@ import { readRollout, type RolloutIndex } from '../core/logs/jsonlIndex';
 import type { RolloutRecord } from '../core/logs/rollout';
 import { loadGtPilL } from '../core/rewards/groundTruth';
 import { getRewardSet } from '../core/rewards/registry';
-import type { Glyph, GroupMember, MaskPayload, RewardRow, Selection, ViewPayload } from '../shared/protocol';
+import type { Glyph, GroupMember, MaskPayload, RewardRow, Selection, ViewPayload, ViewReplay } from '../shared/protocol';
 
 /** Mime types a webview can decode with createImageBitmap; anything else is re-encoded as PNG. */
 const BROWSER_FORMATS: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' };
@@ -107,8 +107,11 @@ function isSynthetic(r: RolloutRecord): boolean {
  * Build everything the panel shows for one rollout of an indexed log. With `edits`, the rollout's prompts
  * are moved first: the completion text is rewritten, the logged mask is set aside, and the segmenter and
  * rewards run on the edited text (logged values stay for comparison).
+ *
+ * The view carries logged values only, so it paints at once; `replay()` then recomputes the rewards of the
+ * rollout and its group (several S-measures at 768²) for a follow-up message.
  */
-export async function buildRolloutView(index: RolloutIndex, i: number, members: readonly number[], ctx: ViewContext, edits?: readonly PromptEdit[]): Promise<ViewPayload> {
+export async function buildRolloutView(index: RolloutIndex, i: number, members: readonly number[], ctx: ViewContext, edits?: readonly PromptEdit[]): Promise<{ view: ViewPayload; replay(): Promise<ViewReplay> }> {
   const logged = await readRollout(index, i);
   let record = logged;
   const line = index.line[i]!;
@@ -178,12 +181,18 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
 
   // Without a logged mask, the segmenter's mask (image pixels) is brought to the reward frame for scoring.
   const segMask = !loggedMask && mask ? { width: mask.width, height: mask.height, data: mask.data } : undefined;
-  const rewards = await replayRewards({ ...record, rewards: logged.rewards, reward: logged.reward, advantage: logged.advantage }, frameSpec, gt?.gray, loggedMask, segMask && ((f) => resizeNearest(segMask, f.width, f.height)));
-  const group = await groupMembers(index, members, frameSpec, gt?.gray);
-  const rewardsOfGroup = group.map((m) => m.reward).filter((r): r is number => r !== undefined && !Number.isNaN(r));
+  const scored: RolloutRecord = { ...record, rewards: logged.rewards, reward: logged.reward, advantage: logged.advantage };
+  const toFrame = segMask && ((f: { width: number; height: number }) => resizeNearest(segMask, f.width, f.height));
+  const rewards = await replayRewards(scored, frameSpec, gt?.gray, loggedMask, toFrame, false);
+  const group = await groupMembers(index, members, frameSpec, gt?.gray, false);
   const step = record.step;
   const position = members.indexOf(i);
-  return {
+  const replay = async (): Promise<ViewReplay> => {
+    const full = await replayRewards(scored, frameSpec, gt?.gray, loggedMask, toFrame, true);
+    const g = await groupMembers(index, members, frameSpec, gt?.gray, true);
+    return { selection, ...full, group: g, groupZeroVariance: zeroVariance(g) };
+  };
+  const view: ViewPayload = {
     selection,
     title: `${record.run ?? path.basename(path.dirname(ctx.logId))} · step ${step ?? '—'} · group ${record.group ?? '—'} · rollout ${record.sample ?? position}`,
     synthetic: isSynthetic(record),
@@ -206,10 +215,17 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
     edited: edits?.length ? { originalCompletion: logged.completion, edits } : undefined,
     group,
     history: imageHistory(index, i),
-    groupZeroVariance: rewardsOfGroup.length > 1 && rewardsOfGroup.every((r) => Math.abs(r - rewardsOfGroup[0]!) < 1e-9),
+    groupZeroVariance: zeroVariance(group),
     problems,
     position: { index: position, count: members.length },
   };
+  return { view, replay };
+}
+
+/** True when every logged reward of the group is equal: GRPO advantages are all 0. */
+function zeroVariance(group: readonly GroupMember[]): boolean {
+  const r = group.map((m) => m.reward).filter((v): v is number => v !== undefined && !Number.isNaN(v));
+  return r.length > 1 && r.every((v) => Math.abs(v - r[0]!) < 1e-9);
 }
 
 /**
@@ -221,10 +237,11 @@ async function replayRewards(
   frame: FrameSpec,
   gt: GrayImage | undefined,
   mask: BinaryMask | undefined,
-  segmentToFrame?: (frame: { width: number; height: number }) => BinaryMask,
+  segmentToFrame: ((frame: { width: number; height: number }) => BinaryMask) | undefined,
+  recompute: boolean,
 ): Promise<{ rewards: RewardRow[]; total: RewardRow; advantage: RewardRow }> {
   const replayed: Record<string, { components: Record<string, number>; total: number }> = {};
-  if (gt) {
+  if (gt && recompute) {
     for (const id of PANEL_REWARD_SETS) {
       const set = getRewardSet(id);
       if (!set) continue;
@@ -264,8 +281,8 @@ function numOrUndef(v: number | null | undefined): number | undefined {
  * The group strip: each sibling's logged reward/advantage/components, a thumbnail of its logged mask, and
  * its total under the intended reward, so ranking inversions (logged order ≠ intended order) can be marked.
  */
-async function groupMembers(index: RolloutIndex, members: readonly number[], frame: FrameSpec, gt: GrayImage | undefined): Promise<GroupMember[]> {
-  const intendedSet = getRewardSet('segr1-intended');
+async function groupMembers(index: RolloutIndex, members: readonly number[], frame: FrameSpec, gt: GrayImage | undefined, recompute: boolean): Promise<GroupMember[]> {
+  const intendedSet = recompute ? getRewardSet('segr1-intended') : undefined;
   const base = await Promise.all(
     members.map(async (m) => {
       let thumb: MaskPayload | undefined;

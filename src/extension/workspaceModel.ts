@@ -54,7 +54,7 @@ export class WorkspaceModel implements vscode.Disposable {
 
   /** @param cacheDir where indexes and conversions of non-canonical logs are kept (extension storage). */
   constructor(private readonly cacheDir?: string) {
-    this.watcher = vscode.workspace.createFileSystemWatcher('**/*.{jsonl,png,jpg,jpeg}');
+    this.watcher = vscode.workspace.createFileSystemWatcher('**/*.{jsonl,parquet,log,json,png,jpg,jpeg}');
     const soon = () => {
       clearTimeout(this.pending);
       this.pending = setTimeout(() => void this.refresh(), 500);

@@ -126,9 +126,20 @@ export interface SegmenterBadge {
   readonly kind: 'sam2' | 'classical' | 'remote' | 'logged';
 }
 
+/** Recomputed rewards of a shown rollout and its group, sent after the view so it paints at once. */
+export interface ViewReplay {
+  readonly selection: Selection;
+  readonly rewards: readonly RewardRow[];
+  readonly total: RewardRow;
+  readonly advantage: RewardRow;
+  readonly group: readonly GroupMember[];
+  readonly groupZeroVariance: boolean;
+}
+
 /** Host → webview. */
 export type HostMessage =
   | { readonly type: 'view/show'; readonly view: ViewPayload }
+  | { readonly type: 'view/replayed'; readonly replay: ViewReplay }
   | { readonly type: 'view/loading'; readonly selection: Selection }
   | { readonly type: 'segmenter/didChange'; readonly badge: SegmenterBadge }
   | { readonly type: 'error'; readonly message: string };
@@ -200,19 +211,56 @@ export interface RolloutTable {
   readonly columns: ReadonlyArray<{ readonly name: string; readonly values: Float64Array }>;
 }
 
+/** What the traces view needs to know about the rollout list; rows are paged in with `list/query`. */
+export interface RolloutTableInfo {
+  readonly total: number;
+  /** Numeric columns, in display order (after line, step, group, sample). */
+  readonly columns: readonly string[];
+}
+
+/** Which rows of the rollout list, in which order: filtering and sorting run on the host, next to the data. */
+export interface ListQuery {
+  readonly sortKey: string;
+  readonly dir: 1 | -1;
+  /** Inclusive step range from the brush; absent = all steps. */
+  readonly stepRange?: readonly [number, number];
+  /** Keep only the first `limit` rows after sorting ("worst N"); 0 = all. */
+  readonly limit: number;
+  readonly offset: number;
+  readonly count: number;
+}
+
+/** One row of the rollout list. */
+export interface ListRow {
+  /** Position in the filtered, sorted list. */
+  readonly position: number;
+  readonly log: string;
+  readonly record: number;
+  readonly line: number;
+  readonly step: number;
+  readonly group: string;
+  readonly sample: number;
+  /** Values of `RolloutTableInfo.columns`, NaN when absent. */
+  readonly values: readonly number[];
+}
+
 /** Everything the traces view draws. */
 export interface TracesPayload {
   readonly runs: readonly TraceRun[];
-  readonly table: RolloutTable;
+  readonly table: RolloutTableInfo;
   /** True when the data is the embedded synthetic sample. */
   readonly synthetic: boolean;
 }
 
 /** Host → traces webview. */
-export type TracesHostMessage = { readonly type: 'traces/show'; readonly payload: TracesPayload } | { readonly type: 'error'; readonly message: string };
+export type TracesHostMessage =
+  | { readonly type: 'traces/show'; readonly payload: TracesPayload }
+  | { readonly type: 'list/rows'; readonly id: number; readonly total: number; readonly rows: readonly ListRow[] }
+  | { readonly type: 'error'; readonly message: string };
 
 /** Traces webview → host. */
 export type TracesWebviewMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'traces/openRollout'; readonly log: string; readonly index: number }
+  | { readonly type: 'list/query'; readonly id: number; readonly query: ListQuery }
   | { readonly type: 'traces/export'; readonly format: 'svg' | 'png'; readonly name: string; readonly data: Uint8Array };

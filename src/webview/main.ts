@@ -1,4 +1,4 @@
-import { assertNever, selectionKey, type HostMessage, type PersistedState, type SegmenterBadge, type ViewPayload } from '../shared/protocol';
+import { assertNever, selectionKey, type HostMessage, type PersistedState, type SegmenterBadge, type ViewPayload, type ViewReplay } from '../shared/protocol';
 import { CanvasView } from './canvasView';
 import { clear, h } from './dom';
 import { GroupStrip } from './groupStrip';
@@ -179,6 +179,22 @@ async function show(view: ViewPayload): Promise<void> {
   history.show(view);
   if (view.mask) setBadge({ label: view.mask.source, kind: view.mask.source.startsWith('logged') ? 'logged' : view.mask.source.includes('SAM2') ? 'sam2' : 'classical' });
   document.body.dataset.selection = selectionKey(view.selection);
+  if (pendingReplay && selectionKey(pendingReplay.selection) === selectionKey(view.selection)) applyReplay(pendingReplay);
+}
+
+/** Recomputed rewards arrive after the view: merge them in if the view is still the same rollout. */
+let pendingReplay: ViewReplay | undefined;
+function applyReplay(r: ViewReplay): void {
+  if (!current || selectionKey(current.selection) !== selectionKey(r.selection) || !current.rollout) {
+    // The view it belongs to may still be decoding its image: keep it for show().
+    pendingReplay = r;
+    return;
+  }
+  pendingReplay = undefined;
+  current = { ...current, rollout: { ...current.rollout, rewards: r.rewards, total: r.total, advantage: r.advantage }, group: r.group, groupZeroVariance: r.groupZeroVariance };
+  rewards.show(current);
+  group.show(current, currentImage);
+  document.body.dataset.replayed = selectionKey(r.selection);
 }
 
 window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
@@ -186,6 +202,9 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
   switch (msg.type) {
     case 'view/show':
       void show(msg.view);
+      break;
+    case 'view/replayed':
+      applyReplay(msg.replay);
       break;
     case 'view/loading':
       title.textContent = `Loading ${selectionKey(msg.selection)}…`;

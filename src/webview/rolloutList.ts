@@ -1,14 +1,15 @@
-import type { TracesPayload } from '../shared/protocol';
+import type { ListQuery, ListRow, TracesPayload } from '../shared/protocol';
 import { clear, h } from './dom';
 
 /** Fixed row height (px): virtualisation computes visible rows from scrollTop. */
 const ROW = 22;
-/** Extra rows rendered above and below the viewport. */
-const OVERSCAN = 6;
+/** Extra rows fetched above and below the viewport. */
+const OVERSCAN = 20;
 
 /**
- * The rollout table of every run: sortable by any column, filtered by the brushed step range, a column
- * threshold and presets ("worst N by X"); only the visible rows are in the DOM, so 100,000 rollouts scroll.
+ * The rollout table of every run: sortable by any column, filtered by the brushed step range and presets
+ * ("worst N by X"). Sorting and filtering run on the host; this list asks for the rows in view only, so
+ * only visible rows are in the DOM and in memory, at any log size.
  */
 export class RolloutList {
   readonly el: HTMLElement;
@@ -19,15 +20,22 @@ export class RolloutList {
   private readonly count: HTMLElement;
   private readonly sortSelect: HTMLSelectElement;
   private readonly limitInput: HTMLInputElement;
-  private data?: TracesPayload;
-  /** Row indices after filtering and sorting. */
-  private order = new Int32Array(0);
+  private columns: readonly string[] = [];
+  private grandTotal = 0;
+  private total = 0;
   private stepRange?: [number, number];
   private sortKey = 'line';
   private sortDir: 1 | -1 = 1;
   private limit = 0;
+  /** Rows received for the current query, by position. */
+  private rows = new Map<number, ListRow>();
+  private queryId = 0;
+  private inFlight?: { id: number; offset: number; count: number };
 
-  constructor(private readonly open: (log: string, index: number) => void) {
+  constructor(
+    private readonly request: (id: number, q: ListQuery) => void,
+    private readonly open: (log: string, index: number) => void,
+  ) {
     this.count = h('span', { id: 'list-count', class: 'num' });
     this.sortSelect = h('select', { id: 'preset-column', 'aria-label': 'Column for presets' });
     this.limitInput = h('input', { id: 'preset-n', type: 'number', min: 1, value: 20, 'aria-label': 'N for presets' });
@@ -57,11 +65,14 @@ export class RolloutList {
     );
   }
 
-  /** Load a new table (all runs). */
+  /** A new payload: columns and size; rows come by query. */
   setData(p: TracesPayload): void {
-    this.data = p;
+    this.columns = p.table.columns;
+    this.grandTotal = p.table.total;
+    const chosen = this.sortSelect.value;
     clear(this.sortSelect);
-    for (const c of p.table.columns) this.sortSelect.append(h('option', { value: c.name }, c.name));
+    for (const c of this.columns) this.sortSelect.append(h('option', { value: c }, c));
+    if (this.columns.includes(chosen)) this.sortSelect.value = chosen;
     this.refresh();
   }
 
@@ -71,6 +82,18 @@ export class RolloutList {
     this.refresh();
   }
 
+  /** Rows for a query arrived from the host. */
+  receive(id: number, total: number, rows: readonly ListRow[]): void {
+    if (id !== this.queryId) return; // an answer to a superseded query
+    this.inFlight = undefined;
+    this.total = total;
+    for (const r of rows) this.rows.set(r.position, r);
+    this.count.textContent = `${total} of ${this.grandTotal} rollouts`;
+    this.viewport.dataset.total = String(total);
+    this.spacer.style.height = `${total * ROW}px`;
+    this.paint();
+  }
+
   private preset(dir: 1 | -1): void {
     this.sortKey = this.sortSelect.value;
     this.sortDir = dir;
@@ -78,50 +101,31 @@ export class RolloutList {
     this.refresh();
   }
 
-  private column(key: string): ArrayLike<number> | undefined {
-    const t = this.data?.table;
-    if (!t) return undefined;
-    if (key === 'line') return t.line;
-    if (key === 'step') return t.step;
-    if (key === 'sample') return t.sample;
-    return t.columns.find((c) => c.name === key)?.values;
+  private query(offset: number, count: number): ListQuery {
+    return { sortKey: this.sortKey, dir: this.sortDir, stepRange: this.stepRange, limit: this.limit, offset, count };
   }
 
+  /** The query changed: forget rows, ask for the first screen. */
   private refresh(): void {
-    const t = this.data?.table;
-    if (!t) return;
-    const n = t.run.length;
-    const keep: number[] = [];
-    const r = this.stepRange;
-    for (let i = 0; i < n; i++) {
-      const s = t.step[i]!;
-      if (r && !(s >= Math.ceil(r[0] - 1e-9) && s <= Math.floor(r[1] + 1e-9))) continue;
-      keep.push(i);
-    }
-    const col = this.column(this.sortKey);
-    if (col) {
-      const dir = this.sortDir;
-      // NaN sorts last in both directions: a missing value is never the "worst".
-      keep.sort((a, b) => {
-        const x = col[a]!;
-        const y = col[b]!;
-        if (Number.isNaN(x)) return Number.isNaN(y) ? a - b : 1;
-        if (Number.isNaN(y)) return -1;
-        return (x - y) * dir || a - b;
-      });
-    }
-    this.order = Int32Array.from(this.limit ? keep.slice(0, this.limit) : keep);
-    this.count.textContent = `${this.order.length} of ${n} rollouts`;
-    this.viewport.dataset.total = String(this.order.length);
+    this.rows.clear();
+    this.queryId++;
+    this.inFlight = undefined;
+    this.viewport.scrollTop = 0;
     this.renderHeader();
-    this.spacer.style.height = `${this.order.length * ROW}px`;
-    this.paint();
+    this.fetch(0);
+  }
+
+  private fetch(first: number): void {
+    const count = Math.ceil(this.viewport.clientHeight / ROW) + 2 * OVERSCAN;
+    const offset = Math.max(0, first - OVERSCAN);
+    if (this.inFlight && this.inFlight.offset === offset) return;
+    this.inFlight = { id: this.queryId, offset, count };
+    this.request(this.queryId, this.query(offset, count));
   }
 
   private renderHeader(): void {
     clear(this.header);
-    const t = this.data!.table;
-    const cols = ['line', 'step', 'group', 'sample', ...t.columns.map((c) => c.name)];
+    const cols = ['line', 'step', 'group', 'sample', ...this.columns];
     for (const c of cols) {
       const arrow = this.sortKey === c ? (this.sortDir === 1 ? ' ▲' : ' ▼') : '';
       const b = h('button', { class: 'col', role: 'columnheader', 'aria-sort': this.sortKey === c ? (this.sortDir === 1 ? 'ascending' : 'descending') : 'none' }, c + arrow);
@@ -129,6 +133,7 @@ export class RolloutList {
         b.addEventListener('click', () => {
           this.sortDir = this.sortKey === c ? ((-this.sortDir) as 1 | -1) : 1;
           this.sortKey = c;
+          this.limit = 0;
           this.refresh();
         });
       }
@@ -136,27 +141,33 @@ export class RolloutList {
     }
   }
 
-  /** Render only the rows in view. */
+  /** Render the rows in view; ask the host for any that are missing. */
   private paint(): void {
-    const t = this.data?.table;
-    if (!t) return;
     const top = this.viewport.scrollTop;
-    const first = Math.max(0, Math.floor(top / ROW) - OVERSCAN);
-    const last = Math.min(this.order.length, Math.ceil((top + this.viewport.clientHeight) / ROW) + OVERSCAN);
+    const first = Math.max(0, Math.floor(top / ROW) - 6);
+    const last = Math.min(this.total, Math.ceil((top + this.viewport.clientHeight) / ROW) + 6);
     clear(this.rowsEl);
     this.rowsEl.style.transform = `translateY(${first * ROW}px)`;
+    let missing = false;
     for (let k = first; k < last; k++) {
-      const i = this.order[k]!;
-      const cells = [String(t.line[i]), fmt(t.step[i]!), t.group[i] ?? '', t.sample[i]! >= 0 ? String(t.sample[i]) : '—', ...t.columns.map((c) => fmt(c.values[i]!))];
-      const row = h('div', { class: 'list-row', role: 'row', tabindex: -1, 'data-row': i, 'data-step': t.step[i] }, ...cells.map((c) => h('span', { class: 'cell num', role: 'cell' }, c)));
-      const run = this.data!.runs[t.run[i]!]!;
-      row.addEventListener('click', () => this.open(run.log, t.record[i]!));
+      const r = this.rows.get(k);
+      if (!r) {
+        missing = true;
+        this.rowsEl.append(h('div', { class: 'list-row pending', role: 'row' }, h('span', { class: 'cell' }, '…')));
+        continue;
+      }
+      const cells = [String(r.line), fmt(r.step), r.group, r.sample >= 0 ? String(r.sample) : '—', ...r.values.map(fmt)];
+      const row = h('div', { class: 'list-row', role: 'row', tabindex: -1, 'data-row': k, 'data-step': r.step }, ...cells.map((c) => h('span', { class: 'cell num', role: 'cell' }, c)));
+      row.addEventListener('click', () => this.open(r.log, r.record));
       row.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter') this.open(run.log, t.record[i]!);
+        if (e.key === 'Enter') this.open(r.log, r.record);
       });
       this.rowsEl.append(row);
     }
     this.viewport.dataset.rendered = String(last - first);
+    if (missing) this.fetch(first);
+    // Keep memory bounded while scrolling far through a huge list.
+    if (this.rows.size > 4000) for (const k of [...this.rows.keys()]) if (k < first - 500 || k > last + 500) this.rows.delete(k);
   }
 }
 

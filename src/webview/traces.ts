@@ -22,7 +22,10 @@ const M = { top: 18, right: 10, bottom: 22, left: 44 };
 const app = document.getElementById('app')!;
 const status = h('div', { class: 'traces-status', id: 'traces-status', 'aria-live': 'polite' }, 'Loading traces…');
 const charts = h('div', { class: 'charts', id: 'charts' });
-const list = new RolloutList((log, index) => vscode.postMessage({ type: 'traces/openRollout', log, index }));
+const list = new RolloutList(
+  (id, query) => vscode.postMessage({ type: 'list/query', id, query }),
+  (log, index) => vscode.postMessage({ type: 'traces/openRollout', log, index }),
+);
 const clearBrush = h('button', { id: 'clear-range', 'aria-label': 'Clear step range' }, 'Clear range');
 const rangeLabel = h('span', { id: 'range-label', class: 'num' }, 'all steps');
 app.append(h('div', { class: 'toolbar' }, h('strong', {}, 'Reward traces'), status, h('span', { class: 'spacer' }), rangeLabel, clearBrush), charts, list.el);
@@ -57,7 +60,7 @@ function seriesNames(p: TracesPayload): Array<{ name: string; group: TraceSeries
 function render(p: TracesPayload): void {
   clear(charts);
   brushes.length = 0;
-  const total = p.table.run.length;
+  const total = p.table.total;
   status.textContent = `${p.runs.length} run${p.runs.length === 1 ? '' : 's'} · ${total} rollouts${p.synthetic ? ' · SYNTHETIC sample' : ''}`;
   const legend = h('div', { class: 'run-legend' });
   p.runs.forEach((r, i) => {
@@ -218,6 +221,9 @@ window.addEventListener('message', (e: MessageEvent<TracesHostMessage>) => {
     case 'traces/show':
       render(m.payload);
       break;
+    case 'list/rows':
+      list.receive(m.id, m.total, m.rows);
+      break;
     case 'error':
       status.textContent = `✖ ${m.message}`;
       break;
@@ -225,5 +231,4 @@ window.addEventListener('message', (e: MessageEvent<TracesHostMessage>) => {
       assertNever(m);
   }
 });
-
 vscode.postMessage({ type: 'ready' });

@@ -154,6 +154,8 @@ test('open a rollout from the Runs tree: image, overlays, glyphs, linked reasoni
 
     // Rewards: logged and replayed under both Seg-R1 reward sets.
     const rewards = view.locator('#rewards');
+    // Logged values paint first; the replayed columns follow once both reward sets have run.
+    await waitFor('replayed reward columns', async () => /segr1-intended/.test((await rewards.textContent()) ?? ''), 30_000);
     for (const t of ['segment', 'format', 'total', 'advantage', 'segr1-reference', 'segr1-intended']) assert.match((await rewards.textContent()) ?? '', new RegExp(t));
 
     // Group strip: 4 rollouts; clicking another switches the panel to it.
@@ -191,8 +193,11 @@ test('open a rollout from the Runs tree: image, overlays, glyphs, linked reasoni
     const edited = (await reasoning.textContent()) ?? '';
     assert.notEqual(edited, original, 'the completion text did not change with the edit');
     assert.match((await view.locator('#segmenter-badge').textContent()) ?? '', /classical fallback — not SAM2|SAM2/);
-    const replayed = await view.locator('#rewards tr[data-component="total"] td').allTextContents();
-    assert.ok(replayed.length >= 3 && replayed.slice(1).every((t) => /\d/.test(t)), `edited rollout not re-scored: ${replayed}`);
+    const replayed = await waitFor('edited rollout re-scored', async () => {
+      const cells = await view.locator('#rewards tr[data-component="total"] td').allTextContents();
+      return cells.length >= 3 && cells.slice(1).every((t) => /\d/.test(t)) ? cells : undefined;
+    }, 60_000);
+    assert.ok(replayed.length >= 3);
     await wb.screenshot('edited');
   });
 });

@@ -1,0 +1,83 @@
+import type { ListQuery, ListRow, RolloutTable } from '../shared/protocol';
+
+/**
+ * The rollout list of the traces view, kept on the host: filter by step range, sort by any column, cut to
+ * "worst/best N", and hand out one page of rows at a time. The webview only ever holds the visible rows,
+ * so 100,000 rollouts cost one small message per scroll.
+ */
+export class RolloutTableModel {
+  private cache?: { key: string; order: Int32Array };
+
+  constructor(readonly table: RolloutTable, private readonly logs: readonly string[]) {}
+
+  /** Numeric column names in display order. */
+  get columns(): string[] {
+    return this.table.columns.map((c) => c.name);
+  }
+
+  get total(): number {
+    return this.table.run.length;
+  }
+
+  private column(key: string): ArrayLike<number> | undefined {
+    const t = this.table;
+    if (key === 'line') return t.line;
+    if (key === 'step') return t.step;
+    if (key === 'sample') return t.sample;
+    return t.columns.find((c) => c.name === key)?.values;
+  }
+
+  /** Row order for a query (cached for the last sort/filter, so scrolling pages through it cheaply). */
+  order(q: Pick<ListQuery, 'sortKey' | 'dir' | 'stepRange' | 'limit'>): Int32Array {
+    const key = JSON.stringify([q.sortKey, q.dir, q.stepRange ?? null, q.limit]);
+    if (this.cache?.key === key) return this.cache.order;
+    const t = this.table;
+    const n = t.run.length;
+    const r = q.stepRange;
+    const lo = r ? Math.ceil(r[0] - 1e-9) : -Infinity;
+    const hi = r ? Math.floor(r[1] + 1e-9) : Infinity;
+    const keep: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = t.step[i]!;
+      if (r && !(s >= lo && s <= hi)) continue;
+      keep.push(i);
+    }
+    const col = this.column(q.sortKey);
+    if (col) {
+      const dir = q.dir;
+      // NaN sorts last in both directions: a missing value is never the "worst".
+      keep.sort((a, b) => {
+        const x = col[a]!;
+        const y = col[b]!;
+        if (Number.isNaN(x)) return Number.isNaN(y) ? a - b : 1;
+        if (Number.isNaN(y)) return -1;
+        return (x - y) * dir || a - b;
+      });
+    }
+    const order = Int32Array.from(q.limit > 0 ? keep.slice(0, q.limit) : keep);
+    this.cache = { key, order };
+    return order;
+  }
+
+  /** One page of rows for a query. */
+  query(q: ListQuery): { total: number; rows: ListRow[] } {
+    const order = this.order(q);
+    const t = this.table;
+    const rows: ListRow[] = [];
+    const end = Math.min(order.length, q.offset + Math.max(0, Math.min(q.count, 500)));
+    for (let k = Math.max(0, q.offset); k < end; k++) {
+      const i = order[k]!;
+      rows.push({
+        position: k,
+        log: this.logs[t.run[i]!]!,
+        record: t.record[i]!,
+        line: t.line[i]!,
+        step: t.step[i]!,
+        group: t.group[i] ?? '',
+        sample: t.sample[i]!,
+        values: t.columns.map((c) => c.values[i]!),
+      });
+    }
+    return { total: order.length, rows };
+  }
+}

@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RolloutTableModel } from '../../../src/extension/rolloutTable';
+
+function table() {
+  const n = 6;
+  return new RolloutTableModel(
+    {
+      run: new Int32Array(n),
+      record: Int32Array.from([0, 1, 2, 3, 4, 5]),
+      line: Uint32Array.from([1, 2, 3, 4, 5, 6]),
+      step: Float64Array.from([1, 1, 2, 2, 3, 3]),
+      sample: Int32Array.from([0, 1, 0, 1, 0, 1]),
+      group: ['a', 'a', 'b', 'b', 'c', 'c'],
+      columns: [{ name: 'reward', values: Float64Array.from([0.5, Number.NaN, 1.5, 0.2, 1.9, 0.9]) }],
+    },
+    ['/logs/run.jsonl'],
+  );
+}
+
+test('filters by inclusive step range, sorts with NaN last, pages', () => {
+  const t = table();
+  const all = t.query({ sortKey: 'reward', dir: 1, limit: 0, offset: 0, count: 10 });
+  assert.equal(all.total, 6);
+  assert.deepEqual(all.rows.map((r) => r.line), [4, 1, 6, 3, 5, 2]);
+  const desc = t.query({ sortKey: 'reward', dir: -1, limit: 0, offset: 0, count: 10 });
+  assert.deepEqual(desc.rows.map((r) => r.line), [5, 3, 6, 1, 4, 2]);
+  const ranged = t.query({ sortKey: 'line', dir: 1, stepRange: [1.6, 2.4], limit: 0, offset: 0, count: 10 });
+  assert.deepEqual(ranged.rows.map((r) => r.step), [2, 2]);
+  const worst = t.query({ sortKey: 'reward', dir: 1, limit: 2, offset: 1, count: 10 });
+  assert.equal(worst.total, 2);
+  assert.deepEqual(worst.rows.map((r) => [r.position, r.line, r.log]), [[1, 1, '/logs/run.jsonl']]);
+});
