@@ -127,23 +127,37 @@ export class RowEnvelope {
     const { g, h2, sy, slot } = this;
     const row = y * sy.length;
     let l = -1;
+    // The top two stacked sites live in locals: most columns test once against them and push.
+    let gT = 0;
+    let hT = 0;
+    let gP = 0;
+    let hP = 0;
     for (let ii = x0; ii <= x1; ii++) {
       const r = fy[row + ii]!;
       sy[ii] = r;
       if (r < 0) continue;
       const wR = (r - y) * (r - y);
       while (l >= 1) {
-        const f1 = g[l]!;
-        const a = f1 - g[l - 1]!;
-        const b = ii - f1;
+        const a = gT - gP;
+        const b = ii - gT;
         const c = a + b;
         // Integer-valued doubles far below 2^53 for any image size: exact, as in the C code.
-        if (c * h2[l]! - b * h2[l - 1]! - a * wR - a * b * c <= 0) break;
+        if (c * hT - b * hP - a * wR - a * b * c <= 0) break;
         l--;
+        gT = gP;
+        hT = hP;
+        if (l >= 1) {
+          gP = g[l - 1]!;
+          hP = h2[l - 1]!;
+        }
       }
       g[++l] = ii;
       h2[l] = wR;
       slot[ii] = l;
+      gP = gT;
+      hP = hT;
+      gT = ii;
+      hT = wR;
     }
     this.top = l;
   }
