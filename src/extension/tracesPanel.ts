@@ -63,6 +63,12 @@ export class TracesPanel implements vscode.Disposable {
         this.post({ type: 'list/rows', id: m.id, total: r.total, rows: r.rows });
         return;
       }
+      case 'traces/openStep': {
+        const log = this.model.log(m.log);
+        const first = log?.structure.groupsOfStep(m.step)[0]?.members[0];
+        if (log && first !== undefined) await vscode.commands.executeCommand(COMMANDS.openSelection, { kind: 'rollout', log: m.log, index: first });
+        return;
+      }
       case 'traces/openRollout':
         await vscode.commands.executeCommand(COMMANDS.openSelection, { kind: 'rollout', log: m.log, index: m.index });
         return;

@@ -263,4 +263,6 @@ export type TracesWebviewMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'traces/openRollout'; readonly log: string; readonly index: number }
   | { readonly type: 'list/query'; readonly id: number; readonly query: ListQuery }
+  /** A step was clicked on a chart: open its first GRPO group in the workbench. */
+  | { readonly type: 'traces/openStep'; readonly log: string; readonly step: number }
   | { readonly type: 'traces/export'; readonly format: 'svg' | 'png'; readonly name: string; readonly data: Uint8Array };

@@ -117,6 +117,7 @@ function chart(p: TracesPayload, name: string): HTMLElement {
       .attr('d', line<number>().x((k) => x(series.steps[k]!)).y((k) => y(series.mean[k]!))(idx) ?? '');
     svg
       .append('g')
+      .attr('class', 'points')
       .selectAll('circle')
       .data(idx)
       .join('circle')
@@ -127,7 +128,12 @@ function chart(p: TracesPayload, name: string): HTMLElement {
       .attr('cy', (k) => y(series.mean[k]!))
       .attr('data-run', String(i))
       .attr('data-step', (k) => String(series.steps[k]))
-      .attr('data-mean', (k) => String(series.mean[k]));
+      .attr('data-mean', (k) => String(series.mean[k]))
+      .on('click', (_e: MouseEvent, k: number) => {
+        // A step's point: list that step's rollouts and open its first group in the workbench.
+        setRange([series.steps[k]!, series.steps[k]!], true);
+        vscode.postMessage({ type: 'traces/openStep', log: p.runs[i]!.log, step: series.steps[k]! });
+      });
   }
   const rule = svg.append('line').attr('class', 'rule').attr('y1', M.top).attr('y2', H - M.bottom).style('display', 'none');
   const brush = brushX<unknown>()
@@ -148,6 +154,8 @@ function chart(p: TracesPayload, name: string): HTMLElement {
       clearing = false;
     });
   const g = svg.append('g').attr('class', 'brush').call(brush);
+  // Points above the brush overlay so they take clicks; brushing starts anywhere else.
+  svg.selectAll<SVGGElement, unknown>('g.points').raise();
   brushes.push({ g, brush });
   // Hover: nearest step, exact values of every run.
   svg.on('pointermove', (e: PointerEvent) => {
