@@ -66,7 +66,7 @@ export function weightedFmeasureImage(pair: PreparedPair, beta = 1): number {
   const box = { x0: Math.max(0, bx0 - 3), y0: Math.max(0, by0 - 3), x1: Math.min(w - 1, bx1 + 3), y1: Math.min(h - 1, by1 + 3) };
   const nearest = scratchInt32('wfm.nearest', n);
   const ewBg = scratchFloat64('wfm.ewBg', n - pair.fg);
-  nearestAndBackgroundWeights(pair, nearest, ewBg, box);
+  nearestAndBackgroundWeights(pair, nearest, ewBg);
   const et = scratchFloat64('wfm.et', n);
   dependentError(pair, nearest, et, box);
   const rows = scratchFloat64('wfm.rows', n);
@@ -121,11 +121,9 @@ function blurRows(et: Float64Array, rows: Float64Array, w: number, box: Box, cx0
 
 /**
  * scipy's feature transform of the GT (see edt.ts), fused with the background weights: for each non-GT pixel, in raster
- * order, Ew = pred · (2 − exp(ln 0.5 / 5 · distance)). Writes the nearest GT pixel of every pixel of `box` to
- * `nearest`. A pixel outside the box with pred 0 needs neither, so it is skipped: the query only ever walks forward
- * and the best site never moves left, so resuming at a later pixel gives the same answer.
+ * order, Ew = pred · (2 − exp(ln 0.5 / 5 · distance)). Writes the nearest GT pixel of every pixel to `nearest`.
  */
-function nearestAndBackgroundWeights(pair: PreparedPair, nearest: Int32Array, ewBg: Float64Array, box: Box): void {
+function nearestAndBackgroundWeights(pair: PreparedPair, nearest: Int32Array, ewBg: Float64Array): void {
   const { width: w, height: h, pred, value } = pair;
   const fy = scratchInt32('wfm.fy', pair.n);
   nearestInColumns(pair.gt, w, h, fy, pair.fgBox[0], pair.fgBox[2]);
@@ -146,14 +144,8 @@ function nearestAndBackgroundWeights(pair: PreparedPair, nearest: Int32Array, ew
     let gn = 0;
     let hn = FAR;
     let site = 0;
-    const rowInBox = y >= box.y0 && y <= box.y1;
     for (let ii = 0; ii < w; ii++) {
       const p = value[pred[row + ii]!]!;
-      if (p === 0 && !(rowInBox && ii >= box.x0 && ii <= box.x1)) {
-        // Background with pred 0 (or GT, which is never outside the box): weight 0, no query needed.
-        ewBg[jb++] = 0;
-        continue;
-      }
       if (sy[ii] === y) {
         // A GT pixel is its own unique nearest site, so scipy's query would stop at its slot.
         l = slot[ii]!;
@@ -184,8 +176,8 @@ function nearestAndBackgroundWeights(pair: PreparedPair, nearest: Int32Array, ew
         hn = l < maxl ? h2[l + 1]! : FAR;
       }
       nearest[row + ii] = site;
-      // Beyond the table B is exactly 2 (see IMPORTANCE).
-      ewBg[jb++] = p !== 0 ? p * (d1 < tableLen ? table[d1]! : 2) : 0;
+      // Beyond the table B is exactly 2 (see IMPORTANCE); p = 0 gives 0 without a branch on noisy maps.
+      ewBg[jb++] = p * (d1 < tableLen ? table[d1]! : 2);
     }
   }
 }
