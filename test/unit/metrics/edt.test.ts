@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { featureTransform } from '../../../src/core/metrics/edt';
+import { GAUSSIAN_7_SIGMA5, GAUSSIAN_7x7_SIGMA5 } from '../../../src/core/metrics/weightedFmeasure';
 
 /**
  * scipy's choice among equidistant features, as the Maurer passes produce it: the smallest squared distance, then the
@@ -66,4 +67,20 @@ test('featureTransform with a column window equals the full transform', () => {
   const windowed = featureTransform(f, w, h, true, 9, 16);
   assert.deepEqual(Array.from(windowed.nearest), Array.from(full.nearest));
   assert.deepEqual(Array.from(windowed.dist2), Array.from(full.dist2));
+});
+
+test('the separable blur factor reproduces fspecial(gaussian, 7, 5) to the last bits', () => {
+  let worst = 0;
+  let sum = 0;
+  for (let i = 0; i < 7; i++) {
+    for (let j = 0; j < 7; j++) {
+      const k = GAUSSIAN_7x7_SIGMA5[i * 7 + j]!;
+      sum += k;
+      worst = Math.max(worst, Math.abs(GAUSSIAN_7_SIGMA5[i]! * GAUSSIAN_7_SIGMA5[j]! - k));
+    }
+  }
+  assert.ok(worst < 1e-17, `outer product vs 2-D kernel: ${worst}`);
+  assert.ok(Math.abs(sum - 1) < 1e-15);
+  // Corner/centre ratio is exp(-18/50): the kernel is the wide σ = 5 Gaussian, not a narrow one.
+  assert.ok(Math.abs(GAUSSIAN_7x7_SIGMA5[0]! / GAUSSIAN_7x7_SIGMA5[24]! - Math.exp(-18 / 50)) < 1e-15);
 });
