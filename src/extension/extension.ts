@@ -31,13 +31,13 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
     vscode.window.createTreeView('segr1.datasets', { treeDataProvider: new DatasetsTree(model), showCollapseAll: true }),
   );
 
-  const open = (selection?: Selection) => WorkbenchPanel.show(context, model, segmenters, selection);
+  const open = (selection?: Selection, beside = false) => WorkbenchPanel.show(context, model, segmenters, selection, beside);
   context.subscriptions.push(
     vscode.commands.registerCommand(COMMANDS.openWorkbench, () => {
       open(WorkbenchPanel.current?.current);
     }),
-    vscode.commands.registerCommand(COMMANDS.openSelection, (s: Selection) => {
-      open(s);
+    vscode.commands.registerCommand(COMMANDS.openSelection, (s: Selection, opts?: { beside?: boolean }) => {
+      open(s, opts?.beside === true);
     }),
     vscode.commands.registerCommand(COMMANDS.openRollout, async (s?: Selection) => {
       const target = s ?? (await pickRollout(model));

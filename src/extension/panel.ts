@@ -32,13 +32,15 @@ export class WorkbenchPanel implements vscode.Disposable {
   private resolveFirstView!: () => void;
 
   /** Show (creating if needed) the panel, optionally on a selection. */
-  static show(context: vscode.ExtensionContext, model: WorkspaceModel, segmenters: SegmenterService, selection?: Selection): WorkbenchPanel {
+  static show(context: vscode.ExtensionContext, model: WorkspaceModel, segmenters: SegmenterService, selection?: Selection, beside = false): WorkbenchPanel {
     if (WorkbenchPanel.current) {
-      WorkbenchPanel.current.panel.reveal(undefined, false);
+      // From another view (traces), keep that view visible and focused.
+      WorkbenchPanel.current.panel.reveal(undefined, beside);
       if (selection) void WorkbenchPanel.current.select(selection);
       return WorkbenchPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Seg-R1 Workbench', vscode.ViewColumn.Active, WorkbenchPanel.options(context));
+    const column = beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Seg-R1 Workbench', { viewColumn: column, preserveFocus: beside }, WorkbenchPanel.options(context));
     return new WorkbenchPanel(panel, context, model, segmenters, selection);
   }
 

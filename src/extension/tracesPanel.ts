@@ -66,11 +66,11 @@ export class TracesPanel implements vscode.Disposable {
       case 'traces/openStep': {
         const log = this.model.log(m.log);
         const first = log?.structure.groupsOfStep(m.step)[0]?.members[0];
-        if (log && first !== undefined) await vscode.commands.executeCommand(COMMANDS.openSelection, { kind: 'rollout', log: m.log, index: first });
+        if (log && first !== undefined) await vscode.commands.executeCommand(COMMANDS.openSelection, { kind: 'rollout', log: m.log, index: first }, { beside: true });
         return;
       }
       case 'traces/openRollout':
-        await vscode.commands.executeCommand(COMMANDS.openSelection, { kind: 'rollout', log: m.log, index: m.index });
+        await vscode.commands.executeCommand(COMMANDS.openSelection, { kind: 'rollout', log: m.log, index: m.index }, { beside: true });
         return;
       case 'traces/export': {
         const target = await vscode.window.showSaveDialog({

@@ -60,7 +60,28 @@ test('traces: chart points equal per-step means; brushing steps filters the roll
 
     // A row opens its rollout in the workbench panel.
     await list.locator('.list-row').first().click();
-    const panel = wb.webviewFrame();
-    await waitFor('the rollout opened from the list', async () => /step [345] ·/.test((await panel.locator('#title').textContent().catch(() => '')) ?? ''), 60_000);
+    const titles = async () => {
+      const n = await page.locator('iframe.webview.ready').count();
+      const out: string[] = [];
+      for (let k = 0; k < n; k++) out.push((await wb.webviewFrame(k).locator('#title').textContent({ timeout: 1_000 }).catch(() => '')) ?? '');
+      return out.join('\n');
+    };
+    await waitFor('the rollout opened beside the traces', async () => /step [345] ·/.test(await titles()), 60_000);
+
+    // Clicking a step's point on a chart opens that step's first group.
+    // The traces stayed visible beside the workbench: take the webview that holds the charts.
+    const traces = await waitFor('the traces webview again', async () => {
+      const n = await page.locator('iframe.webview.ready').count();
+      for (let k = n - 1; k >= 0; k--) {
+        const f = wb.webviewFrame(k);
+        if (await f.locator('figure[data-series="reward"] circle.point').count().catch(() => 0)) return f;
+      }
+      return undefined;
+    }, 60_000);
+    const p7 = traces.locator('figure[data-series="reward"] circle.point[data-step="7"]');
+    await p7.click({ force: true });
+    await waitFor('traces list filtered to step 7', async () => (await traces.locator('#list-count').textContent()) === `${byStep.get(7)!.length} of ${records.length} rollouts`, 15_000);
+    await waitFor('step 7 opened in the workbench', async () => /step 7 · group/.test(await titles()), 60_000);
+    await wb.screenshot('traces-and-workbench');
   });
 });
