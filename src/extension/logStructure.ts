@@ -1,4 +1,5 @@
 import type { RolloutIndex } from '../core/logs/jsonlIndex';
+import { groupAdvantages } from '../core/rewards/advantages';
 
 /** One GRPO group of a log: its rollouts in log order. */
 export interface GroupInfo {
@@ -62,13 +63,12 @@ export class LogStructure {
     return this.groups[this.groupOfRecord[record]!]!;
   }
 
-  /** Mean and Bessel-corrected std of the logged rewards of a group (NaN rewards skipped). */
-  rewardStats(g: GroupInfo): { mean: number; std: number; n: number } {
+  /** Mean and std of the logged rewards of a group as the trainer computes them (NaN rewards skipped). */
+  rewardStats(g: GroupInfo): { mean: number; std: number; n: number; zeroVariance: boolean } {
     const v = g.members.map((m) => this.index.reward[m]!).filter((r) => !Number.isNaN(r));
-    if (!v.length) return { mean: Number.NaN, std: Number.NaN, n: 0 };
-    const mean = v.reduce((a, b) => a + b, 0) / v.length;
-    const std = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
-    return { mean, std, n: v.length };
+    if (!v.length) return { mean: Number.NaN, std: Number.NaN, n: 0, zeroVariance: false };
+    const a = groupAdvantages(v);
+    return { mean: a.mean, std: v.length > 1 ? a.std : 0, n: v.length, zeroVariance: v.length > 1 && a.zeroVariance };
   }
 
   /** Record index `delta` rollouts away in log order (clamped). */

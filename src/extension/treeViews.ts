@@ -75,7 +75,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode> {
       }
       case 'group': {
         const s = n.log.structure.rewardStats(n.group);
-        const flat = s.n > 1 && s.std < 1e-6;
+        const flat = s.zeroVariance;
         const item = new vscode.TreeItem(`group ${n.group.key}`, vscode.TreeItemCollapsibleState.Collapsed);
         item.description = `${n.group.members.length} rollouts · r̄ ${fmt(s.mean)} · σ ${fmt(s.std)}${flat ? ' · no signal' : ''}`;
         item.tooltip = flat ? 'All rewards equal: GRPO advantages are all 0, the group teaches nothing.' : undefined;

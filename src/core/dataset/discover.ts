@@ -41,6 +41,17 @@ const SKIP = new Set(['node_modules', '.git', '.vscode-test', 'dist', 'dist-test
 /** Find every dataset under `root` (depth-bounded walk; no file contents are read). */
 export async function discoverDatasets(root: string, maxDepth = 5): Promise<Dataset[]> {
   const found: Dataset[] = [];
+  await walkFolders(root, maxDepth, async (dir, entries) => {
+    const names = new Set(entries.filter((e) => e.isDirectory()).map((e) => e.name));
+    for (const layout of DATASET_LAYOUTS) {
+      if (names.has(layout.images) && names.has(layout.masks)) found.push(await readDataset(root, dir, layout.images, layout.masks));
+    }
+  });
+  return found.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** Visit every folder under `root` (depth-bounded, skipping tool and hidden folders) with its entries. */
+async function walkFolders(root: string, maxDepth: number, visit: (dir: string, entries: import('node:fs').Dirent[]) => Promise<void> | void): Promise<void> {
   async function walk(dir: string, depth: number): Promise<void> {
     let entries: import('node:fs').Dirent[];
     try {
@@ -48,19 +59,13 @@ export async function discoverDatasets(root: string, maxDepth = 5): Promise<Data
     } catch {
       return;
     }
-    const names = new Set(entries.filter((e) => e.isDirectory()).map((e) => e.name));
-    for (const layout of DATASET_LAYOUTS) {
-      if (names.has(layout.images) && names.has(layout.masks)) {
-        found.push(await readDataset(root, dir, layout.images, layout.masks));
-      }
-    }
+    await visit(dir, entries);
     if (depth >= maxDepth) return;
     for (const e of entries) {
       if (e.isDirectory() && !SKIP.has(e.name) && !e.name.startsWith('.')) await walk(path.join(dir, e.name), depth + 1);
     }
   }
   await walk(root, 0);
-  return found.sort((a, b) => a.id.localeCompare(b.id));
 }
 
 async function listImages(dir: string): Promise<string[]> {
@@ -114,22 +119,13 @@ const FOLDER_LOG_FILE = /^completions_\d+\.parquet$|^\d+\.jsonl$/;
  */
 export async function discoverLogs(root: string, maxDepth = 6): Promise<string[]> {
   const out: string[] = [];
-  async function walk(dir: string, depth: number): Promise<void> {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    const rel = (p: string) => path.relative(root, p).split(path.sep).join('/');
-    const folderLog = entries.filter((e) => e.isFile() && FOLDER_LOG_FILE.test(e.name)).length >= 1 && dir !== root;
+  const rel = (p: string) => path.relative(root, p).split(path.sep).join('/');
+  await walkFolders(root, maxDepth, (dir, entries) => {
+    const folderLog = dir !== root && entries.some((e) => e.isFile() && FOLDER_LOG_FILE.test(e.name));
     if (folderLog) out.push(rel(dir));
     for (const e of entries) {
-      const p = path.join(dir, e.name);
-      if (e.isFile() && LOG_FILE.test(e.name) && !(folderLog && FOLDER_LOG_FILE.test(e.name))) out.push(rel(p));
-      else if (e.isDirectory() && depth < maxDepth && !SKIP.has(e.name) && !e.name.startsWith('.')) await walk(p, depth + 1);
+      if (e.isFile() && LOG_FILE.test(e.name) && !(folderLog && FOLDER_LOG_FILE.test(e.name))) out.push(rel(path.join(dir, e.name)));
     }
-  }
-  await walk(root, 0);
+  });
   return out.sort();
 }

@@ -1,3 +1,5 @@
+import { groupAdvantages } from '../rewards/advantages';
+
 /** One per-step series: mean with a quantile band, as the reward-trace charts draw it. */
 export interface StepSeries {
   readonly name: string;
@@ -61,10 +63,10 @@ export function rateByStep(name: string, step: ArrayLike<number>, count: number,
 }
 
 /**
- * Per step, the fraction of GRPO groups whose rewards all agree (Bessel std below `eps`): those groups
+ * Per step, the fraction of GRPO groups whose rewards all agree (the trainer's std ≈ 0): those groups
  * give every rollout a zero advantage, so they carry no learning signal.
  */
-export function zeroVarianceGroupRate(name: string, step: ArrayLike<number>, group: ArrayLike<number>, reward: ArrayLike<number>, count: number, eps = 1e-6): StepSeries {
+export function zeroVarianceGroupRate(name: string, step: ArrayLike<number>, group: ArrayLike<number>, reward: ArrayLike<number>, count: number): StepSeries {
   const groups = new Map<number, { step: number; v: number[] }>();
   for (let i = 0; i < count; i++) {
     const g = group[i]!;
@@ -77,10 +79,8 @@ export function zeroVarianceGroupRate(name: string, step: ArrayLike<number>, gro
   const flat: number[] = [];
   for (const { step: s, v } of groups.values()) {
     if (v.length < 2) continue;
-    const m = v.reduce((a, b) => a + b, 0) / v.length;
-    const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
     gStep.push(s);
-    flat.push(sd < eps ? 1 : 0);
+    flat.push(groupAdvantages(v).zeroVariance ? 1 : 0);
   }
   const s = aggregateByStep(name, gStep, flat);
   return { ...s, lo: [...s.mean], hi: [...s.mean] };

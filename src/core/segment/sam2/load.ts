@@ -30,7 +30,7 @@ export interface LoadSam2Options {
 export async function sidecarsOf(modelPath: string): Promise<string[]> {
   const dir = dirname(modelPath), base = basename(modelPath);
   const stem = base.replace(/\.onnx$/i, '');
-  let names: string[] = [];
+  let names: string[];
   try {
     names = await fs.readdir(dir);
   } catch {
