@@ -34,6 +34,10 @@ export interface PreparedPair {
   readonly fgColSum: number;
   /** Bounding box of the GT foreground, inclusive [x0, y0, x1, y1]; [0, 0, −1, −1] when empty. */
   readonly fgBox: readonly [number, number, number, number];
+  /** Per row, the first GT-foreground column (−1 when the row has none). */
+  readonly fgRowStart: Int32Array;
+  /** Per row, the last GT-foreground column (−1 when the row has none). */
+  readonly fgRowEnd: Int32Array;
   /** Count of each raw pred byte over GT pixels equal to 128: background here (> 128) but foreground for the IoU (> 127). */
   readonly gt128Hist: Float64Array;
 }
@@ -60,6 +64,8 @@ export function preparePair(pred: GrayImage, gt: GrayImage): PreparedPair {
   // increment on the previous one through memory. Index = lane·512 + isFg·256 + value.
   const lanes = new Int32Array(1024);
   const gt128Hist = new Float64Array(256);
+  const fgRowStart = new Int32Array(height).fill(-1);
+  const fgRowEnd = new Int32Array(height).fill(-1);
   let fg = 0;
   let x0 = width;
   let x1 = -1;
@@ -91,6 +97,8 @@ export function preparePair(pred: GrayImage, gt: GrayImage): PreparedPair {
       y1 = y;
       if (first < x0) x0 = first;
       if (last > x1) x1 = last;
+      fgRowStart[y] = first;
+      fgRowEnd[y] = last;
     }
     fg += rowFg;
     rowSum += rowFg * y;
@@ -111,7 +119,7 @@ export function preparePair(pred: GrayImage, gt: GrayImage): PreparedPair {
   }
   const { value, bin } = normalisationTables(lo, hi);
   const fgBox: [number, number, number, number] = fg > 0 ? [x0, y0, x1, y1] : [0, 0, -1, -1];
-  return { width, height, n, pred: p, gt: mask, fg, value, bin, fgHist, bgHist, fgRowSum: rowSum, fgColSum: colSum, fgBox, gt128Hist };
+  return { width, height, n, pred: p, gt: mask, fg, value, bin, fgHist, bgHist, fgRowSum: rowSum, fgColSum: colSum, fgBox, fgRowStart, fgRowEnd, gt128Hist };
 }
 
 /**

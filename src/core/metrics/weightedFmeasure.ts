@@ -60,16 +60,15 @@ function numpySum(a: Float64Array): number {
 export function weightedFmeasureImage(pair: PreparedPair, beta = 1): number {
   if (pair.fg === 0) return 0;
   const { width: w, height: h, n } = pair;
-  // Et and its row blur are only read inside the GT's bounding box grown by the 3-pixel kernel radius.
-  const [bx0, by0, bx1, by1] = pair.fgBox;
-  const box = { x0: Math.max(0, bx0 - 3), y0: Math.max(0, by0 - 3), x1: Math.min(w - 1, bx1 + 3), y1: Math.min(h - 1, by1 + 3) };
   const nearest = scratchInt32('wfm.nearest', n);
   const ewBg = scratchFloat64('wfm.ewBg', n - pair.fg);
   nearestAndBackgroundWeights(pair, nearest, ewBg);
+  // The column pass reads the row blur at GT columns within 3 rows; the row blur reads Et within 3 more columns.
+  const { lo, hi } = blurSpans(pair);
   const et = scratchFloat64('wfm.et', n);
-  dependentError(pair, nearest, et, box);
+  dependentError(pair, nearest, et, lo, hi);
   const rows = scratchFloat64('wfm.rows', n);
-  blurRows(et, rows, w, box, bx0, bx1);
+  blurRows(et, rows, w, h, lo, hi);
   const ewFg = scratchFloat64('wfm.ewFg', pair.fg);
   foregroundWeights(pair, rows, ewFg);
   const fgErr = numpySum(ewFg);
@@ -80,32 +79,48 @@ export function weightedFmeasureImage(pair: PreparedPair, beta = 1): number {
   return ((1 + beta) * r * p) / (r + beta * p + EPS);
 }
 
-/** Pixel rectangle, inclusive. */
-interface Box {
-  readonly x0: number;
-  readonly y0: number;
-  readonly x1: number;
-  readonly y1: number;
+/**
+ * Per row, the column span [lo, hi] where the blurred rows are needed: the union of the GT spans of the rows within 3
+ * (lo > hi when none). Tighter than the bounding box for round or scattered objects.
+ */
+function blurSpans(pair: PreparedPair): { lo: Int32Array; hi: Int32Array } {
+  const { height: h, width: w, fgRowStart, fgRowEnd } = pair;
+  const lo = scratchInt32('wfm.lo', h);
+  const hi = scratchInt32('wfm.hi', h);
+  for (let y = 0; y < h; y++) {
+    let a = w;
+    let b = -1;
+    for (let yy = Math.max(0, y - 3); yy <= Math.min(h - 1, y + 3); yy++) {
+      if (fgRowStart[yy]! < 0) continue;
+      if (fgRowStart[yy]! < a) a = fgRowStart[yy]!;
+      if (fgRowEnd[yy]! > b) b = fgRowEnd[yy]!;
+    }
+    lo[y] = a;
+    hi[y] = b;
+  }
+  return { lo, hi };
 }
 
 /**
- * Et inside `box`: the error itself on the GT, the error of the nearest GT pixel elsewhere (so the blur does not drag
- * background into the GT's edge). Only pixels within Chebyshev distance 3 of the GT are ever read with effect.
+ * Et where the row blur reads it (each needed span grown by 3 columns): the error itself on the GT, the error of the
+ * nearest GT pixel elsewhere (so the blur does not drag background into the GT's edge).
  */
-function dependentError(pair: PreparedPair, nearest: Int32Array, et: Float64Array, box: Box): void {
-  const { width: w, pred, value } = pair;
-  for (let y = box.y0; y <= box.y1; y++) {
-    for (let i = y * w + box.x0, end = y * w + box.x1; i <= end; i++) et[i] = 1 - value[pred[nearest[i]!]!]!;
+function dependentError(pair: PreparedPair, nearest: Int32Array, et: Float64Array, lo: Int32Array, hi: Int32Array): void {
+  const { width: w, height: h, pred, value } = pair;
+  for (let y = 0; y < h; y++) {
+    if (lo[y]! > hi[y]!) continue;
+    const row = y * w;
+    for (let i = row + Math.max(0, lo[y]! - 3), end = row + Math.min(w - 1, hi[y]! + 3); i <= end; i++) et[i] = 1 - value[pred[nearest[i]!]!]!;
   }
 }
 
-/** Row pass of the separable Gaussian at columns [cx0, cx1] of the box rows; Et is zero outside the image. */
-function blurRows(et: Float64Array, rows: Float64Array, w: number, box: Box, cx0: number, cx1: number): void {
+/** Row pass of the separable Gaussian over each row's needed span; Et is zero outside the image. */
+function blurRows(et: Float64Array, rows: Float64Array, w: number, h: number, lo: Int32Array, hi: Int32Array): void {
   const g = GAUSSIAN_7_SIGMA5;
   const g0 = g[0]!, g1 = g[1]!, g2 = g[2]!, g3 = g[3]!, g4 = g[4]!, g5 = g[5]!, g6 = g[6]!;
-  for (let y = box.y0; y <= box.y1; y++) {
+  for (let y = 0; y < h; y++) {
     const r = y * w;
-    for (let x = cx0; x <= cx1; x++) {
+    for (let x = lo[y]!; x <= hi[y]!; x++) {
       const i = r + x;
       if (x >= 3 && x < w - 3) {
         rows[i] = et[i - 3]! * g0 + et[i - 2]! * g1 + et[i - 1]! * g2 + et[i]! * g3 + et[i + 1]! * g4 + et[i + 2]! * g5 + et[i + 3]! * g6;
@@ -184,13 +199,15 @@ function nearestAndBackgroundWeights(pair: PreparedPair, nearest: Int32Array, ew
 /** Column pass of the blur at GT pixels and min(E, EA) there, in raster order as numpy's boolean indexing lists them. */
 function foregroundWeights(pair: PreparedPair, rows: Float64Array, ewFg: Float64Array): void {
   const { width: w, height: h, pred, gt, value } = pair;
-  const [bx0, by0, bx1, by1] = pair.fgBox;
+  const { fgRowStart, fgRowEnd } = pair;
   const g = GAUSSIAN_7_SIGMA5;
   const g0 = g[0]!, g1 = g[1]!, g2 = g[2]!, g3 = g[3]!, g4 = g[4]!, g5 = g[5]!, g6 = g[6]!;
   let jf = 0;
-  for (let y = by0; y <= by1; y++) {
+  for (let y = 0; y < h; y++) {
+    const x0 = fgRowStart[y]!;
+    if (x0 < 0) continue;
     const interiorY = y >= 3 && y < h - 3;
-    for (let x = bx0, i = y * w + bx0; x <= bx1; x++, i++) {
+    for (let x = x0, i = y * w + x0, x1 = fgRowEnd[y]!; x <= x1; x++, i++) {
       if (!gt[i]) continue;
       const e = 1 - value[pred[i]!]!;
       // EA ≥ 0, so min(E, EA) only needs EA where E > 0.
