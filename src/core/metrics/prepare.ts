@@ -82,7 +82,7 @@ export function preparePair(pred: GrayImage, gt: GrayImage): PreparedPair {
       const gv = g[i]!;
       const isFg = gv > 128 ? 1 : 0;
       mask[i] = isFg;
-      lanes[((i & 1) << 9) | (isFg << 8) | v]!++;
+      lanes[((x & 1) << 9) | (isFg << 8) | v]!++;
       if (isFg) {
         rowFg++;
         colSum += x;

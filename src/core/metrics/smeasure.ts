@@ -67,8 +67,8 @@ function regionScore(pair: PreparedPair): number {
   const xSplit = Math.min(cx, w);
   for (let yy = 0; yy < h; yy++) {
     const row = yy * w;
-    for (let x = 0; x < xSplit; x++) lanes[((x & 1) * 1536) + (yy < cy ? 0 : 1024) + (gt[row + x]! << 8) + pred[row + x]!]!++;
-    if (yy < cy) for (let x = xSplit; x < w; x++) lanes[((x & 1) * 1536) + 512 + (gt[row + x]! << 8) + pred[row + x]!]!++;
+    countSpan(lanes, gt, pred, row, row + xSplit, yy < cy ? 0 : 1024);
+    if (yy < cy) countSpan(lanes, gt, pred, row + xSplit, row + w, 512);
   }
   const hist = new Float64Array(4 * 512);
   for (let k = 0; k < 1536; k++) hist[k] = lanes[k]! + lanes[1536 + k]!;
@@ -86,6 +86,16 @@ function regionScore(pair: PreparedPair): number {
     quadrantSsim(hist, 2, pair.value) * wLb +
     quadrantSsim(hist, 3, pair.value) * wRb
   );
+}
+
+/** Add pixels [from, to) to one quadrant's histogram (offset `base`), alternating between the two lanes. */
+function countSpan(lanes: Int32Array, gt: Uint8Array, pred: Uint8Array, from: number, to: number, base: number): void {
+  let i = from;
+  for (; i + 1 < to; i += 2) {
+    lanes[base + (gt[i]! << 8) + pred[i]!]!++;
+    lanes[1536 + base + (gt[i + 1]! << 8) + pred[i + 1]!]!++;
+  }
+  if (i < to) lanes[base + (gt[i]! << 8) + pred[i]!]!++;
 }
 
 /**
