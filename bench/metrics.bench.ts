@@ -1,6 +1,6 @@
 // Metrics throughput: our full metric set vs PySODMetrics 1.6.2 on the same PNG files, plus 2-worker scaling.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { loadMaskGray } from '../src/core/image/grayscale';

@@ -2,7 +2,7 @@ import type { Selection, ViewPayload } from '../shared/protocol';
 import { loadGroundTruth, loadImageForView } from './viewBuilder';
 
 /** A dataset (or loose) image with its GT, without a rollout. */
-export async function buildImageView(selection: Selection, imagePath: string, gtPath: string | undefined, title: string, position: ViewPayload['position']): Promise<ViewPayload> {
+export async function buildImageView(selection: Selection, imagePath: string, gtPath: string | undefined, title: string, position: ViewPayload['position']): Promise<Omit<ViewPayload, 'revision'>> {
   const problems: string[] = [];
   const image = { ...(await loadImageForView(imagePath)), path: imagePath };
   let gt: ViewPayload['gt'];

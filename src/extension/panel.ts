@@ -147,14 +147,15 @@ export class WorkbenchPanel implements vscode.Disposable {
     this.selection = target;
     this.send({ type: 'view/loading', selection: target });
     try {
-      const { view, replay } = await this.build(target, edits);
+      const { view: built, replay } = await this.build(target, edits);
       if (seq !== this.seq) return;
+      const view = { ...built, revision: seq };
       this.send({ type: 'view/show', view });
       this.panel.title = `Seg-R1 · ${view.title.split(' · ').slice(1).join(' · ') || 'Workbench'}`;
       this.resolveFirstView();
       if (replay) {
         const replayed = await replay();
-        if (seq === this.seq) this.send({ type: 'view/replayed', replay: replayed });
+        if (seq === this.seq) this.send({ type: 'view/replayed', replay: { ...replayed, revision: seq } });
       }
     } catch (e) {
       if (seq !== this.seq) return;
@@ -170,7 +171,7 @@ export class WorkbenchPanel implements vscode.Disposable {
     return undefined;
   }
 
-  private async build(s: Selection, edits?: readonly PromptEdit[]): Promise<{ view: ViewPayload; replay?: () => Promise<ViewReplay> }> {
+  private async build(s: Selection, edits?: readonly PromptEdit[]): Promise<{ view: Omit<ViewPayload, 'revision'>; replay?: () => Promise<Omit<ViewReplay, 'revision'>> }> {
     const settings = readSettings();
     switch (s.kind) {
       case 'rollout': {

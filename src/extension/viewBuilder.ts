@@ -111,7 +111,7 @@ function isSynthetic(r: RolloutRecord): boolean {
  * The view carries logged values only, so it paints at once; `replay()` then recomputes the rewards of the
  * rollout and its group (several S-measures at 768²) for a follow-up message.
  */
-export async function buildRolloutView(index: RolloutIndex, i: number, members: readonly number[], ctx: ViewContext, edits?: readonly PromptEdit[]): Promise<{ view: ViewPayload; replay(): Promise<ViewReplay> }> {
+export async function buildRolloutView(index: RolloutIndex, i: number, members: readonly number[], ctx: ViewContext, edits?: readonly PromptEdit[]): Promise<{ view: Omit<ViewPayload, 'revision'>; replay(): Promise<Omit<ViewReplay, 'revision'>> }> {
   const logged = await readRollout(index, i);
   let record = logged;
   const line = index.line[i]!;
@@ -187,12 +187,12 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
   const group = await groupMembers(index, members, frameSpec, gt?.gray, false);
   const step = record.step;
   const position = members.indexOf(i);
-  const replay = async (): Promise<ViewReplay> => {
+  const replay = async (): Promise<Omit<ViewReplay, 'revision'>> => {
     const full = await replayRewards(scored, frameSpec, gt?.gray, loggedMask, toFrame, true);
     const g = await groupMembers(index, members, frameSpec, gt?.gray, true);
     return { selection, ...full, group: g, groupZeroVariance: zeroVariance(g) };
   };
-  const view: ViewPayload = {
+  const view: Omit<ViewPayload, 'revision'> = {
     selection,
     title: `${record.run ?? path.basename(path.dirname(ctx.logId))} · step ${step ?? '—'} · group ${record.group ?? '—'} · rollout ${record.sample ?? position}`,
     synthetic: isSynthetic(record),

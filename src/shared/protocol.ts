@@ -74,6 +74,8 @@ export interface GroupMember {
 
 /** Everything the panel needs to draw one rollout or image. */
 export interface ViewPayload {
+  /** Increases with every view the host sends; a replay applies only to the view of its revision. */
+  readonly revision: number;
   readonly selection: Selection;
   /** Title line, e.g. "run · step 7 · group g3 · rollout 2/4". */
   readonly title: string;
@@ -128,6 +130,8 @@ export interface SegmenterBadge {
 
 /** Recomputed rewards of a shown rollout and its group, sent after the view so it paints at once. */
 export interface ViewReplay {
+  /** The `revision` of the view this replay belongs to. */
+  readonly revision: number;
   readonly selection: Selection;
   readonly rewards: readonly RewardRow[];
   readonly total: RewardRow;

@@ -179,15 +179,15 @@ async function show(view: ViewPayload): Promise<void> {
   history.show(view);
   if (view.mask) setBadge({ label: view.mask.source, kind: view.mask.source.startsWith('logged') ? 'logged' : view.mask.source.includes('SAM2') ? 'sam2' : 'classical' });
   document.body.dataset.selection = selectionKey(view.selection);
-  if (pendingReplay && selectionKey(pendingReplay.selection) === selectionKey(view.selection)) applyReplay(pendingReplay);
+  if (pendingReplay?.revision === view.revision) applyReplay(pendingReplay);
 }
 
 /** Recomputed rewards arrive after the view: merge them in if the view is still the same rollout. */
 let pendingReplay: ViewReplay | undefined;
 function applyReplay(r: ViewReplay): void {
-  if (!current || selectionKey(current.selection) !== selectionKey(r.selection) || !current.rollout) {
+  if (!current || current.revision !== r.revision || !current.rollout) {
     // The view it belongs to may still be decoding its image: keep it for show().
-    pendingReplay = r;
+    if (!current || r.revision > current.revision) pendingReplay = r;
     return;
   }
   pendingReplay = undefined;
