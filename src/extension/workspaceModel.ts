@@ -116,6 +116,7 @@ export class WorkspaceModel implements vscode.Disposable {
     };
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
+    const checks: Array<() => Promise<void>> = [];
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue;
       const root = folder.uri.fsPath;
@@ -123,7 +124,7 @@ export class WorkspaceModel implements vscode.Disposable {
         const id = `${folder.name}/${d.id}`;
         datasets.set(id, { folder, dataset: d });
         for (const stem of d.unmatched.images) add({ file: path.join(root, d.imagesDir), message: `image '${stem}' has no mask in ${d.masksDir}`, severity: 'warning' });
-        await checkDatasetSizes(root, d, add);
+        checks.push(() => checkDatasetSizes(root, d, add));
       }
       for (const rel of await discoverLogs(root)) {
         if (token.isCancellationRequested) return;
@@ -143,7 +144,7 @@ export class WorkspaceModel implements vscode.Disposable {
           // Canonical logs report by line of the file itself; converted ones by the source tool's own lines.
           const issues = opened.format === 'canonical' ? index.issues : opened.sourceIssues;
           for (const issue of issues) add({ file, line: issue.line || undefined, message: issue.field ? `${issue.field}: ${issue.message}` : issue.message, severity: issue.severity });
-          await checkImagePaths(root, file, index, add);
+          checks.push(() => checkImagePaths(root, file, index, add));
         } catch (err) {
           add({ file, message: `cannot index: ${err instanceof Error ? err.message : String(err)}`, severity: 'error' });
         }
@@ -153,6 +154,13 @@ export class WorkspaceModel implements vscode.Disposable {
     this.datasetsById = datasets;
     this.problemsByFile = problems;
     this.publish();
+    // File checks read image headers (one per dataset pair): they report later, never delay the first view.
+    void (async () => {
+      for (const check of checks) await check().catch(() => undefined);
+      if (this.problemsByFile !== problems) return; // a newer scan replaced this one
+      this.publish();
+      this.changed.fire();
+    })();
   }
 
   /** Add a problem found later (e.g. while opening a rollout) and publish it. */
