@@ -56,7 +56,7 @@ async function firstPaint(name: string, workspace: string): Promise<number> {
     const t = await pick(wb.page, 'F1', '>Seg-R1: Open Workbench', /Open Workbench/);
     const view = wb.webviewFrame();
     await waitFor('first paint', async () => {
-      const raw = await view.locator('#image-canvas').getAttribute('data-render', { timeout: 1_000 }).catch(() => null);
+      const raw = await view.locator('#image-canvas').getAttribute('data-render', { timeout: 100 }).catch(() => null);
       return raw && (JSON.parse(raw) as { drawn: string[] }).drawn.includes('image') ? true : undefined;
     }, 180_000);
     return performance.now() - t;
@@ -70,7 +70,6 @@ async function main(): Promise<void> {
   }
   const workspace = sampleWorkspace();
   if (!workspace) throw new Error('no sample workspace (build dist/cli.js first)');
-  let small = Number.NaN;
   await withWorkbench({ name: 'bench-panel', copyWorkspace: workspace, viewport: { width: 1400, height: 900 } }, async (wb) => {
     const { page } = wb;
     // Anchor: the built-in image preview (vscode.media-preview) showing the image of the first rollout.
@@ -79,15 +78,18 @@ async function main(): Promise<void> {
     await waitFor('image preview', async () => (await preview.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth > 0).catch(() => false)) || undefined, 60_000);
     const previewMs = performance.now() - tPreview;
 
-    // Ours: command → canvas drawn with image, mask and glyphs (activation happens inside this window).
+    // Close the preview so the only webview polled below is ours.
+    await wb.runCommand('View: Close All Editors');
+    await page.locator('iframe.webview').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+
+    // Ours: command → canvas drawn with image, mask and glyphs.
     const tOpen = await pick(page, 'F1', '>Seg-R1: Open Workbench', /Open Workbench/);
     const view = wb.webviewFrame();
     await waitFor('first paint', async () => {
-      const raw = await view.locator('#image-canvas').getAttribute('data-render', { timeout: 1_000 }).catch(() => null);
+      const raw = await view.locator('#image-canvas').getAttribute('data-render', { timeout: 100 }).catch(() => null);
       return raw && (JSON.parse(raw) as { drawn: string[] }).drawn.includes('image') ? true : undefined;
     }, 90_000);
     const paintMs = performance.now() - tOpen;
-    small = paintMs;
     const line = await waitFor('activation log line', async () => wb.console.find((l) => l.includes('[segr1] activated')), 30_000).catch(() => undefined);
     const m = line ? /module load \+ activate ([\d.]+) ms/.exec(line) : null;
     report({ name: 'panel first paint (command → image, mask, glyphs on canvas)', value: paintMs, unit: 'ms', anchor: 'VS Code image preview of the same file', anchorValue: previewMs, ratio: paintMs / previewMs, target: 'ratio <= 3' });
@@ -98,12 +100,15 @@ async function main(): Promise<void> {
   });
 
   // 100,000 rollouts: the first open indexes the 300 MB log; later opens read the index cache beside it.
+  // The extension activates when the workspace opens (workspaceContains), so indexing overlaps VS Code's own start.
   const big = bigWorkspace(workspace);
   rmSync(join(big, 'runs', 'synthetic-segr1', '.segr1'), { recursive: true, force: true });
-  const cold = await firstPaint('bench-panel-100k-cold', big);
-  const warm = await firstPaint('bench-panel-100k-warm', big);
-  report({ name: 'panel first paint, 100,000 rollouts, index cached (command → canvas)', value: warm, unit: 'ms', anchor: 'same panel on the 384-rollout sample', anchorValue: small, ratio: warm / small, target: 'ratio <= 1.5 (issue: < 1000 ms)' });
-  report({ name: 'panel first paint, 100,000 rollouts, first open (indexes 300 MB)', value: cold, unit: 'ms', anchor: 'same panel on the 384-rollout sample', anchorValue: small, ratio: cold / small, target: 'ratio <= 5' });
+  const cold = await firstPaint('bench-panel-100k-first', big);
+  const warm = await firstPaint('bench-panel-100k-cached', big);
+  // Anchor measured the same way (fresh session, no other editor): the 384-rollout sample.
+  const base = await firstPaint('bench-panel-sample', workspace);
+  report({ name: 'panel first paint, 100,000 rollouts, index cached (command → canvas)', value: warm, unit: 'ms', anchor: 'same measurement on the 384-rollout sample', anchorValue: base, ratio: warm / base, target: 'ratio <= 1.5 (issue: < 1000 ms)' });
+  report({ name: 'panel first paint, 100,000 rollouts, first session (index built while VS Code starts)', value: cold, unit: 'ms', anchor: 'same measurement on the 384-rollout sample', anchorValue: base, ratio: cold / base, target: 'ratio <= 5' });
 }
 
 main().catch((e) => {
