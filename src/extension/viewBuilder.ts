@@ -106,7 +106,8 @@ function isSynthetic(r: RolloutRecord): boolean {
 /**
  * Build everything the panel shows for one rollout of an indexed log. With `edits`, the rollout's prompts
  * are moved first: the completion text is rewritten, the logged mask is set aside, and the segmenter and
- * rewards run on the edited text (logged values stay for comparison).
+ * rewards run on the edited text (logged values stay for comparison). Empty `edits` re-segment the
+ * rollout as logged, e.g. to compare SAM2's mask with the one the run logged.
  *
  * The view carries logged values only, so it paints at once; `replay()` then recomputes the rewards of the
  * rollout and its group (several S-measures at 768²) for a follow-up message.
@@ -156,9 +157,10 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
   const frame = size ? modelFrameSize(frameSpec, size) : record.model_frame ?? { width: 768, height: 768 };
   const parseOpts = { format: ctx.answerFormat === 'auto' ? undefined : ctx.answerFormat, frame } as const;
   let answer = parseCompletion(record.completion, parseOpts);
-  if (edits?.length && size) {
-    record = { ...record, completion: applyPromptEdits(record.completion, answer, edits, frame, size), mask: undefined };
-    answer = parseCompletion(record.completion, parseOpts);
+  // `edits` present (even empty) = re-segment with the segmenter in use instead of showing the logged mask.
+  if (edits && size) {
+    record = { ...record, completion: edits.length ? applyPromptEdits(record.completion, answer, edits, frame, size) : record.completion, mask: undefined };
+    if (edits.length) answer = parseCompletion(record.completion, parseOpts);
   }
 
   let mask: (MaskPayload & { source: string }) | undefined;
@@ -212,7 +214,7 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
       extra: extraRows(record),
     },
     glyphs: size ? glyphsOf(answer, frame, size) : [],
-    edited: edits?.length ? { originalCompletion: logged.completion, edits } : undefined,
+    edited: edits ? { originalCompletion: logged.completion, edits } : undefined,
     group,
     history: imageHistory(index, i),
     groupZeroVariance: zeroVariance(group),

@@ -57,6 +57,10 @@ const editButton = h('button', { id: 'edit-prompts', 'aria-pressed': 'false', ti
 editButton.addEventListener('click', () => setEditing(!canvas.editing));
 const editBadge = h('span', { class: 'badge edited', id: 'edited-badge', hidden: true, title: 'Prompts moved in the panel: text, mask and rewards are recomputed, not logged' }, 'EDITED');
 const resetEdit = h('button', { id: 'reset-edit', hidden: true }, 'Revert');
+const resegment = h('button', { id: 'resegment', title: 'Recompute the mask with the segmenter in use (SAM2 when an export is loaded) instead of the logged one, and re-score' }, 'Re-segment');
+resegment.addEventListener('click', () => {
+  if (current?.rollout) vscode.postMessage({ type: 'prompt/edit', selection: current.selection, edits: current.edited?.edits ?? [] });
+});
 resetEdit.addEventListener('click', () => {
   if (current) vscode.postMessage({ type: 'select', selection: current.selection });
 });
@@ -86,6 +90,7 @@ const toolbar = h(
   toggle('glyphs', 'prompts', PALETTE.box),
   h('label', { class: 'toggle', for: 'opacity' }, 'opacity', opacity),
   editButton,
+  resegment,
   resetEdit,
   fitButton,
   editBadge,
@@ -151,6 +156,8 @@ async function show(view: ViewPayload): Promise<void> {
   if (!view.edited || !current || selectionKey(current.selection) !== selectionKey(view.selection)) canvas.resetEdits();
   current = view;
   editBadge.hidden = !view.edited;
+  editBadge.textContent = view.edited?.edits.length ? 'EDITED' : 'RE-SEGMENTED';
+  resegment.hidden = !view.rollout;
   resetEdit.hidden = !view.edited;
   state = { ...state, selection: view.selection };
   persist();

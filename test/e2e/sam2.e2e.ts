@@ -21,6 +21,12 @@ test('a SAM2 export in models/ re-segments edited prompts and is named on the ba
     const badge = view.locator('#segmenter-badge');
     // The first rollout shows its logged mask; the loaded engine is announced on the badge before any edit.
     await waitFor('SAM2 named on the badge', async () => /SAM2/.test((await badge.textContent()) ?? '') || /logged/.test((await badge.textContent()) ?? '') || undefined, 90_000);
+    // Re-segment on demand: the logged mask gives way to SAM2's, named on the badge.
+    await view.locator('#resegment').click();
+    await waitFor('re-segmented with SAM2', async () => {
+      const t = (await badge.textContent()) ?? '';
+      return /SAM2/.test(t) && (await view.locator('#edited-badge').textContent()) === 'RE-SEGMENTED' ? t : undefined;
+    }, 90_000);
     await view.locator('#edit-prompts').click();
     const p = await waitFor('a point glyph on the canvas', async () => {
       const raw = await view.locator('#image-canvas').getAttribute('data-render');
