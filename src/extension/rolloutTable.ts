@@ -8,7 +8,22 @@ import type { ListQuery, ListRow, RolloutTable } from '../shared/protocol';
 export class RolloutTableModel {
   private cache?: { key: string; order: Int32Array };
 
-  constructor(readonly table: RolloutTable, private readonly logs: readonly string[]) {}
+  constructor(private table: RolloutTable, private readonly logs: readonly string[]) {}
+
+  /** Add or replace a numeric column (one value per row, NaN where unknown). */
+  setColumn(name: string, values: Float64Array): void {
+    if (values.length !== this.table.run.length) throw new RangeError(`column ${name} has ${values.length} values for ${this.table.run.length} rows`);
+    this.table = { ...this.table, columns: [...this.table.columns.filter((c) => c.name !== name), { name, values }] };
+    this.cache = undefined;
+  }
+
+  /** Rows of one log, by record index (for filling a column log by log). */
+  rowsOfLog(log: string): Map<number, number> {
+    const r = this.logs.indexOf(log);
+    const out = new Map<number, number>();
+    for (let i = 0; i < this.table.run.length; i++) if (this.table.run[i] === r) out.set(this.table.record[i]!, i);
+    return out;
+  }
 
   /** Numeric column names in display order. */
   get columns(): string[] {

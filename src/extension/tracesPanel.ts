@@ -7,6 +7,11 @@ import { readExperimentLog, readTrainerState, type TrainerMetrics } from '../cor
 import { existsSync } from 'node:fs';
 import { readSettings } from './settings';
 import type { RolloutTableModel } from './rolloutTable';
+import { replayLog } from '../cli/commands/replay';
+import { getRewardSet } from '../core/rewards/registry';
+
+/** The list column the replay preset adds. */
+const REPLAY_DIFF_COLUMN = 'replay |Δ total|';
 import { promptColumns, tracesPayload, type PromptColumns, type TraceSource } from './tracesData';
 import { renderWebviewHtml } from './webviewHtml';
 import { withDelayedProgress, type WorkspaceModel } from './workspaceModel';
@@ -63,6 +68,9 @@ export class TracesPanel implements vscode.Disposable {
         this.post({ type: 'list/rows', id: m.id, total: r.total, rows: r.rows });
         return;
       }
+      case 'list/replayDiff':
+        await this.replayDiff();
+        return;
       case 'traces/openStep': {
         const log = this.model.log(m.log);
         const first = log?.structure.groupsOfStep(m.step)[0]?.members[0];
@@ -128,6 +136,34 @@ export class TracesPanel implements vscode.Disposable {
       return out;
     });
     if (TracesPanel.current === this) this.show(tracesPayload(sources, prompts, synthetic));
+  }
+
+  /**
+   * Replay every rollout of every run under the training code's reward (logged masks; rollouts without one
+   * keep only their format component) and add |replayed − logged| total as a list column, sorted largest first.
+   */
+  private async replayDiff(): Promise<void> {
+    const table = this.table;
+    if (!table) return;
+    const set = getRewardSet('segr1-reference');
+    if (!set) return;
+    const diff = new Float64Array(table.total).fill(Number.NaN);
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Seg-R1: replaying rewards', cancellable: false }, async (progress) => {
+      for (const log of this.model.logs) {
+        progress.report({ message: log.rel });
+        const rows = table.rowsOfLog(log.file);
+        const lineToRecord = new Map<number, number>();
+        for (let i = 0; i < log.index.count; i++) lineToRecord.set(log.index.line[i]!, i);
+        const { report } = await replayLog(log.index.path, { rewardSet: set, root: log.folder.uri.fsPath });
+        for (const r of report.rollouts) {
+          const record = lineToRecord.get(r.line);
+          const row = record === undefined ? undefined : rows.get(record);
+          if (row !== undefined && r.total.logged !== null && r.total.replayed !== null) diff[row] = Math.abs(r.total.replayed - r.total.logged);
+        }
+      }
+    });
+    table.setColumn(REPLAY_DIFF_COLUMN, diff);
+    this.post({ type: 'list/columns', columns: table.columns, sortBy: REPLAY_DIFF_COLUMN });
   }
 
   /** The rollout table the list pages through (replaced with each payload). */

@@ -260,6 +260,8 @@ export interface TracesPayload {
 export type TracesHostMessage =
   | { readonly type: 'traces/show'; readonly payload: TracesPayload }
   | { readonly type: 'list/rows'; readonly id: number; readonly total: number; readonly rows: readonly ListRow[] }
+  /** New list columns (e.g. after a replay), then sort by `sortBy` descending. */
+  | { readonly type: 'list/columns'; readonly columns: readonly string[]; readonly sortBy?: string }
   | { readonly type: 'error'; readonly message: string };
 
 /** Traces webview → host. */
@@ -267,6 +269,8 @@ export type TracesWebviewMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'traces/openRollout'; readonly log: string; readonly index: number }
   | { readonly type: 'list/query'; readonly id: number; readonly query: ListQuery }
+  /** Replay every rollout under the run's reward code and list the largest logged-vs-replayed differences. */
+  | { readonly type: 'list/replayDiff' }
   /** A step was clicked on a chart: open its first GRPO group in the workbench. */
   | { readonly type: 'traces/openStep'; readonly log: string; readonly step: number }
   | { readonly type: 'traces/export'; readonly format: 'svg' | 'png'; readonly name: string; readonly data: Uint8Array };

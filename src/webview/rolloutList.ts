@@ -35,6 +35,7 @@ export class RolloutList {
   constructor(
     private readonly request: (id: number, q: ListQuery) => void,
     private readonly open: (log: string, index: number) => void,
+    private readonly requestReplay: () => void,
   ) {
     this.count = h('span', { id: 'list-count', class: 'num' });
     this.sortSelect = h('select', { id: 'preset-column', 'aria-label': 'Column for presets' });
@@ -42,6 +43,8 @@ export class RolloutList {
     const worst = h('button', { id: 'preset-worst' }, 'Worst N');
     const best = h('button', { id: 'preset-best' }, 'Best N');
     const all = h('button', { id: 'preset-all' }, 'All');
+    const replay = h('button', { id: 'preset-replay', title: 'Replay every rollout with the training code\'s reward and list the largest differences from what was logged' }, 'Largest replay Δ');
+    replay.addEventListener('click', () => this.requestReplay());
     worst.addEventListener('click', () => this.preset(1));
     best.addEventListener('click', () => this.preset(-1));
     all.addEventListener('click', () => {
@@ -59,7 +62,7 @@ export class RolloutList {
     this.el = h(
       'section',
       { class: 'rollout-list', 'aria-label': 'Rollout list' },
-      h('div', { class: 'list-toolbar' }, this.count, h('span', { class: 'spacer' }), 'by', this.sortSelect, 'N', this.limitInput, worst, best, all),
+      h('div', { class: 'list-toolbar' }, this.count, h('span', { class: 'spacer' }), 'by', this.sortSelect, 'N', this.limitInput, worst, best, all, replay),
       this.header,
       this.viewport,
     );
@@ -67,12 +70,23 @@ export class RolloutList {
 
   /** A new payload: columns and size; rows come by query. */
   setData(p: TracesPayload): void {
-    this.columns = p.table.columns;
     this.grandTotal = p.table.total;
     const chosen = this.sortSelect.value;
+    this.setColumns(p.table.columns, undefined, chosen);
+  }
+
+  /** The host added columns (e.g. a replay difference): show them, optionally sorted by one, largest first. */
+  setColumns(columns: readonly string[], sortBy?: string, keepChoice?: string): void {
+    this.columns = columns;
     clear(this.sortSelect);
-    for (const c of this.columns) this.sortSelect.append(h('option', { value: c }, c));
-    if (this.columns.includes(chosen)) this.sortSelect.value = chosen;
+    for (const c of columns) this.sortSelect.append(h('option', { value: c }, c));
+    if (keepChoice && columns.includes(keepChoice)) this.sortSelect.value = keepChoice;
+    if (sortBy) {
+      this.sortSelect.value = sortBy;
+      this.sortKey = sortBy;
+      this.sortDir = -1;
+      this.limit = 0;
+    }
     this.refresh();
   }
 

@@ -25,6 +25,7 @@ const charts = h('div', { class: 'charts', id: 'charts' });
 const list = new RolloutList(
   (id, query) => vscode.postMessage({ type: 'list/query', id, query }),
   (log, index) => vscode.postMessage({ type: 'traces/openRollout', log, index }),
+  () => vscode.postMessage({ type: 'list/replayDiff' }),
 );
 const clearBrush = h('button', { id: 'clear-range', 'aria-label': 'Clear step range' }, 'Clear range');
 const rangeLabel = h('span', { id: 'range-label', class: 'num' }, 'all steps');
@@ -231,6 +232,9 @@ window.addEventListener('message', (e: MessageEvent<TracesHostMessage>) => {
       break;
     case 'list/rows':
       list.receive(m.id, m.total, m.rows);
+      break;
+    case 'list/columns':
+      list.setColumns(m.columns, m.sortBy);
       break;
     case 'error':
       status.textContent = `✖ ${m.message}`;

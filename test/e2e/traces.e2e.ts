@@ -58,6 +58,15 @@ test('traces: chart points equal per-step means; brushing steps filters the roll
     assert.ok(stepsShown.length > 0 && stepsShown.every((s) => s >= 3 && s <= 5), `rows outside the brush: ${stepsShown}`);
     await wb.screenshot('traces-brushed');
 
+    // "Largest replay Δ": every rollout replayed under the training code's reward; the sample replays exactly.
+    await view.locator('#preset-replay').click();
+    await waitFor('replay difference column', async () => ((await view.locator('.list-header').textContent()) ?? '').includes('replay |Δ total|') || undefined, 120_000);
+    const firstRow = await waitFor('sorted rows', async () => {
+      const cells = await list.locator('.list-row').first().locator('.cell').allTextContents();
+      return cells.length > 4 ? cells : undefined;
+    }, 30_000);
+    assert.equal(firstRow[firstRow.length - 1], '0', `the sample's logged rewards should replay exactly: ${firstRow}`);
+
     // A row opens its rollout in the workbench panel.
     await list.locator('.list-row').first().click();
     const titles = async () => {
