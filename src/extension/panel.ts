@@ -231,7 +231,8 @@ export class WorkbenchPanel implements vscode.Disposable {
     const log = this.model.log(s.log);
     if (!log) return;
     const line = Math.max(0, log.index.line[s.index]! - 1);
-    await vscode.window.showTextDocument(vscode.Uri.file(log.file), { selection: new vscode.Range(line, 0, line, 0), viewColumn: vscode.ViewColumn.Beside });
+    // The index's file: the log itself, or its canonical conversion (whose lines the index counts).
+    await vscode.window.showTextDocument(vscode.Uri.file(log.index.path), { selection: new vscode.Range(line, 0, line, 0), viewColumn: vscode.ViewColumn.Beside });
   }
 
   dispose(): void {

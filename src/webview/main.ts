@@ -131,6 +131,9 @@ app.append(
 
 canvas.onHover = (id) => reasoning.highlight(id);
 reasoning.onHover = (id) => canvas.highlight(id);
+reasoning.onOpenSource = () => {
+  if (current) vscode.postMessage({ type: 'openSource', selection: current.selection });
+};
 group.onSelect = (selection) => vscode.postMessage({ type: 'select', selection });
 history.onSelect = group.onSelect;
 canvas.onEdit = (edits) => {

@@ -15,12 +15,17 @@ export class ReasoningView {
   private spansByGlyph = new Map<string, HTMLElement[]>();
   /** Called when a coordinate in the text is hovered (glyph id) or left (undefined). */
   onHover: (id: string | undefined) => void = () => undefined;
+  /** Called when the user asks to see the raw log line. */
+  onOpenSource: () => void = () => undefined;
+  private readonly source: HTMLButtonElement;
 
   constructor() {
     this.query = h('div', { class: 'query', id: 'query' });
     this.text = h('pre', { class: 'completion', id: 'reasoning', tabindex: 0, 'aria-label': 'Completion text' });
     this.diags = h('ul', { class: 'diagnostics', id: 'diagnostics', 'aria-label': 'Parse diagnostics' });
-    this.el = h('section', { class: 'reasoning-pane', 'aria-label': 'Reasoning' }, h('h2', {}, 'Reasoning'), this.query, this.text, this.diags);
+    this.source = h('button', { id: 'open-source', class: 'link', title: 'Open the log at this rollout\'s line' });
+    this.source.addEventListener('click', () => this.onOpenSource());
+    this.el = h('section', { class: 'reasoning-pane', 'aria-label': 'Reasoning' }, h('h2', {}, 'Reasoning ', this.source), this.query, this.text, this.diags);
     this.text.addEventListener('pointerover', (e) => {
       const g = (e.target as HTMLElement).closest<HTMLElement>('[data-glyph]')?.dataset.glyph;
       this.onHover(g);
@@ -39,6 +44,8 @@ export class ReasoningView {
     clear(this.query);
     this.spansByGlyph.clear();
     const r = view.rollout;
+    this.source.hidden = !r;
+    if (r) this.source.textContent = `log line ${r.line} ↗`;
     if (!r) {
       this.text.append(document.createTextNode('No rollout: this is a dataset image. Open a rollout from the Runs view to see reasoning.'));
       this.text.classList.add('empty');

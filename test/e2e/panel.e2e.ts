@@ -199,5 +199,9 @@ test('open a rollout from the Runs tree: image, overlays, glyphs, linked reasoni
     }, 60_000);
     assert.ok(replayed.length >= 3);
     await wb.screenshot('edited');
+
+    // The raw record: the log opens beside the panel at the rollout's line.
+    await view.locator('#open-source').click();
+    await page.locator('.tabs-container .tab', { hasText: 'rollouts.jsonl' }).first().waitFor({ timeout: 30_000 });
   });
 });
