@@ -180,7 +180,6 @@ export class WorkbenchPanel implements vscode.Disposable {
         if (s.index < 0 || s.index >= log.index.count) throw new Error(`rollout ${s.index} is out of range (log has ${log.index.count})`);
         const root = log.folder.uri.fsPath;
         return buildRolloutView(log.index, s.index, log.structure.groupOf(s.index).members, {
-          root,
           logId: log.file,
           frame: settings.frame,
           answerFormat: settings.answerFormat,

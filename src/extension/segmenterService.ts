@@ -1,15 +1,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ParsedAnswer } from '../core/completion/types';
-import { promptsFromAnswer } from '../core/geometry/prompts';
 import { readRgb } from '../core/image/io';
 import type { RgbImage } from '../core/image/types';
-import { loadFrameImage } from '../core/sample/trainingRun';
+import { loadFrameImage } from '../core/image/frameImage';
 import { readSettings } from './settings';
 import type { BinaryMask } from '../core/image/types';
 import { createClassicalSegmenter } from '../core/segment/classical';
 import { discoverSam2Models, type Sam2Candidate } from '../core/segment/modelDiscovery';
 import type { EncodedImage, Segmenter } from '../core/segment/segmenter';
+import { segmentAnswer } from '../core/segment/segmentAnswer';
 import { SegmentWorkerHost } from './segmentHost';
 
 /** workspaceState key of the chosen export. */
@@ -130,6 +130,7 @@ export class SegmenterService implements vscode.Disposable {
    * One encoding per (image, frame, channel order), reused across prompts.
    */
   async segmentAnswer(imagePath: string, answer: ParsedAnswer, frame: { width: number; height: number }): Promise<{ mask: BinaryMask; source: string } | undefined> {
+    if (!answer.boxes.length && !answer.points.length) return undefined;
     const channels = readSettings().channelOrder;
     const square = frame.width === frame.height;
     const key = `${imagePath}|${square ? frame.width : 'orig'}|${channels}`;
@@ -141,17 +142,10 @@ export class SegmenterService implements vscode.Disposable {
       if (this.encoded.size > 16) this.encoded.delete(this.encoded.keys().next().value!);
     }
     const e = await enc;
-    const size = { width: e.width, height: e.height };
-    const prompts = promptsFromAnswer(answer, frame, size);
-    if (!prompts.length) return undefined;
-    const out = new Uint8Array(e.width * e.height);
-    for (const prompt of prompts) {
-      const r = await this.segmenter.decode(e, prompt);
-      for (let i = 0; i < out.length; i++) out[i] = out[i]! | r.mask.data[i]!;
-    }
+    const mask = await segmentAnswer(this.segmenter, e, answer, frame);
     // The worker sees pixels already in the run's order, so its own "RGB input" note would mislead: state ours.
     const engine = this.segmenter.info.label.replace(/,? (RGB|BGR) input\)/, ')');
-    return { mask: { ...size, data: out }, source: `${engine} · ${channels.toUpperCase()} input${square ? ` · ${frame.width}² frame` : ''}` };
+    return { mask, source: `${engine} · ${channels.toUpperCase()} input${square ? ` · ${frame.width}² frame` : ''}` };
   }
 
   dispose(): void {

@@ -7,7 +7,7 @@ import { readExperimentLog, readTrainerState, type TrainerMetrics } from '../cor
 import { existsSync } from 'node:fs';
 import { readSettings } from './settings';
 import type { RolloutTableModel } from './rolloutTable';
-import { replayLog } from '../cli/commands/replay';
+import { replayLog } from '../core/rewards/replay';
 import { getRewardSet } from '../core/rewards/registry';
 
 /** The list column the replay preset adds. */

@@ -11,6 +11,7 @@ import type { BinaryMask, GrayImage } from '../core/image/types';
 import { readRollout, type RolloutIndex } from '../core/logs/jsonlIndex';
 import type { RolloutRecord } from '../core/logs/rollout';
 import { loadGtPilL } from '../core/rewards/groundTruth';
+import { groupAdvantages } from '../core/rewards/advantages';
 import { getRewardSet } from '../core/rewards/registry';
 import type { Glyph, GroupMember, MaskPayload, RewardRow, Selection, ViewPayload, ViewReplay } from '../shared/protocol';
 
@@ -25,8 +26,6 @@ const THUMB_SIDE = 96;
 
 /** What the view builder needs from its host. */
 export interface ViewContext {
-  /** Workspace folder root (paths resolve inside it). */
-  readonly root: string;
   /** The log's id in selections (its source path; a converted log's index lives elsewhere). */
   readonly logId: string;
   readonly frame: FrameSpec;
@@ -224,10 +223,10 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
   return { view, replay };
 }
 
-/** True when every logged reward of the group is equal: GRPO advantages are all 0. */
+/** True when the group's logged rewards give GRPO no signal (the trainer's std ≈ 0). */
 function zeroVariance(group: readonly GroupMember[]): boolean {
   const r = group.map((m) => m.reward).filter((v): v is number => v !== undefined && !Number.isNaN(v));
-  return r.length > 1 && r.every((v) => Math.abs(v - r[0]!) < 1e-9);
+  return r.length > 1 && groupAdvantages(r).zeroVariance;
 }
 
 /**

@@ -8,15 +8,13 @@
  * would have computed, and `segr1 replay` reproduces them.
  */
 import * as path from 'node:path';
-import type { ParsedAnswer } from '../completion/types';
-import { promptsFromAnswer } from '../geometry/prompts';
-import { readRgb } from '../image/io';
-import { resizeBilinearPil } from '../image/resize';
 import { encodeRle } from '../image/rle';
-import type { BinaryMask, RgbImage } from '../image/types';
+import { loadFrameImage } from '../image/frameImage';
+import type { BinaryMask } from '../image/types';
 import type { RolloutRecord } from '../logs/rollout';
 import type { RewardSet } from '../rewards/types';
 import type { EncodedImage, Segmenter } from '../segment/segmenter';
+import { segmentAnswer } from '../segment/segmentAnswer';
 import { SAMPLE_RUN_ID, SEGR1_USER_PROMPT, type SampleConfig } from './config';
 import { MALFORMED_KINDS, estimateTokens, reasoningText, writeCompletion, type MalformedKind } from './completionText';
 import type { SampleItem } from './dataset';
@@ -75,40 +73,6 @@ export function malformedAt(config: SampleConfig, step: number, group: number, s
   const p = (step - 1) / Math.max(1, config.steps - 1);
   const rng = Rng.derive(config.seed, 0xbad, step, group, sample);
   return rng.chance(0.05 * (1 - p) + 0.008) ? rng.pick(MALFORMED_KINDS) : undefined;
-}
-
-/**
- * An image file as Seg-R1's trainer hands it to SAM2: squashed to frame×frame ignoring aspect with PIL bilinear
- * (`TF.resize(image, (768, 768))`), then channel-swapped by `cv2.cvtColor(RGB, COLOR_BGR2RGB)`, i.e. BGR.
- * `segr1 replay` segments the same way, so replaying this run without its logged masks gives the logged rewards.
- */
-export async function loadFrameImage(file: string, frame: number, channels: 'bgr' | 'rgb' = 'bgr'): Promise<RgbImage> {
-  const img = await readRgb(file);
-  const n = img.width * img.height;
-  const out = new Uint8Array(frame * frame * 3);
-  const plane = new Uint8Array(n);
-  for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < n; i++) plane[i] = img.data[i * 3 + c]!;
-    const r = resizeBilinearPil({ width: img.width, height: img.height, data: plane }, frame, frame);
-    const dst = channels === 'bgr' ? 2 - c : c;
-    for (let i = 0; i < frame * frame; i++) out[i * 3 + dst] = r.data[i]!;
-  }
-  return { width: frame, height: frame, data: out };
-}
-
-/**
- * The mask for a parsed answer, as Seg-R1's `segmentation_reward` builds it: for each box, the points inside it
- * (inclusive bounds) with their labels plus the box go to the segmenter, and the per-box masks are OR-ed.
- * The image was squashed to the model frame before encoding, so prompts need no mapping.
- */
-export async function segmentAnswer(segmenter: Segmenter, encoded: EncodedImage, answer: ParsedAnswer): Promise<BinaryMask> {
-  const size = { width: encoded.width, height: encoded.height };
-  const masks: BinaryMask[] = [];
-  for (const prompt of promptsFromAnswer(answer, size, size)) masks.push((await segmenter.decode(encoded, prompt)).mask);
-  if (masks.length === 1) return masks[0]!;
-  const out = new Uint8Array(size.width * size.height);
-  for (const m of masks) for (let i = 0; i < out.length; i++) if (m.data[i]) out[i] = 1;
-  return { ...size, data: out };
 }
 
 /** Per-image state the run needs, prepared once and reused by every group that shows the image. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { replayLog } from '../../../src/cli/commands/replay';
+import { replayLog } from '../../../src/core/rewards/replay';
 import { parseSegR1Strict } from '../../../src/core/completion/segr1Strict';
 import { loadMaskGray } from '../../../src/core/image/grayscale';
 import { readRaw } from '../../../src/core/image/io';
@@ -16,7 +16,8 @@ import { createClassicalSegmenter } from '../../../src/core/segment/classical';
 import { SAMPLE_PATHS, SEGR1_USER_PROMPT, type SampleConfig } from '../../../src/core/sample/config';
 import { MALFORMED_KINDS } from '../../../src/core/sample/completionText';
 import { segr1ReferenceScoring } from '../../../src/core/sample/scoring';
-import { loadFrameImage, segmentAnswer } from '../../../src/core/sample/trainingRun';
+import { loadFrameImage } from '../../../src/core/image/frameImage';
+import { segmentAnswer } from '../../../src/core/segment/segmentAnswer';
 import { generateSampleWorkspace } from '../../../src/core/sample/workspace';
 
 /** Small but complete: 8 images (one with two objects), 8 steps × 4 groups × 4 rollouts = 128 records. */

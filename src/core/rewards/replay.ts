@@ -1,0 +1,205 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { ParsedAnswer } from '../completion/types';
+import { resolveInside } from '../dataset/paths';
+import { SEGR1_TRAIN_FRAME, SEGZERO_FRAME, type FrameSpec } from '../geometry/frames';
+import { loadFrameImage } from '../image/frameImage';
+import { decodeRle } from '../image/rle';
+import type { BinaryMask, GrayImage } from '../image/types';
+import type { CocoRle } from '../logs/rollout';
+import type { Segmenter } from '../segment/segmenter';
+import { segmentAnswer } from '../segment/segmentAnswer';
+import { advantagesByGroup } from './advantages';
+import { loadGtPilL } from './groundTruth';
+import { SEGR1_REWARD_SIDE } from './masks';
+import { MissingGtError, MissingMaskError } from './segr1';
+import type { RewardSet } from './types';
+
+/**
+ * Reward replay: recompute every component of every rollout of a canonical log under one reward set and
+ * compare with what was logged. Shared by `segr1 replay` and the workbench's "Largest replay Δ".
+ */
+
+/** Tolerance above which a logged and a replayed value count as different. */
+export const REPLAY_TOLERANCE = 1e-6;
+
+/** Names a trainer may have logged a component under, by reward-set component name. */
+const ALIASES: Record<string, readonly string[]> = {
+  segment: ['segment', 'segmentation', 'segmentation_reward', 'rewards/segmentation_reward'],
+  format: ['format', 'format_reward', 'rewards/format_reward'],
+};
+
+/** One value logged next to its replay; null where either side is unknown. */
+export interface Compared {
+  readonly logged: number | null;
+  readonly replayed: number | null;
+}
+
+/** One replayed rollout in the JSON report. */
+export interface ReplayedRollout {
+  readonly line: number;
+  readonly components: Record<string, Compared>;
+  readonly total: Compared;
+  readonly advantage: Compared;
+}
+
+/** The JSON report. */
+export interface ReplayReport {
+  readonly summary: { readonly rollouts: number; readonly differing: Record<string, number> };
+  readonly rollouts: ReplayedRollout[];
+}
+
+/** Options for {@link replayLog}. */
+export interface ReplayOptions {
+  readonly rewardSet: RewardSet;
+  /** Folder that record paths resolve against. */
+  readonly root: string;
+  /** Segmenter for records without a logged mask; absent = skip their segment component. */
+  readonly segmenter?: Segmenter;
+  /** Called for every line that cannot be replayed. */
+  readonly onBadLine?: (line: number, message: string) => void;
+  /** Called once per distinct note (e.g. "segment skipped: no mask"). */
+  readonly onNote?: (message: string) => void;
+}
+
+interface Pending {
+  line: number;
+  group: string;
+  components: Record<string, Compared>;
+  total: Compared;
+  loggedAdvantage: number | null;
+}
+
+/** Replay a canonical JSONL rollout log line by line (streamed) under one reward set. */
+export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{ report: ReplayReport; badLines: number; segmented: number }> {
+  const pending: Pending[] = [];
+  const rl = createInterface({ input: createReadStream(logPath, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const gtCache = new Map<string, GrayImage>();
+  const notes = new Set<string>();
+  const note = (m: string) => {
+    if (!notes.has(m)) {
+      notes.add(m);
+      opts.onNote?.(m);
+    }
+  };
+  let lineNo = 0;
+  let badLines = 0;
+  const counter = { segmented: 0 };
+  for await (const text of rl) {
+    lineNo++;
+    if (text.trim() === '') continue;
+    try {
+      pending.push(await replayRecord(text, lineNo, opts, gtCache, note, counter));
+    } catch (e) {
+      badLines++;
+      opts.onBadLine?.(lineNo, e instanceof Error ? e.message : String(e));
+    }
+  }
+  const names = opts.rewardSet.components;
+  // Advantages: a group replays only when every member's total did.
+  const complete = new Map<string, boolean>();
+  for (const p of pending) complete.set(p.group, (complete.get(p.group) ?? true) && p.total.replayed !== null);
+  const adv = advantagesByGroup(pending.map((p) => ({ group: p.group, total: p.total.replayed ?? 0 })));
+  const rollouts: ReplayedRollout[] = pending.map((p, i) => ({
+    line: p.line,
+    components: p.components,
+    total: p.total,
+    advantage: { logged: p.loggedAdvantage, replayed: complete.get(p.group) ? adv[i]!.advantage : null },
+  }));
+  const differing: Record<string, number> = {};
+  for (const n of [...names].sort()) differing[n] = rollouts.filter((r) => differs(r.components[n]!)).length;
+  differing.total = rollouts.filter((r) => differs(r.total)).length;
+  differing.advantage = rollouts.filter((r) => differs(r.advantage)).length;
+  return { report: { summary: { rollouts: rollouts.length, differing }, rollouts }, badLines, segmented: counter.segmented };
+}
+
+/** True when both sides are known and differ by more than the tolerance (NaN on one side only counts as differing). */
+export function differs(c: Compared): boolean {
+  if (c.logged === null || c.replayed === null) return false;
+  if (Number.isNaN(c.logged) || Number.isNaN(c.replayed)) return Number.isNaN(c.logged) !== Number.isNaN(c.replayed);
+  return Math.abs(c.logged - c.replayed) > REPLAY_TOLERANCE;
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' ? v : null;
+}
+
+async function replayRecord(text: string, line: number, opts: ReplayOptions, gtCache: Map<string, GrayImage>, note: (m: string) => void, counter: { segmented: number }): Promise<Pending> {
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`not JSON (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+  }
+  if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) throw new Error('not a JSON object');
+  if (typeof rec.completion !== 'string') throw new Error("no 'completion' string");
+  const set = opts.rewardSet;
+  // Seg-Zero and VisionReasoner score text against an 840² GT; only Seg-R1's sets need masks.
+  const is840 = !usesMasks(set);
+  const modelFrame: FrameSpec = isFrame(rec.model_frame) ? { kind: 'fixed', width: rec.model_frame.width, height: rec.model_frame.height } : is840 ? SEGZERO_FRAME : SEGR1_TRAIN_FRAME;
+
+  let gt: GrayImage | undefined;
+  if (typeof rec.gt === 'string') {
+    const p = resolveInside(opts.root, rec.gt);
+    gt = gtCache.get(p);
+    if (!gt) {
+      gt = await loadGtPilL(p).catch((e: unknown) => {
+        throw new Error(`gt '${rec.gt as string}': ${e instanceof Error ? e.message : String(e)}`);
+      });
+      if (gtCache.size > 64) gtCache.clear();
+      gtCache.set(p, gt);
+    }
+  }
+  let loggedMask: BinaryMask | undefined;
+  if (rec.mask !== undefined && rec.mask !== null) loggedMask = decodeRle(rec.mask as CocoRle);
+  const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, resolveInside(opts.root, rec.image), counter) : undefined;
+
+  const input = { completion: rec.completion, modelFrame, ...(gt ? { gt } : {}), ...(loggedMask ? { loggedMask } : {}), ...(segment ? { segment } : {}), ...(typeof rec.solution === 'string' ? { solution: rec.solution } : {}) };
+  let replayed: Record<string, number | null>;
+  let total: number | null;
+  try {
+    const r = await set.score(input);
+    replayed = { ...r.components };
+    total = r.total;
+  } catch (e) {
+    if (!(e instanceof MissingMaskError || e instanceof MissingGtError)) throw e;
+    // No mask (or no GT): the other components still replay, format needs neither.
+    note(e instanceof MissingGtError ? 'segment not replayed for rollouts without a gt path' : 'segment not replayed for rollouts without a logged mask (no segmenter: --mask-only, or no image path)');
+    const side = SEGR1_REWARD_SIDE;
+    const blank = { width: side, height: side, data: new Uint8Array(side * side) };
+    const r = await set.score({ ...input, loggedMask: blank, gt: { width: side, height: side, data: new Uint8Array(side * side) } });
+    replayed = { ...r.components, segment: null };
+    total = null;
+  }
+  const logged = (rec.rewards && typeof rec.rewards === 'object' ? rec.rewards : {}) as Record<string, unknown>;
+  const components: Record<string, Compared> = {};
+  // Alphabetical keys keep the report stable whatever order a set declares its components in.
+  for (const name of [...set.components].sort()) {
+    const keys = ALIASES[name] ?? [name];
+    const k = keys.find((key) => key in logged);
+    components[name] = { logged: k === undefined ? null : num(logged[k]), replayed: replayed[name] ?? null };
+  }
+  const group = typeof rec.group === 'string' || typeof rec.group === 'number' ? String(rec.group) : `${String(rec.step ?? '')}|${String(rec.image ?? '')}|${String(rec.query ?? '')}`;
+  return { line, group, components, total: { logged: num(rec.reward), replayed: total }, loggedAdvantage: num(rec.advantage) };
+}
+
+/** Whether a reward set scores predicted masks (Seg-R1's) rather than coordinates alone. */
+export function usesMasks(set: RewardSet): boolean {
+  return set.components.includes('segment');
+}
+
+function isFrame(v: unknown): v is { width: number; height: number } {
+  return typeof v === 'object' && v !== null && Number.isInteger((v as { width?: unknown }).width) && Number.isInteger((v as { height?: unknown }).height);
+}
+
+/**
+ * The training-time segmentation path: the image squashed to the 768² reward frame (PIL bilinear, as
+ * `TF.resize`), channels swapped (grpo.py hands SAM2 `cvtColor(RGB, BGR2RGB)`, i.e. BGR), one decode per box OR-ed.
+ */
+function segmentWith(segmenter: Segmenter, imagePath: string, counter: { segmented: number }): (answer: ParsedAnswer) => Promise<BinaryMask> {
+  return async (answer) => {
+    counter.segmented++;
+    const encoded = await segmenter.encode(await loadFrameImage(imagePath, SEGR1_REWARD_SIDE, 'bgr'));
+    return segmentAnswer(segmenter, encoded, answer);
+  };
+}
