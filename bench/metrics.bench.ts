@@ -8,6 +8,7 @@ import type { GrayImage } from '../src/core/image/types';
 import { scorePairs, aggregate, type PairJob } from '../src/core/metrics/dataset';
 import { imageMetrics, MetricSuite } from '../src/core/metrics/suite';
 import { report } from './lib/report';
+import { Rng } from '../src/core/sample/random';
 
 const DATA = resolve('bench/.data/metrics');
 const PYSOD_COMMIT = 'ac5b1fc7b00bfd0a67a952810f72847ae906b3c6';
@@ -17,14 +18,8 @@ const REPEATS = Number(process.env.SEGR1_BENCH_REPEATS ?? 3);
 
 /** Deterministic PRNG (mulberry32) so every run writes the same masks. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /** A GT of 1–3 ellipses and a soft, shifted, noisy prediction of it: what a SOD/COD model writes. */

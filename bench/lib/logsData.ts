@@ -1,16 +1,11 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Rng } from '../../src/core/sample/random';
 
 /** Deterministic PRNG (mulberry32) so every run benches the same bytes. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 const WORDS = 'the camouflaged animal lies on bark its outline follows the texture of leaves so the salient region is near the centre left edge shadow body head tail wing fin pattern colour contrast boundary object scene background foreground'.split(' ');
