@@ -134,7 +134,14 @@ export class IndexBuilder {
   private lastStep = Number.NaN;
   private lastStepLine = 0;
 
-  constructor(from?: RolloutIndex) {
+  /**
+   * `from`: an index to extend (following a growing log). `sequenceChecks: false` leaves duplicate and step-order
+   * checks to whoever merges this builder's records in file order (a range indexed by a parallel worker).
+   */
+  constructor(
+    from?: RolloutIndex,
+    private readonly sequenceChecks = true,
+  ) {
     this.line = new Column(u32, 0, from?.line);
     this.offset = new Column(f64, 0, from?.offset);
     this.length = new Column(u32, 0, from?.length);
@@ -194,29 +201,63 @@ export class IndexBuilder {
   /** Add one valid record's summary found at `line`, bytes [offset, offset + length). */
   add(r: RecordSummary, line: number, offset: number, length: number): void {
     const i = this.count++;
+    const step = r.step ?? Number.NaN;
+    const run = this.runs.id(r.run);
+    const group = this.groups.id(r.group ?? inferredGroupKey(r.step, r.image, r.query));
+    const sample = r.sample ?? -1;
+    this.store(i, line, offset, length, step, run, group, sample, this.images.id(r.image), r.reward ?? Number.NaN, r.advantage ?? Number.NaN, r.completionLength);
+    for (let k = 0; k < r.rewardNames.length; k++) this.component(r.rewardNames[k]!).set(i, r.rewardValues[k] ?? Number.NaN);
+    if (this.sequenceChecks) this.checkSequence(i, run, step, group, sample, line);
+  }
+
+  private store(i: number, line: number, offset: number, length: number, step: number, run: number, group: number, sample: number, image: number, reward: number, advantage: number, completionLength: number): void {
     this.line.set(i, line);
     this.offset.set(i, offset);
     this.length.set(i, length);
-    this.step.set(i, r.step ?? Number.NaN);
-    const run = this.runs.id(r.run);
+    this.step.set(i, step);
     this.run.set(i, run);
-    const group = this.groups.id(r.group ?? inferredGroupKey(r.step, r.image, r.query));
     this.group.set(i, group);
-    this.sample.set(i, r.sample ?? -1);
-    this.image.set(i, this.images.id(r.image));
-    this.reward.set(i, r.reward ?? Number.NaN);
-    this.advantage.set(i, r.advantage ?? Number.NaN);
-    this.completionLength.set(i, r.completionLength);
-    for (let k = 0; k < r.rewardNames.length; k++) {
-      const name = r.rewardNames[k]!;
-      let col = this.components.get(name);
-      if (!col) {
-        col = new Column(f64, Number.NaN);
-        this.components.set(name, col);
-      }
-      col.set(i, r.rewardValues[k] ?? Number.NaN);
+    this.sample.set(i, sample);
+    this.image.set(i, image);
+    this.reward.set(i, reward);
+    this.advantage.set(i, advantage);
+    this.completionLength.set(i, completionLength);
+  }
+
+  private component(name: string): Column<Float64Array> {
+    let col = this.components.get(name);
+    if (!col) {
+      col = new Column(f64, Number.NaN);
+      this.components.set(name, col);
     }
-    this.checkSequence(i, run, r.step ?? Number.NaN, group, r.sample ?? -1, line);
+    return col;
+  }
+
+  /**
+   * Append the records of a range indexed on its own, as if they had been read here: string ids remapped,
+   * line numbers shifted by `lineShift` (the part numbers its lines from 1), sequence checks run across the seam.
+   * The part's own issues are not taken: the caller merges those in line order.
+   */
+  appendPart(part: RolloutIndex, lineShift: number): void {
+    const runMap = part.runs.map((v) => this.runs.id(v));
+    const groupMap = part.groups.map((v) => this.groups.id(v));
+    const imageMap = part.images.map((v) => this.images.id(v));
+    const map = (table: number[], id: number) => (id < 0 ? -1 : table[id]!);
+    const base = this.count;
+    for (let k = 0; k < part.count; k++) {
+      const i = this.count++;
+      const run = map(runMap, part.run[k]!);
+      const group = map(groupMap, part.group[k]!);
+      const line = part.line[k]! + lineShift;
+      const step = part.step[k]!;
+      const sample = part.sample[k]!;
+      this.store(i, line, part.offset[k]!, part.length[k]!, step, run, group, sample, map(imageMap, part.image[k]!), part.reward[k]!, part.advantage[k]!, part.completionLength[k]!);
+      if (this.sequenceChecks) this.checkSequence(i, run, step, group, sample, line);
+    }
+    for (const [name, values] of part.components) {
+      const col = this.component(name);
+      for (let k = 0; k < part.count; k++) if (!Number.isNaN(values[k]!)) col.set(base + k, values[k]!);
+    }
   }
 
   /** Freeze into an index (arrays trimmed to `count`). */

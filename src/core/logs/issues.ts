@@ -26,6 +26,23 @@ export class IssueList {
     else this.dropped++;
   }
 
+  /** Issues past the cap, only counted so far. */
+  get droppedCount(): number {
+    return this.dropped;
+  }
+
+  /** Count issues another list dropped (merging the lists of log ranges indexed apart). */
+  addDropped(n: number): void {
+    this.dropped += n;
+  }
+
+  /** Start over with `items` (in order, kept up to the cap) plus `dropped` already only counted. */
+  replace(items: readonly LogIssue[], dropped: number): void {
+    this.items.length = 0;
+    this.dropped = dropped;
+    this.addAll(items);
+  }
+
   /** Record several issues. */
   addAll(issues: readonly LogIssue[]): void {
     for (const i of issues) this.add(i);

@@ -1,106 +1,37 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { fastSummary, summaryOf } from './fastRecord';
-import { detectLogFormat } from './formats';
 import { IndexBuilder, type RolloutIndex } from './indexBuilder';
-import type { LogIssue } from './issues';
 import { parseJsonLine } from './jsonParse';
-import { abortError, DEFAULT_MAX_LINE_BYTES, scanLines, type ScanOptions, type ScanResult } from './lineScanner';
+import { abortError } from './lineScanner';
+import { indexRolloutLogParallel, type ParallelIndexOptions } from './parallelIndex';
+import { finishIndex, scanRange, type IndexOptions } from './rangeScan';
 import type { RolloutRecord } from './rollout';
 import { validateRolloutJson } from './validateRecord';
 
 export type { LogIssue } from './issues';
 export type { RolloutIndex } from './indexBuilder';
+export type { IndexOptions } from './rangeScan';
+export type { ParallelIndexOptions } from './parallelIndex';
 export { validateRolloutJson, unsafePathReason } from './validateRecord';
-
-/** Options of indexing: cancellation, progress, and the cap on one line. */
-export interface IndexOptions extends ScanOptions {
-  /** Parse every line with JSON.parse + validation (the reference path), skipping the byte-level fast path. */
-  readonly exact?: boolean;
-}
-
-function isBlank(buf: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = buf[i]!;
-    if (c !== 32 && c !== 9 && c !== 13) return false;
-  }
-  return true;
-}
-
-/** Parse + validate one line's bytes into the builder; issues go to the builder's list. */
-function indexLine(b: IndexBuilder, buf: Buffer, start: number, end: number, lineNo: number, offset: number, exact = false): void {
-  // A UTF-8 BOM opens files written by some Windows tools; it is not part of the JSON.
-  let s = start;
-  if (offset === 0 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
-  if (isBlank(buf, s, end)) return;
-  const fast = exact ? undefined : fastSummary(buf, s, end);
-  if (fast) {
-    b.add(fast, lineNo, offset, end - start);
-    return;
-  }
-  const parsed = parseJsonLine(buf.toString('utf8', s, end), lineNo);
-  b.issues.addAll(parsed.issues);
-  if (parsed.value === undefined) return;
-  const v = validateRolloutJson(parsed.value, lineNo);
-  b.issues.addAll(v.issues);
-  if (v.record) b.add(summaryOf(v.record), lineNo, offset, end - start);
-}
-
-function looksBinary(head: Buffer): boolean {
-  return head.includes(0);
-}
 
 /** Scan [from, EOF) of a canonical JSONL log into `b` and finish the index. */
 async function scanInto(path: string, b: IndexBuilder, from: { offset: number; lineNo: number }, opts: IndexOptions): Promise<RolloutIndex> {
   const st = await stat(path);
-  const extra: LogIssue[] = [];
-  let binary = false;
-  let sniffed = from.offset > 0;
-  const res: ScanResult = await scanLines(
-    path,
-    from,
-    {
-      line(buf, start, end, lineNo, offset) {
-        if (!sniffed) {
-          sniffed = true;
-          binary = looksBinary(buf.subarray(start, Math.min(end, start + 8192)));
-        }
-        if (!binary) indexLine(b, buf, start, end, lineNo, offset, opts.exact);
-      },
-      overlong(lineNo, _offset, bytes) {
-        if (!binary) b.issues.add({ line: lineNo, severity: 'error', message: `line of ${bytes} bytes exceeds the ${opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES}-byte cap on one line; skipped` });
-      },
-    },
-    opts,
-  );
-  if (!sniffed && res.head.length > 0 && looksBinary(res.head)) binary = true;
-  if (binary) extra.push({ line: 0, severity: 'error', message: 'binary data (NUL bytes) where JSON Lines text was expected; not a rollout log' });
-  else if (res.size === 0) extra.push({ line: 0, severity: 'warning', message: 'empty file' });
-  else if (res.overlongTail !== undefined) extra.push({ line: res.nextLineNo, severity: 'error', message: `unterminated last line of ${res.overlongTail} bytes exceeds the cap on one line; skipped` });
-  else if (res.tail) {
-    // The last line has no newline yet: keep it if it is already a whole record, else say it is cut off.
-    const text = res.tail.bytes;
-    if (!isBlank(text, 0, text.length)) {
-      const parsed = parseJsonLine(text.toString('utf8'), res.nextLineNo);
-      if (parsed.value === undefined) extra.push({ line: res.nextLineNo, severity: 'error', message: `unterminated last line of ${text.length} bytes is not complete JSON (truncated, or still being written)` });
-      else indexLine(b, text, 0, text.length, res.nextLineNo, res.tail.offset, opts.exact);
-    }
-  }
-  const index = b.finish({ path, size: res.size, mtimeMs: st.mtimeMs, scanned: res.end, nextLine: res.nextLineNo }, extra);
-  const errors = index.issues.filter((i) => i.severity === 'error');
-  if (from.offset === 0 && index.count === 0 && errors.length > 0 && errors.every((i) => i.field === 'completion')) {
-    // Every line is a JSON object without a completion: another kind of JSON Lines, not a broken rollout log.
-    const d = await detectLogFormat(path);
-    const why = d.kind === 'metrics' ? `trainer metrics (${d.format})` : d.kind === 'rollouts' && d.format !== 'canonical' ? `a ${d.format} log: open it through openRolloutLog` : 'JSON Lines without completion fields';
-    return { ...index, issues: [], notRollouts: why };
-  }
-  return index;
+  const { res, extra } = await scanRange(path, b, from, opts);
+  return finishIndex(path, b, { size: res.size, mtimeMs: st.mtimeMs, scanned: res.end, nextLine: res.nextLineNo, fromStart: from.offset === 0 }, extra);
 }
 
 /**
  * Index a canonical JSONL rollout log by streaming it in chunks: byte range and summary columns per valid
  * record; malformed, truncated or incomplete lines become issues with their line numbers and never hide the rest.
+ * A large log is split into line-aligned ranges indexed by worker threads at once (parallelIndex.ts); the
+ * result is the same index the one-thread scan builds.
  */
-export async function indexRolloutLog(path: string, opts: IndexOptions = {}): Promise<RolloutIndex> {
+export async function indexRolloutLog(path: string, opts: ParallelIndexOptions = {}): Promise<RolloutIndex> {
+  return (await indexRolloutLogParallel(path, opts)) ?? indexRolloutLogSerial(path, opts);
+}
+
+/** The one-thread scan of a whole log (what each worker does for its range). */
+export async function indexRolloutLogSerial(path: string, opts: IndexOptions = {}): Promise<RolloutIndex> {
   return scanInto(path, new IndexBuilder(), { offset: 0, lineNo: 1 }, opts);
 }
 

@@ -38,6 +38,8 @@ export interface ScanOptions {
   readonly maxLineBytes?: number;
   /** Read size (default 4 MiB). */
   readonly chunkBytes?: number;
+  /** Stop at this byte offset instead of the end of the file (a line start: ranges scanned by parallel workers). */
+  readonly until?: number;
 }
 
 /** Default cap on one line: far above any real completion, far below what V8 can hold as one string. */
@@ -59,7 +61,8 @@ export async function scanLines(path: string, from: ScanStart, sink: LineSink, o
   const chunk = opts.chunkBytes ?? 4 * 1024 * 1024;
   const fh = await open(path, 'r');
   try {
-    const size = (await fh.stat()).size;
+    const fileSize = (await fh.stat()).size;
+    const size = opts.until === undefined ? fileSize : Math.min(fileSize, opts.until);
     // Two buffers: the next chunk is read while this one is scanned, so the disk and the parser overlap.
     let buf = Buffer.allocUnsafe(chunk);
     let spare = Buffer.allocUnsafe(chunk);
