@@ -24,6 +24,8 @@ export class WorkbenchPanel implements vscode.Disposable {
   private queue: HostMessage[] = [];
   private selection: Selection | undefined;
   private pending: Selection | undefined;
+  /** Prompt edits (or a re-segment: empty) of the shown or pending selection: a webview that comes back shows them again. */
+  private edits: readonly PromptEdit[] | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   /** Bumped per selection so a slow build never replaces a newer view. */
   private seq = 0;
@@ -110,7 +112,8 @@ export class WorkbenchPanel implements vscode.Disposable {
         for (const q of queued) this.send(q);
         const target = this.pending ?? this.selection ?? m.restored;
         this.pending = undefined;
-        if (target && !queued.some((q) => q.type === 'view/show')) void this.select(target);
+        const edits = target && (target === this.selection || !this.selection) ? this.edits : undefined;
+        if (target && !queued.some((q) => q.type === 'view/show')) void this.select(target, edits);
         else if (!target) void this.select(undefined);
         return;
       }
@@ -139,6 +142,7 @@ export class WorkbenchPanel implements vscode.Disposable {
       this.send({ type: 'error', message: 'Nothing to show: no rollout logs (*.jsonl) or datasets (Imgs/ + GT/) in this workspace.' });
       return;
     }
+    this.edits = edits;
     if (!this.ready) {
       this.pending = target;
       return;

@@ -100,7 +100,8 @@ export class SegmenterService implements vscode.Disposable {
     if (this.segmenter === s) return;
     if (this.segmenter !== this.classical) void this.segmenter.dispose();
     this.segmenter = s;
-    this.encoded.clear();
+    // A new map, not clear(): requests in flight keep the encodings of the engine they started with.
+    this.encoded = new Map();
     this.changed.fire(this.badge);
   }
 
@@ -131,20 +132,25 @@ export class SegmenterService implements vscode.Disposable {
    */
   async segmentAnswer(imagePath: string, answer: ParsedAnswer, frame: { width: number; height: number }): Promise<{ mask: BinaryMask; source: string } | undefined> {
     if (!answer.boxes.length && !answer.points.length) return undefined;
+    // An export found in models/ is still loading: the user expects its mask, not the fallback's.
+    if (this.loading) await this.loading;
+    // One engine for the encoding and the prompts, even if another is chosen meanwhile.
+    const segmenter = this.segmenter;
     const channels = readSettings().channelOrder;
     const square = frame.width === frame.height;
     const key = `${imagePath}|${square ? frame.width : 'orig'}|${channels}`;
-    let enc = this.encoded.get(key);
+    const encoded = this.encoded;
+    let enc = encoded.get(key);
     if (!enc) {
       const load = square ? loadFrameImage(imagePath, frame.width, channels) : readRgb(imagePath).then((img) => (channels === 'bgr' ? swapRedBlue(img) : img));
-      enc = load.then((img) => this.segmenter.encode(img));
-      this.encoded.set(key, enc);
-      if (this.encoded.size > 16) this.encoded.delete(this.encoded.keys().next().value!);
+      enc = load.then((img) => segmenter.encode(img));
+      encoded.set(key, enc);
+      if (encoded.size > 16) encoded.delete(encoded.keys().next().value!);
     }
     const e = await enc;
-    const mask = await segmentAnswer(this.segmenter, e, answer, frame);
+    const mask = await segmentAnswer(segmenter, e, answer, frame);
     // The worker sees pixels already in the run's order, so its own "RGB input" note would mislead: state ours.
-    const engine = this.segmenter.info.label.replace(/,? (RGB|BGR) input\)/, ')');
+    const engine = segmenter.info.label.replace(/,? (RGB|BGR) input\)/, ')');
     return { mask, source: `${engine} · ${channels.toUpperCase()} input${square ? ` · ${frame.width}² frame` : ''}` };
   }
 

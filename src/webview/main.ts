@@ -220,7 +220,9 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
       title.textContent = `Loading ${selectionKey(msg.selection)}…`;
       break;
     case 'segmenter/didChange':
-      setBadge(msg.badge);
+      // The badge names the source of the mask on screen; a logged mask stays labelled as such.
+      segBadge.title = `Segmenter for re-segmenting and edits: ${msg.badge.label}`;
+      if (!current?.mask || !current.mask.source.startsWith('logged')) setBadge(msg.badge);
       break;
     case 'error':
       clear(problems);
