@@ -92,6 +92,19 @@ class Column<T extends Typed> {
     }
     this.data[i] = v;
   }
+  /** Room for n values, allocated exactly (a merge knows its total, so no doubling slack). */
+  reserve(n: number): void {
+    if (n <= this.data.length) return;
+    const next = this.make(n);
+    next.fill(this.fill);
+    next.set(this.data as never);
+    this.data = next;
+  }
+  /** Copy `values` in from index i. */
+  setAll(i: number, values: T): void {
+    this.reserve(i + values.length);
+    this.data.set(values as never, i);
+  }
   /** The first n values as a view: capacity grows by doubling, so at most half is spare, and a trimming copy would raise the peak. */
   slice(n: number): T {
     return this.data.subarray(0, n) as T;
@@ -239,25 +252,37 @@ export class IndexBuilder {
    * The part's own issues are not taken: the caller merges those in line order.
    */
   appendPart(part: RolloutIndex, lineShift: number): void {
-    const runMap = part.runs.map((v) => this.runs.id(v));
-    const groupMap = part.groups.map((v) => this.groups.id(v));
-    const imageMap = part.images.map((v) => this.images.id(v));
-    const map = (table: number[], id: number) => (id < 0 ? -1 : table[id]!);
     const base = this.count;
-    for (let k = 0; k < part.count; k++) {
-      const i = this.count++;
-      const run = map(runMap, part.run[k]!);
-      const group = map(groupMap, part.group[k]!);
-      const line = part.line[k]! + lineShift;
-      const step = part.step[k]!;
-      const sample = part.sample[k]!;
-      this.store(i, line, part.offset[k]!, part.length[k]!, step, run, group, sample, map(imageMap, part.image[k]!), part.reward[k]!, part.advantage[k]!, part.completionLength[k]!);
-      if (this.sequenceChecks) this.checkSequence(i, run, step, group, sample, line);
-    }
-    for (const [name, values] of part.components) {
-      const col = this.component(name);
-      for (let k = 0; k < part.count; k++) if (!Number.isNaN(values[k]!)) col.set(base + k, values[k]!);
-    }
+    const n = part.count;
+    this.reserve(base + n);
+    for (const [col, values] of [
+      [this.line, part.line],
+      [this.offset, part.offset],
+      [this.length, part.length],
+      [this.step, part.step],
+      [this.sample, part.sample],
+      [this.reward, part.reward],
+      [this.advantage, part.advantage],
+      [this.completionLength, part.completionLength],
+    ] as const) (col as Column<Typed>).setAll(base, values);
+    const remap = (col: Column<Int32Array>, ids: Int32Array, table: readonly string[], into: Interner) => {
+      const map = table.map((v) => into.id(v));
+      for (let k = 0; k < n; k++) col.data[base + k] = ids[k]! < 0 ? -1 : map[ids[k]!]!;
+    };
+    remap(this.run, part.run, part.runs, this.runs);
+    remap(this.group, part.group, part.groups, this.groups);
+    remap(this.image, part.image, part.images, this.images);
+    const lines = this.line.data;
+    for (let k = base; k < base + n; k++) lines[k] = lines[k]! + lineShift;
+    for (const [name, values] of part.components) this.component(name).setAll(base, values);
+    this.count = base + n;
+    if (!this.sequenceChecks) return;
+    for (let i = base; i < base + n; i++) this.checkSequence(i, this.run.data[i]!, this.step.data[i]!, this.group.data[i]!, this.sample.data[i]!, lines[i]!);
+  }
+
+  /** Room for n records in every column, allocated exactly. */
+  reserve(n: number): void {
+    for (const col of [this.line, this.offset, this.length, this.step, this.run, this.group, this.sample, this.image, this.reward, this.advantage, this.completionLength, this.prevInGroup]) (col as Column<Typed>).reserve(n);
   }
 
   /** Freeze into an index (arrays trimmed to `count`). */

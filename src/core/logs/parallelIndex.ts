@@ -160,6 +160,7 @@ export async function indexRolloutLogParallel(path: string, opts: ParallelIndexO
   const extra: LogIssue[] = binary ? parts[0]!.extra : [];
   let dropped = 0;
   let shift = 0;
+  if (!binary) b.reserve(parts.reduce((sum, p) => sum + p.index.count, 0));
   for (const part of parts) {
     if (!binary) {
       b.appendPart(part.index, shift);
