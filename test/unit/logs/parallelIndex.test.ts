@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -125,4 +125,15 @@ test('progress adds up the ranges and an abort stops the workers', async () => {
 test('a missing worker script falls back to the serial scan', async () => {
   const p = file(messyLog(40));
   assert.equal(await indexRolloutLogParallel(p, { workers: 2, minRangeBytes: 1, workerScript: join(dir, 'nope.js') }), undefined);
+});
+
+test('the bundled worker (dist/indexWorker.js, what the extension and the CLI start) indexes like the serial scan', async () => {
+  // Tests run from the repository root after the build, so the bundle sits in dist/.
+  const bundled = join(process.cwd(), 'dist', 'indexWorker.js');
+  assert.ok(existsSync(bundled), `${bundled} missing: build first`);
+  const p = file(messyLog(120));
+  const serial = await indexRolloutLogSerial(p);
+  const par = await indexRolloutLogParallel(p, { workers: 2, minRangeBytes: 1, workerScript: bundled });
+  assert.ok(par);
+  assert.deepEqual(plain(par), plain(serial));
 });
