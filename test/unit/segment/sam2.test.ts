@@ -117,10 +117,18 @@ test('logit upsampling matches torch F.interpolate(bilinear, align_corners=False
 
 test('fused upsample+threshold equals threshold(upsample) pixel for pixel', () => {
   const low = new Float32Array(2 * 256 * 256).map((_, i) => Math.sin(i / 97) * 5 + Math.cos(i / 13));
-  for (const [w, h] of [[1280, 960], [37, 511], [256, 256], [100, 3]] as const) {
-    const fused = upsampleMask(low, 65536, 256, 256, w, h);
-    const ref = thresholdLogits(upsampleBilinear(low, 65536, 256, 256, w, h), w, h);
-    assert.deepEqual(fused, ref, `${w}×${h}`);
+  // Mask-like logits too: large one-sign regions, a boundary, exact zeros, NaN and tiny magnitudes at the edges.
+  const blob = new Float32Array(2 * 256 * 256).map((_, i) => {
+    const x = i % 256, y = Math.floor(i / 256) % 256;
+    const d = 60 - Math.hypot(x - 128, y - 100) + Math.sin(x / 7) * 4;
+    return x === 3 ? 0 : y === 250 && x % 5 === 0 ? Number.NaN : x === 250 ? d * 1e-40 : d;
+  });
+  for (const [name, plane] of [['waves', low], ['blob', blob]] as const) {
+    for (const [w, h] of [[1280, 960], [37, 511], [256, 256], [100, 3], [1024, 1024]] as const) {
+      const fused = upsampleMask(plane, 65536, 256, 256, w, h);
+      const ref = thresholdLogits(upsampleBilinear(plane, 65536, 256, 256, w, h), w, h);
+      assert.deepEqual(fused, ref, `${name} ${w}×${h}`);
+    }
   }
 });
 

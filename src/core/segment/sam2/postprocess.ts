@@ -48,7 +48,6 @@ export function upsampleBilinear(src: ArrayLike<number>, offset: number, inW: nu
   return out;
 }
 
-let scratch = new Float64Array(0);
 const axes = new Map<string, ReturnType<typeof linearIndices>>();
 
 /** linearIndices, remembered for the last few sizes (a session re-prompts one image at one size). */
@@ -62,32 +61,68 @@ function axisCache(inSize: number, outSize: number): ReturnType<typeof linearInd
   return v;
 }
 
+let runs = new Int32Array(0);
+
+/** first[c] = the first output x whose left source column is ≥ c (i0 never decreases); first[inSize] = outSize. */
+function firstOutput(i0: Int32Array, inSize: number): Int32Array {
+  const first = new Int32Array(inSize + 1);
+  let x = 0;
+  for (let c = 0; c <= inSize; c++) {
+    while (x < i0.length && i0[x]! < c) x++;
+    first[c] = x;
+  }
+  return first;
+}
+const firsts = new WeakMap<Int32Array, Int32Array>();
+
 /**
- * upsampleBilinear then > 0, fused: each source row is interpolated horizontally once, each output pixel is
- * then one vertical lerp and a compare — same arithmetic, same result, without a full-size float plane.
+ * upsampleBilinear then > 0, fused. A bilinear value is a convex combination of its cell's four logits, so where
+ * all four are > 0 (or all ≤ 0) the output is 1 (or 0) without arithmetic; SAM2 logits are one sign over most of
+ * the image, so rows become a few runs filled at once, and only pixels of cells the mask boundary crosses are
+ * interpolated — with upsampleBilinear's arithmetic, so the result is the same bit for bit.
  */
 export function upsampleMask(src: ArrayLike<number>, offset: number, inW: number, inH: number, outW: number, outH: number): BinaryMask {
   const xs = axisCache(inW, outW), ys = axisCache(inH, outH);
-  // Re-prompts at one image size reuse the scratch rows instead of zeroing megabytes per call.
-  if (scratch.length < inH * outW) scratch = new Float64Array(inH * outW);
-  const rows = scratch;
-  const ready = new Uint8Array(inH);
-  const ensure = (r: number): void => {
-    if (ready[r]) return;
-    ready[r] = 1;
-    const base = offset + r * inW, o = r * outW;
-    for (let x = 0; x < outW; x++) {
-      const tx = xs.t[x]!;
-      rows[o + x] = (1 - tx) * src[base + xs.i0[x]!]! + tx * src[base + xs.i1[x]!]!;
-    }
-  };
+  let first = firsts.get(xs.i0);
+  if (!first) firsts.set(xs.i0, (first = firstOutput(xs.i0, inW)));
+  if (runs.length < 3 * inW) runs = new Int32Array(3 * inW);
   const data = new Uint8Array(outW * outH);
+  let lastR0 = -1, lastR1 = -1, nRuns = 0;
   for (let y = 0; y < outH; y++) {
     const r0 = ys.i0[y]!, r1 = ys.i1[y]!, ty = ys.t[y]!;
-    ensure(r0);
-    ensure(r1);
-    const o0 = r0 * outW, o1 = r1 * outW, w0 = 1 - ty, out = y * outW;
-    for (let x = 0; x < outW; x++) data[out + x] = w0 * rows[o0 + x]! + ty * rows[o1 + x]! > 0 ? 1 : 0;
+    const b0 = offset + r0 * inW, b1 = offset + r1 * inW;
+    if (r0 !== lastR0 || r1 !== lastR1) {
+      // Per source column c: 1 = cell (c, c+1) × (r0, r1) all > 0, 0 = all ≤ 0, 2 = mixed (or NaN); then
+      // neighbouring cells of one kind merge into runs [x0, x1) of output columns.
+      nRuns = 0;
+      for (let c = 0; c < inW; c++) {
+        const c1 = c < inW - 1 ? c + 1 : c;
+        const p00 = src[b0 + c]!, p01 = src[b0 + c1]!, p10 = src[b1 + c]!, p11 = src[b1 + c1]!;
+        const k = p00 > 0 && p01 > 0 && p10 > 0 && p11 > 0 ? 1 : p00 <= 0 && p01 <= 0 && p10 <= 0 && p11 <= 0 ? 0 : 2;
+        if (nRuns > 0 && runs[3 * nRuns - 1] === k) runs[3 * nRuns - 2] = first[c + 1]!;
+        else {
+          runs[3 * nRuns] = first[c]!;
+          runs[3 * nRuns + 1] = first[c + 1]!;
+          runs[3 * nRuns + 2] = k;
+          nRuns++;
+        }
+      }
+      lastR0 = r0;
+      lastR1 = r1;
+    }
+    const w0 = 1 - ty, out = y * outW;
+    for (let r = 0; r < nRuns; r++) {
+      const x0 = runs[3 * r]!, x1 = runs[3 * r + 1]!, k = runs[3 * r + 2]!;
+      if (k === 1) data.fill(1, out + x0, out + x1);
+      else if (k === 2) {
+        for (let x = x0; x < x1; x++) {
+          const a = xs.i0[x]!, b = xs.i1[x]!, tx = xs.t[x]!;
+          const top = (1 - tx) * src[b0 + a]! + tx * src[b0 + b]!;
+          const bot = (1 - tx) * src[b1 + a]! + tx * src[b1 + b]!;
+          data[out + x] = w0 * top + ty * bot > 0 ? 1 : 0;
+        }
+      }
+    }
   }
   return { width: outW, height: outH, data };
 }
