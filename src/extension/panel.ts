@@ -110,9 +110,10 @@ export class WorkbenchPanel implements vscode.Disposable {
         this.queue = [];
         this.send({ type: 'segmenter/didChange', badge: this.segmenters.badge });
         for (const q of queued) this.send(q);
+        // this.edits belong to the last select(): the pending selection, else the shown one; never to a restored one.
+        const edits = this.pending ?? this.selection ? this.edits : undefined;
         const target = this.pending ?? this.selection ?? m.restored;
         this.pending = undefined;
-        const edits = target && (target === this.selection || !this.selection) ? this.edits : undefined;
         if (target && !queued.some((q) => q.type === 'view/show')) void this.select(target, edits);
         else if (!target) void this.select(undefined);
         return;

@@ -144,6 +144,9 @@ function persist(): void {
   vscode.setState(state);
 }
 
+/** Whether a mask is the one the run logged (its source label says so), not one computed here. */
+const isLoggedMask = (source: string) => source.startsWith('logged');
+
 function setBadge(b: SegmenterBadge): void {
   segBadge.textContent = b.label;
   segBadge.dataset.kind = b.kind;
@@ -187,7 +190,7 @@ async function show(view: ViewPayload): Promise<void> {
   rewards.show(view);
   group.show(view, currentImage);
   history.show(view);
-  if (view.mask) setBadge({ label: view.mask.source, kind: view.mask.source.startsWith('logged') ? 'logged' : view.mask.source.includes('SAM2') ? 'sam2' : 'classical' });
+  if (view.mask) setBadge({ label: view.mask.source, kind: isLoggedMask(view.mask.source) ? 'logged' : view.mask.source.includes('SAM2') ? 'sam2' : 'classical' });
   document.body.dataset.selection = selectionKey(view.selection);
   if (pendingReplay?.revision === view.revision) applyReplay(pendingReplay);
 }
@@ -222,7 +225,7 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
     case 'segmenter/didChange':
       // The badge names the source of the mask on screen; a logged mask stays labelled as such.
       segBadge.title = `Segmenter for re-segmenting and edits: ${msg.badge.label}`;
-      if (!current?.mask || !current.mask.source.startsWith('logged')) setBadge(msg.badge);
+      if (!current?.mask || !isLoggedMask(current.mask.source)) setBadge(msg.badge);
       break;
     case 'error':
       clear(problems);

@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { logFiles, rec } from './logFiles';
 import { rolloutLine } from '../../../bench/lib/logsData';
 import { followRolloutLog, forEachRollout, indexRolloutLog, readRollout, RolloutReader, updateRolloutLog, validateRolloutJson } from '../../../src/core/logs/jsonlIndex';
 
-const dir = mkdtempSync(join(tmpdir(), 'segr1-logs-'));
-let n = 0;
-function file(content: string | Buffer): string {
-  const p = join(dir, `log${n++}.jsonl`);
-  writeFileSync(p, content);
-  return p;
-}
-const rec = (o: Record<string, unknown>) => JSON.stringify({ completion: '<think>x</think>', ...o });
+const { file } = logFiles('segr1-logs-');
 
 test('indexes valid records with byte ranges and summary columns', async () => {
   const lines = [

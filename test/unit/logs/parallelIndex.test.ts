@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { logFiles, rec } from './logFiles';
 import { rolloutLine } from '../../../bench/lib/logsData';
 import type { RolloutIndex } from '../../../src/core/logs/indexBuilder';
 import { indexRolloutLog, indexRolloutLogSerial } from '../../../src/core/logs/jsonlIndex';
 import { indexRolloutLogParallel } from '../../../src/core/logs/parallelIndex';
 import { Rng } from '../../../src/core/sample/random';
 
-const dir = mkdtempSync(join(tmpdir(), 'segr1-parallel-'));
-let n = 0;
-function file(content: string | Buffer): string {
-  const p = join(dir, `log${n++}.jsonl`);
-  writeFileSync(p, content);
-  return p;
-}
-const rec = (o: Record<string, unknown>) => JSON.stringify({ completion: '<think>x</think>', ...o });
+const { dir, file } = logFiles('segr1-parallel-');
 
 /** Everything an index holds, as plain values, so two indexes compare with one deepEqual. */
 function plain(ix: RolloutIndex): Record<string, unknown> {

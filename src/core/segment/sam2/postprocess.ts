@@ -48,21 +48,6 @@ export function upsampleBilinear(src: ArrayLike<number>, offset: number, inW: nu
   return out;
 }
 
-const axes = new Map<string, ReturnType<typeof linearIndices>>();
-
-/** linearIndices, remembered for the last few sizes (a session re-prompts one image at one size). */
-function axisCache(inSize: number, outSize: number): ReturnType<typeof linearIndices> {
-  const k = `${inSize}>${outSize}`;
-  let v = axes.get(k);
-  if (!v) {
-    if (axes.size > 8) axes.clear();
-    axes.set(k, (v = linearIndices(inSize, outSize)));
-  }
-  return v;
-}
-
-let runs = new Int32Array(0);
-
 /** first[c] = the first output x whose left source column is ≥ c (i0 never decreases); first[inSize] = outSize. */
 function firstOutput(i0: Int32Array, inSize: number): Int32Array {
   const first = new Int32Array(inSize + 1);
@@ -73,7 +58,23 @@ function firstOutput(i0: Int32Array, inSize: number): Int32Array {
   }
   return first;
 }
-const firsts = new WeakMap<Int32Array, Int32Array>();
+
+type Axis = ReturnType<typeof linearIndices> & { readonly first: Int32Array };
+const axes = new Map<string, Axis>();
+
+/** linearIndices plus firstOutput, remembered for the last few sizes (a session re-prompts one image at one size). */
+function axisCache(inSize: number, outSize: number): Axis {
+  const k = `${inSize}>${outSize}`;
+  let v = axes.get(k);
+  if (!v) {
+    if (axes.size > 8) axes.clear();
+    const lin = linearIndices(inSize, outSize);
+    axes.set(k, (v = { ...lin, first: firstOutput(lin.i0, inSize) }));
+  }
+  return v;
+}
+
+let runs = new Int32Array(0);
 
 /**
  * upsampleBilinear then > 0, fused. A bilinear value is a convex combination of its cell's four logits, so where
@@ -83,8 +84,7 @@ const firsts = new WeakMap<Int32Array, Int32Array>();
  */
 export function upsampleMask(src: ArrayLike<number>, offset: number, inW: number, inH: number, outW: number, outH: number): BinaryMask {
   const xs = axisCache(inW, outW), ys = axisCache(inH, outH);
-  let first = firsts.get(xs.i0);
-  if (!first) firsts.set(xs.i0, (first = firstOutput(xs.i0, inW)));
+  const first = xs.first;
   if (runs.length < 3 * inW) runs = new Int32Array(3 * inW);
   const data = new Uint8Array(outW * outH);
   let lastR0 = -1, lastR1 = -1, nRuns = 0;
