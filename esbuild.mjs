@@ -44,6 +44,21 @@ function tsFiles(dir, out = []) {
   return out;
 }
 
+/**
+ * src/asm/recordScanner.ts → recordScanner.wasm beside every bundle that indexes logs (dist/) and beside the
+ * unbundled module that loads it (dist-test/src/core/logs/). AssemblyScript, with SIMD, no runtime: the scanner never allocates.
+ */
+async function buildWasm() {
+  const { default: asc } = await import('assemblyscript/asc');
+  const { mkdirSync, copyFileSync } = await import('node:fs');
+  mkdirSync('dist', { recursive: true });
+  const out = 'dist/recordScanner.wasm';
+  const { error, stderr } = await asc.main(['src/asm/recordScanner.ts', '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--outFile', out]);
+  if (error) throw new Error(`asc: ${error.message}\n${stderr.toString()}`);
+  mkdirSync('dist-test/src/core/logs', { recursive: true });
+  copyFileSync(out, 'dist-test/src/core/logs/recordScanner.wasm');
+}
+
 async function main() {
   const { existsSync } = await import('node:fs');
   const present = targets.filter((t) => t.entryPoints.every((e) => existsSync(e)));
@@ -56,13 +71,15 @@ async function main() {
   };
   const all = [...present, testTarget];
   if (watch) {
+    await buildWasm();
     for (const t of all) (await esbuild.context(t)).watch();
   } else {
     // Build every target even when one fails, so a broken bundle never hides the others' results.
-    const results = await Promise.allSettled(all.map((t) => esbuild.build(t)));
+    const results = await Promise.allSettled([...all.map((t) => esbuild.build(t)), buildWasm()]);
     const failed = results.filter((r) => r.status === 'rejected');
     if (failed.length) {
-      console.error(`esbuild: ${failed.length} of ${all.length} targets failed`);
+      for (const f of failed) if (!f.reason?.errors) console.error(f.reason);
+      console.error(`esbuild: ${failed.length} of ${all.length + 1} targets failed`);
       process.exitCode = 1;
     }
   }

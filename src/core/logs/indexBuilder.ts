@@ -71,6 +71,11 @@ class Interner {
 
 type Typed = Float64Array | Uint32Array | Int32Array;
 
+/** A reward component's column as the record scanner fills it. */
+export interface SummaryColumn {
+  set(i: number, v: number): void;
+}
+
 /** A growable typed column. */
 class Column<T extends Typed> {
   data: T;
@@ -223,18 +228,46 @@ export class IndexBuilder {
     if (this.sequenceChecks) this.checkSequence(i, run, step, group, sample, line);
   }
 
+  /** The ids the summary columns use for a run, a group, an image (interned on first sight). */
+  runId(v: string): number {
+    return this.runs.id(v);
+  }
+  groupId(v: string): number {
+    return this.groups.id(v);
+  }
+  imageId(v: string): number {
+    return this.images.id(v);
+  }
+  /** The column of a reward component (created on first sight). */
+  componentColumn(name: string): SummaryColumn {
+    return this.component(name);
+  }
+
+  /**
+   * Add one valid record already reduced to ids (the record scanner's path; `add` is the same from a summary).
+   * Returns its index, for the caller to set its reward components.
+   */
+  addSummary(line: number, offset: number, length: number, step: number, run: number, group: number, sample: number, image: number, reward: number, advantage: number, completionLength: number): number {
+    const i = this.count++;
+    this.store(i, line, offset, length, step, run, group, sample, image, reward, advantage, completionLength);
+    if (this.sequenceChecks) this.checkSequence(i, run, step, group, sample, line);
+    return i;
+  }
+
   private store(i: number, line: number, offset: number, length: number, step: number, run: number, group: number, sample: number, image: number, reward: number, advantage: number, completionLength: number): void {
-    this.line.set(i, line);
-    this.offset.set(i, offset);
-    this.length.set(i, length);
-    this.step.set(i, step);
-    this.run.set(i, run);
-    this.group.set(i, group);
-    this.sample.set(i, sample);
-    this.image.set(i, image);
-    this.reward.set(i, reward);
-    this.advantage.set(i, advantage);
-    this.completionLength.set(i, completionLength);
+    // Grow all columns together, then plain typed-array stores: one bounds check per record, not eleven.
+    if (i >= this.line.data.length) this.reserve(Math.max(2 * this.line.data.length, i + 1));
+    this.line.data[i] = line;
+    this.offset.data[i] = offset;
+    this.length.data[i] = length;
+    this.step.data[i] = step;
+    this.run.data[i] = run;
+    this.group.data[i] = group;
+    this.sample.data[i] = sample;
+    this.image.data[i] = image;
+    this.reward.data[i] = reward;
+    this.advantage.data[i] = advantage;
+    this.completionLength.data[i] = completionLength;
   }
 
   private component(name: string): Column<Float64Array> {

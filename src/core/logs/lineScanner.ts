@@ -6,6 +6,13 @@ export interface LineSink {
   line(buf: Buffer, start: number, end: number, lineNo: number, offset: number): void;
   /** A line longer than the cap: skipped without ever being held whole. */
   overlong(lineNo: number, offset: number, bytes: number): void;
+  /**
+   * Optional: every complete line of buf[start, end) at once (end just past a newline), numbered from lineNo at
+   * file offset `offset`; returns how many lines it held. Lines that span chunks still come one by one to `line`.
+   */
+  block?(buf: Buffer, start: number, end: number, lineNo: number, offset: number): number;
+  /** Optional: the two buffers to read chunks into (at least the chunk size each), e.g. a WebAssembly memory's. */
+  readonly buffers?: readonly [Buffer, Buffer];
 }
 
 /** Where a scan starts: a byte offset at a line start and that line's 1-based number. */
@@ -64,8 +71,9 @@ export async function scanLines(path: string, from: ScanStart, sink: LineSink, o
     const fileSize = (await fh.stat()).size;
     const size = opts.until === undefined ? fileSize : Math.min(fileSize, opts.until);
     // Two buffers: the next chunk is read while this one is scanned, so the disk and the parser overlap.
-    let buf = Buffer.allocUnsafe(chunk);
-    let spare = Buffer.allocUnsafe(chunk);
+    const own = sink.buffers && sink.buffers[0].length >= chunk && sink.buffers[1].length >= chunk;
+    let buf = own ? sink.buffers![0].subarray(0, chunk) : Buffer.allocUnsafe(chunk);
+    let spare = own ? sink.buffers![1].subarray(0, chunk) : Buffer.allocUnsafe(chunk);
     let head: Buffer | undefined;
     let pos = from.offset;
     let lineNo = from.lineNo;
@@ -83,7 +91,19 @@ export async function scanLines(path: string, from: ScanStart, sink: LineSink, o
       const view = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
       head ??= Buffer.from(view.subarray(0, Math.min(bytesRead, 8192)));
       let s = 0;
+      let blocked = !sink.block;
       while (s < bytesRead) {
+        if (!blocked && carryLen === 0 && !skipping) {
+          // The chunk's complete lines in one call; what follows the last newline is carried as before.
+          blocked = true;
+          const last = view.lastIndexOf(10, bytesRead - 1);
+          if (last >= s) {
+            lineNo += sink.block!(view, s, last + 1, lineNo, pos + s);
+            s = last + 1;
+            lineStart = pos + s;
+            continue;
+          }
+        }
         const nl = view.indexOf(10, s);
         if (nl < 0) {
           carryLen += bytesRead - s;

@@ -3,13 +3,26 @@ import { fastSummary, summaryOf } from './fastRecord';
 import type { IndexBuilder, RolloutIndex } from './indexBuilder';
 import type { LogIssue } from './issues';
 import { parseJsonLine } from './jsonParse';
-import { DEFAULT_MAX_LINE_BYTES, scanLines, type ScanOptions, type ScanResult } from './lineScanner';
+import { DEFAULT_MAX_LINE_BYTES, scanLines, type LineSink, type ScanOptions, type ScanResult } from './lineScanner';
+import { acquireRecordScanner, releaseRecordScanner } from './recordScanner';
 import { validateRolloutJson } from './validateRecord';
 
 /** Options of indexing: cancellation, progress, and the cap on one line. */
 export interface IndexOptions extends ScanOptions {
-  /** Parse every line with JSON.parse + validation (the reference path), skipping the byte-level fast path. */
+  /** Parse every line with JSON.parse + validation (the reference path), skipping the byte-level fast paths. */
   readonly exact?: boolean;
+  /** Leave the WebAssembly record scanner out (the JavaScript fast path takes every line): for comparisons. */
+  readonly noWasm?: boolean;
+}
+
+function hasBom(buf: Buffer, start: number): boolean {
+  return buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf;
+}
+
+function countLines(buf: Buffer, start: number, end: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(10, start); i >= 0 && i < end; i = buf.indexOf(10, i + 1)) n++;
+  return n;
 }
 
 export function isBlank(buf: Buffer, start: number, end: number): boolean {
@@ -24,7 +37,7 @@ export function isBlank(buf: Buffer, start: number, end: number): boolean {
 export function indexLine(b: IndexBuilder, buf: Buffer, start: number, end: number, lineNo: number, offset: number, exact = false): void {
   // A UTF-8 BOM opens files written by some Windows tools; it is not part of the JSON.
   let s = start;
-  if (offset === 0 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
+  if (offset === 0 && hasBom(buf, s)) s += 3;
   if (isBlank(buf, s, end)) return;
   const fast = exact ? undefined : fastSummary(buf, s, end);
   if (fast) {
@@ -60,23 +73,45 @@ export async function scanRange(path: string, b: IndexBuilder, from: { offset: n
   const extra: LogIssue[] = [];
   let binary = false;
   let sniffed = !sniff;
-  const res: ScanResult = await scanLines(
-    path,
-    from,
-    {
-      line(buf, start, end, lineNo, offset) {
-        if (!sniffed) {
-          sniffed = true;
-          binary = looksBinary(buf.subarray(start, Math.min(end, start + 8192)));
-        }
-        if (!binary) indexLine(b, buf, start, end, lineNo, offset, opts.exact);
-      },
-      overlong(lineNo, _offset, bytes) {
-        if (!binary) b.issues.add({ line: lineNo, severity: 'error', message: `line of ${bytes} bytes exceeds the ${opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES}-byte cap on one line; skipped` });
-      },
+  const line = (buf: Buffer, start: number, end: number, lineNo: number, offset: number) => {
+    if (!sniffed) {
+      sniffed = true;
+      binary = looksBinary(buf.subarray(start, Math.min(end, start + 8192)));
+    }
+    if (!binary) indexLine(b, buf, start, end, lineNo, offset, opts.exact);
+  };
+  const sink: LineSink = {
+    line,
+    overlong(lineNo, _offset, bytes) {
+      if (!binary) b.issues.add({ line: lineNo, severity: 'error', message: `line of ${bytes} bytes exceeds the ${opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES}-byte cap on one line; skipped` });
     },
-    opts,
-  );
+  };
+  const chunk = opts.chunkBytes ?? 4 * 1024 * 1024;
+  const scanner = opts.exact || opts.noWasm ? undefined : acquireRecordScanner(chunk);
+  if (scanner) {
+    Object.assign(sink, {
+      buffers: scanner.buffers,
+      block(buf: Buffer, start: number, end: number, lineNo: number, offset: number): number {
+        let s = start;
+        let n = 0;
+        // The first line decides whether the file is binary, and may open with a BOM: both are the line path's.
+        if (!sniffed || (offset === 0 && hasBom(buf, start))) {
+          const nl = buf.indexOf(10, start);
+          line(buf, start, nl, lineNo, offset);
+          s = nl + 1;
+          n = 1;
+        }
+        if (binary) return n + countLines(buf, s, end);
+        return n + scanner.block(b, buf, s, end, lineNo + n, offset + (s - start), line);
+      },
+    });
+  }
+  let res: ScanResult;
+  try {
+    res = await scanLines(path, from, sink, { ...opts, chunkBytes: chunk });
+  } finally {
+    if (scanner) releaseRecordScanner(scanner);
+  }
   if (!sniffed && res.head.length > 0 && looksBinary(res.head)) binary = true;
   if (binary) extra.push({ line: 0, severity: 'error', message: 'binary data (NUL bytes) where JSON Lines text was expected; not a rollout log' });
   else if (res.size === 0) extra.push({ line: 0, severity: 'warning', message: 'empty file' });

@@ -37,6 +37,8 @@ test('the extension under test is the expected copy (VSIX install or development
   // An installed copy lives in the extensions dir as publisher.name-version and, built for production, has no source maps.
   assert.equal(/segr1\.segr1-workbench-\d/.test(ext.extensionPath), fromVsix, `extension loaded from ${ext.extensionPath}`);
   if (fromVsix) assert.equal(existsSync(join(ext.extensionPath, 'dist', 'extension.js.map')), false, 'source maps were packaged');
+  // Without it the index still works, on the JavaScript path alone at about a third of the speed: a silent loss.
+  assert.ok(existsSync(join(ext.extensionPath, 'dist', 'recordScanner.wasm')), 'dist/recordScanner.wasm (the index\'s WebAssembly record scanner) is missing');
 });
 
 test('every contributed command is registered', async () => {

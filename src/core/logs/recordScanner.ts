@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IndexBuilder, SummaryColumn } from './indexBuilder';
+
+/** What src/asm/recordScanner.ts exports: the scan, its output slot addresses and its flag bits. */
+interface ScannerExports {
+  readonly memory: WebAssembly.Memory;
+  scan(from: number, stop: number, fresh: boolean): number;
+  next(): number;
+  readonly [name: string]: unknown;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled scanner, or undefined when recordScanner.wasm is not beside this module (the JavaScript path then runs alone). */
+function scannerModule(): WebAssembly.Module | undefined {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(readFileSync(join(__dirname, 'recordScanner.wasm')));
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled ?? undefined;
+}
+
+/** A record's interned ids and the columns its reward components go to. */
+interface SlotIds {
+  run: number;
+  group: number;
+  image: number;
+  cols: SummaryColumn[];
+}
+
+/** Bytes past each read buffer the scanner may load (16-byte SIMD loads never cross into the other buffer). */
+const PAD = 64;
+
+/** Handles one line the scanner left to the JavaScript path (bytes [start, end) of buf, newline excluded). */
+export type FallbackLine = (buf: Buffer, start: number, end: number, lineNo: number, offset: number) => void;
+
+/**
+ * The WebAssembly record scanner with its memory: two read buffers the line scanner reads chunks into, and the
+ * loop that turns the scanner's slots into index records. Strings are decoded only when they differ from the
+ * previous record's, which the scanner tells by comparing bytes; so most records cost no string work.
+ */
+export class RecordScanner {
+  readonly buffers: readonly [Buffer, Buffer];
+  private readonly ex: ScannerExports;
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+  private readonly o: Record<string, number>;
+  private readonly f: Record<string, number>;
+  private readonly maxComp: number;
+  private readonly nSlots: number;
+  private readonly nStep: number;
+  private readonly nReward: number;
+  private readonly nAdv: number;
+  private readonly nSample: number;
+  private readonly nComp: number;
+  // Ids of the previous accepted record; `trusted` is false after a record the host turned down (a slow number
+  // that is not finite), whose strings the scanner compared the next record with but the host never interned.
+  private trusted = false;
+  private lastRun = -1;
+  private lastGroup = -1;
+  private lastImage = -1;
+  private lastCols: SummaryColumn[] = [];
+
+  constructor(module: WebAssembly.Module, chunkBytes: number) {
+    this.ex = new WebAssembly.Instance(module, {}).exports as unknown as ScannerExports;
+    const g = (name: string) => (this.ex[name] as WebAssembly.Global).value as number;
+    const input = g('IN');
+    const need = input + 2 * (chunkBytes + PAD);
+    const pages = Math.ceil(need / 65536) - this.ex.memory.buffer.byteLength / 65536;
+    if (pages > 0) this.ex.memory.grow(pages);
+    // Views only after the last grow: growing detaches the old ArrayBuffer.
+    const mem = this.ex.memory.buffer;
+    this.i32 = new Int32Array(mem);
+    this.f64 = new Float64Array(mem);
+    this.buffers = [Buffer.from(mem, input, chunkBytes), Buffer.from(mem, input + chunkBytes + PAD, chunkBytes)];
+    this.o = {};
+    for (const k of ['O_STATUS', 'O_START', 'O_END', 'O_CLEN', 'O_FLAGS', 'O_NCOMP', 'O_RUN_S', 'O_RUN_E', 'O_GROUP_S', 'O_GROUP_E', 'O_IMAGE_S', 'O_IMAGE_E', 'O_COMP_S', 'O_COMP_E', 'O_SLOW', 'O_NUM_S', 'O_NUM_E']) this.o[k] = g(k) >> 2;
+    for (const k of ['O_STEP', 'O_REWARD', 'O_ADV', 'O_SAMPLE', 'O_COMP_V']) this.o[k] = g(k) >> 3;
+    this.f = {};
+    for (const k of ['ST_OK', 'ST_BLANK', 'F_RUN', 'F_RUN_SAME', 'F_GROUP_SAME', 'F_IMAGE', 'F_IMAGE_SAME', 'F_COMP_SAME']) this.f[k] = g(k);
+    this.maxComp = g('MAX_COMP');
+    [this.nSlots, this.nStep, this.nReward, this.nAdv, this.nSample, this.nComp] = ['N_SLOTS', 'N_STEP', 'N_REWARD', 'N_ADV', 'N_SAMPLE', 'N_COMP'].map(g) as [number, number, number, number, number, number];
+  }
+
+  /**
+   * Index the complete lines of buf[start, stop) (stop just past a newline; buf one of `buffers`) into `b`, lines
+   * numbered from lineNo at file offset `offset`; lines the scanner cannot take go to `fallback`. Returns the number of lines.
+   */
+  block(b: IndexBuilder, buf: Buffer, start: number, stop: number, lineNo: number, offset: number, fallback: FallbackLine): number {
+    const { ex, i32, f64, o, f } = this;
+    const base = buf.byteOffset;
+    const fileBase = offset - start;
+    const [oStatus, oStart, oEnd, oClen, oSlow] = [o.O_STATUS!, o.O_START!, o.O_END!, o.O_CLEN!, o.O_SLOW!];
+    const [oStep, oReward, oAdv, oSample, oCompV] = [o.O_STEP!, o.O_REWARD!, o.O_ADV!, o.O_SAMPLE!, o.O_COMP_V!];
+    const ST_OK = f.ST_OK!;
+    const ST_BLANK = f.ST_BLANK!;
+    let a = base + start;
+    const s = base + stop;
+    let line = lineNo;
+    let fresh = true;
+    while (a < s) {
+      const n = ex.scan(a, s, fresh);
+      fresh = false;
+      for (let r = 0; r < n; r++) {
+        const st = i32[oStatus + r]!;
+        const ls = i32[oStart + r]! - base;
+        const le = i32[oEnd + r]! - base;
+        const ln = line++;
+        if (st === ST_BLANK) continue;
+        if (st === ST_OK && (i32[oSlow + r] === 0 || this.slowNumbers(buf, base, r))) {
+          const ids = this.ids(buf, base, r, b);
+          const i = b.addSummary(ln, fileBase + ls, le - ls, f64[oStep + r]!, ids.run, ids.group, f64[oSample + r]!, ids.image, f64[oReward + r]!, f64[oAdv + r]!, i32[oClen + r]!);
+          const cols = ids.cols;
+          const v0 = oCompV + r * this.maxComp;
+          for (let k = 0; k < cols.length; k++) cols[k]!.set(i, f64[v0 + k]!);
+          continue;
+        }
+        this.trusted = false;
+        fallback(buf, ls, le, ln, fileBase + ls);
+      }
+      a = ex.next();
+    }
+    return line - lineNo;
+  }
+
+  /**
+   * Parse slot r's numbers the scanner left to Number() (more digits than its exact path) into their value slots;
+   * false when one is not finite, or a sample not a non-negative integer: the JavaScript path turns those lines down.
+   */
+  private slowNumbers(buf: Buffer, base: number, r: number): boolean {
+    const { i32, f64, o } = this;
+    const mask = i32[o.O_SLOW! + r]!;
+    const n0 = r * this.nSlots;
+    for (let k = 0; k < this.nSlots; k++) {
+      if (!(mask & (1 << k))) continue;
+      const v = Number(buf.toString('latin1', i32[o.O_NUM_S! + n0 + k]! - base, i32[o.O_NUM_E! + n0 + k]! - base));
+      if (!Number.isFinite(v)) return false;
+      if (k === this.nSample && !(Number.isInteger(v) && v >= 0)) return false;
+      const at = k === this.nStep ? o.O_STEP! + r : k === this.nReward ? o.O_REWARD! + r : k === this.nAdv ? o.O_ADV! + r : k === this.nSample ? o.O_SAMPLE! + r : o.O_COMP_V! + r * this.maxComp + (k - this.nComp);
+      f64[at] = v;
+    }
+    return true;
+  }
+
+  private readonly idsOut: SlotIds = { run: -1, group: -1, image: -1, cols: [] };
+
+  /** Slot r's string [s, e) from the span columns named sKey/eKey. */
+  private str(buf: Buffer, base: number, r: number, sKey: string, eKey: string): string {
+    return buf.toString('utf8', this.i32[this.o[sKey]! + r]! - base, this.i32[this.o[eKey]! + r]! - base);
+  }
+
+  /** Interned ids and component columns of slot r (the scanner has already turned down unsafe paths). */
+  private ids(buf: Buffer, base: number, r: number, b: IndexBuilder): SlotIds {
+    const { i32, o, f } = this;
+    const flags = i32[o.O_FLAGS! + r]!;
+    const trusted = this.trusted;
+    const out = this.idsOut;
+    out.run = !(flags & f.F_RUN!) ? -1 : trusted && flags & f.F_RUN_SAME! ? this.lastRun : b.runId(this.str(buf, base, r, 'O_RUN_S', 'O_RUN_E'));
+    out.group = trusted && flags & f.F_GROUP_SAME! ? this.lastGroup : b.groupId(this.str(buf, base, r, 'O_GROUP_S', 'O_GROUP_E'));
+    out.image = !(flags & f.F_IMAGE!) ? -1 : trusted && flags & f.F_IMAGE_SAME! ? this.lastImage : b.imageId(this.str(buf, base, r, 'O_IMAGE_S', 'O_IMAGE_E'));
+    if (!(trusted && flags & f.F_COMP_SAME!)) {
+      const n = i32[o.O_NCOMP! + r]!;
+      const cols: SummaryColumn[] = [];
+      const c0 = r * this.maxComp;
+      for (let k = 0; k < n; k++) cols.push(b.componentColumn(buf.toString('utf8', i32[o.O_COMP_S! + c0 + k]! - base, i32[o.O_COMP_E! + c0 + k]! - base)));
+      this.lastCols = cols;
+    }
+    out.cols = this.lastCols;
+    this.lastRun = out.run;
+    this.lastGroup = out.group;
+    this.lastImage = out.image;
+    this.trusted = true;
+    return out;
+  }
+}
+
+const pool: RecordScanner[] = [];
+
+/**
+ * A scanner whose read buffers hold `chunkBytes`, from this thread's pool (release it after the scan); undefined
+ * when WebAssembly or the compiled scanner is unavailable.
+ */
+export function acquireRecordScanner(chunkBytes: number): RecordScanner | undefined {
+  const i = pool.findIndex((s) => s.buffers[0].length === chunkBytes);
+  if (i >= 0) return pool.splice(i, 1)[0];
+  const m = scannerModule();
+  return m ? new RecordScanner(m, chunkBytes) : undefined;
+}
+
+/** Give a scanner back for the next scan on this thread (two at most are kept: each holds its read buffers). */
+export function releaseRecordScanner(s: RecordScanner): void {
+  if (pool.length < 2) pool.push(s);
+}

@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { IndexBuilder, type RolloutIndex } from '../../../src/core/logs/indexBuilder';
+import { indexRolloutLogSerial } from '../../../src/core/logs/jsonlIndex';
+import { indexLine } from '../../../src/core/logs/rangeScan';
+import { acquireRecordScanner, releaseRecordScanner } from '../../../src/core/logs/recordScanner';
+import { logFiles } from './logFiles';
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const META = { path: 'x.jsonl', size: 0, mtimeMs: 0, scanned: 0, nextLine: 0 };
+
+/** Columns and issues of an index as plain data, NaN-safe, for deepEqual. */
+function plain(i: RolloutIndex) {
+  const arr = (a: ArrayLike<number>) => Array.from(a, (v) => (Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : v));
+  return {
+    count: i.count,
+    line: arr(i.line),
+    offset: arr(i.offset),
+    length: arr(i.length),
+    step: arr(i.step),
+    run: arr(i.run),
+    runs: i.runs,
+    group: arr(i.group),
+    groups: i.groups,
+    sample: arr(i.sample),
+    image: arr(i.image),
+    images: i.images,
+    reward: arr(i.reward),
+    advantage: arr(i.advantage),
+    completionLength: arr(i.completionLength),
+    components: [...i.components].map(([k, v]) => [k, arr(v)]),
+    issues: i.issues,
+  };
+}
+
+/**
+ * Index `lines` as one block through the WebAssembly scanner (its fallbacks through the JavaScript line path) and
+ * line by line through the JavaScript path alone; both indexes, and how many lines the scanner took itself.
+ */
+function bothWays(lines: string[]) {
+  const scanner = acquireRecordScanner(1 << 20);
+  assert.ok(scanner, 'recordScanner.wasm is built beside recordScanner.js');
+  try {
+    const text = Buffer.from(lines.join('\n') + '\n');
+    assert.ok(text.length <= scanner.buffers[0].length);
+    const buf = scanner.buffers[0];
+    text.copy(buf);
+    const w = new IndexBuilder();
+    let fallbacks = 0;
+    const n = scanner.block(w, buf, 0, text.length, 1, 0, (b, s, e, ln, off) => {
+      fallbacks++;
+      indexLine(w, b, s, e, ln, off);
+    });
+    assert.equal(n, lines.length);
+    const j = new IndexBuilder();
+    let start = 0;
+    lines.forEach((l, k) => {
+      const len = Buffer.byteLength(l);
+      indexLine(j, text, start, start + len, k + 1, start);
+      start += len + 1;
+    });
+    return { wasm: plain(w.finish(META)), js: plain(j.finish(META)), taken: lines.length - fallbacks };
+  } finally {
+    releaseRecordScanner(scanner);
+  }
+}
+
+const BASE = { run: 'segr1', step: 3, group: 'g-1', sample: 1, image: 'Imgs/a.jpg', gt: 'GT/a.png', task: 'cod', completion: '<think>x</think>\n<answer>[1, 2]</answer>', rewards: { iou: 0.5, fmt: null }, reward: 1.25, advantage: -0.5, kl: 0.001 };
+
+test('the WebAssembly scanner summarises plain records exactly as the JavaScript path', () => {
+  const lines: string[] = [];
+  for (let k = 0; k < 200; k++) {
+    const o = { ...BASE, group: `g-${k >> 3}`, sample: k % 8, image: `Imgs/${k >> 4}.jpg`, step: 1 + (k >> 5), reward: k / 7, advantage: -k / 3 };
+    lines.push(JSON.stringify(o));
+  }
+  lines.push('', '   \t', JSON.stringify({ ...BASE, completion: 'héllo “wörld” 😀 \u0001 \\ / \u2028 \ud800 \udfff' }));
+  lines.push(JSON.stringify({ ...BASE, rewards: { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9, j: 10, k: 11, l: 12, m: 13, n: 14, o: 15, p: 16 } }));
+  lines.push(JSON.stringify({ ...BASE, rewards: { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9, j: 10, k: 11, l: 12, m: 13, n: 14, o: 15, p: 16, q: 17 } }));
+  lines.push(` ${JSON.stringify(BASE)}\r`, JSON.stringify(BASE, null, 1).replace(/\n/g, ' '));
+  const { wasm, js, taken } = bothWays(lines);
+  assert.deepEqual(wasm, js);
+  // Everything but the 17-component record (over the scanner's 16 slots); blank lines count as taken.
+  assert.equal(taken, lines.length - 1);
+});
+
+test('numbers: exact fast path in the scanner, Number() for the rest, the same values either way', () => {
+  const rand = rng(3);
+  const lines: string[] = [];
+  for (let k = 0; k < 3000; k++) {
+    const digits = 1 + Math.floor(rand() * 20);
+    let m = String(1 + Math.floor(rand() * 9));
+    for (let d = 1; d < digits; d++) m += String(Math.floor(rand() * 10));
+    const dot = Math.floor(rand() * (m.length + 1));
+    let num = dot > 0 && dot < m.length ? `${m.slice(0, dot)}.${m.slice(dot)}` : m;
+    if (rand() < 0.3) num += `e${rand() < 0.5 ? '-' : ''}${Math.floor(rand() * 40)}`;
+    if (rand() < 0.3) num = `-${num}`;
+    const pick = rand();
+    const field = pick < 0.25 ? 'step' : pick < 0.5 ? 'reward' : pick < 0.75 ? 'advantage' : 'iou';
+    lines.push(field === 'iou' ? `{"completion":"x","group":"g","rewards":{"iou":${num}}}` : `{"completion":"x","group":"g","${field}":${num}}`);
+  }
+  lines.push('{"completion":"x","group":"g","reward":1e400}', '{"completion":"x","group":"g","sample":12345678901234567}', '{"completion":"x","group":"g","sample":1.50000000000000001}', '{"completion":"x","group":"g","sample":0.5}');
+  lines.push('{"completion":"x","group":"g","reward":-0}', '{"completion":"x","group":"g","reward":0.1e-400}', '{"completion":"x","group":"g","reward":1.4687000000000001}');
+  const { wasm, js, taken } = bothWays(lines);
+  assert.deepEqual(wasm, js);
+  // Only the infinite reward and the two fractional samples go to the JavaScript path.
+  assert.equal(taken, lines.length - 3);
+});
+
+test('what the scanner must not take goes to the JavaScript path, which reports it', () => {
+  const bad = [
+    '{"completion": "x", "group": "g", "reward": NaN}',
+    '{"completion": "x", "group": "g", "image": "../a.png"}',
+    '{"completion": "x", "group": "g", "image": "a/../../b.png"}',
+    '{"completion": "x", "group": "g", "gt": "/abs.png"}',
+    '{"completion": "x", "group": "g", "image": "C:\\\\data\\\\a.png"}',
+    '{"completion": "x", "group": "g", "image": "\\\\\\\\server\\\\a.png"}',
+    '{"completion": "x", "group": "g", "tokens": [{"text": "a"}]}',
+    '{"completion": "x", "group": "g", "completion": "y"}',
+    '{"completion": "x", "group": "g", "rewards": {"a": 1, "a": 2}}',
+    '{"completion": "x", "group": "g", "rewards": {"__proto__": 1}}',
+    '{"completion": "x", "group": "g", "step": "12"}',
+    '{"completion": "x", "group": 7}',
+    '{"completion": "x", "group": null, "image": "a.png", "step": 1}',
+    '{"completion": "x", "run": 3, "group": "g"}',
+    '{"completion": "x", "group": "g\\u0041"}',
+    '{"completion": "x\tbad control", "group": "g"}',
+    '{"completion": "bad \\x escape", "group": "g"}',
+    '{"completion": "x", "group": "g"} trailing',
+    '{"completion": "x", "group": "g",}',
+    '{"completion": "unterminated, "group": "g"',
+    '[1]',
+    '{}',
+  ];
+  const safe = ['{"completion": "x", "group": "g", "image": "a..b/c.png"}', '{"completion": "x", "group": "g", "image": "./a/.../b.png"}', '{"completion": "x", "group": "g", "image": "C:a.png"}'];
+  const { wasm, js, taken } = bothWays([...bad, ...safe]);
+  assert.deepEqual(wasm, js);
+  assert.equal(taken, safe.length);
+  for (const line of [2, 3, 4, 5, 6]) assert.ok(wasm.issues.some((i) => i.line === line && i.severity === 'error' && /path/.test(i.message)), `unsafe path on line ${line} reported`);
+});
+
+test('invalid UTF-8 goes to the JavaScript path (Node decodes it to U+FFFD); valid multi-byte text is measured in UTF-16 units', () => {
+  const scanner = acquireRecordScanner(1 << 20)!;
+  try {
+    const parts = [Buffer.from('{"completion":"a'), Buffer.from([0xff]), Buffer.from('b","group":"g"}\n'), Buffer.from('{"completion":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('","group":"g"}\n'), Buffer.from('{"completion":"\u{1f600}é\u4e2d","group":"g"}\n')];
+    const text = Buffer.concat(parts);
+    text.copy(scanner.buffers[0]);
+    const w = new IndexBuilder();
+    const fell: number[] = [];
+    scanner.block(w, scanner.buffers[0], 0, text.length, 1, 0, (b, s, e, ln, off) => {
+      fell.push(ln);
+      indexLine(w, b, s, e, ln, off);
+    });
+    const idx = w.finish(META);
+    assert.deepEqual(fell, [1, 2]);
+    assert.deepEqual(Array.from(idx.completionLength), ['a\ufffdb'.length, '\ufffd\ufffd\ufffd'.length, '\u{1f600}é\u4e2d'.length]);
+  } finally {
+    releaseRecordScanner(scanner);
+  }
+});
+
+test('differential fuzz on whole files: the WebAssembly path, the JavaScript fast path and JSON.parse build the same index', async () => {
+  const rand = rng(11);
+  const pieces = ['"', '\\', '{', '}', '[', ']', ',', ':', '0', '-', '.', 'e', 'n', ' ', '\t', 'é', '"group"', '"rewards"', 'null', '\\u00e9', '\\n', '1e5', '..', '/', '\n', '\r\n'];
+  const lines: string[] = [];
+  for (let k = 0; k < 6000; k++) {
+    const o = { ...BASE, group: `g-${k >> 3}`, sample: k % 8, step: 1 + (k >> 6), reward: Math.round(rand() * 1e6) / 1e6 + 1, completion: 'think '.repeat(Math.floor(rand() * 40)) + (rand() < 0.2 ? 'é “q” \\' : '') };
+    let text = JSON.stringify(o);
+    if (rand() < 0.3) {
+      const at = Math.floor(rand() * (text.length + 1));
+      text = rand() < 0.5 ? text.slice(0, at) + text.slice(at + 1 + Math.floor(rand() * 3)) : text.slice(0, at) + pieces[Math.floor(rand() * pieces.length)] + text.slice(at);
+    }
+    lines.push(text);
+  }
+  const file = logFiles('segr1-wasm-').file(lines.join('\n') + '\n');
+  // A small chunk, so many lines span chunks and come through the line path between blocks.
+  for (const chunkBytes of [4096, 1 << 20]) {
+    const wasm = plain(await indexRolloutLogSerial(file, { chunkBytes }));
+    const js = plain(await indexRolloutLogSerial(file, { chunkBytes, noWasm: true }));
+    assert.deepEqual(wasm, js);
+    const exact = plain(await indexRolloutLogSerial(file, { chunkBytes, exact: true }));
+    // The JSON.parse path also warns about raw control characters the JavaScript fast path takes silently.
+    const rest = (issues: typeof wasm.issues) => issues.filter((i) => !/raw control characters/.test(i.message));
+    assert.deepEqual({ ...wasm, issues: rest(wasm.issues) }, { ...exact, issues: rest(exact.issues) });
+    assert.ok(wasm.count > 5000, `${wasm.count} records`);
+  }
+});
