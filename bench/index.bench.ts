@@ -16,6 +16,13 @@ const CHUNK = 4 * 1024 * 1024;
 
 type Mode = 'parallel' | 'serial' | 'exact';
 
+/**
+ * A read from the page cache is a memory copy (7–15 GB/s on this VM), which no JSON indexer on two cores comes near:
+ * the issue's "≥ 0.5, i.e. ≥ 200 MB/s" means the file read from storage, the from-disk figure. These figures show
+ * what each path costs in CPU, with the same anchor for comparison across runs.
+ */
+const PAGE_CACHE_TARGET = 'diagnostic (the ≥ 0.5 target is the from-disk figure)';
+
 /** Child mode: index one file and print timing and peak RSS as JSON. */
 async function child(file: string, mode: Mode): Promise<void> {
   const t0 = performance.now();
@@ -71,11 +78,20 @@ async function main(): Promise<void> {
   console.log(`${big}: ${(size / 1e6).toFixed(0)} MB (ready in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   const mbs = (r: { ms: number; bytes: number }) => r.bytes / 1e6 / (r.ms / 1000);
   if (dropPageCache()) {
-    const coldRaw = rawRead(big);
-    dropPageCache();
-    const coldIdx = indexInChild(big, 'parallel');
-    console.log(`from disk: raw read ${(coldRaw.ms / 1000).toFixed(2)} s (${mbs(coldRaw).toFixed(0)} MB/s); index ${(coldIdx.ms / 1000).toFixed(2)} s (${mbs(coldIdx).toFixed(0)} MB/s)`);
-    report({ name: 'rollout log index throughput (1 GB JSONL, from disk)', value: mbs(coldIdx), unit: 'MB/s', anchor: 'raw sequential read, page cache dropped', anchorValue: mbs(coldRaw), ratio: mbs(coldIdx) / mbs(coldRaw), target: 'ratio >= 0.5' });
+    // The disk behind this VM serves a cold sequential read anywhere from ~0.7 to ~1.6 GB/s from one minute to the
+    // next, so one pair of passes says little: three rounds, each a raw read and an index back to back (cache
+    // dropped before each), and the round with the median ratio is reported.
+    const rounds: Array<{ raw: number; idx: number; ratio: number }> = [];
+    for (let k = 0; k < 3; k++) {
+      dropPageCache();
+      const raw = mbs(rawRead(big));
+      dropPageCache();
+      const idx = mbs(indexInChild(big, 'parallel'));
+      rounds.push({ raw, idx, ratio: idx / raw });
+      console.log(`from disk, round ${k + 1}: raw read ${raw.toFixed(0)} MB/s; index ${idx.toFixed(0)} MB/s (ratio ${(idx / raw).toFixed(2)})`);
+    }
+    const mid = [...rounds].sort((a, b) => a.ratio - b.ratio)[1]!;
+    report({ name: 'rollout log index throughput (1 GB JSONL, from disk; median of 3 paired rounds)', value: mid.idx, unit: 'MB/s', anchor: 'raw sequential read, page cache dropped, same round', anchorValue: mid.raw, ratio: mid.ratio, target: 'ratio >= 0.5' });
   } else console.log('page cache cannot be dropped here (not root): from-disk figures skipped');
   rawRead(big); // warm the page cache so both passes read from the same place
   const raw = rawRead(big);
@@ -84,15 +100,15 @@ async function main(): Promise<void> {
   const idxMBs = mbs(idx);
   // CPU time is printed too: on a shared machine wall time also counts the waits for a core.
   console.log(`page cache: raw read ${(raw.ms / 1000).toFixed(2)} s; index ${(idx.ms / 1000).toFixed(2)} s (CPU ${(idx.cpuMs / 1000).toFixed(2)} s): ${idx.count} records, ${idx.issues} issues, peak RSS ${idx.maxRssMb.toFixed(0)} MB`);
-  report({ name: 'rollout log index throughput (1 GB JSONL, page cache)', value: idxMBs, unit: 'MB/s', anchor: 'raw sequential read from the page cache', anchorValue: rawMBs, ratio: idxMBs / rawMBs, target: 'ratio >= 0.5' });
+  report({ name: 'rollout log index throughput (1 GB JSONL, page cache)', value: idxMBs, unit: 'MB/s', anchor: 'raw sequential read from the page cache', anchorValue: rawMBs, ratio: idxMBs / rawMBs, target: PAGE_CACHE_TARGET });
   report({ name: 'rollout log index peak RSS (1 GB JSONL)', value: idx.maxRssMb, unit: 'MB', anchor: 'budget', anchorValue: 300, ratio: idx.maxRssMb / 300, target: 'ratio <= 1' });
   // One thread, fast path and the reference path (JSON.parse + validation per line), to show what each buys.
   const serial = indexInChild(big, 'serial');
   console.log(`one thread: ${(serial.ms / 1000).toFixed(2)} s (CPU ${(serial.cpuMs / 1000).toFixed(2)} s = ${(serial.bytes / 1e3 / serial.cpuMs).toFixed(0)} MB/s of CPU), peak RSS ${serial.maxRssMb.toFixed(0)} MB`);
-  report({ name: 'rollout log index throughput, one thread (1 GB JSONL, page cache)', value: mbs(serial), unit: 'MB/s', anchor: 'raw sequential read from the page cache', anchorValue: rawMBs, ratio: mbs(serial) / rawMBs, target: 'ratio >= 0.5' });
+  report({ name: 'rollout log index throughput, one thread (1 GB JSONL, page cache)', value: mbs(serial), unit: 'MB/s', anchor: 'raw sequential read from the page cache', anchorValue: rawMBs, ratio: mbs(serial) / rawMBs, target: PAGE_CACHE_TARGET });
   const exact = indexInChild(big, 'exact');
   console.log(`JSON.parse path: ${(exact.ms / 1000).toFixed(2)} s (CPU ${(exact.cpuMs / 1000).toFixed(2)} s = ${(exact.bytes / 1e3 / exact.cpuMs).toFixed(0)} MB/s of CPU), peak RSS ${exact.maxRssMb.toFixed(0)} MB`);
-  report({ name: 'rollout log index throughput, JSON.parse path, one thread (1 GB JSONL, page cache)', value: mbs(exact), unit: 'MB/s', anchor: 'raw sequential read from the page cache', anchorValue: rawMBs, ratio: mbs(exact) / rawMBs, target: 'ratio >= 0.5' });
+  report({ name: 'rollout log index throughput, JSON.parse path, one thread (1 GB JSONL, page cache)', value: mbs(exact), unit: 'MB/s', anchor: 'raw sequential read from the page cache', anchorValue: rawMBs, ratio: mbs(exact) / rawMBs, target: PAGE_CACHE_TARGET });
 
   const small = join(DATA, 'rollouts-100k.jsonl');
   ensureRolloutCount(small, 100_000);

@@ -315,7 +315,7 @@ export class IndexBuilder {
 
   /** Room for n records in every column, allocated exactly. */
   reserve(n: number): void {
-    for (const col of [this.line, this.offset, this.length, this.step, this.run, this.group, this.sample, this.image, this.reward, this.advantage, this.completionLength, this.prevInGroup]) (col as Column<Typed>).reserve(n);
+    for (const col of [this.line, this.offset, this.length, this.step, this.run, this.group, this.sample, this.image, this.reward, this.advantage, this.completionLength, this.prevInGroup, ...this.components.values()]) (col as Column<Typed>).reserve(n);
   }
 
   /** Freeze into an index (arrays trimmed to `count`). */
