@@ -72,7 +72,8 @@ function indexInChild(file: string, mode: Mode): { ms: number; cpuMs: number; co
 
 async function main(): Promise<void> {
   const target = Number(process.env.SEGR1_INDEX_BENCH_BYTES ?? 1024 ** 3);
-  const big = join(DATA, target === 1024 ** 3 ? 'rollouts-1g.jsonl' : `rollouts-${target}.jsonl`);
+  // v2: records carry the model frame, a COCO RLE mask and repr-precision floats, as Seg-R1 training logs do.
+  const big = join(DATA, target === 1024 ** 3 ? 'rollouts-v2-1g.jsonl' : `rollouts-v2-${target}.jsonl`);
   let t0 = performance.now();
   const size = ensureRolloutFile(big, target);
   console.log(`${big}: ${(size / 1e6).toFixed(0)} MB (ready in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
   console.log(`JSON.parse path: ${(exact.ms / 1000).toFixed(2)} s (CPU ${(exact.cpuMs / 1000).toFixed(2)} s = ${(exact.bytes / 1e3 / exact.cpuMs).toFixed(0)} MB/s of CPU), peak RSS ${exact.maxRssMb.toFixed(0)} MB`);
   report({ name: 'rollout log index throughput, JSON.parse path, one thread (1 GB JSONL, page cache)', value: mbs(exact), unit: 'MB/s', anchor: 'raw sequential read from the page cache', anchorValue: rawMBs, ratio: mbs(exact) / rawMBs, target: PAGE_CACHE_TARGET });
 
-  const small = join(DATA, 'rollouts-100k.jsonl');
+  const small = join(DATA, 'rollouts-v2-100k.jsonl');
   ensureRolloutCount(small, 100_000);
   rawRead(small);
   const rawSmall = rawRead(small);

@@ -10,9 +10,18 @@ function rng(seed: number): () => number {
 
 const WORDS = 'the camouflaged animal lies on bark its outline follows the texture of leaves so the salient region is near the centre left edge shadow body head tail wing fin pattern colour contrast boundary object scene background foreground'.split(' ');
 
+/** A COCO compressed-RLE counts string of n characters (alphabet '0'…'o', backslash included, which JSON escapes). */
+function rleCounts(n: number, rand: () => number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += String.fromCharCode(48 + Math.floor(rand() * 64));
+  return s;
+}
+
 /**
- * One realistic Seg-R1 rollout line: a GRPO group of 8 per image and step, a ~0.4–2 kB completion
- * (think + points/labels/bbox answer, some non-ASCII and escapes), two reward components, total, advantage.
+ * One realistic Seg-R1 rollout line as a training script logs it: a GRPO group of 8 per image and step, a
+ * ~0.4–2 kB completion (think + points/labels/bbox answer, some non-ASCII and escapes), the model frame, the
+ * SAM2 mask as COCO RLE (~0.3–1.5 kB), reward components, total and advantage as Python's repr writes floats
+ * (up to 17 significant digits), and one extra field.
  */
 export function rolloutLine(k: number, rand: () => number): string {
   const groupSize = 8;
@@ -25,7 +34,7 @@ export function rolloutLine(k: number, rand: () => number): string {
   if (rand() < 0.1) words.push('— “quoted” é');
   const pts = Array.from({ length: 1 + Math.floor(rand() * 6) }, () => `[${Math.floor(rand() * 768)},${Math.floor(rand() * 768)}]`);
   const completion = `<think>${words.join(' ')}</think>\n<answer><points>[${pts.join(',')}]</points><labels>[${pts.map(() => (rand() < 0.8 ? 1 : 0)).join(',')}]</labels><bbox>[${Math.floor(rand() * 300)},${Math.floor(rand() * 300)},${400 + Math.floor(rand() * 368)},${400 + Math.floor(rand() * 368)}]</bbox></answer>`;
-  const seg = Math.round(rand() * 1e4) / 1e4;
+  const seg = rand();
   const fmt = rand() < 0.9 ? 1 : 0;
   return JSON.stringify({
     run: 'segr1-cod-7b',
@@ -36,9 +45,11 @@ export function rolloutLine(k: number, rand: () => number): string {
     gt: `datasets/COD10K/GT/${stem}.png`,
     task: 'cod',
     completion,
+    model_frame: { width: 840, height: 644 },
     rewards: { segmentation_reward: seg, format_reward: fmt },
     reward: seg + fmt,
-    advantage: Math.round((rand() * 4 - 2) * 1e4) / 1e4,
+    advantage: rand() * 4 - 2,
+    mask: { size: [644, 840], counts: rleCounts(300 + Math.floor(rand() * 1200), rand) },
     kl: Math.round(rand() * 1e5) / 1e7,
   });
 }

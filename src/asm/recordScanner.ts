@@ -7,6 +7,8 @@
 // marked for the JavaScript path, which parses it or reports it precisely. So this scanner may be conservative,
 // never wrong; a differential test holds it to fastSummary on every line it accepts.
 //
+import { POW5, POW5_QMIN, POW5_QMAX } from './pow5';
+
 // Memory: [0, OUT) static data; [OUT, IN) the output slots; [IN, …) the read buffers, which the host grows the
 // memory for once, before it takes any view of it.
 
@@ -87,6 +89,9 @@ const K_QUERY = 8;
 const K_REWARD = 9;
 const K_ADVANTAGE = 10;
 const K_REWARDS = 11;
+const K_TOKENS = 12;
+const K_MODEL_FRAME = 13;
+const K_MASK = 14;
 const K_SLOW = 100;
 const K_OTHER = -1;
 
@@ -108,6 +113,14 @@ const KEY_BYTES = memory.data<u8>([
   109, 97, 115, 107, // mask 83
   101, 120, 116, 114, 97, // extra 87
   95, 95, 112, 114, 111, 116, 111, 95, 95, // __proto__ 92
+  // Keys inside mask, model_frame and tokens.
+  115, 105, 122, 101, // size 101
+  99, 111, 117, 110, 116, 115, // counts 105
+  119, 105, 100, 116, 104, // width 111
+  104, 101, 105, 103, 104, 116, // height 116
+  116, 101, 120, 116, // text 122
+  108, 111, 103, 112, 114, 111, 98, // logprob 126
+  116, 111, 112, // top 133
 ]);
 
 // Scanner state: one scan at a time per instance (one instance per thread).
@@ -249,6 +262,8 @@ function scanNumber(): i32 {
     i++;
   }
   let mant: f64 = 0;
+  // The same digits as an integer: exact while there are at most 19 of them, for Eisel–Lemire.
+  let m: u64 = 0;
   let digits = 0;
   let c: u32 = i < end ? <u32>load<u8>(i) : 0;
   if (c == 48) {
@@ -258,6 +273,7 @@ function scanNumber(): i32 {
   } else if (c - 49 < 9) {
     while (c - 48 < 10) {
       mant = mant * 10 + <f64>(c - 48);
+      m = m * 10 + <u64>(c - 48);
       digits++;
       i++;
       c = i < end ? <u32>load<u8>(i) : 0;
@@ -270,6 +286,7 @@ function scanNumber(): i32 {
     if (!(c - 48 < 10)) return 0;
     while (c - 48 < 10) {
       mant = mant * 10 + <f64>(c - 48);
+      m = m * 10 + <u64>(c - 48);
       if (mant != 0) digits++;
       frac++;
       i++;
@@ -302,7 +319,72 @@ function scanNumber(): i32 {
     num = neg ? -v : v;
     return 1;
   }
+  // Python's repr of a float often has 16–17 digits: correctly rounded here too, not left to the host's Number().
+  if (digits <= 19 && e10 >= POW5_QMIN && e10 <= POW5_QMAX && eiselLemire(m, e10, neg)) return 1;
   return 2;
+}
+
+/** High half of the last mul64 product. */
+let mulHi: u64 = 0;
+
+/** The 128-bit product a × b: returns the low half, the high half in mulHi. */
+function mul64(a: u64, b: u64): u64 {
+  const aL = a & 0xffffffff;
+  const aH = a >> 32;
+  const bL = b & 0xffffffff;
+  const bH = b >> 32;
+  const ll = aL * bL;
+  const lh = aL * bH;
+  const hl = aH * bL;
+  const mid = (ll >> 32) + (lh & 0xffffffff) + (hl & 0xffffffff);
+  mulHi = aH * bH + (lh >> 32) + (hl >> 32) + (mid >> 32);
+  return (mid << 32) | (ll & 0xffffffff);
+}
+
+/**
+ * Eisel–Lemire (as in Go's strconv and fast_float): man × 10^q correctly rounded into `num`; false in the rare
+ * cases the 128-bit product cannot decide the rounding (and for subnormals and overflow): the host's Number() then does.
+ */
+function eiselLemire(man: u64, q: i32, neg: bool): bool {
+  if (man == 0) {
+    num = neg ? -0.0 : 0.0;
+    return true;
+  }
+  const lz = <u64>clz(man);
+  man <<= lz;
+  // floor(q · log2 10), in i32 on purpose: in a u64 context the shift would be logical and lose the sign.
+  const log2: i32 = (217706 * q) >> 16;
+  let exp2: u64 = <u64>(log2 + 64 + 1023) - lz;
+  const at = POW5 + (<usize>(q - POW5_QMIN) << 4);
+  let xLo = mul64(man, load<u64>(at + 8));
+  let xHi = mulHi;
+  if ((xHi & 0x1ff) == 0x1ff && xLo + man < man) {
+    // The truncated power may have cost the bits that decide: widen with its low half.
+    const yLo = mul64(man, load<u64>(at));
+    const yHi = mulHi;
+    let hi = xHi;
+    const lo = xLo + yHi;
+    if (lo < xLo) hi++;
+    if ((hi & 0x1ff) == 0x1ff && lo + 1 == 0 && yLo + man < man) return false;
+    xHi = hi;
+    xLo = lo;
+  }
+  const msb = xHi >> 63;
+  let mant = xHi >> (msb + 9);
+  exp2 -= 1 ^ msb;
+  // Exactly halfway between two doubles: round-half-even needs the exact value.
+  if (xLo == 0 && (xHi & 0x1ff) == 0 && (mant & 3) == 1) return false;
+  mant += mant & 1;
+  mant >>= 1;
+  if (mant >> 53 > 0) {
+    mant >>= 1;
+    exp2 += 1;
+  }
+  if (exp2 - 1 >= 0x7ff - 1) return false;
+  let bits = (exp2 << 52) | (mant & 0x000fffffffffffff);
+  if (neg) bits |= 0x8000000000000000;
+  num = reinterpret<f64>(bits);
+  return true;
 }
 
 const POW10 = memory.data<f64>([1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]);
@@ -390,16 +472,16 @@ function keyId(s: usize, len: usize): i32 {
     case 4:
       if (c == 115) return keyIs(s, 18, 4) ? K_STEP : K_OTHER;
       if (c == 116) return keyIs(s, 35, 4) ? K_TASK : K_OTHER;
-      return keyIs(s, 83, 4) ? K_SLOW : K_OTHER; // mask
+      return keyIs(s, 83, 4) ? K_MASK : K_OTHER;
     case 5:
       if (c == 103) return keyIs(s, 13, 5) ? K_GROUP : K_OTHER;
       if (c == 105) return keyIs(s, 28, 5) ? K_IMAGE : K_OTHER;
       if (c == 113) return keyIs(s, 39, 5) ? K_QUERY : K_OTHER;
-      return keyIs(s, 87, 5) ? K_SLOW : K_OTHER; // extra
+      return K_OTHER; // extra included: nothing in it is checked, it only joins the record's extras
     case 6:
       if (c == 115) return keyIs(s, 22, 6) ? K_SAMPLE : K_OTHER;
       if (c == 114) return keyIs(s, 44, 6) ? K_REWARD : K_OTHER;
-      return keyIs(s, 66, 6) ? K_SLOW : K_OTHER; // tokens
+      return keyIs(s, 66, 6) ? K_TOKENS : K_OTHER;
     case 7:
       return keyIs(s, 59, 7) ? K_REWARDS : K_OTHER;
     case 9:
@@ -408,7 +490,7 @@ function keyId(s: usize, len: usize): i32 {
     case 10:
       return keyIs(s, 0, 10) ? K_COMPLETION : K_OTHER;
     case 11:
-      return keyIs(s, 72, 11) ? K_SLOW : K_OTHER; // model_frame
+      return keyIs(s, 72, 11) ? K_MODEL_FRAME : K_OTHER;
   }
   return K_OTHER;
 }
@@ -456,6 +538,181 @@ function same(s: usize, e: usize, ps: usize, pe: usize): bool {
 /** A plain (unescaped) string value at p, its content in strS/strE; false for anything else, escapes included. */
 function plainString(): bool {
   return scanString() && !strEsc;
+}
+
+/** With p after a member's key string: past the colon and the whitespace around it. */
+function colon(): bool {
+  ws();
+  if (p >= end || load<u8>(p) != 58) return false;
+  p++;
+  ws();
+  return true;
+}
+
+/** Whether the member just read is followed by another (p past the comma), set by endMember. */
+let more: bool = false;
+
+/** After a member's value: past a comma (more = true) or the closing byte (more = false); false on anything else. */
+function endMember(close: u32): bool {
+  ws();
+  if (p >= end) return false;
+  const d = <u32>load<u8>(p);
+  p++;
+  if (d == 44) {
+    ws();
+    more = true;
+    return true;
+  }
+  more = false;
+  return d == close;
+}
+
+/** The key string of an object member at p, in strS/strE, then past its colon; false for escaped keys (the host's). */
+function memberKey(): bool {
+  return plainString() && colon();
+}
+
+function keyEq(at: usize, len: usize): bool {
+  return strE - strS == len && keyIs(strS, at, len);
+}
+
+/**
+ * A non-negative integer in plain digits, which Number.isInteger(x) && x >= 0 accepts without doubt; a sign, fraction
+ * or exponent (which JSON.parse may still read as such an integer) is left to the host.
+ */
+function plainUint(): bool {
+  let i = p;
+  if (i >= end) return false;
+  const c = <u32>load<u8>(i);
+  if (c == 48) i++;
+  else if (c - 49 < 9) {
+    while (i < end && <u32>load<u8>(i) - 48 < 10) i++;
+  } else return false;
+  if (i - p > 15) return false;
+  if (i < end) {
+    const d = <u32>load<u8>(i);
+    if (d == 46 || d == 101 || d == 69 || d - 48 < 10) return false;
+  }
+  p = i;
+  return true;
+}
+
+/** An array of plain non-negative integers: exactly n of them, or any number when n < 0. */
+function uintArray(n: i32): bool {
+  if (p >= end || load<u8>(p) != 91) return false;
+  p++;
+  ws();
+  if (p < end && load<u8>(p) == 93) {
+    p++;
+    return n < 0;
+  }
+  let k = 0;
+  while (true) {
+    if (!plainUint()) return false;
+    k++;
+    if (!endMember(93)) return false;
+    if (!more) break;
+  }
+  return n < 0 || k == n;
+}
+
+/**
+ * `mask`: null, or a COCO RLE the schema accepts ({size: [h, w], counts: a string or an array}, integers
+ * non-negative). Anything else, duplicate members included, is the host's to report.
+ */
+function scanMask(): bool {
+  if (isNull()) return literal(NULL, 4);
+  if (p >= end || load<u8>(p) != 123) return false;
+  p++;
+  ws();
+  let got = 0;
+  while (true) {
+    if (!memberKey()) return false;
+    if (keyEq(101, 4)) {
+      if (got & 1) return false;
+      got |= 1;
+      if (!uintArray(2)) return false;
+    } else if (keyEq(105, 6)) {
+      if (got & 2) return false;
+      got |= 2;
+      if (p < end && load<u8>(p) == 34) {
+        if (!scanString()) return false;
+      } else if (!uintArray(-1)) return false;
+    } else if (!skipValue(1)) return false;
+    if (!endMember(125)) return false;
+    if (!more) break;
+  }
+  return got == 3;
+}
+
+/** `model_frame`: null, or {width, height} both positive; only exactly read numbers (a slow one may round to 0 or overflow). */
+function scanModelFrame(): bool {
+  if (isNull()) return literal(NULL, 4);
+  if (p >= end || load<u8>(p) != 123) return false;
+  p++;
+  ws();
+  let got = 0;
+  while (true) {
+    if (!memberKey()) return false;
+    const bit = keyEq(111, 5) ? 1 : keyEq(116, 6) ? 2 : 0;
+    if (bit != 0) {
+      if (got & bit) return false;
+      got |= bit;
+      if (scanNumber() != 1 || !(num > 0)) return false;
+    } else if (!skipValue(1)) return false;
+    if (!endMember(125)) return false;
+    if (!more) break;
+  }
+  return got == 3;
+}
+
+/**
+ * One entry of `tokens` ({text: string, logprob?: number, top?: [alternatives]}) or, with `alt`, one alternative
+ * of its `top` ({text: string, logprob: number}); other members are skipped as the schema ignores them.
+ */
+function scanToken(alt: bool): bool {
+  if (p >= end || load<u8>(p) != 123) return false;
+  p++;
+  ws();
+  let got = 0;
+  while (true) {
+    if (!memberKey()) return false;
+    const bit = keyEq(122, 4) ? 1 : keyEq(126, 7) ? 2 : !alt && keyEq(133, 3) ? 4 : 0;
+    if (got & bit) return false;
+    got |= bit;
+    if (bit == 1) {
+      if (!scanString()) return false;
+    } else if (bit == 2) {
+      if (scanNumber() == 0) return false; // any JSON number is a number, however it rounds
+    } else if (bit == 4) {
+      if (!tokenArray(true)) return false;
+    } else if (!skipValue(2)) return false;
+    if (!endMember(125)) return false;
+    if (!more) break;
+  }
+  return (got & 1) != 0 && (!alt || (got & 2) != 0);
+}
+
+function tokenArray(alt: bool): bool {
+  if (p >= end || load<u8>(p) != 91) return false;
+  p++;
+  ws();
+  if (p < end && load<u8>(p) == 93) {
+    p++;
+    return true;
+  }
+  while (true) {
+    if (!scanToken(alt)) return false;
+    if (!endMember(93)) return false;
+    if (!more) break;
+  }
+  return true;
+}
+
+/** `tokens`: null, or per-token entries the schema accepts. */
+function scanTokens(): bool {
+  if (isNull()) return literal(NULL, 4);
+  return tokenArray(false);
 }
 
 /** The slow-number mask of the record being scanned. */
@@ -615,6 +872,12 @@ function record(r: usize): i32 {
             return ST_FALLBACK;
           }
       }
+    } else if (known == K_MASK) {
+      if (!scanMask()) return ST_FALLBACK;
+    } else if (known == K_MODEL_FRAME) {
+      if (!scanModelFrame()) return ST_FALLBACK;
+    } else if (known == K_TOKENS) {
+      if (!scanTokens()) return ST_FALLBACK;
     } else {
       if (!skipValue(0)) return ST_FALLBACK;
     }

@@ -138,9 +138,12 @@ export class WorkspaceModel implements vscode.Disposable {
             if (/\.jsonl$/.test(rel)) add({ file, message: `not a rollout log: ${detected.reason}`, severity: 'warning' });
             continue;
           }
+          const t0 = performance.now();
           const opened = await openRolloutLog(file, { signal: abort.signal, ...(this.cacheDir && detected.format !== 'canonical' ? { cacheDir: this.cacheDir } : {}) });
           const index = opened.index;
+          const t1 = performance.now();
           logs.set(file, { folder, file, rel, format: opened.format, index, structure: new LogStructure(index) });
+          console.log(`[segr1] ${rel}: ${index.count} rollouts (${opened.format}) indexed in ${(t1 - t0).toFixed(0)} ms, structure ${(performance.now() - t1).toFixed(0)} ms`);
           // Canonical logs report by line of the file itself; converted ones by the source tool's own lines.
           const issues = opened.format === 'canonical' ? index.issues : opened.sourceIssues;
           for (const issue of issues) add({ file, line: issue.line || undefined, message: issue.field ? `${issue.field}: ${issue.message}` : issue.message, severity: issue.severity });

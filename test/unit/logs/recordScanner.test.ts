@@ -124,7 +124,7 @@ test('what the scanner must not take goes to the JavaScript path, which reports 
     '{"completion": "x", "group": "g", "gt": "/abs.png"}',
     '{"completion": "x", "group": "g", "image": "C:\\\\data\\\\a.png"}',
     '{"completion": "x", "group": "g", "image": "\\\\\\\\server\\\\a.png"}',
-    '{"completion": "x", "group": "g", "tokens": [{"text": "a"}]}',
+    '{"completion": "x", "group": "g", "tokens": [{"text": 1}]}',
     '{"completion": "x", "group": "g", "completion": "y"}',
     '{"completion": "x", "group": "g", "rewards": {"a": 1, "a": 2}}',
     '{"completion": "x", "group": "g", "rewards": {"__proto__": 1}}',
@@ -173,7 +173,12 @@ test('differential fuzz on whole files: the WebAssembly path, the JavaScript fas
   const pieces = ['"', '\\', '{', '}', '[', ']', ',', ':', '0', '-', '.', 'e', 'n', ' ', '\t', 'é', '"group"', '"rewards"', 'null', '\\u00e9', '\\n', '1e5', '..', '/', '\n', '\r\n'];
   const lines: string[] = [];
   for (let k = 0; k < 6000; k++) {
-    const o = { ...BASE, group: `g-${k >> 3}`, sample: k % 8, step: 1 + (k >> 6), reward: Math.round(rand() * 1e6) / 1e6 + 1, completion: 'think '.repeat(Math.floor(rand() * 40)) + (rand() < 0.2 ? 'é “q” \\' : '') };
+    const o = { ...BASE, group: `g-${k >> 3}`, sample: k % 8, step: 1 + (k >> 6), reward: Math.round(rand() * 1e6) / 1e6 + 1, completion: 'think '.repeat(Math.floor(rand() * 40)) + (rand() < 0.2 ? 'é “q” \\' : ''),
+      // The nested fields the scanner checks itself, so mutations land in them too.
+      mask: { size: [4, 5], counts: rand() < 0.5 ? 'PY]4' : [0, 3, 17] },
+      model_frame: { width: 840, height: 644 },
+      tokens: k % 4 === 0 ? [{ text: 'a', logprob: -0.5, top: [{ text: 'b', logprob: -1.25 }] }, { text: 'c' }] : undefined,
+      extra: k % 3 === 0 ? { note: 'x' } : undefined };
     let text = JSON.stringify(o);
     if (rand() < 0.3) {
       const at = Math.floor(rand() * (text.length + 1));
@@ -192,5 +197,102 @@ test('differential fuzz on whole files: the WebAssembly path, the JavaScript fas
     const rest = (issues: typeof wasm.issues) => issues.filter((i) => !/raw control characters/.test(i.message));
     assert.deepEqual({ ...wasm, issues: rest(wasm.issues) }, { ...exact, issues: rest(exact.issues) });
     assert.ok(wasm.count > 5000, `${wasm.count} records`);
+  }
+});
+
+test('mask, model_frame, tokens and extra: what the schema accepts the scanner takes; the rest goes to the JavaScript path, which reports it', () => {
+  const rec = (fields: string) => `{"completion": "x", "group": "g", ${fields}}`;
+  const accepted = [
+    rec('"mask": {"size": [768, 1024], "counts": "UY]46ig02O0O2I8fXOHgf0:WYO\\\\Hhf08"}'),
+    rec('"mask": {"counts": [0, 12, 3, 0], "size": [4, 5], "other": {"x": [1, 2]}}'),
+    rec('"mask": {"size": [0, 0], "counts": []}'),
+    rec('"mask": null, "model_frame": null, "tokens": null'),
+    rec('"model_frame": {"width": 840, "height": 644.5}'),
+    rec('"model_frame": {"height": 1e3, "width": 0.25, "note": "smart_resize"}'),
+    rec('"tokens": []'),
+    rec('"tokens": [{"text": "<think>"}, {"text": "a\\"b", "logprob": -0.25}, {"text": "c", "logprob": -1.4687000000000001, "top": [{"text": "d", "logprob": -2}, {"text": "e", "logprob": -1e400}]}, {"text": "", "top": [], "id": 7}]'),
+    rec('"extra": {"__proto__": {"x": 1}, "segmenter": "sam2"}'),
+    rec('"extra": [1, 2], "extra": "twice"'),
+  ];
+  const turnedDown = [
+    rec('"mask": {"size": [768], "counts": "x"}'),
+    rec('"mask": {"size": [768, -1], "counts": "x"}'),
+    rec('"mask": {"size": [768, 1.5], "counts": "x"}'),
+    rec('"mask": {"size": [768, 768.0], "counts": "x"}'),
+    rec('"mask": {"size": [768, 768]}'),
+    rec('"mask": {"size": [768, 768], "counts": [1, null]}'),
+    rec('"mask": {"size": [1, 1], "size": [2, 2], "counts": "x"}'),
+    rec('"mask": "UY]46ig0"'),
+    rec('"mask": {}'),
+    rec('"model_frame": {"width": 0, "height": 10}'),
+    rec('"model_frame": {"width": 840}'),
+    rec('"model_frame": {"width": "840", "height": 644}'),
+    rec('"model_frame": {"width": 1e400, "height": 644}'),
+    rec('"model_frame": [840, 644]'),
+    rec('"tokens": [{"logprob": -1}]'),
+    rec('"tokens": [{"text": "a", "logprob": null}]'),
+    rec('"tokens": [{"text": "a", "top": [{"text": "b"}]}]'),
+    rec('"tokens": [{"text": "a", "top": null}]'),
+    rec('"tokens": ["a"]'),
+    rec('"tokens": {"text": "a"}'),
+    rec('"tokens": [{"text": "a", "text": "b"}]'),
+    rec('"mask": null, "mask": null'),
+  ];
+  const { wasm, js, taken } = bothWays([...accepted, ...turnedDown]);
+  assert.deepEqual(wasm, js);
+  assert.equal(taken, accepted.length);
+  // Each turned-down line but the two whose oddity the schema allows (a float that is an integer, a repeated key) is reported.
+  const reported = new Set(wasm.issues.map((i) => i.line));
+  const silent = [accepted.length + 4, accepted.length + 7, accepted.length + 21, accepted.length + 22];
+  for (let k = 1; k <= turnedDown.length; k++) {
+    const line = accepted.length + k;
+    if (!silent.includes(line)) assert.ok(reported.has(line), `line ${line} (${turnedDown[k - 1]}) reported`);
+  }
+  // A wrong-typed field is kept in extra, never costs the record.
+  assert.equal(wasm.count, accepted.length + turnedDown.length);
+});
+
+test('16–19 digit numbers (Eisel–Lemire in the scanner) equal Number() bit for bit, near-halfway cases included', () => {
+  const rand = rng(17);
+  const f64 = new Float64Array(1);
+  const u64 = new BigUint64Array(f64.buffer);
+  const nums: string[] = [];
+  for (let k = 0; k < 60_000; k++) {
+    const kind = k % 4;
+    if (kind === 0) {
+      // Python's repr of a double (shortest round-trip, often 17 digits), over the magnitudes logs hold.
+      nums.push(String((rand() - 0.5) * 10 ** Math.floor(rand() * 40 - 20)));
+    } else if (kind === 1) {
+      // Random 16–19 significant digits with a decimal point and exponent.
+      let d = String(1 + Math.floor(rand() * 9));
+      const n = 16 + Math.floor(rand() * 4);
+      while (d.length < n) d += String(Math.floor(rand() * 10));
+      const dot = 1 + Math.floor(rand() * (n - 1));
+      nums.push(`${rand() < 0.5 ? '-' : ''}${d.slice(0, dot)}.${d.slice(dot)}e${Math.floor(rand() * 100) - 50}`);
+    } else {
+      // Near the midpoint of two adjacent doubles: the midpoint's first 17–19 digits, and one unit of the last above/below.
+      f64[0] = (rand() + 0.01) * 10 ** Math.floor(rand() * 30 - 15);
+      const a = f64[0];
+      u64[0] = u64[0]! + 1n;
+      const mid = (a + f64[0]!) / 2 === a ? a + (f64[0]! - a) / 2 : (a + f64[0]!) / 2;
+      const digits = 17 + (k % 3);
+      const [m, e] = mid.toExponential(digits - 1).split('e');
+      const tweak = kind === 2 ? 0 : rand() < 0.5 ? 1 : -1;
+      const intDigits = BigInt(m!.replace('.', '')) + BigInt(tweak);
+      const s = intDigits.toString();
+      nums.push(`${s[0]}.${s.slice(1)}e${Number(e) - (s.length - digits)}`);
+    }
+  }
+  nums.push('0.00000000000000000000000000000', '-0.0000000000000000000000', '1.7976931348623157e308', '2.2250738585072014e-308', '4.9406564584124654e-324', '9007199254740993', '9007199254740992.5', '0.1000000000000000055511151231257827');
+  for (let at = 0; at < nums.length; at += 15_000) {
+    const batch = nums.slice(at, at + 15_000);
+    const lines = batch.map((v) => `{"completion":"x","group":"g","reward":${v}}`);
+    const { wasm, taken } = bothWays(lines);
+    assert.equal(taken, lines.length);
+    batch.forEach((v, k) => {
+      const want = Number(v);
+      const got = wasm.reward[k];
+      assert.ok(Object.is(got, Number.isNaN(want) ? 'NaN' : Object.is(want, -0) ? '-0' : want), `reward ${v}: scanner ${got}, Number() ${want}`);
+    });
   }
 });
