@@ -57,7 +57,9 @@ const editButton = h('button', { id: 'edit-prompts', 'aria-pressed': 'false', ti
 editButton.addEventListener('click', () => setEditing(!canvas.editing));
 const editBadge = h('span', { class: 'badge edited', id: 'edited-badge', hidden: true, title: 'Prompts moved in the panel: text, mask and rewards are recomputed, not logged' }, 'EDITED');
 const resetEdit = h('button', { id: 'reset-edit', hidden: true }, 'Revert');
-const resegment = h('button', { id: 'resegment', title: 'Recompute the mask with the segmenter in use (SAM2 when an export is loaded) instead of the logged one, and re-score' }, 'Re-segment');
+// Hidden until a rollout is on screen and disabled while the next view loads: a click then would act on a view that
+// is not there yet, or on the one being replaced.
+const resegment = h('button', { id: 'resegment', hidden: true, title: 'Recompute the mask with the segmenter in use (SAM2 when an export is loaded) instead of the logged one, and re-score' }, 'Re-segment');
 resegment.addEventListener('click', () => {
   if (current?.rollout) vscode.postMessage({ type: 'prompt/edit', selection: current.selection, edits: current.edited?.edits ?? [] });
 });
@@ -164,6 +166,7 @@ async function show(view: ViewPayload): Promise<void> {
   editBadge.hidden = !view.edited;
   editBadge.textContent = view.edited?.edits.length ? 'EDITED' : 'RE-SEGMENTED';
   resegment.hidden = !view.rollout;
+  resegment.disabled = false;
   resetEdit.hidden = !view.edited;
   state = { ...state, selection: view.selection };
   persist();
@@ -221,6 +224,7 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
       break;
     case 'view/loading':
       title.textContent = `Loading ${selectionKey(msg.selection)}…`;
+      resegment.disabled = true;
       break;
     case 'segmenter/didChange':
       // The badge names the source of the mask on screen; a logged mask stays labelled as such.
@@ -230,6 +234,7 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
     case 'error':
       clear(problems);
       problems.append(h('div', { class: 'problem' }, `✖ ${msg.message}`));
+      resegment.disabled = false; // the view on screen stays, and can still be re-segmented
       break;
     default:
       assertNever(msg);

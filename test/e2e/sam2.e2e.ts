@@ -23,21 +23,19 @@ test('a SAM2 export in models/ re-segments edited prompts and is named on the ba
     await waitFor('SAM2 named on the badge', async () => /SAM2/.test((await badge.textContent()) ?? '') || /logged/.test((await badge.textContent()) ?? '') || undefined, 90_000);
     // The export is loaded once the badge's tooltip names it as the segmenter for re-segmenting.
     await waitFor('SAM2 loaded (badge tooltip)', async () => (/SAM2/.test((await badge.getAttribute('title')) ?? '') ? true : undefined), 90_000);
-    // Re-segment on demand: the logged mask gives way to SAM2's, named on the badge. A click that lands while the
-    // panel is still settling its first view is repeated (at most three times) rather than waited on for minutes.
-    const resegmented = async () => {
-      const t = (await badge.textContent()) ?? '';
-      return /SAM2/.test(t) && (await view.locator('#edited-badge').textContent()) === 'RE-SEGMENTED' ? t : undefined;
-    };
-    for (let attempt = 1; ; attempt++) {
-      await view.locator('#resegment').click();
-      try {
-        await waitFor('re-segmented with SAM2', resegmented, attempt < 3 ? 30_000 : 90_000);
-        break;
-      } catch (e) {
-        if (attempt >= 3) throw new Error(`${(e as Error).message}; badge "${await badge.textContent()}", tooltip "${await badge.getAttribute('title')}"`, { cause: e });
-      }
-    }
+    // Re-segment on demand: the logged mask gives way to SAM2's, named on the badge. The button appears with the first
+    // rollout on screen (a click before it would have nothing to act on), so one click must do.
+    await view.locator('#resegment').click({ timeout: 90_000 });
+    await waitFor(
+      're-segmented with SAM2',
+      async () => {
+        const t = (await badge.textContent()) ?? '';
+        return /SAM2/.test(t) && (await view.locator('#edited-badge').textContent()) === 'RE-SEGMENTED' ? t : undefined;
+      },
+      90_000,
+    ).catch(async (e: Error) => {
+      throw new Error(`${e.message}; badge "${await badge.textContent()}", tooltip "${await badge.getAttribute('title')}"`, { cause: e });
+    });
     await view.locator('#edit-prompts').click();
     const p = await waitFor('a point glyph on the canvas', async () => {
       const raw = await view.locator('#image-canvas').getAttribute('data-render');
