@@ -597,11 +597,17 @@ function plainUint(): bool {
   return true;
 }
 
-/** An array of plain non-negative integers: exactly n of them, or any number when n < 0. */
-function uintArray(n: i32): bool {
-  if (p >= end || load<u8>(p) != 91) return false;
+/** Past the opening byte c of an object or array and the whitespace after it; false when p is not on c. */
+function open(c: u32): bool {
+  if (p >= end || <u32>load<u8>(p) != c) return false;
   p++;
   ws();
+  return true;
+}
+
+/** An array of plain non-negative integers: exactly n of them, or any number when n < 0. */
+function uintArray(n: i32): bool {
+  if (!open(91)) return false;
   if (p < end && load<u8>(p) == 93) {
     p++;
     return n < 0;
@@ -622,9 +628,7 @@ function uintArray(n: i32): bool {
  */
 function scanMask(): bool {
   if (isNull()) return literal(NULL, 4);
-  if (p >= end || load<u8>(p) != 123) return false;
-  p++;
-  ws();
+  if (!open(123)) return false;
   let got = 0;
   while (true) {
     if (!memberKey()) return false;
@@ -648,9 +652,7 @@ function scanMask(): bool {
 /** `model_frame`: null, or {width, height} both positive; only exactly read numbers (a slow one may round to 0 or overflow). */
 function scanModelFrame(): bool {
   if (isNull()) return literal(NULL, 4);
-  if (p >= end || load<u8>(p) != 123) return false;
-  p++;
-  ws();
+  if (!open(123)) return false;
   let got = 0;
   while (true) {
     if (!memberKey()) return false;
@@ -671,9 +673,7 @@ function scanModelFrame(): bool {
  * of its `top` ({text: string, logprob: number}); other members are skipped as the schema ignores them.
  */
 function scanToken(alt: bool): bool {
-  if (p >= end || load<u8>(p) != 123) return false;
-  p++;
-  ws();
+  if (!open(123)) return false;
   let got = 0;
   while (true) {
     if (!memberKey()) return false;
@@ -694,9 +694,7 @@ function scanToken(alt: bool): bool {
 }
 
 function tokenArray(alt: bool): bool {
-  if (p >= end || load<u8>(p) != 91) return false;
-  p++;
-  ws();
+  if (!open(91)) return false;
   if (p < end && load<u8>(p) == 93) {
     p++;
     return true;
@@ -857,19 +855,8 @@ function record(r: usize): i32 {
             store<i32>(O_COMP_E + ((slot + <usize>ncomp) << 2), <i32>ne);
             store<f64>(O_COMP_V + ((slot + <usize>ncomp) << 3), v);
             ncomp++;
-            ws();
-            if (p >= end) return ST_FALLBACK;
-            const d = load<u8>(p);
-            if (d == 44) {
-              p++;
-              ws();
-              continue;
-            }
-            if (d == 125) {
-              p++;
-              break;
-            }
-            return ST_FALLBACK;
+            if (!endMember(125)) return ST_FALLBACK;
+            if (!more) break;
           }
       }
     } else if (known == K_MASK) {
@@ -881,19 +868,8 @@ function record(r: usize): i32 {
     } else {
       if (!skipValue(0)) return ST_FALLBACK;
     }
-    ws();
-    if (p >= end) return ST_FALLBACK;
-    const d = load<u8>(p);
-    if (d == 44) {
-      p++;
-      ws();
-      continue;
-    }
-    if (d == 125) {
-      p++;
-      break;
-    }
-    return ST_FALLBACK;
+    if (!endMember(125)) return ST_FALLBACK;
+    if (!more) break;
   }
   ws();
   // The record must end the line: p is on its newline.

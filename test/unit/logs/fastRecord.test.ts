@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { fastSummary, summaryOf } from '../../../src/core/logs/fastRecord';
 import { parseJsonLine } from '../../../src/core/logs/jsonParse';
 import { validateRolloutJson } from '../../../src/core/logs/validateRecord';
+import { Rng } from '../../../src/core/sample/random';
 
 /** The JSON.parse path's summary and issues for one line. */
 function slow(text: string) {
@@ -67,15 +68,10 @@ test('everything outside the plain shape falls back (the JSON.parse path reports
   }
 });
 
-/** Deterministic PRNG for the mutation fuzz. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** The project's seeded PRNG (mulberry32), as a function. */
+function rng(seed: number): () => number {
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 test('differential fuzz: whenever the fast path accepts a mutated line, it agrees with JSON.parse + validation', () => {

@@ -5,16 +5,12 @@ import { indexRolloutLogSerial } from '../../../src/core/logs/jsonlIndex';
 import { indexLine } from '../../../src/core/logs/rangeScan';
 import { acquireRecordScanner, releaseRecordScanner } from '../../../src/core/logs/recordScanner';
 import { logFiles } from './logFiles';
+import { Rng } from '../../../src/core/sample/random';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** The project's seeded PRNG (mulberry32), as a function. */
+function rng(seed: number): () => number {
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 const META = { path: 'x.jsonl', size: 0, mtimeMs: 0, scanned: 0, nextLine: 0 };
