@@ -48,7 +48,8 @@ test('a SAM2 export in models/ re-segments edited prompts and is named on the ba
     await page.mouse.down();
     await page.mouse.move(box.x + p.x + 10, box.y + p.y + 10, { steps: 3 });
     await page.mouse.up();
-    await view.locator('#edited-badge').waitFor({ state: 'visible', timeout: 90_000 });
+    // The badge already reads RE-SEGMENTED: wait for the dragged prompt's own view (EDITED, title no longer loading).
+    await waitFor('the edited view', async () => ((await view.locator('#edited-badge').textContent()) === 'EDITED' && !/^Loading/.test((await view.locator('#title').textContent()) ?? '') ? true : undefined), 90_000);
     const label = await waitFor('SAM2 mask label', async () => {
       const t = (await badge.textContent()) ?? '';
       return /SAM2/.test(t) ? t : undefined;
