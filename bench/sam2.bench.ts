@@ -16,7 +16,7 @@ import { FAMILIES } from '../src/core/segment/sam2/families';
 import { loadSam2 } from '../src/core/segment/sam2/load';
 import { sam2PixelTensor } from '../src/core/segment/sam2/preprocess';
 import { promptFeeds } from '../src/core/segment/sam2/prompt';
-import { toOrt } from '../src/core/segment/sam2/ortBackend';
+import { ortSessionOptions, toOrt } from '../src/core/segment/sam2/ortBackend';
 import type { SegmentPrompt } from '../src/core/segment/segmenter';
 import { report } from './lib/report';
 
@@ -67,7 +67,8 @@ async function main(): Promise<void> {
   const prompt: SegmentPrompt = { box: { x1: 300, y1: 200, x2: 900, y2: 700 }, points: [{ x: 600, y: 450, label: 1 }, { x: 350, y: 650, label: 0 }] };
 
   // Anchors (bare ORT sessions) and ours alternate run by run, so both see the same machine load.
-  const opts: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', intraOpNumThreads: THREADS, executionProviders: ['cpu'] };
+  // The same session options as ours (no spin-waiting threads): the anchor differs only in what we add around a run.
+  const opts = ortSessionOptions({ threads: THREADS });
   const enc = await ort.InferenceSession.create(ENCODER, opts);
   const dec = await ort.InferenceSession.create(DECODER, opts);
   const cacheDir = mkdtempSync(join(tmpdir(), 'segr1-sam2-bench-'));

@@ -75,6 +75,9 @@ function axisCache(inSize: number, outSize: number): Axis {
 }
 
 let runs = new Int32Array(0);
+/** Horizontal interpolations of the current source row pair, on the output columns of mixed cells. */
+let topRow = new Float64Array(0);
+let botRow = new Float64Array(0);
 
 /**
  * upsampleBilinear then > 0, fused. A bilinear value is a convex combination of its cell's four logits, so where
@@ -86,6 +89,12 @@ export function upsampleMask(src: ArrayLike<number>, offset: number, inW: number
   const xs = axisCache(inW, outW), ys = axisCache(inH, outH);
   const first = xs.first;
   if (runs.length < 3 * inW) runs = new Int32Array(3 * inW);
+  if (topRow.length < outW) {
+    topRow = new Float64Array(outW);
+    botRow = new Float64Array(outW);
+  }
+  // Locals, not module or object slots, in the hot loops.
+  const top = topRow, bot = botRow, xi0 = xs.i0, xi1 = xs.i1, xt = xs.t, rs = runs;
   const data = new Uint8Array(outW * outH);
   let lastR0 = -1, lastR1 = -1, nRuns = 0;
   for (let y = 0; y < outH; y++) {
@@ -99,12 +108,22 @@ export function upsampleMask(src: ArrayLike<number>, offset: number, inW: number
         const c1 = c < inW - 1 ? c + 1 : c;
         const p00 = src[b0 + c]!, p01 = src[b0 + c1]!, p10 = src[b1 + c]!, p11 = src[b1 + c1]!;
         const k = p00 > 0 && p01 > 0 && p10 > 0 && p11 > 0 ? 1 : p00 <= 0 && p01 <= 0 && p10 <= 0 && p11 <= 0 ? 0 : 2;
-        if (nRuns > 0 && runs[3 * nRuns - 1] === k) runs[3 * nRuns - 2] = first[c + 1]!;
+        if (nRuns > 0 && rs[3 * nRuns - 1] === k) rs[3 * nRuns - 2] = first[c + 1]!;
         else {
-          runs[3 * nRuns] = first[c]!;
-          runs[3 * nRuns + 1] = first[c + 1]!;
-          runs[3 * nRuns + 2] = k;
+          rs[3 * nRuns] = first[c]!;
+          rs[3 * nRuns + 1] = first[c + 1]!;
+          rs[3 * nRuns + 2] = k;
           nRuns++;
+        }
+      }
+      // Output rows of one source row pair (about outH / inH of them) share the horizontal step: done once here,
+      // with upsampleBilinear's expressions, so each pixel below is one blend of two cached values, same bits.
+      for (let r = 0; r < nRuns; r++) {
+        if (rs[3 * r + 2] !== 2) continue;
+        for (let x = rs[3 * r]!, x1 = rs[3 * r + 1]!; x < x1; x++) {
+          const a = xi0[x]!, b = xi1[x]!, tx = xt[x]!;
+          top[x] = (1 - tx) * src[b0 + a]! + tx * src[b0 + b]!;
+          bot[x] = (1 - tx) * src[b1 + a]! + tx * src[b1 + b]!;
         }
       }
       lastR0 = r0;
@@ -112,15 +131,10 @@ export function upsampleMask(src: ArrayLike<number>, offset: number, inW: number
     }
     const w0 = 1 - ty, out = y * outW;
     for (let r = 0; r < nRuns; r++) {
-      const x0 = runs[3 * r]!, x1 = runs[3 * r + 1]!, k = runs[3 * r + 2]!;
+      const x0 = rs[3 * r]!, x1 = rs[3 * r + 1]!, k = rs[3 * r + 2]!;
       if (k === 1) data.fill(1, out + x0, out + x1);
       else if (k === 2) {
-        for (let x = x0; x < x1; x++) {
-          const a = xs.i0[x]!, b = xs.i1[x]!, tx = xs.t[x]!;
-          const top = (1 - tx) * src[b0 + a]! + tx * src[b0 + b]!;
-          const bot = (1 - tx) * src[b1 + a]! + tx * src[b1 + b]!;
-          data[out + x] = w0 * top + ty * bot > 0 ? 1 : 0;
-        }
+        for (let x = x0; x < x1; x++) data[out + x] = w0 * top[x]! + ty * bot[x]! > 0 ? 1 : 0;
       }
     }
   }
