@@ -3,12 +3,15 @@ import { brushX, type D3BrushEvent } from 'd3-brush';
 import { scaleLinear } from 'd3-scale';
 import { select, type Selection as D3Selection } from 'd3-selection';
 import { area, line } from 'd3-shape';
+import { defaultSmoothing, emaSmooth } from '../core/traces/smoothing';
 import { assertNever, type TraceSeries, type TracesHostMessage, type TracesPayload, type TracesWebviewMessage } from '../shared/protocol';
 import { clear, h } from './dom';
 import { RolloutList } from './rolloutList';
 
 interface Api {
   postMessage(m: TracesWebviewMessage): void;
+  getState(): unknown;
+  setState(s: unknown): void;
 }
 declare function acquireVsCodeApi(): Api;
 const vscode = acquireVsCodeApi();
@@ -18,6 +21,8 @@ const RUN_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D5
 const W = 300;
 const H = 150;
 const M = { top: 18, right: 10, bottom: 22, left: 44 };
+/** Below this many pixels a step, per-step points would merge into a blob: the line alone is drawn. */
+const POINT_PX = 4;
 
 const app = document.getElementById('app')!;
 const status = h('div', { class: 'traces-status', id: 'traces-status', 'aria-live': 'polite' }, 'Loading traces…');
@@ -29,14 +34,32 @@ const list = new RolloutList(
 );
 const clearBrush = h('button', { id: 'clear-range', 'aria-label': 'Clear step range' }, 'Clear range');
 const rangeLabel = h('span', { id: 'range-label', class: 'num' }, 'all steps');
-app.append(h('div', { class: 'toolbar' }, h('strong', {}, 'Reward traces'), status, h('span', { class: 'spacer' }), rangeLabel, clearBrush), charts, list.el);
+// Smoothing as TensorBoard has it (EMA of the per-step means, the raw line kept faint behind): a long run's means
+// jitter step to step, and the trend is what a reward-hacking or collapse question is about.
+const smoothing = h('input', { id: 'smoothing', type: 'range', min: '0', max: '0.99', step: '0.01', value: '0', 'aria-label': 'Smoothing of the per-step means' }) as HTMLInputElement;
+const smoothingLabel = h('span', { id: 'smoothing-value', class: 'num' }, '0');
+app.append(
+  h('div', { class: 'toolbar' }, h('strong', {}, 'Reward traces'), status, h('span', { class: 'spacer' }), h('label', { class: 'smoothing' }, 'Smoothing ', smoothing, smoothingLabel), rangeLabel, clearBrush),
+  charts,
+  list.el,
+);
 
-const brushes: Array<{ g: D3Selection<SVGGElement, unknown, null, undefined>; brush: ReturnType<typeof brushX> }> = [];
+const brushes: Array<{ g: D3Selection<SVGGElement, unknown, null, undefined>; brush: ReturnType<typeof brushX>; x: (v: number) => number }> = [];
 let clearing = false;
+let shown: TracesPayload | undefined;
+let currentRange: [number, number] | undefined;
+/** The user's smoothing once they have moved the slider (kept across reloads); until then each payload's default. */
+let chosenSmoothing = (vscode.getState() as { smoothing?: number } | undefined)?.smoothing;
 
 clearBrush.addEventListener('click', () => setRange(undefined, true));
+smoothing.addEventListener('input', () => {
+  chosenSmoothing = Number(smoothing.value);
+  vscode.setState({ smoothing: chosenSmoothing });
+  if (shown) renderCharts(shown);
+});
 
 function setRange(range: [number, number] | undefined, clearAll = false): void {
+  currentRange = range;
   list.setStepRange(range);
   rangeLabel.textContent = range ? `steps ${fmt(range[0])}–${fmt(range[1])}` : 'all steps';
   if (clearAll) {
@@ -59,8 +82,18 @@ function seriesNames(p: TracesPayload): Array<{ name: string; group: TraceSeries
 }
 
 function render(p: TracesPayload): void {
+  shown = p;
+  renderCharts(p);
+  list.setData(p);
+}
+
+function renderCharts(p: TracesPayload): void {
   clear(charts);
   brushes.length = 0;
+  const maxSteps = Math.max(0, ...p.runs.flatMap((r) => r.series.map((s) => s.steps.length)));
+  const weight = chosenSmoothing ?? defaultSmoothing(maxSteps, W - M.left - M.right);
+  smoothing.value = String(weight);
+  smoothingLabel.textContent = weight.toFixed(2);
   const total = p.table.total;
   status.textContent = `${p.runs.length} run${p.runs.length === 1 ? '' : 's'} · ${total} rollouts${p.synthetic ? ' · SYNTHETIC sample' : ''}`;
   const legend = h('div', { class: 'run-legend' });
@@ -76,17 +109,36 @@ function render(p: TracesPayload): void {
       charts.append(h('h3', { class: 'chart-group' }, g));
       group = g;
     }
-    charts.append(chart(p, name));
+    charts.append(chart(p, name, weight));
   }
-  list.setData(p);
+  // A step range brushed before a re-render (smoothing moved, statistics arrived) is drawn again on every chart.
+  if (currentRange) {
+    clearing = true;
+    for (const b of brushes) b.g.call(b.brush.move, [b.x(currentRange[0]), b.x(currentRange[1])]);
+    clearing = false;
+  }
 }
 
-function chart(p: TracesPayload, name: string): HTMLElement {
+/** Index of the value of the sorted `steps` nearest to `v`. */
+function nearestIndex(steps: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = steps.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (steps[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && Math.abs(steps[lo - 1]! - v) <= Math.abs(steps[lo]! - v) ? lo - 1 : lo;
+}
+
+function chart(p: TracesPayload, name: string, weight: number): HTMLElement {
   const runs = p.runs.map((r, i) => ({ r, i, s: r.series.find((x) => x.name === name) })).filter((x) => x.s && x.s.steps.length);
-  const allSteps = runs.flatMap((x) => x.s!.steps);
+  const allSteps = [...new Set(runs.flatMap((x) => x.s!.steps))].sort((a, b) => a - b);
+  const dense = allSteps.length > (W - M.left - M.right) / POINT_PX;
+  const smoothed = new Map(runs.map(({ s, i }) => [i, weight > 0 ? emaSmooth(s!.mean, weight) : undefined]));
   const lo = Math.min(...runs.flatMap((x) => x.s!.lo.filter(Number.isFinite)));
   const hi = Math.max(...runs.flatMap((x) => x.s!.hi.filter(Number.isFinite)));
-  const x = scaleLinear().domain([Math.min(...allSteps), Math.max(...allSteps)]).range([M.left, W - M.right]);
+  const x = scaleLinear().domain([allSteps[0]!, allSteps[allSteps.length - 1]!]).range([M.left, W - M.right]);
   if (x.domain()[0] === x.domain()[1]) x.domain([x.domain()[0]! - 0.5, x.domain()[1]! + 0.5]);
   const y = scaleLinear().domain(lo === hi ? [lo - 0.5, hi + 0.5] : [lo, hi]).nice().range([H - M.bottom, M.top]);
   const tooltip = h('div', { class: 'tooltip', role: 'status' });
@@ -110,12 +162,26 @@ function chart(p: TracesPayload, name: string): HTMLElement {
       .attr('class', 'band')
       .attr('fill', colour)
       .attr('d', area<number>().x((k) => x(series.steps[k]!)).y0((k) => y(series.lo[k]!)).y1((k) => y(series.hi[k]!))(idx) ?? '');
+    const meanLine = line<number>()
+      .defined((k) => Number.isFinite(series.mean[k]!))
+      .x((k) => x(series.steps[k]!))
+      .y((k) => y(series.mean[k]!));
+    const sm = smoothed.get(i);
     svg
       .append('path')
-      .attr('class', 'mean')
+      .attr('class', sm ? 'mean raw' : 'mean')
       .attr('stroke', colour)
       .attr('fill', 'none')
-      .attr('d', line<number>().x((k) => x(series.steps[k]!)).y((k) => y(series.mean[k]!))(idx) ?? '');
+      .attr('d', meanLine(idx) ?? '');
+    if (sm) {
+      svg
+        .append('path')
+        .attr('class', 'mean smoothed')
+        .attr('stroke', colour)
+        .attr('fill', 'none')
+        .attr('d', line<number>().defined((k) => Number.isFinite(sm[k]!)).x((k) => x(series.steps[k]!)).y((k) => y(sm[k]!))(idx) ?? '');
+    }
+    if (dense) continue;
     svg
       .append('g')
       .attr('class', 'points')
@@ -146,7 +212,15 @@ function chart(p: TracesPayload, name: string): HTMLElement {
       if (clearing) return;
       const sel = e.selection as [number, number] | null;
       if (!sel) {
-        if (e.sourceEvent) setRange(undefined, true);
+        if (!e.sourceEvent) return;
+        // Too many steps for points to click: a click on the chart opens the nearest step, as a point's click does.
+        const pointer = e.sourceEvent as MouseEvent;
+        if (dense && runs.length) {
+          const step = allSteps[nearestIndex(allSteps, x.invert(pointer.offsetX * (W / svgEl.clientWidth || 1)))]!;
+          const run = runs.find(({ s }) => s!.steps.includes(step)) ?? runs[0]!;
+          setRange([step, step], true);
+          vscode.postMessage({ type: 'traces/openStep', log: run.r.log, step });
+        } else setRange(undefined, true);
         return;
       }
       setRange([x.invert(sel[0]), x.invert(sel[1])]);
@@ -157,16 +231,17 @@ function chart(p: TracesPayload, name: string): HTMLElement {
   const g = svg.append('g').attr('class', 'brush').call(brush);
   // Points above the brush overlay so they take clicks; brushing starts anywhere else.
   svg.selectAll<SVGGElement, unknown>('g.points').raise();
-  brushes.push({ g, brush });
+  brushes.push({ g, brush, x });
   // Hover: nearest step, exact values of every run.
   svg.on('pointermove', (e: PointerEvent) => {
     const [px] = [e.offsetX * (W / svgEl.clientWidth || 1)];
-    const step = x.invert(px);
-    const nearest = allSteps.reduce((a, b) => (Math.abs(b - step) < Math.abs(a - step) ? b : a), allSteps[0]!);
+    const nearest = allSteps[nearestIndex(allSteps, x.invert(px))]!;
     rule.style('display', null).attr('x1', x(nearest)).attr('x2', x(nearest));
-    const lines = runs.map(({ r, s }) => {
+    const lines = runs.map(({ r, s, i }) => {
       const k = s!.steps.indexOf(nearest);
-      return k < 0 ? `${r.label}: —` : `${r.label}: ${s!.mean[k]!.toFixed(4)} [${s!.lo[k]!.toFixed(3)}, ${s!.hi[k]!.toFixed(3)}] n=${s!.n[k]}`;
+      if (k < 0) return `${r.label}: —`;
+      const sm = smoothed.get(i);
+      return `${r.label}: ${s!.mean[k]!.toFixed(4)} [${s!.lo[k]!.toFixed(3)}, ${s!.hi[k]!.toFixed(3)}] n=${s!.n[k]}${sm ? ` (smoothed ${sm[k]!.toFixed(4)})` : ''}`;
     });
     tooltip.textContent = `step ${nearest} · ${lines.join(' · ')}`;
   });
@@ -197,6 +272,7 @@ function serializeSvg(svg: SVGSVGElement): string {
   clone.querySelectorAll('.axis path, .axis line').forEach((l) => l.setAttribute('stroke', fg));
   clone.querySelectorAll('.band').forEach((b) => b.setAttribute('fill-opacity', '0.2'));
   clone.querySelectorAll('.mean').forEach((b) => b.setAttribute('stroke-width', '1.5'));
+  clone.querySelectorAll('.mean.raw').forEach((b) => b.setAttribute('stroke-opacity', '0.3'));
   const rect = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
   rect.setAttribute('width', '100%');
   rect.setAttribute('height', '100%');

@@ -31,6 +31,17 @@ test('traces: chart points equal per-step means; brushing steps filters the roll
       const expected = v.reduce((a, b) => a + b, 0) / v.length;
       assert.ok(Math.abs(mean! - expected) < 1e-9, `step ${step}: chart ${mean} vs log ${expected}`);
     }
+    // Twelve steps keep their points and no smoothing; moving the slider adds the smoothed trend (TensorBoard's EMA),
+    // points and exact values stay.
+    assert.equal(await view.locator('#smoothing').inputValue(), '0');
+    await view.locator('#smoothing').evaluate((el) => {
+      const input = el as unknown as { value: string; dispatchEvent(e: unknown): boolean };
+      input.value = '0.5';
+      input.dispatchEvent(new Event('input'));
+    });
+    await waitFor('smoothed reward line', async () => ((await chart.locator('path.smoothed').count()) === 1 ? true : undefined), 10_000);
+    assert.equal(await chart.locator('circle.point').count(), steps.length);
+    assert.equal(await view.locator('#smoothing-value').textContent(), '0.50');
     // Prompt statistics and behaviour charts exist too.
     for (const name of ['points per rollout', 'box area / image', 'zero-variance groups', 'format failure rate']) await view.locator(`figure[data-series="${name}"]`).waitFor({ timeout: 10_000 });
 
