@@ -215,7 +215,7 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
     glyphs: size ? glyphsOf(answer, frame, size) : [],
     edited: edits ? { originalCompletion: logged.completion, edits } : undefined,
     group,
-    history: imageHistory(index, i),
+    ...historyOf(index, i),
     groupZeroVariance: zeroVariance(group),
     problems,
     position: { index: position, count: members.length },
@@ -349,16 +349,45 @@ export function rankingInversions(
   return out;
 }
 
-/** The rollouts that share record `i`'s image, ordered by step then log order (capped for very long runs). */
-export function imageHistory(index: RolloutIndex, i: number, cap = 512): NonNullable<ViewPayload['history']> {
+/**
+ * The rollouts that share record `i`'s image, ordered by step then log order. A long run has more than `cap` of them:
+ * then whole steps are kept, spread evenly from the first step to the last (and always record i's own), so the strip
+ * still spans the whole of training — where the policy learned the image, or did not — and `steps` says how many
+ * steps there were.
+ */
+export function imageHistory(index: RolloutIndex, i: number, cap = 512): { history: NonNullable<ViewPayload['history']>; steps: number } {
   const im = index.image[i]!;
-  if (im < 0) return [];
-  const out: Array<{ index: number; step: number; reward?: number; sample?: number }> = [];
-  for (let k = 0; k < index.count && out.length < cap; k++) {
-    if (index.image[k] !== im) continue;
+  if (im < 0) return { history: [], steps: 0 };
+  const stepOf = (k: number) => (Number.isNaN(index.step[k]!) ? Number.POSITIVE_INFINITY : index.step[k]!);
+  const ks: number[] = [];
+  for (let k = 0; k < index.count; k++) if (index.image[k] === im) ks.push(k);
+  ks.sort((a, b) => stepOf(a) - stepOf(b) || a - b);
+  // Runs of one step: [start, end) into ks.
+  const starts: number[] = [];
+  for (let j = 0; j < ks.length; j++) if (j === 0 || stepOf(ks[j]!) !== stepOf(ks[j - 1]!)) starts.push(j);
+  const steps = starts.length;
+  let keep = ks;
+  if (ks.length > cap && steps > 1) {
+    const want = Math.max(2, Math.min(steps, Math.floor(cap / (ks.length / steps))));
+    const chosen = new Set<number>();
+    for (let t = 0; t < want; t++) chosen.add(Math.round((t * (steps - 1)) / (want - 1)));
+    const own = stepOf(i);
+    starts.forEach((s, t) => {
+      if (stepOf(ks[s]!) === own) chosen.add(t);
+    });
+    keep = [];
+    for (const t of [...chosen].sort((a, b) => a - b)) for (let j = starts[t]!, end = starts[t + 1] ?? ks.length; j < end; j++) keep.push(ks[j]!);
+  }
+  const history = keep.map((k) => {
     const r = index.reward[k]!;
     const s = index.sample[k]!;
-    out.push({ index: k, step: index.step[k]!, reward: Number.isNaN(r) ? undefined : r, sample: s >= 0 ? s : undefined });
-  }
-  return out.sort((a, b) => (a.step - b.step || a.index - b.index));
+    return { index: k, step: index.step[k]!, reward: Number.isNaN(r) ? undefined : r, sample: s >= 0 ? s : undefined };
+  });
+  return { history, steps };
+}
+
+function historyOf(index: RolloutIndex, i: number): Pick<ViewPayload, 'history' | 'historySteps'> {
+  const { history, steps } = imageHistory(index, i);
+  const shown = new Set(history.map((x) => x.step)).size;
+  return shown < steps ? { history, historySteps: steps } : { history };
 }

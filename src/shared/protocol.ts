@@ -110,8 +110,13 @@ export interface ViewPayload {
   };
   readonly glyphs: readonly Glyph[];
   readonly group: readonly GroupMember[];
-  /** Every rollout on the same image across the run (per-image history), in step order. */
+  /**
+   * The rollouts on the same image across the run (per-image history), in step order: every one, or for a long run
+   * whole steps spread evenly from the first to the last (the current rollout's step always among them).
+   */
   readonly history?: ReadonlyArray<{ readonly index: number; readonly step: number; readonly reward?: number; readonly sample?: number }>;
+  /** How many steps have rollouts on this image, when `history` shows only some of them. */
+  readonly historySteps?: number;
   /** True when every reward in the group is equal (GRPO std ≈ 0: no learning signal). */
   readonly groupZeroVariance?: boolean;
   /** Present when the view shows a user-edited version of a rollout (prompts moved in the panel). */

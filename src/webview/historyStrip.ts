@@ -8,12 +8,14 @@ import { clear, h } from './dom';
 export class HistoryStrip {
   readonly el: HTMLElement;
   private readonly body: HTMLElement;
+  private readonly note: HTMLElement;
   /** Called when a cell is picked. */
   onSelect: (s: Selection) => void = () => undefined;
 
   constructor() {
     this.body = h('div', { class: 'history', id: 'image-history', role: 'list', 'aria-label': 'Rollouts on this image across steps' });
-    this.el = h('section', { class: 'history-pane' }, h('h2', {}, 'This image across steps'), this.body);
+    this.note = h('span', { class: 'history-note', id: 'image-history-note' });
+    this.el = h('section', { class: 'history-pane' }, h('h2', {}, 'This image across steps', this.note), this.body);
   }
 
   /** Draw the history of the current view's image. */
@@ -22,6 +24,9 @@ export class HistoryStrip {
     const sel = view.selection;
     const hist = view.history ?? [];
     this.el.hidden = sel.kind !== 'rollout' || hist.length < 2;
+    // A long run's strip shows whole steps spread over training, not all of them: say so.
+    const shownSteps = new Set(hist.map((x) => x.step)).size;
+    this.note.textContent = view.historySteps ? ` · ${shownSteps} of ${view.historySteps} steps, evenly spread` : '';
     if (sel.kind !== 'rollout') return;
     const rewards = hist.map((x) => x.reward).filter((r): r is number => r !== undefined);
     const lo = Math.min(...rewards);
