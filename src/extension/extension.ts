@@ -23,7 +23,10 @@ export interface WorkbenchApi {
 /** Activation: views and commands register at once; indexing starts in the background. */
 export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   const t0 = performance.now();
-  const model = new WorkspaceModel(vscode.Uri.joinPath(context.globalStorageUri, 'logs').fsPath);
+  // Output ▸ Seg-R1: what was indexed, how fast, and what was wrong with it, for a user asking why a run looks as it does.
+  const output = vscode.window.createOutputChannel('Seg-R1', { log: true });
+  context.subscriptions.push(output);
+  const model = new WorkspaceModel(vscode.Uri.joinPath(context.globalStorageUri, 'logs').fsPath, output);
   const segmenters = new SegmenterService(context);
   context.subscriptions.push(model, segmenters);
   context.subscriptions.push(

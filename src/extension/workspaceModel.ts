@@ -53,7 +53,10 @@ export class WorkspaceModel implements vscode.Disposable {
   private pending?: NodeJS.Timeout;
 
   /** @param cacheDir where indexes and conversions of non-canonical logs are kept (extension storage). */
-  constructor(private readonly cacheDir?: string) {
+  constructor(
+    private readonly cacheDir?: string,
+    private readonly output?: vscode.LogOutputChannel,
+  ) {
     this.watcher = vscode.workspace.createFileSystemWatcher('**/*.{jsonl,parquet,log,json,png,jpg,jpeg}');
     const soon = () => {
       clearTimeout(this.pending);
@@ -143,12 +146,18 @@ export class WorkspaceModel implements vscode.Disposable {
           const index = opened.index;
           const t1 = performance.now();
           logs.set(file, { folder, file, rel, format: opened.format, index, structure: new LogStructure(index) });
-          console.log(`[segr1] ${rel}: ${index.count} rollouts (${opened.format}) indexed in ${(t1 - t0).toFixed(0)} ms, structure ${(performance.now() - t1).toFixed(0)} ms`);
+          const errors = index.issues.filter((i) => i.severity === 'error').length;
+          this.output?.info(
+            `${rel}: ${index.count} rollouts (${opened.format}), ${index.runs.length} run(s), ${index.groups.length} groups, ` +
+              `${errors} error(s) and ${index.issues.length - errors} warning(s); indexed in ${(t1 - t0).toFixed(0)} ms` +
+              (index.size ? ` (${(index.size / 1e6).toFixed(1)} MB)` : ''),
+          );
           // Canonical logs report by line of the file itself; converted ones by the source tool's own lines.
           const issues = opened.format === 'canonical' ? index.issues : opened.sourceIssues;
           for (const issue of issues) add({ file, line: issue.line || undefined, message: issue.field ? `${issue.field}: ${issue.message}` : issue.message, severity: issue.severity });
           checks.push(() => checkImagePaths(root, file, index, add));
         } catch (err) {
+          this.output?.error(`${rel}: cannot index: ${err instanceof Error ? err.message : String(err)}`);
           add({ file, message: `cannot index: ${err instanceof Error ? err.message : String(err)}`, severity: 'error' });
         }
       }
