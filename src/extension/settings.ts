@@ -31,3 +31,29 @@ export function readSettings(): WorkbenchSettings {
     channelOrder: c.get<'bgr' | 'rgb'>('segmenter.channelOrder', 'bgr'),
   };
 }
+
+/** One entry of `segr1.logs.overrides`: a log (path relative to its workspace folder) opened as the user says. */
+export interface LogOverride {
+  readonly path: string;
+  /** Adapter name, instead of detection. */
+  readonly format?: string;
+  /** Image join, as the CLI's --images-by (list files relative to the workspace folder). */
+  readonly imagesBy?: string;
+}
+
+/** The overrides of one workspace folder; malformed entries (no path) are dropped, paths normalised to forward slashes. */
+export function readLogOverrides(folder: vscode.WorkspaceFolder): LogOverride[] {
+  const raw = vscode.workspace.getConfiguration('segr1', folder.uri).get<unknown[]>('logs.overrides', []);
+  const out: LogOverride[] = [];
+  for (const e of Array.isArray(raw) ? raw : []) {
+    if (!e || typeof e !== 'object') continue;
+    const o = e as Record<string, unknown>;
+    if (typeof o.path !== 'string' || o.path.trim() === '') continue;
+    out.push({
+      path: o.path.trim().replace(/\\/g, '/').replace(/^\.\//, ''),
+      ...(typeof o.format === 'string' ? { format: o.format } : {}),
+      ...(typeof o.imagesBy === 'string' ? { imagesBy: o.imagesBy } : {}),
+    });
+  }
+  return out;
+}

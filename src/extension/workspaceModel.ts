@@ -5,7 +5,8 @@ import { resolveInside } from '../core/dataset/paths';
 import sharp from 'sharp';
 import { discoverDatasets, discoverLogs, type Dataset, type DatasetItem } from '../core/dataset/discover';
 import type { RolloutIndex } from '../core/logs/jsonlIndex';
-import { detectLogFormat, openRolloutLog } from '../core/logs';
+import { ADAPTERS, detectLogFormat, openRolloutLog, parseImageJoin, type ImageJoin } from '../core/logs';
+import { readLogOverrides, type LogOverride } from './settings';
 import { LogStructure } from './logStructure';
 
 /** A problem found in a workspace file, shown in the Problems panel and in the tree. */
@@ -65,7 +66,11 @@ export class WorkspaceModel implements vscode.Disposable {
     this.watcher.onDidCreate(soon);
     this.watcher.onDidChange(soon);
     this.watcher.onDidDelete(soon);
+    this.configWatcher = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('segr1.logs')) soon();
+    });
   }
+  private readonly configWatcher: vscode.Disposable;
 
   get logs(): LogEntry[] {
     return [...this.logsByFile.values()];
@@ -129,20 +134,35 @@ export class WorkspaceModel implements vscode.Disposable {
         for (const stem of d.unmatched.images) add({ file: path.join(root, d.imagesDir), message: `image '${stem}' has no mask in ${d.masksDir}`, severity: 'warning' });
         checks.push(() => checkDatasetSizes(root, d, add));
       }
-      for (const rel of await discoverLogs(root)) {
+      const overrides = readLogOverrides(folder);
+      const discovered = await discoverLogs(root);
+      // A log named in the overrides opens even when discovery passes it by (an unusual name or extension).
+      const rels = [...discovered, ...overrides.map((o) => o.path).filter((p) => !discovered.includes(p) && existsSync(path.join(root, p)))];
+      for (const rel of rels) {
         if (token.isCancellationRequested) return;
         const file = path.join(root, rel);
         report(rel);
         try {
-          const detected = await detectLogFormat(file);
-          if (detected.kind === 'metrics') continue; // charted by the traces view beside its run
-          if (detected.kind === 'unknown') {
-            // Only files that claim to be rollout logs by name deserve a problem; other *.log files are not ours.
-            if (/\.jsonl$/.test(rel)) add({ file, message: `not a rollout log: ${detected.reason}`, severity: 'warning' });
-            continue;
+          const ov = overrides.find((o) => o.path === rel);
+          const forced = ov && overrideOptions(ov, root, file, add);
+          let format = forced?.format;
+          if (!format) {
+            const detected = await detectLogFormat(file);
+            if (detected.kind === 'metrics') continue; // charted by the traces view beside its run
+            if (detected.kind === 'unknown') {
+              // Only files that claim to be rollout logs by name deserve a problem; other *.log files are not ours.
+              if (/\.jsonl$/.test(rel)) add({ file, message: `not a rollout log: ${detected.reason}`, severity: 'warning' });
+              continue;
+            }
+            format = detected.format;
           }
           const t0 = performance.now();
-          const opened = await openRolloutLog(file, { signal: abort.signal, ...(this.cacheDir && detected.format !== 'canonical' ? { cacheDir: this.cacheDir } : {}) });
+          const opened = await openRolloutLog(file, {
+            signal: abort.signal,
+            format,
+            ...(forced?.imageJoin ? { imageJoin: forced.imageJoin } : {}),
+            ...(this.cacheDir && format !== 'canonical' ? { cacheDir: this.cacheDir } : {}),
+          });
           const index = opened.index;
           const t1 = performance.now();
           logs.set(file, { folder, file, rel, format: opened.format, index, structure: new LogStructure(index) });
@@ -156,6 +176,16 @@ export class WorkspaceModel implements vscode.Disposable {
           const issues = opened.format === 'canonical' ? index.issues : opened.sourceIssues;
           for (const issue of issues) add({ file, line: issue.line || undefined, message: issue.field ? `${issue.field}: ${issue.message}` : issue.message, severity: issue.severity });
           checks.push(() => checkImagePaths(root, file, index, add));
+          const missing = opened.conversion?.withoutImage ?? 0;
+          if (missing > 0) {
+            add({
+              file,
+              message:
+                `${missing} of ${opened.conversion!.records} rollouts name no image (${opened.format} logs do not${forced?.imageJoin ? ', and the imagesBy join found none for them' : ''}): ` +
+                `join them to dataset images with the setting segr1.logs.overrides, e.g. {"path": "${rel}", "imagesBy": "order:<images.txt>:<G>"}`,
+              severity: 'warning',
+            });
+          }
         } catch (err) {
           this.output?.error(`${rel}: cannot index: ${err instanceof Error ? err.message : String(err)}`);
           add({ file, message: `cannot index: ${err instanceof Error ? err.message : String(err)}`, severity: 'error' });
@@ -203,9 +233,28 @@ export class WorkspaceModel implements vscode.Disposable {
   dispose(): void {
     clearTimeout(this.pending);
     this.watcher.dispose();
+    this.configWatcher.dispose();
     this.diagnostics.dispose();
     this.changed.dispose();
   }
+}
+
+/**
+ * A log's override as openRolloutLog options; what is wrong with it becomes a problem on the log (and that part of the
+ * override is ignored), so a typo never hides the log.
+ */
+function overrideOptions(ov: LogOverride, root: string, file: string, add: (p: WorkspaceProblem) => void): { format?: string; imageJoin?: ImageJoin } {
+  const out: { format?: string; imageJoin?: ImageJoin } = {};
+  if (ov.format !== undefined) {
+    if (ov.format in ADAPTERS) out.format = ov.format;
+    else add({ file, message: `segr1.logs.overrides: format '${ov.format}' is not one of ${Object.keys(ADAPTERS).join(', ')}; detecting the format instead`, severity: 'error' });
+  }
+  if (ov.imagesBy !== undefined) {
+    const j = parseImageJoin(ov.imagesBy, root);
+    if (typeof j === 'string') add({ file, message: `segr1.logs.overrides: imagesBy: ${j}`, severity: 'error' });
+    else out.imageJoin = j;
+  }
+  return out;
 }
 
 /** Items checked per dataset for GT/image size agreement (headers only; large datasets are sampled from the start). */

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { convertLog } from '../../core/logs/convert';
 import { ADAPTERS } from '../../core/logs/formats';
-import type { ImageJoin } from '../../core/logs/imageJoin';
+import { parseImageJoin, type ImageJoin } from '../../core/logs/imageJoin';
 import type { LogIssue } from '../../core/logs/issues';
 
 const USAGE = `usage: segr1 convert <file or folder> --out <file.jsonl> [--format <name>] [--images-by <how>] [--max-issues <n>]
@@ -24,15 +22,6 @@ interface Args {
   maxIssues: number;
 }
 
-function parseJoin(spec: string): ImageJoin | string {
-  const [how, arg, g] = spec.split(':');
-  if (how === 'column' && arg) return { by: 'column', column: arg };
-  const lines = () => readFileSync(arg!, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (how === 'prompt' && arg) return { by: 'prompt', items: lines().map((l) => ({ image: l.split('\t')[0]!, key: l.split('\t')[1] ?? basename(l.split('\t')[0]!).replace(/\.[^.]+$/, '') })) };
-  if (how === 'order' && arg && g && Number.isInteger(Number(g)) && Number(g) > 0) return { by: 'order', images: lines(), groupSize: Number(g) };
-  return `--images-by: expected column:<name>, prompt:<file> or order:<file>:<G>, got '${spec}'`;
-}
-
 function parseArgs(argv: string[]): Args | string {
   let input: string | undefined;
   let out: string | undefined;
@@ -44,8 +33,8 @@ function parseArgs(argv: string[]): Args | string {
     if (k === '--out') out = argv[++i];
     else if (k === '--format') format = argv[++i];
     else if (k === '--images-by') {
-      const j = parseJoin(argv[++i] ?? '');
-      if (typeof j === 'string') return j;
+      const j = parseImageJoin(argv[++i] ?? '');
+      if (typeof j === 'string') return `--images-by: ${j}`;
       join = j;
     } else if (k === '--max-issues') maxIssues = Number(argv[++i]);
     else if (k.startsWith('--')) return `unknown option '${k}'`;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import type { RolloutRecord } from './rollout';
 
 /**
@@ -51,4 +53,28 @@ export class ImageJoiner {
         return j.images.length ? j.images[Math.floor(k / Math.max(1, j.groupSize)) % j.images.length] : undefined;
     }
   }
+}
+
+/**
+ * An image join written as the CLI's --images-by and the segr1.logs.overrides setting take it: `column:<name>`,
+ * `prompt:<list.txt>` (lines "image<TAB>key", key defaulting to the image's stem) or `order:<list.txt>:<G>`. List files
+ * are read relative to `base`. Returns the join, or a message saying what is wrong with the text.
+ */
+export function parseImageJoin(spec: string, base = '.'): ImageJoin | string {
+  const [how, arg, g, ...rest] = spec.split(':');
+  const usage = `expected column:<name>, prompt:<list.txt> or order:<list.txt>:<G>, got '${spec}'`;
+  if (rest.length) return usage;
+  if (how === 'column' && arg && g === undefined) return { by: 'column', column: arg };
+  if ((how !== 'prompt' && how !== 'order') || !arg) return usage;
+  let lines: string[];
+  try {
+    lines = readFileSync(resolve(base, arg), 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  } catch (e) {
+    return `cannot read the image list '${arg}': ${e instanceof Error ? e.message : String(e)}`;
+  }
+  if (how === 'prompt' && g === undefined) {
+    return { by: 'prompt', items: lines.map((l) => ({ image: l.split('\t')[0]!, key: l.split('\t')[1] ?? basename(l.split('\t')[0]!).replace(/\.[^.]+$/, '') })) };
+  }
+  if (how === 'order' && g !== undefined && Number.isInteger(Number(g)) && Number(g) > 0) return { by: 'order', images: lines, groupSize: Number(g) };
+  return usage;
 }

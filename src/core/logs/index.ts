@@ -8,5 +8,5 @@ export { detectLogFormat, readAdapter, ADAPTERS, type DetectedLog } from './form
 export { convertLog, type ConvertSummary, type ConvertOptions } from './convert';
 export { openRolloutLog, type OpenedLog, type OpenLogOptions } from './openLog';
 export { readTrainerMetrics, readTrainerState, readExperimentLog, metricAt, canonicalMetricName, type TrainerMetrics } from './trainerMetrics';
-export { ImageJoiner, type ImageJoin } from './imageJoin';
+export { ImageJoiner, parseImageJoin, type ImageJoin } from './imageJoin';
 export { discoverRunLogs, type FoundLog } from './discoverRunLogs';

@@ -1,6 +1,6 @@
 // The extension in a real extension host: it activates, registers every contributed command and view, and opens its panel.
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -91,4 +91,57 @@ test('native modules load and run from the extension folder (sharp, onnxruntime-
   const session = await ort.InferenceSession.create(addModel());
   const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from([1.5, -2]), [2]) });
   assert.deepEqual(Array.from(out.y!.data as Float32Array), [3, -4]);
+});
+
+/** Four blocks of Seg-R1's DEBUG training.log (its format logs no step and no image). */
+const SEGR1_DEBUG_LOG = [
+  ['<think>A lizard on bark.</think><points>[[120,340],[200,310]]</points><labels>[1,0]</labels><bbox>[80,290,260,400]</bbox>', '[[120 340]\n [200 310]]', '[1 0]', '0.81', '0.84'],
+  ['<think>A moth on lichen.</think><points>[[400,120]]</points><labels>[1]</labels><bbox>[350,80,450,170]</bbox>', '[[400 120]]', '[1]', '0.40', '0.43'],
+  ['<think>A frog.</think><points>[[10,20]]</points><labels>[1]</labels><bbox>[0,0,100,100]</bbox>', '[[10 20]]', '[1]', '0.10', '0.12'],
+  ['<think>Nothing.</think> no answer', 'None', 'None', '0.00', '0.00'],
+]
+  .map(([c, pts, labels, iou, r]) => `            Content: ${c}\n            Points: ${pts}\n            Labels: ${labels}\n            IOU: ${iou}\n            Final Reward: ${r}\n            ----------------------------------------\n            \n`)
+  .join('');
+
+test('a log that names no image is flagged, and the segr1.logs.overrides join attaches dataset images to it', async () => {
+  const ext = await activated();
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder || !existsSync(join(folder.uri.fsPath, 'datasets', 'synthetic-cod', 'Imgs'))) skip('needs the sample workspace');
+  const root = folder!.uri.fsPath;
+  const dir = join(root, 'runs', 'debug');
+  const file = join(dir, 'training.log');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, SEGR1_DEBUG_LOG);
+  writeFileSync(join(dir, 'images.txt'), 'datasets/synthetic-cod/Imgs/cod_0000.jpg\ndatasets/synthetic-cod/Imgs/cod_0001.jpg\n');
+  const config = vscode.workspace.getConfiguration('segr1', folder!.uri);
+  const { model } = ext.exports;
+  try {
+    await model.refresh();
+    let log = model.log(file);
+    assert.ok(log, 'runs/debug/training.log not indexed');
+    assert.equal(log.format, 'segr1-debug');
+    assert.equal(log.index.count, 4);
+    assert.deepEqual(log.index.images, []);
+    assert.ok(model.problemsOf(file).some((p) => /4 of 4 rollouts name no image .*segr1\.logs\.overrides/.test(p.message)), 'no problem says the rollouts have no image');
+
+    // Two rollouts per dataset item, in order: blocks 1–2 on cod_0000, 3–4 on cod_0001.
+    await config.update('logs.overrides', [{ path: 'runs/debug/training.log', imagesBy: 'order:runs/debug/images.txt:2' }], vscode.ConfigurationTarget.WorkspaceFolder);
+    await model.refresh();
+    log = model.log(file)!;
+    assert.deepEqual(log.index.images, ['datasets/synthetic-cod/Imgs/cod_0000.jpg', 'datasets/synthetic-cod/Imgs/cod_0001.jpg']);
+    assert.deepEqual(Array.from(log.index.image), [0, 0, 1, 1]);
+    assert.ok(!model.problemsOf(file).some((p) => /name no image/.test(p.message)));
+
+    // A typo in the override is reported on the log, which still opens.
+    await config.update('logs.overrides', [{ path: 'runs/debug/training.log', format: 'segr1-debgu', imagesBy: 'order:runs/debug/nope.txt:2' }], vscode.ConfigurationTarget.WorkspaceFolder);
+    await model.refresh();
+    assert.equal(model.log(file)?.index.count, 4);
+    const msgs = model.problemsOf(file).map((p) => p.message);
+    assert.ok(msgs.some((m) => /format 'segr1-debgu' is not one of/.test(m)), msgs.join(' | '));
+    assert.ok(msgs.some((m) => /imagesBy: cannot read the image list 'runs\/debug\/nope.txt'/.test(m)), msgs.join(' | '));
+  } finally {
+    await config.update('logs.overrides', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+    rmSync(dir, { recursive: true, force: true });
+    await model.refresh();
+  }
 });
