@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { detectLogFormat } from './formats';
 import { fastSummary, summaryOf } from './fastRecord';
 import type { IndexBuilder, RolloutIndex } from './indexBuilder';
@@ -90,19 +89,9 @@ export async function scanRange(path: string, b: IndexBuilder, from: { offset: n
   const chunk = opts.chunkBytes ?? 4 * 1024 * 1024;
   const scanner = opts.exact || opts.noWasm ? undefined : acquireRecordScanner(chunk);
   if (scanner) {
-    // Room for the whole range is reserved once the first block tells the bytes per record: growing a dozen columns
-    // by doubling copies each about twice over and leaves up to half of them spare.
-    const first = b.count;
-    const rangeEnd = opts.until ?? (await stat(path)).size;
-    let sized = false;
     Object.assign(sink, {
       buffers: scanner.buffers,
       block(buf: Buffer, start: number, end: number, lineNo: number, offset: number): number {
-        if (!sized && b.count - first >= 64) {
-          sized = true;
-          const perRecord = (offset - from.offset) / (b.count - first);
-          b.reserve(b.count + Math.ceil((1.05 * (rangeEnd - offset)) / perRecord) + 1024);
-        }
         let s = start;
         let n = 0;
         // The first line decides whether the file is binary, and may open with a BOM: both are the line path's.
