@@ -982,16 +982,10 @@ export function scan(from: usize, stop: usize, fresh: bool): i32 {
 
 /** Whether the line at p holds only spaces, tabs and CRs; leaves p on its newline when it does. */
 function isBlankLine(): bool {
-  let i = p;
-  while (i < end) {
-    const c = load<u8>(i);
-    if (c == 32 || c == 9 || c == 13) i++;
-    else break;
-  }
-  if (i < end && load<u8>(i) == 10) {
-    p = i;
-    return true;
-  }
+  const start = p;
+  ws();
+  if (p < end && load<u8>(p) == 10) return true;
+  p = start;
   return false;
 }
 

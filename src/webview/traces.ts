@@ -1,3 +1,4 @@
+import { bisectCenter } from 'd3-array';
 import { axisBottom, axisLeft } from 'd3-axis';
 import { brushX, type D3BrushEvent } from 'd3-brush';
 import { scaleLinear } from 'd3-scale';
@@ -119,18 +120,6 @@ function renderCharts(p: TracesPayload): void {
   }
 }
 
-/** Index of the value of the sorted `steps` nearest to `v`. */
-function nearestIndex(steps: readonly number[], v: number): number {
-  let lo = 0;
-  let hi = steps.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (steps[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo > 0 && Math.abs(steps[lo - 1]! - v) <= Math.abs(steps[lo]! - v) ? lo - 1 : lo;
-}
-
 function chart(p: TracesPayload, name: string, weight: number): HTMLElement {
   const runs = p.runs.map((r, i) => ({ r, i, s: r.series.find((x) => x.name === name) })).filter((x) => x.s && x.s.steps.length);
   const allSteps = [...new Set(runs.flatMap((x) => x.s!.steps))].sort((a, b) => a - b);
@@ -216,7 +205,7 @@ function chart(p: TracesPayload, name: string, weight: number): HTMLElement {
         // Too many steps for points to click: a click on the chart opens the nearest step, as a point's click does.
         const pointer = e.sourceEvent as MouseEvent;
         if (dense && runs.length) {
-          const step = allSteps[nearestIndex(allSteps, x.invert(pointer.offsetX * (W / svgEl.clientWidth || 1)))]!;
+          const step = allSteps[bisectCenter(allSteps, x.invert(pointer.offsetX * (W / svgEl.clientWidth || 1)))]!;
           const run = runs.find(({ s }) => s!.steps.includes(step)) ?? runs[0]!;
           setRange([step, step], true);
           vscode.postMessage({ type: 'traces/openStep', log: run.r.log, step });
@@ -235,7 +224,7 @@ function chart(p: TracesPayload, name: string, weight: number): HTMLElement {
   // Hover: nearest step, exact values of every run.
   svg.on('pointermove', (e: PointerEvent) => {
     const [px] = [e.offsetX * (W / svgEl.clientWidth || 1)];
-    const nearest = allSteps[nearestIndex(allSteps, x.invert(px))]!;
+    const nearest = allSteps[bisectCenter(allSteps, x.invert(px))]!;
     rule.style('display', null).attr('x1', x(nearest)).attr('x2', x(nearest));
     const lines = runs.map(({ r, s, i }) => {
       const k = s!.steps.indexOf(nearest);

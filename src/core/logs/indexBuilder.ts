@@ -218,14 +218,9 @@ export class IndexBuilder {
 
   /** Add one valid record's summary found at `line`, bytes [offset, offset + length). */
   add(r: RecordSummary, line: number, offset: number, length: number): void {
-    const i = this.count++;
-    const step = r.step ?? Number.NaN;
-    const run = this.runs.id(r.run);
     const group = this.groups.id(r.group ?? inferredGroupKey(r.step, r.image, r.query));
-    const sample = r.sample ?? -1;
-    this.store(i, line, offset, length, step, run, group, sample, this.images.id(r.image), r.reward ?? Number.NaN, r.advantage ?? Number.NaN, r.completionLength);
+    const i = this.addSummary(line, offset, length, r.step ?? Number.NaN, this.runs.id(r.run), group, r.sample ?? -1, this.images.id(r.image), r.reward ?? Number.NaN, r.advantage ?? Number.NaN, r.completionLength);
     for (let k = 0; k < r.rewardNames.length; k++) this.component(r.rewardNames[k]!).set(i, r.rewardValues[k] ?? Number.NaN);
-    if (this.sequenceChecks) this.checkSequence(i, run, step, group, sample, line);
   }
 
   /** The ids the summary columns use for a run, a group, an image (interned on first sight). */
@@ -315,7 +310,7 @@ export class IndexBuilder {
 
   /** Room for n records in every column, allocated exactly. */
   reserve(n: number): void {
-    for (const col of [this.line, this.offset, this.length, this.step, this.run, this.group, this.sample, this.image, this.reward, this.advantage, this.completionLength, this.prevInGroup, ...this.components.values()]) (col as Column<Typed>).reserve(n);
+    for (const col of [this.line, this.offset, this.length, this.step, this.run, this.group, this.sample, this.image, this.reward, this.advantage, this.completionLength, this.prevInGroup]) (col as Column<Typed>).reserve(n);
   }
 
   /** Freeze into an index (arrays trimmed to `count`). */
