@@ -4,7 +4,7 @@
 // (page cache dropped before each, when run as root) and from the page cache. Also: index + open of 100,000 rollouts.
 // SEGR1_INDEX_BENCH_BYTES overrides the 1 GB (e.g. for a quick run).
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { indexRolloutLog, readRollout } from '../src/core/logs/jsonlIndex';
@@ -53,11 +53,33 @@ function rawRead(file: string): { ms: number; bytes: number } {
   return { ms, bytes };
 }
 
-/** Empty the page cache so the next read comes from disk; false when not allowed (not root, or a container). */
+/**
+ * True when a virtio balloon with free page reporting (feature bit 5) is bound: the guest then hands pages it frees
+ * back to the host about 2 s later, and the host must fault each one in again when it is reused.
+ */
+function freePageReporting(): boolean {
+  const dir = '/sys/bus/virtio/drivers/virtio_balloon';
+  try {
+    return readdirSync(dir).some((d) => d.startsWith('virtio') && readFileSync(join(dir, d, 'features'), 'utf8')[5] === '1');
+  } catch {
+    return false;
+  }
+}
+const REPORTING = freePageReporting();
+
+/**
+ * Empty the page cache so the next read comes from disk; false when not allowed (not root, or a container).
+ * On a VM with free page reporting the gigabyte of page cache just dropped is handed back to the host within a few
+ * seconds, and reading the file into pages handed back costs ~1.4 s of kernel time per GB (measured: a raw read
+ * right after the drop ran at 1.7–2.4 GB/s, one 2–5 s after it at 0.63–0.78 GB/s, every time). Without waiting,
+ * a pass is caught by it at random — most often the longer one, the index — so every pass waits it out and all of
+ * them start from the same state.
+ */
 function dropPageCache(): boolean {
   try {
     spawnSync('sync');
     writeFileSync('/proc/sys/vm/drop_caches', '3');
+    if (REPORTING) spawnSync('sleep', ['4']);
     return true;
   } catch {
     return false;
@@ -79,9 +101,9 @@ async function main(): Promise<void> {
   console.log(`${big}: ${(size / 1e6).toFixed(0)} MB (ready in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   const mbs = (r: { ms: number; bytes: number }) => r.bytes / 1e6 / (r.ms / 1000);
   if (dropPageCache()) {
-    // The disk behind this VM serves a cold sequential read anywhere from ~0.7 to ~1.6 GB/s from one minute to the
-    // next, so one pair of passes says little: five rounds, each a raw read and an index back to back (cache
-    // dropped before each), and the round with the median ratio is reported.
+    // Five rounds, each a raw read and an index back to back (cache dropped before each); the round with the median
+    // ratio is reported.
+    if (REPORTING) console.log('virtio balloon free page reporting is on: each from-disk pass starts 4 s after the cache drop, once the dropped pages are back with the host');
     const rounds: Array<{ raw: number; idx: number; ratio: number }> = [];
     for (let k = 0; k < 5; k++) {
       dropPageCache();
