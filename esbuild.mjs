@@ -45,18 +45,26 @@ function tsFiles(dir, out = []) {
 }
 
 /**
- * src/asm/recordScanner.ts → recordScanner.wasm beside every bundle that indexes logs (dist/) and beside the
- * unbundled module that loads it (dist-test/src/core/logs/). AssemblyScript, with SIMD, no runtime: the scanner never allocates.
+ * AssemblyScript kernels, each → <name>.wasm beside every bundle (dist/) and beside the unbundled module that loads
+ * it (dist-test/src/core/…). No runtime: the kernels never allocate.
+ * recordScanner: the rollout index's record scan, with SIMD. weightedFmeasure: the metric's feature transform.
  */
+const wasmKernels = [
+  { name: 'recordScanner', flags: ['--enable', 'simd'], testDir: 'dist-test/src/core/logs' },
+  { name: 'weightedFmeasure', flags: [], testDir: 'dist-test/src/core/metrics' },
+];
+
 async function buildWasm() {
   const { default: asc } = await import('assemblyscript/asc');
   const { mkdirSync, copyFileSync } = await import('node:fs');
   mkdirSync('dist', { recursive: true });
-  const out = 'dist/recordScanner.wasm';
-  const { error, stderr } = await asc.main(['src/asm/recordScanner.ts', '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--outFile', out]);
-  if (error) throw new Error(`asc: ${error.message}\n${stderr.toString()}`);
-  mkdirSync('dist-test/src/core/logs', { recursive: true });
-  copyFileSync(out, 'dist-test/src/core/logs/recordScanner.wasm');
+  for (const k of wasmKernels) {
+    const out = `dist/${k.name}.wasm`;
+    const { error, stderr } = await asc.main([`src/asm/${k.name}.ts`, '-O3', '--runtime', 'stub', '--noAssert', ...k.flags, '--outFile', out]);
+    if (error) throw new Error(`asc ${k.name}: ${error.message}\n${stderr.toString()}`);
+    mkdirSync(k.testDir, { recursive: true });
+    copyFileSync(out, join(k.testDir, `${k.name}.wasm`));
+  }
 }
 
 async function main() {

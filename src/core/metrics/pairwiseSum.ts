@@ -9,12 +9,22 @@ export function pairwiseSum(a: ArrayLike<number>, start = 0, n = a.length - star
     return res;
   }
   if (n <= 128) {
-    const r = [a[start]!, a[start + 1]!, a[start + 2]!, a[start + 3]!, a[start + 4]!, a[start + 5]!, a[start + 6]!, a[start + 7]!];
+    // Eight locals, not an array: this leaf runs once per 128 values of every image-sized sum.
+    let r0 = a[start]!, r1 = a[start + 1]!, r2 = a[start + 2]!, r3 = a[start + 3]!;
+    let r4 = a[start + 4]!, r5 = a[start + 5]!, r6 = a[start + 6]!, r7 = a[start + 7]!;
     let i = 8;
-    for (; i < n - (n % 8); i += 8) {
-      for (let j = 0; j < 8; j++) r[j] = r[j]! + a[start + i + j]!;
+    for (const end = n - (n % 8); i < end; i += 8) {
+      const k = start + i;
+      r0 += a[k]!;
+      r1 += a[k + 1]!;
+      r2 += a[k + 2]!;
+      r3 += a[k + 3]!;
+      r4 += a[k + 4]!;
+      r5 += a[k + 5]!;
+      r6 += a[k + 6]!;
+      r7 += a[k + 7]!;
     }
-    let res = (r[0]! + r[1]! + (r[2]! + r[3]!)) + (r[4]! + r[5]! + (r[6]! + r[7]!));
+    let res = r0 + r1 + (r2 + r3) + (r4 + r5 + (r6 + r7));
     for (; i < n; i++) res += a[start + i]!;
     return res;
   }

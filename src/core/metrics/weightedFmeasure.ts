@@ -3,6 +3,7 @@ import { nearestInColumns, RowEnvelope } from './edt';
 import { EPS, preparePair, type PreparedPair } from './prepare';
 import { numpyMean, pairwiseSum } from './pairwiseSum';
 import { scratchFloat64, scratchInt32 } from './scratch';
+import { wfmKernel, type WeightedErrors } from './wfmKernel';
 
 /** MATLAB `fspecial('gaussian', 7, 5)`, normalised with numpy's summation order (`sod_metrics.py:662-681`). */
 export const GAUSSIAN_7x7_SIGMA5: Float64Array = (() => {
@@ -35,7 +36,7 @@ const FAR = 1 << 30;
  * 265 px, exp(…) is below half an ulp of 2 and B is exactly 2.0 in double precision, so the table stops there
  * (≈ 70k entries, 0.5 MiB) and far pixels cost no lookup at all.
  */
-const IMPORTANCE: Float64Array = (() => {
+export const IMPORTANCE: Float64Array = (() => {
   const values: number[] = [];
   for (let d2 = 0; ; d2++) {
     const b = 2 - Math.exp(DECAY * Math.sqrt(d2));
@@ -59,6 +60,18 @@ function numpySum(a: Float64Array): number {
  */
 export function weightedFmeasureImage(pair: PreparedPair, beta = 1): number {
   if (pair.fg === 0) return 0;
+  const { fgErr, fpw } = wfmKernel(IMPORTANCE, GAUSSIAN_7_SIGMA5)?.run(pair) ?? weightedErrorsJs(pair);
+  const tpw = pair.fg - fgErr;
+  const r = 1 - fgErr / pair.fg;
+  const p = tpw / (tpw + fpw + EPS);
+  return ((1 + beta) * r * p) / (r + beta * p + EPS);
+}
+
+/**
+ * The metric's passes in JavaScript, in this thread's scratch buffers (src/asm/weightedFmeasure.ts is the same in
+ * WebAssembly and runs instead when it is built). The GT must not be empty.
+ */
+export function weightedErrorsJs(pair: PreparedPair): WeightedErrors {
   const { width: w, height: h, n } = pair;
   const nearest = scratchInt32('wfm.nearest', n);
   const ewBg = scratchFloat64('wfm.ewBg', n - pair.fg);
@@ -71,12 +84,7 @@ export function weightedFmeasureImage(pair: PreparedPair, beta = 1): number {
   blurRows(et, rows, w, h, lo, hi);
   const ewFg = scratchFloat64('wfm.ewFg', pair.fg);
   foregroundWeights(pair, rows, ewFg);
-  const fgErr = numpySum(ewFg);
-  const tpw = pair.fg - fgErr;
-  const fpw = numpySum(ewBg);
-  const r = 1 - fgErr / pair.fg;
-  const p = tpw / (tpw + fpw + EPS);
-  return ((1 + beta) * r * p) / (r + beta * p + EPS);
+  return { nearest, ewBg, fgErr: numpySum(ewFg), fpw: numpySum(ewBg) };
 }
 
 /**

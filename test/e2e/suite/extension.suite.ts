@@ -39,6 +39,8 @@ test('the extension under test is the expected copy (VSIX install or development
   if (fromVsix) assert.equal(existsSync(join(ext.extensionPath, 'dist', 'extension.js.map')), false, 'source maps were packaged');
   // Without it the index still works, on the JavaScript path alone at about a third of the speed: a silent loss.
   assert.ok(existsSync(join(ext.extensionPath, 'dist', 'recordScanner.wasm')), 'dist/recordScanner.wasm (the index\'s WebAssembly record scanner) is missing');
+  // Likewise the weighted F-measure kernel: the metric falls back to JavaScript at about 1.5× the cost.
+  assert.ok(existsSync(join(ext.extensionPath, 'dist', 'weightedFmeasure.wasm')), 'dist/weightedFmeasure.wasm (the weighted F-measure kernel) is missing');
 });
 
 test('every contributed command is registered', async () => {
