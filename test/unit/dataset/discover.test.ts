@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { discoverDatasets, discoverLogs } from '../../../src/core/dataset/discover';
 import { resolveInside, stemOf, UnsafePathError } from '../../../src/core/dataset/paths';
+import { tempDir } from '../tempDir';
 
 function touch(p: string) {
   mkdirSync(join(p, '..'), { recursive: true });
@@ -12,7 +12,7 @@ function touch(p: string) {
 }
 
 test('finds COD10K-style and images/masks datasets, pairs by stem, reports unmatched', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'segr1-ds-'));
+  const root = tempDir('segr1-ds-');
   touch(join(root, 'data/COD10K/Imgs/a.jpg'));
   touch(join(root, 'data/COD10K/Imgs/b.jpg'));
   touch(join(root, 'data/COD10K/GT/a.png'));
@@ -32,7 +32,7 @@ test('finds COD10K-style and images/masks datasets, pairs by stem, reports unmat
 });
 
 test('finds log candidates: files by name, folders of per-step files as one log, skipping node_modules', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'segr1-logs-'));
+  const root = tempDir('segr1-logs-');
   touch(join(root, 'runs/r1/rollouts.jsonl'));
   touch(join(root, 'runs/r1/trainer_state.json'));
   touch(join(root, 'runs/trl/completions/completions_00001.parquet'));

@@ -6,6 +6,7 @@ import type { RolloutSink } from '../../../src/core/logs/adapterTypes';
 import { detectLogFormat, readAdapter } from '../../../src/core/logs/formats';
 import type { LogIssue } from '../../../src/core/logs/issues';
 import type { RolloutRecord } from '../../../src/core/logs/rollout';
+import { tempDir } from '../tempDir';
 
 const FIX = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'logs');
 
@@ -64,9 +65,8 @@ test('TRL parquet (real GRPOTrainer output): rows match pyarrow, repeats across 
 });
 
 test('TRL parquet: a file with a missing column or not parquet at all is reported and the rest still read', async () => {
-  const { mkdtempSync, copyFileSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const dir = mkdtempSync(join(tmpdir(), 'segr1-trl-'));
+  const { copyFileSync, writeFileSync } = await import('node:fs');
+  const dir = tempDir('segr1-trl-');
   copyFileSync(join(FIX, 'trl-grpo', 'completions', 'completions_00001.parquet'), join(dir, 'completions_00001.parquet'));
   writeFileSync(join(dir, 'completions_00002.parquet'), 'PAR1 not really');
   copyFileSync(join(FIX, 'broken', 'no_completion.parquet'), join(dir, 'completions_00003.parquet'));
@@ -119,9 +119,8 @@ test('EasyR1 generations.log: multi-line prompts and outputs, score, ground trut
 });
 
 test('EasyR1 generations.log: a cut-off sample is reported and the next one still read', async () => {
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const p = join(mkdtempSync(join(tmpdir(), 'segr1-gen-')), 'generations.log');
+  const { writeFileSync } = await import('node:fs');
+  const p = join(tempDir('segr1-gen-'), 'generations.log');
   writeFileSync(p, '[prompt] a\n[output] b\n[prompt] c\n[output] d\n[ground_truth] e\n[score] 1.0\n\n[prompt] f\n[output] g');
   const { records, issues } = await collect('easyr1-generations', p);
   assert.deepEqual(records.map((r) => [r.query, r.completion, r.reward]), [['c', 'd', 1]]);

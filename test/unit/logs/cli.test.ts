@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '../tempDir';
 
 const REPO = join(__dirname, '..', '..', '..', '..');
 const CLI = join(REPO, 'dist', 'cli.js');
@@ -14,7 +14,7 @@ function run(...args: string[]) {
 }
 
 test('segr1 convert: prints records, steps, groups and malformed entries; writes canonical JSONL', () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'segr1-cli-')), 'out.jsonl');
+  const out = join(tempDir('segr1-cli-'), 'out.jsonl');
   const r = run(join(FIX, 'mixed'), '--out', out);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /wrote {4}.*out\.jsonl: 8 records, 2 steps, 2 groups, 4 without image/);
@@ -25,7 +25,7 @@ test('segr1 convert: prints records, steps, groups and malformed entries; writes
 });
 
 test('segr1 convert: --format override, --images-by order, and argument errors', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'segr1-cli-'));
+  const dir = tempDir('segr1-cli-');
   const out = join(dir, 'out.jsonl');
   const list = join(dir, 'images.txt');
   writeFileSync(list, 'Imgs/a.jpg\nImgs/b.jpg\n');

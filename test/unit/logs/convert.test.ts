@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { convertLog } from '../../../src/core/logs/convert';
@@ -8,9 +7,10 @@ import { ImageJoiner } from '../../../src/core/logs/imageJoin';
 import { decodeIndex, encodeIndex, indexCachePath, indexRolloutLogCached } from '../../../src/core/logs/indexCache';
 import { indexRolloutLog, readRollout } from '../../../src/core/logs/jsonlIndex';
 import { openRolloutLog } from '../../../src/core/logs/openLog';
+import { tempDir } from '../tempDir';
 
 const FIX = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'logs');
-const tmp = () => mkdtempSync(join(tmpdir(), 'segr1-conv-'));
+const tmp = () => tempDir('segr1-conv-');
 
 test('convert a TRL run to canonical JSONL: the index reads back what the adapter produced', async () => {
   const out = join(tmp(), 'trl.jsonl');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync, cpSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { discoverRunLogs } from '../../../src/core/logs/discoverRunLogs';
+import { tempDir } from '../tempDir';
 
 const FIX = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'logs');
 
@@ -30,7 +30,7 @@ test('discoverRunLogs lists every fixture log once, tool folders as one log, wit
 });
 
 test('only the newest trainer_state of a TRL run is listed; caches and node_modules are skipped', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'segr1-disc-'));
+  const root = tempDir('segr1-disc-');
   const state = (step: number) => JSON.stringify({ global_step: step, log_history: [{ step, loss: 0 }] });
   for (const n of [2, 10]) {
     mkdirSync(join(root, 'out', `checkpoint-${n}`), { recursive: true });

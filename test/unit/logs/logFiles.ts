@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../tempDir';
 
 /** A fresh temp folder and a writer of numbered .jsonl files in it, for tests that index small logs. */
 export function logFiles(prefix: string): { dir: string; file(content: string | Buffer): string } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = tempDir(prefix);
   let n = 0;
   return {
     dir,
