@@ -82,7 +82,10 @@ export function parseSegR1(text: string, frame?: { width: number; height: number
   const refFormat = reference.points !== null && reference.labels !== null && reference.boxes !== null && reference.think !== null;
   if (!refFormat && !reference.evalError) {
     const missing = [reference.think === null && 'think', reference.boxes === null && 'bbox', reference.points === null && 'points', reference.labels === null && 'labels'].filter(Boolean);
-    d.info('reference-format-zero', `the training parser finds no valid ${missing.join(', ')}: format reward 0, segment reward 0`);
+    // The segment reward needs only boxes, points and labels: a missing think zeroes the format reward alone.
+    const segmentZero = reference.boxes === null || reference.points === null || reference.labels === null;
+    const consequence = segmentZero ? 'format reward 0, segment reward 0' : 'format reward 0 (the segment reward still counts)';
+    d.info('reference-format-zero', `the training parser finds no valid ${missing.join(', ')}: ${consequence}`);
   }
 
   const answerSpan = cover([...bboxBlocks, ...pointBlocks, ...labelBlocks].map((b) => b.span));

@@ -32,7 +32,10 @@ test('lenient diagnostics: counts, think close, inverted box, outside image, non
   assert.deepEqual(b.boxes.map((x) => [x.x1, x.y1]), [[1.5, -2]]);
   assert.ok(b.diagnostics.some((d) => d.code === 'non-integer'));
   assert.ok(b.diagnostics.some((d) => d.code === 'negative'));
-  assert.ok(b.diagnostics.some((d) => d.code === 'reference-format-zero'));
+  assert.deepEqual(b.diagnostics.filter((d) => d.code === 'reference-format-zero').map((d) => d.message), ['the training parser finds no valid bbox, points: format reward 0, segment reward 0']);
+  // Only the think missing: the reference still segments, so only the format reward is lost.
+  const c = parseCompletion('<think>t <bbox>[1,2,30,40]</bbox>, <points>[[5,6]]</points>, <labels>[1]</labels>');
+  assert.deepEqual(c.diagnostics.filter((d) => d.code === 'reference-format-zero').map((d) => d.message), ['the training parser finds no valid think: format reward 0 (the segment reward still counts)']);
 });
 
 test('truncated output still shows what was written', () => {
