@@ -2,18 +2,14 @@
 // wrong size are each reported at their file and line in the Problems panel and under the run in the tree,
 // and every other rollout still opens.
 import * as assert from 'node:assert/strict';
-import { appendFileSync, cpSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { sampleWorkspace, waitFor, withWorkbench } from './harness';
-import { tempDir } from '../unit/tempDir';
+import { sampleCopy, waitFor, withWorkbench } from './harness';
 
 test('bad lines, unsafe and missing paths, GT size mismatch: reported precisely, the rest opens', { timeout: 300_000 }, async () => {
-  const sample = sampleWorkspace();
-  assert.ok(sample, 'no sample workspace');
-  const ws = tempDir('segr1-bad-ws-');
-  cpSync(sample, ws, { recursive: true });
+  const ws = sampleCopy('segr1-bad-ws-');
   const log = join(ws, 'runs/synthetic-segr1/rollouts.jsonl');
   const good = readFileSync(log, 'utf8').split('\n').filter(Boolean);
   const first = JSON.parse(good[0]!) as Record<string, unknown>;

@@ -1,17 +1,13 @@
 // A run in progress: rollouts a trainer appends to the log while the reward traces are open show up in them (a new
 // step's point with its exact mean, the list's count), through the file watcher and the index's incremental follow.
 import * as assert from 'node:assert/strict';
-import { appendFileSync, cpSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { tempDir } from '../unit/tempDir';
-import { sampleWorkspace, waitFor, withWorkbench } from './harness';
+import { sampleCopy, waitFor, withWorkbench } from './harness';
 
 test('a growing log: appended rollouts of a new step appear in the open traces without a reload', { timeout: 300_000 }, async () => {
-  const sample = sampleWorkspace();
-  assert.ok(sample, 'no sample workspace');
-  const ws = tempDir('segr1-follow-ws-');
-  cpSync(sample, ws, { recursive: true });
+  const ws = sampleCopy('segr1-follow-ws-');
   const log = join(ws, 'runs/synthetic-segr1/rollouts.jsonl');
   const records = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown> & { step: number; group: string; reward: number });
   const last = Math.max(...records.map((r) => r.step));

@@ -2,13 +2,14 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import type * as CodeServerModule from '../../scripts/codeServer.mjs';
 import type { SuiteOutcome } from './suite/runner';
+import { tempDir } from '../unit/tempDir';
 
 /** Repository root; this file runs from dist-test/test/e2e/. */
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -281,3 +282,13 @@ export function sampleWorkspace(): string | undefined {
   writeFileSync(ready, '');
   return dir;
 }
+
+/** A private copy of the sample workspace, removed when the test process exits: for tests that write into it. */
+export function sampleCopy(prefix: string): string {
+  const sample = sampleWorkspace();
+  if (!sample) throw new Error('no sample workspace (build dist/cli.js first)');
+  const ws = tempDir(prefix);
+  cpSync(sample, ws, { recursive: true });
+  return ws;
+}
+

@@ -1,18 +1,13 @@
 // SAM2 in the panel: a (tiny, generated) SAM2 export in the workspace's models/ folder is found, loaded in the
 // segmentation worker, used to re-segment an edited rollout, and named on the badge — never the fallback label.
 import * as assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { writeFixture } from '../unit/segment/sam2Fixtures';
-import { sampleWorkspace, waitFor, withWorkbench } from './harness';
-import { tempDir } from '../unit/tempDir';
+import { sampleCopy, waitFor, withWorkbench } from './harness';
 
 test('a SAM2 export in models/ re-segments edited prompts and is named on the badge', { timeout: 300_000 }, async () => {
-  const sample = sampleWorkspace();
-  assert.ok(sample, 'no sample workspace');
-  const ws = tempDir('segr1-sam2-ws-');
-  cpSync(sample, ws, { recursive: true });
+  const ws = sampleCopy('segr1-sam2-ws-');
   // Family A (samexporter names): logits positive inside the prompt box, so the mask is checkable.
   writeFixture('A', join(ws, 'models', 'tiny-sam2'));
   await withWorkbench({ name: 'sam2', workspace: ws, viewport: { width: 1500, height: 950 } }, async (wb) => {
