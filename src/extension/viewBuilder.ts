@@ -355,9 +355,9 @@ export function rankingInversions(
  * still spans the whole of training — where the policy learned the image, or did not — and `steps` says how many
  * steps there were.
  */
-export function imageHistory(index: RolloutIndex, i: number, cap = 512): { history: NonNullable<ViewPayload['history']>; steps: number } {
+export function imageHistory(index: RolloutIndex, i: number, cap = 512): { history: NonNullable<ViewPayload['history']>; steps: number; shownSteps: number } {
   const im = index.image[i]!;
-  if (im < 0) return { history: [], steps: 0 };
+  if (im < 0) return { history: [], steps: 0, shownSteps: 0 };
   const stepOf = (k: number) => (Number.isNaN(index.step[k]!) ? Number.POSITIVE_INFINITY : index.step[k]!);
   const ks: number[] = [];
   for (let k = 0; k < index.count; k++) if (index.image[k] === im) ks.push(k);
@@ -367,6 +367,7 @@ export function imageHistory(index: RolloutIndex, i: number, cap = 512): { histo
   for (let j = 0; j < ks.length; j++) if (j === 0 || stepOf(ks[j]!) !== stepOf(ks[j - 1]!)) starts.push(j);
   const steps = starts.length;
   let keep = ks;
+  let shownSteps = steps;
   if (ks.length > cap && steps > 1) {
     const want = Math.max(2, Math.min(steps, Math.floor(cap / (ks.length / steps))));
     const chosen = new Set<number>();
@@ -376,6 +377,7 @@ export function imageHistory(index: RolloutIndex, i: number, cap = 512): { histo
       if (stepOf(ks[s]!) === own) chosen.add(t);
     });
     keep = [];
+    shownSteps = chosen.size;
     for (const t of [...chosen].sort((a, b) => a - b)) for (let j = starts[t]!, end = starts[t + 1] ?? ks.length; j < end; j++) keep.push(ks[j]!);
   }
   const history = keep.map((k) => {
@@ -383,11 +385,10 @@ export function imageHistory(index: RolloutIndex, i: number, cap = 512): { histo
     const s = index.sample[k]!;
     return { index: k, step: index.step[k]!, reward: Number.isNaN(r) ? undefined : r, sample: s >= 0 ? s : undefined };
   });
-  return { history, steps };
+  return { history, steps, shownSteps };
 }
 
 function historyOf(index: RolloutIndex, i: number): Pick<ViewPayload, 'history' | 'historySteps'> {
-  const { history, steps } = imageHistory(index, i);
-  const shown = new Set(history.map((x) => x.step)).size;
-  return shown < steps ? { history, historySteps: steps } : { history };
+  const { history, steps, shownSteps } = imageHistory(index, i);
+  return shownSteps < steps ? { history, historySteps: steps } : { history };
 }

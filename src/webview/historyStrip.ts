@@ -25,8 +25,7 @@ export class HistoryStrip {
     const hist = view.history ?? [];
     this.el.hidden = sel.kind !== 'rollout' || hist.length < 2;
     // A long run's strip shows whole steps spread over training, not all of them: say so.
-    const shownSteps = new Set(hist.map((x) => x.step)).size;
-    this.note.textContent = view.historySteps ? ` · ${shownSteps} of ${view.historySteps} steps, evenly spread` : '';
+    this.note.textContent = view.historySteps ? ` · ${new Set(hist.map((x) => x.step)).size} of ${view.historySteps} steps, evenly spread` : '';
     if (sel.kind !== 'rollout') return;
     const rewards = hist.map((x) => x.reward).filter((r): r is number => r !== undefined);
     const lo = Math.min(...rewards);

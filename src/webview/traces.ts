@@ -151,25 +151,17 @@ function chart(p: TracesPayload, name: string, weight: number): HTMLElement {
       .attr('class', 'band')
       .attr('fill', colour)
       .attr('d', area<number>().x((k) => x(series.steps[k]!)).y0((k) => y(series.lo[k]!)).y1((k) => y(series.hi[k]!))(idx) ?? '');
-    const meanLine = line<number>()
-      .defined((k) => Number.isFinite(series.mean[k]!))
-      .x((k) => x(series.steps[k]!))
-      .y((k) => y(series.mean[k]!));
-    const sm = smoothed.get(i);
-    svg
-      .append('path')
-      .attr('class', sm ? 'mean raw' : 'mean')
-      .attr('stroke', colour)
-      .attr('fill', 'none')
-      .attr('d', meanLine(idx) ?? '');
-    if (sm) {
+    // One path per value series over the steps; gaps (non-finite values) stay gaps.
+    const path = (values: ArrayLike<number>, cls: string) =>
       svg
         .append('path')
-        .attr('class', 'mean smoothed')
+        .attr('class', cls)
         .attr('stroke', colour)
         .attr('fill', 'none')
-        .attr('d', line<number>().defined((k) => Number.isFinite(sm[k]!)).x((k) => x(series.steps[k]!)).y((k) => y(sm[k]!))(idx) ?? '');
-    }
+        .attr('d', line<number>().defined((k) => Number.isFinite(values[k]!)).x((k) => x(series.steps[k]!)).y((k) => y(values[k]!))(idx) ?? '');
+    const sm = smoothed.get(i);
+    path(series.mean, sm ? 'mean raw' : 'mean');
+    if (sm) path(sm, 'mean smoothed');
     if (dense) continue;
     svg
       .append('g')

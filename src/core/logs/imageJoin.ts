@@ -73,7 +73,13 @@ export function parseImageJoin(spec: string, base = '.'): ImageJoin | string {
     return `cannot read the image list '${arg}': ${e instanceof Error ? e.message : String(e)}`;
   }
   if (how === 'prompt' && g === undefined) {
-    return { by: 'prompt', items: lines.map((l) => ({ image: l.split('\t')[0]!, key: l.split('\t')[1] ?? basename(l.split('\t')[0]!).replace(/\.[^.]+$/, '') })) };
+    return {
+      by: 'prompt',
+      items: lines.map((l) => {
+        const [image, key] = l.split('\t') as [string, string | undefined];
+        return { image, key: key ?? basename(image).replace(/\.[^.]+$/, '') };
+      }),
+    };
   }
   if (how === 'order' && g !== undefined && Number.isInteger(Number(g)) && Number(g) > 0) return { by: 'order', images: lines, groupSize: Number(g) };
   return usage;

@@ -80,32 +80,31 @@ export async function scanRange(path: string, b: IndexBuilder, from: { offset: n
     }
     if (!binary) indexLine(b, buf, start, end, lineNo, offset, opts.exact);
   };
-  const sink: LineSink = {
-    line,
-    overlong(lineNo, _offset, bytes) {
-      if (!binary) b.issues.add({ line: lineNo, severity: 'error', message: `line of ${bytes} bytes exceeds the ${opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES}-byte cap on one line; skipped` });
-    },
+  const overlong = (lineNo: number, _offset: number, bytes: number) => {
+    if (!binary) b.issues.add({ line: lineNo, severity: 'error', message: `line of ${bytes} bytes exceeds the ${opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES}-byte cap on one line; skipped` });
   };
   const chunk = opts.chunkBytes ?? 4 * 1024 * 1024;
   const scanner = opts.exact || opts.noWasm ? undefined : acquireRecordScanner(chunk);
-  if (scanner) {
-    Object.assign(sink, {
-      buffers: scanner.buffers,
-      block(buf: Buffer, start: number, end: number, lineNo: number, offset: number): number {
-        let s = start;
-        let n = 0;
-        // The first line decides whether the file is binary, and may open with a BOM: both are the line path's.
-        if (!sniffed || (offset === 0 && hasBom(buf, start))) {
-          const nl = buf.indexOf(10, start);
-          line(buf, start, nl, lineNo, offset);
-          s = nl + 1;
-          n = 1;
-        }
-        if (binary) return n + countLines(buf, s, end);
-        return n + scanner.block(b, buf, s, end, lineNo + n, offset + (s - start), line);
-      },
-    });
-  }
+  const sink: LineSink = !scanner
+    ? { line, overlong }
+    : {
+        line,
+        overlong,
+        buffers: scanner.buffers,
+        block(buf, start, end, lineNo, offset) {
+          let s = start;
+          let n = 0;
+          // The first line decides whether the file is binary, and may open with a BOM: both are the line path's.
+          if (!sniffed || (offset === 0 && hasBom(buf, start))) {
+            const nl = buf.indexOf(10, start);
+            line(buf, start, nl, lineNo, offset);
+            s = nl + 1;
+            n = 1;
+          }
+          if (binary) return n + countLines(buf, s, end);
+          return n + scanner.block(b, buf, s, end, lineNo + n, offset + (s - start), line);
+        },
+      };
   let res: ScanResult;
   try {
     res = await scanLines(path, from, sink, { ...opts, chunkBytes: chunk });

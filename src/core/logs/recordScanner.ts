@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { lazyKernelModule } from '../wasm/kernelModule';
 import type { IndexBuilder, SummaryColumn } from './indexBuilder';
 
 /** What src/asm/recordScanner.ts exports: the scan, its output slot addresses and its flag bits. */
@@ -10,19 +9,8 @@ interface ScannerExports {
   readonly [name: string]: unknown;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
 /** The compiled scanner, or undefined when recordScanner.wasm is not beside this module (the JavaScript path then runs alone). */
-function scannerModule(): WebAssembly.Module | undefined {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(readFileSync(join(__dirname, 'recordScanner.wasm')));
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled ?? undefined;
-}
+const scannerModule = lazyKernelModule(__dirname, 'recordScanner.wasm');
 
 /** A record's interned ids and the columns its reward components go to. */
 interface SlotIds {

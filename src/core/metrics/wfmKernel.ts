@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { lazyKernelModule } from '../wasm/kernelModule';
 import type { PreparedPair } from './prepare';
 
 /** What src/asm/weightedFmeasure.ts exports. */
@@ -119,20 +118,10 @@ export class WfmKernel {
   }
 }
 
-let compiled: WebAssembly.Module | null | undefined;
 let kernel: WfmKernel | undefined;
 
 /** The compiled kernel, or undefined when weightedFmeasure.wasm is not beside this module. */
-export function wfmKernelModule(): WebAssembly.Module | undefined {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(readFileSync(join(__dirname, 'weightedFmeasure.wasm')));
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled ?? undefined;
-}
+export const wfmKernelModule = lazyKernelModule(__dirname, 'weightedFmeasure.wasm');
 
 /** This thread's kernel (see the constructor for `table` and `gauss`), or undefined without the module (the JavaScript path then runs). */
 export function wfmKernel(table: Float64Array, gauss: Float64Array): WfmKernel | undefined {

@@ -1,4 +1,4 @@
-// The part of the WebAssembly JS API the record scanner uses: Node has it globally, but its typings (lib ES2022, no DOM) do not declare it.
+// The part of the WebAssembly JS API the kernels here use (record scanner, weighted F-measure): Node has it globally, but its typings (lib ES2022, no DOM) do not declare it.
 declare namespace WebAssembly {
   class Module {
     constructor(bytes: Uint8Array);
