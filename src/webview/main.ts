@@ -46,8 +46,9 @@ function toggle(key: keyof PersistedState['overlays'], label: string, swatch?: s
     persist();
     canvas.toggles = { ...state.overlays };
     canvas.draw();
+    updateLegend();
   });
-  const sw = swatch ? h('span', { class: 'swatch', 'aria-hidden': 'true' }) : null;
+  const sw = swatch ? h('span', { class: key === 'gt' ? 'swatch outline' : 'swatch', 'aria-hidden': 'true' }) : null;
   if (sw && swatch) sw.style.background = swatch;
   return h('label', { class: 'toggle', for: `overlay-${key}` }, input, sw, label);
 }
@@ -120,24 +121,28 @@ const reasoning = new ReasoningView();
 const rewards = new RewardsView();
 const group = new GroupStrip();
 const history = new HistoryStrip();
-const legend = h(
-  'div',
-  { class: 'legend', 'aria-label': 'Legend' },
-  ...(
-    [
-      ['+ point', PALETTE.positive],
-      ['− point', PALETTE.negative],
-      ['box', PALETTE.box],
-      ['TP', rgb(PALETTE.tp)],
-      ['FP', rgb(PALETTE.fp)],
-      ['FN', rgb(PALETTE.fn)],
-    ] as const
-  ).map(([t, c]) => {
-    const s = h('span', { class: 'swatch', 'aria-hidden': 'true' });
-    s.style.background = c;
-    return h('span', { class: 'legend-item' }, s, t);
-  }),
-);
+const legend = h('div', { class: 'legend', id: 'legend', 'aria-label': 'Legend' });
+/** Legend entries by the overlay that draws them: the legend lists only what is on the canvas. */
+const LEGEND: ReadonlyArray<readonly [keyof PersistedState['overlays'], string, string]> = [
+  ['glyphs', '+ point', PALETTE.positive],
+  ['glyphs', '− point', PALETTE.negative],
+  ['glyphs', 'box', PALETTE.box],
+  ['mask', 'mask', rgb(PALETTE.mask)],
+  ['gt', 'GT outline', rgb(PALETTE.gt)],
+  ['errors', 'TP', rgb(PALETTE.tp)],
+  ['errors', 'FP', rgb(PALETTE.fp)],
+  ['errors', 'FN', rgb(PALETTE.fn)],
+];
+function updateLegend(): void {
+  clear(legend);
+  for (const [overlay, text, colour] of LEGEND) {
+    if (!state.overlays[overlay]) continue;
+    const s = h('span', { class: `swatch${overlay === 'gt' ? ' outline' : ''}`, 'aria-hidden': 'true' });
+    s.style.background = colour;
+    legend.append(h('span', { class: 'legend-item', 'data-overlay': overlay }, s, text));
+  }
+}
+updateLegend();
 app.append(
   toolbar,
   h('div', { class: 'main' }, h('div', { class: 'left' }, problems, canvasHost, legend), h('div', { class: 'right' }, reasoning.el, rewards.el)),
@@ -192,7 +197,7 @@ async function show(view: ViewPayload): Promise<void> {
   const gt = view.gt ? resampleMask(view.gt, w, hgt) : undefined;
   const mask = view.mask ? resampleMask(view.mask, w, hgt) : undefined;
   const layers: Parameters<CanvasView['setContent']>[3] = {};
-  if (gt) layers.gt = contourLayer(gt, w, hgt, PALETTE.gt);
+  if (gt) layers.gt = contourLayer(gt, w, hgt, PALETTE.gt, PALETTE.gtHalo);
   if (mask) layers.mask = fillLayer(mask, w, hgt, PALETTE.mask);
   errorCounts.textContent = '';
   if (gt && mask) {
