@@ -42,7 +42,7 @@ function scanObjects(text: string, start: number, end: number): JsonObject[] {
       const m = KEY_ARRAY.exec(text);
       if (m && m.index + m[0].length <= end) {
         const vs = m.index + m[0].length - 1 - m[2]!.length;
-        keys.push({ key: m[1]!, values: scanNumbers(text, vs, vs + m[2]!.length).map((n) => n.value), span: { start: m.index, end: m.index + m[0].length } });
+        keys.push({ key: m[1]!, values: scanNumbers(text, vs, vs + m[2]!.length, true).map((n) => n.value), span: { start: m.index, end: m.index + m[0].length } });
         i = m.index + m[0].length - 1;
       } else {
         // Skip the string so braces inside it do not count.

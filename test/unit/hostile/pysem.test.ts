@@ -197,7 +197,11 @@ test('VisionReasoner accuracy with NumPy dtypes: int64 overflow, uint64/float64 
 
 test('answer parser: json.loads decides validity (NaN accepted, 4301-digit int and a BOM in the answer rejected)', () => {
   const invalid = (a: { diagnostics: readonly { code: string }[] }) => a.diagnostics.some((d) => d.code === 'json-invalid' || d.code === 'json-not-list');
-  assert.equal(invalid(parseSegZero('<think>t</think><answer>{"bbox": [NaN, 1, 2, 3], "points_1": [1, 1], "points_2": [Infinity, 2]}</answer>')), false);
+  const nan = parseSegZero('<think>t</think><answer>{"bbox": [NaN, 1, 2, 3], "points_1": [1, 1], "points_2": [-Infinity, 2]}</answer>');
+  assert.equal(invalid(nan), false);
+  // The values json.loads reads are shown, not miscounted as a 3-number box.
+  assert.ok(Number.isNaN(nan.boxes[0]!.x1));
+  assert.equal(nan.points[1]!.x, -Infinity);
   assert.equal(invalid(parseSegZero(`<think>t</think><answer>{"bbox": [${'1'.repeat(4301)}, 1, 2, 3], "points_1": [1, 1], "points_2": [2, 2]}</answer>`)), true);
   assert.equal(invalid(parseVisionReasoner('<think>t</think><answer>[{"bbox_2d": [1, 2, 3, -Infinity], "point_2d": [1, 2]}]</answer>')), false);
   assert.equal(invalid(parseVisionReasoner('<think>t</think><answer>\ufeff[{"bbox_2d": [1, 2, 3, 4], "point_2d": [1, 2]}]</answer>')), true);
