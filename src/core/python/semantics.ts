@@ -2,7 +2,7 @@ import { isPyDigit, isPySpace, pyDigitValue } from '../completion/pyChars';
 
 /**
  * Python's number and text semantics, as the reference reward code and Python log writers rely on them, in one
- * place. Mirrors CPython 3.11 (the references' interpreter) and NumPy 2.4; test/fixtures/python/pysem.json (made by
+ * place. Mirrors CPython 3.11 (the references' interpreter) and NumPy 2.4; test/fixtures/hostile/pysem/pysem.json (made by
  * test/fixtures/gen/pysem.py, running CPython) pins every rule, and test/unit/hostile/pysem.test.ts checks them.
  *
  * Value model: a Python `int` is a `bigint` (exact at any size), a `float` a `number`, `bool` a `boolean`,
