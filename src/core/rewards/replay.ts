@@ -7,6 +7,7 @@ import { SEGR1_TRAIN_FRAME, SEGZERO_FRAME, type FrameSpec } from '../geometry/fr
 import { loadFrameImage } from '../image/frameImage';
 import { decodeRle } from '../image/rle';
 import type { BinaryMask, GrayImage } from '../image/types';
+import { parsePythonJsonLine } from '../logs/jsonParse';
 import type { CocoRle } from '../logs/rollout';
 import type { Segmenter } from '../segment/segmenter';
 import { segmentAnswer } from '../segment/segmentAnswer';
@@ -135,12 +136,8 @@ function insideRoot(root: string, field: string, rel: string): string {
 }
 
 async function replayRecord(text: string, line: number, opts: ReplayOptions, gtCache: Map<string, GrayImage>, note: (m: string) => void, counter: { segmented: number }): Promise<Pending> {
-  let rec: Record<string, unknown>;
-  try {
-    rec = JSON.parse(text) as Record<string, unknown>;
-  } catch (e) {
-    throw new Error(`not JSON (${e instanceof Error ? e.message : String(e)})`, { cause: e });
-  }
+  // Logs are written by Python (json.dumps: NaN/Infinity by default, sometimes a BOM): read them as Python does.
+  const rec = parsePythonJsonLine(text, line) as Record<string, unknown>;
   if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) throw new Error('not a JSON object');
   if (typeof rec.completion !== 'string') throw new Error("no 'completion' string");
   const set = opts.rewardSet;
