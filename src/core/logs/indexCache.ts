@@ -163,27 +163,31 @@ function headerProblem(h: unknown): string | undefined {
 
 /** What is wrong with the columns (ids in their tables, lines and byte ranges in order and inside the log), or undefined. */
 function columnsProblem(ix: RolloutIndex): string | undefined {
-  const n = ix.count;
+  // Columns and bounds in locals: the index object is built by spreads, and its property loads would dominate the loops.
+  const { count: n, nextLine, size, line, offset, length, sample } = ix;
   let prevLine = 0;
   let prevEnd = 0;
   for (let i = 0; i < n; i++) {
-    const line = ix.line[i]!;
-    if (line <= prevLine || line > ix.nextLine) return `record ${i}: line ${line} out of order or past line ${ix.nextLine}`;
-    prevLine = line;
-    const off = ix.offset[i]!;
-    const end = off + ix.length[i]!;
-    if (!Number.isSafeInteger(off) || off < prevEnd || end > ix.size) return `record ${i}: byte range [${off}, ${end}) overlaps the previous record or leaves the log's ${ix.size} bytes`;
+    const l = line[i]!;
+    if (l <= prevLine || l > nextLine) return `record ${i}: line ${l} out of order or past line ${nextLine}`;
+    prevLine = l;
+    const off = offset[i]!;
+    const end = off + length[i]!;
+    if (!(off >= prevEnd && end <= size && Math.floor(off) === off)) return `record ${i}: byte range [${off}, ${end}) overlaps the previous record or leaves the log's ${size} bytes`;
     prevEnd = end;
   }
-  for (const [k, table] of [['run', ix.runs], ['group', ix.groups], ['image', ix.images]] as const) {
-    const col = ix[k];
-    const m = table.length;
+  const tables = [
+    ['run', ix.run, ix.runs.length],
+    ['group', ix.group, ix.groups.length],
+    ['image', ix.image, ix.images.length],
+    ['sample', sample, 0x7fffffff],
+  ] as const;
+  for (const [k, col, m] of tables) {
     for (let i = 0; i < n; i++) {
       const v = col[i]!;
-      if (v < -1 || v >= m) return `record ${i}: ${k} id ${v} is not in its table of ${m}`;
+      if (v < -1 || v >= m) return `record ${i}: ${k} ${k === 'sample' ? v : `id ${v}`} is not ${k === 'sample' ? 'an index or -1' : `in its table of ${m}`}`;
     }
   }
-  for (let i = 0; i < n; i++) if (ix.sample[i]! < -1) return `record ${i}: sample ${ix.sample[i]!} is negative`;
   return undefined;
 }
 
