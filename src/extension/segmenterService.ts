@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { checkAbsoluteInside } from '../core/dataset/paths';
 import type { ParsedAnswer } from '../core/completion/types';
 import { readRgb } from '../core/image/io';
 import type { RgbImage } from '../core/image/types';
@@ -42,9 +43,17 @@ export class SegmenterService implements vscode.Disposable {
 
   private async load(preferred?: Sam2Candidate): Promise<void> {
     const settings = readSettings();
-    const roots = [settings.sam2ModelPath, ...(vscode.workspace.workspaceFolders ?? []).map((f) => path.join(f.uri.fsPath, 'models'))].filter(Boolean);
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const roots = [settings.sam2ModelPath, ...folders.map((f) => path.join(f, 'models'))].filter(Boolean);
     const found = await discoverSam2Models(roots);
-    this.candidates = found.candidates;
+    // A workspace's models/ loads only files that stay inside it once symlinks are resolved (a cloned repo's link
+    // must not load an ONNX file from elsewhere); the setting names the user's own choice.
+    const inside = async (file: string) => {
+      const folder = folders.find((f) => file.startsWith(path.join(f, 'models') + path.sep));
+      return folder === undefined || (await checkAbsoluteInside(folder, file)).ok;
+    };
+    this.candidates = [];
+    for (const c of found.candidates) if ((await inside(c.encoder)) && (await inside(c.decoder))) this.candidates.push(c);
     if (found.problems.length) {
       void vscode.window.showWarningMessage(`Seg-R1: ${found.problems.length} ONNX file(s) in models/ are not usable SAM2 exports: ${found.problems.map((p) => `${path.basename(p.path)} — ${p.message}`).join('; ').slice(0, 600)}`);
     }

@@ -18,6 +18,19 @@ let showSeq = 0;
 
 const app = document.getElementById('app')!;
 const title = h('div', { class: 'title', id: 'title', 'aria-live': 'polite' }, 'Seg-R1 Workbench');
+
+/**
+ * The view title (`run · step · group · rollout`) in three runs so that a narrow panel shortens it from the
+ * middle: the run and the step/group ellipsize (the run first), the rollout number at the end always shows.
+ */
+function setTitle(text: string): void {
+  const parts = text.split(' · ');
+  const tail = parts.length > 1 ? parts.pop()! : '';
+  const head = parts.shift() ?? '';
+  clear(title);
+  title.title = text;
+  title.append(h('span', { class: 'title-head' }, head), h('span', { class: 'title-mid' }, parts.map((p) => ` · ${p}`).join('')), h('span', { class: 'title-tail' }, tail ? ` · ${tail}` : ''));
+}
 const badges = h('div', { class: 'badges' });
 const segBadge = h('span', { class: 'badge', id: 'segmenter-badge', title: 'Which engine produced the mask' }, '…');
 const synthBadge = h('span', { class: 'badge synthetic', id: 'synthetic-badge', hidden: true }, 'SYNTHETIC sample');
@@ -170,7 +183,7 @@ async function show(view: ViewPayload): Promise<void> {
   resetEdit.hidden = !view.edited;
   state = { ...state, selection: view.selection };
   persist();
-  title.textContent = view.title;
+  setTitle(view.title);
   synthBadge.hidden = !view.synthetic;
   clear(problems);
   for (const p of view.problems) problems.append(h('div', { class: 'problem' }, `⚠ ${p}`));

@@ -1,4 +1,4 @@
-// Drives a real VS Code (code-server + Debian chromium via playwright-core) for the e2e tests. See DESIGN.md §5.
+// Drives a real VS Code (code-server + Debian chromium via playwright-core) for the e2e tests. See test/e2e/README.md.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

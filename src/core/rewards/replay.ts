@@ -1,5 +1,6 @@
+import { resolve } from 'node:path';
 import type { ParsedAnswer } from '../completion/types';
-import { resolveInside } from '../dataset/paths';
+import { checkInsideSync, refusalMessage } from '../dataset/paths';
 import { SEGR1_TRAIN_FRAME, SEGZERO_FRAME, type FrameSpec } from '../geometry/frames';
 import { loadFrameImage } from '../image/frameImage';
 import { decodeRle } from '../image/rle';
@@ -126,6 +127,15 @@ function num(v: unknown): number | null {
   return typeof v === 'number' ? v : null;
 }
 
+/** The file a record's path names under the replay root, symlinks resolved; refused (with the field) when it leads out. */
+function insideRoot(root: string, field: string, rel: string): string {
+  const r = checkInsideSync(root, rel);
+  if (r.ok) return r.real;
+  // A missing file is left to its reader, whose error names it.
+  if (r.reason === 'missing') return resolve(root, rel);
+  throw new Error(refusalMessage(field, r));
+}
+
 async function replayRecord(text: string, line: number, opts: ReplayOptions, gtCache: Map<string, GrayImage>, note: (m: string) => void, counter: { segmented: number }): Promise<Pending> {
   let rec: Record<string, unknown>;
   try {
@@ -142,7 +152,7 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, gtC
 
   let gt: GrayImage | undefined;
   if (typeof rec.gt === 'string') {
-    const p = resolveInside(opts.root, rec.gt);
+    const p = insideRoot(opts.root, 'gt', rec.gt);
     gt = gtCache.get(p);
     if (!gt) {
       gt = await loadGtPilL(p).catch((e: unknown) => {
@@ -154,7 +164,7 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, gtC
   }
   let loggedMask: BinaryMask | undefined;
   if (rec.mask !== undefined && rec.mask !== null) loggedMask = decodeRle(rec.mask as CocoRle);
-  const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, resolveInside(opts.root, rec.image), counter) : undefined;
+  const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, insideRoot(opts.root, 'image', rec.image), counter) : undefined;
 
   const input = { completion: rec.completion, modelFrame, ...(gt ? { gt } : {}), ...(loggedMask ? { loggedMask } : {}), ...(segment ? { segment } : {}), ...(typeof rec.solution === 'string' ? { solution: rec.solution } : {}) };
   let replayed: Record<string, number | null>;
