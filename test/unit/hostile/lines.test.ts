@@ -129,8 +129,9 @@ test('item 2: replay reads lines as bytes: a line with invalid UTF-8 or NUL byte
     console.log = log0;
   }
   const text = err.join('\n');
-  assert.match(text, /^line 2: invalid UTF-8 at byte \d+ of the line \(0xff\)/m);
-  assert.match(text, /^line 3: 1 NUL byte/m);
+  // Each message names the file and the line.
+  assert.match(text, /rollouts\.jsonl:2: invalid UTF-8 at byte \d+ of the line \(0xff\)/);
+  assert.match(text, /rollouts\.jsonl:3: 1 NUL byte/);
   const report = JSON.parse(readFileSync(json, 'utf8')) as ReplayReport;
   assert.deepEqual(report.rollouts.map((r) => r.line), [1, 4]);
 });
