@@ -169,6 +169,7 @@ export class WorkspaceModel implements vscode.Disposable {
           });
           const index = opened.index;
           const t1 = performance.now();
+          if (opened.cacheReason !== undefined) this.output?.info(`${rel}: index cache not used (${opened.cacheReason}); rebuilt`);
           logs.set(file, { folder, file, rel, format: opened.format, index, structure: new LogStructure(index) });
           const errors = index.issues.filter((i) => i.severity === 'error').length;
           this.output?.info(

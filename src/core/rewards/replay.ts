@@ -1,5 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import type { ParsedAnswer } from '../completion/types';
 import { checkInsideSync, refusalMessage } from '../dataset/paths';
@@ -9,6 +7,7 @@ import { decodeRle } from '../image/rle';
 import type { BinaryMask, GrayImage } from '../image/types';
 import { parsePythonJsonLine } from '../logs/jsonParse';
 import type { CocoRle } from '../logs/rollout';
+import { readTextLines } from '../logs/textLines';
 import type { Segmenter } from '../segment/segmenter';
 import { segmentAnswer } from '../segment/segmentAnswer';
 import { advantagesByGroup } from './advantages';
@@ -75,7 +74,6 @@ interface Pending {
 /** Replay a canonical JSONL rollout log line by line (streamed) under one reward set. */
 export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{ report: ReplayReport; badLines: number; segmented: number }> {
   const pending: Pending[] = [];
-  const rl = createInterface({ input: createReadStream(logPath, { encoding: 'utf8' }), crlfDelay: Infinity });
   const gtCache = new Map<string, GrayImage>();
   const notes = new Set<string>();
   const note = (m: string) => {
@@ -84,11 +82,15 @@ export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{
       opts.onNote?.(m);
     }
   };
-  let lineNo = 0;
   let badLines = 0;
   const counter = { segmented: 0 };
-  for await (const text of rl) {
-    lineNo++;
+  // Lines as bytes first: a line of NUL bytes or invalid UTF-8 (a torn append) is a bad line of its own.
+  for await (const { lineNo, text, problem } of readTextLines(logPath)) {
+    if (problem !== undefined) {
+      badLines++;
+      opts.onBadLine?.(lineNo, problem);
+      continue;
+    }
     if (text.trim() === '') continue;
     try {
       pending.push(await replayRecord(text, lineNo, opts, gtCache, note, counter));
