@@ -49,16 +49,18 @@ export class SegmenterService implements vscode.Disposable {
 
   /** Look for SAM2 exports (setting, then each workspace's models/) and load the chosen one in the worker. */
   discover(): Promise<void> {
-    this.loading ??= this.load().finally(() => (this.loading = undefined));
-    return this.loading;
+    return this.loading ?? this.rediscover();
   }
 
   /** Look again once what may be loaded has changed (trust granted, model path edited), after any load in flight. */
   private rediscover(): Promise<void> {
-    const next = (this.loading ?? Promise.resolve()).then(() => this.load());
-    const mine: Promise<void> = next.finally(() => {
-      if (this.loading === mine) this.loading = undefined;
-    });
+    const mine: Promise<void> = (this.loading ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.load())
+      .finally(() => {
+        // Only the latest load clears the flag: segmentAnswer waits on it.
+        if (this.loading === mine) this.loading = undefined;
+      });
     this.loading = mine;
     return mine;
   }

@@ -91,6 +91,7 @@ test('Restricted Mode shows logs and rewards with the classical fallback; trusti
     }, 120_000);
     assert.doesNotMatch(sam2Label, /Restricted Mode/);
     assert.equal(await badge2.getAttribute('data-kind'), 'sam2');
+    await waitFor('the re-segmented view settled', async () => !/^Loading/.test((await view2.locator('#title').textContent()) ?? ''), 60_000);
     await wb.screenshot('trusted-sam2');
   });
 });
