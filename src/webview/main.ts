@@ -211,7 +211,8 @@ async function show(view: ViewPayload): Promise<void> {
   rewards.show(view);
   group.show(view, currentImage);
   history.show(view);
-  if (view.mask) setBadge({ label: view.mask.source, kind: isLoggedMask(view.mask.source) ? 'logged' : view.mask.source.includes('SAM2') ? 'sam2' : 'classical' });
+  // "classical fallback — not SAM2" names SAM2 too: test for the fallback first.
+  if (view.mask) setBadge({ label: view.mask.source, kind: isLoggedMask(view.mask.source) ? 'logged' : view.mask.source.startsWith('classical') ? 'classical' : view.mask.source.includes('SAM2') ? 'sam2' : 'classical' });
   document.body.dataset.selection = selectionKey(view.selection);
   if (pendingReplay?.revision === view.revision) applyReplay(pendingReplay);
 }
