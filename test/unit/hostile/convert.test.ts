@@ -5,6 +5,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { convertLog } from '../../../src/core/logs/convert';
 import { openRolloutLog } from '../../../src/core/logs/openLog';
+import { validateRolloutJson } from '../../../src/core/logs/validateRecord';
+import { getRewardSet } from '../../../src/core/rewards/registry';
+import { replayLog } from '../../../src/core/rewards/replay';
+import { parseNotebookText } from '../../../src/extension/notebookFile';
+import { escapeControls } from '../../../src/shared/terminalText';
 import { tempDir } from '../tempDir';
 
 const REPO = join(__dirname, '..', '..', '..', '..');
@@ -16,7 +21,19 @@ const CORRUPT_FILE = join(CORRUPT_RUN, 'completions', 'completions_00003.parquet
 const KEEP = 'precious: an earlier conversion\n';
 
 function convert(...args: string[]) {
-  return spawnSync(process.execPath, [CLI, 'convert', ...args], { encoding: 'utf8' });
+  return cli('convert', ...args);
+}
+
+function cli(...args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+}
+
+/** Characters a terminal acts on (C0 but newline and tab, DEL, C1, bidi overrides): none may reach it raw from a log. */
+function rawControls(text: string): string[] {
+  return [...text].filter((ch) => {
+    const c = ch.charCodeAt(0);
+    return (c < 0x20 && c !== 0x0a && c !== 0x09) || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+  });
 }
 
 /** Files a failed or interrupted write could leave behind in `dir`. */
@@ -192,4 +209,144 @@ test('openRolloutLog converts by the same rules: a corrupt page is an issue nami
   copyFileSync(CORRUPT_FILE, join(only, 'completions_00003.parquet'));
   await assert.rejects(openRolloutLog(only, { cacheDir }), /no readable rollouts \(completions_00003\.parquet: row group 1 of 1/);
   assert.deepEqual(temporaries(cacheDir), []);
+});
+
+// ---- item 8: replay caps a line and prints nothing raw ----
+
+const ROLLOUT = JSON.stringify({ step: 1, group: 'g', completion: '<think>x</think><answer>{"bbox": [1, 2, 3, 4]}</answer>' });
+
+test('replay: a line over the cap is one bad line naming file and line; the others still replay', async () => {
+  const dir = tempDir('segr1-hreplay-');
+  const log = join(dir, 'long.jsonl');
+  // 3 MiB of JSON over a 1 MiB cap: what a 600 MB line is to the default 64 MiB cap, at test size.
+  writeFileSync(log, `${ROLLOUT}\n{"completion": "${'x'.repeat(3 << 20)}"}\n${ROLLOUT}\n`);
+  const bad: Array<[number, string]> = [];
+  const r = await replayLog(log, { rewardSet: getRewardSet('segr1-reference')!, root: dir, maxLineBytes: 1 << 20, onBadLine: (line, m) => bad.push([line, m]) });
+  assert.deepEqual(bad.map(([l]) => l), [2]);
+  assert.match(bad[0]![1], /^line of 3145746 bytes exceeds the cap of 1048576 bytes on one line; skipped$/);
+  assert.deepEqual(r.report.rollouts.map((x) => x.line), [1, 3]);
+  assert.equal(r.badLines, 1);
+});
+
+test('segr1 replay at the real cap: an 80 MB line is a message, not a crash', () => {
+  const dir = tempDir('segr1-hreplay-');
+  const log = join(dir, 'huge.jsonl');
+  const huge = Buffer.alloc(80 * 1024 * 1024, 0x61);
+  writeFileSync(log, Buffer.concat([Buffer.from(`${ROLLOUT}\n{"completion": "`), huge, Buffer.from(`"}\n${ROLLOUT}\n`)]));
+  const r = cli('replay', log, '--mask-only');
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /huge\.jsonl:2: line of 83886098 bytes exceeds the cap of 67108864 bytes on one line; skipped/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  assert.match(r.stdout, /2 rollouts replayed/);
+});
+
+test('escapeControls: C0, DEL, C1 and bidi overrides become visible escapes; text and (optionally) layout stay', () => {
+  assert.equal(escapeControls('a\u001b[31mb\u0007c\u007f\u009b\u202e\u2066\u2069\r\n\t'), 'a\\u001b[31mb\\u0007c\\u007f\\u009b\\u202e\\u2066\\u2069\\r\\n\\t');
+  assert.equal(escapeControls('line 1\n\tline 2\u001b', true), 'line 1\n\tline 2\\u001b');
+  assert.equal(escapeControls('plain — ünïcode Δ ✓ \u200d'), 'plain — ünïcode Δ ✓ \u200d');
+  assert.equal(escapeControls('\u202a\u202b\u202c\u202d\u2067\u2068'), '\\u202a\\u202b\\u202c\\u202d\\u2067\\u2068');
+});
+
+test('segr1 replay and convert print log values escaped: no escape sequence from a log reaches the terminal', () => {
+  const r = cli('replay', join(HOSTILE, 'replay', 'escapes.jsonl'), '--mask-only');
+  assert.equal(r.status, 1);
+  assert.deepEqual(rawControls(r.stderr + r.stdout), []);
+  assert.match(r.stderr, /escapes\.jsonl:1: field gt '\\u001b\]0;pwned\\u0007\\u001b\[2J\\u009b31m\\u202egnp\.x\.png'/);
+  assert.match(r.stderr, /escapes\.jsonl:2: field mask\.size\[1\]: expected a non-negative integer, found string "\\u001b\[5m"/);
+  const dir = tempDir('segr1-hconv-');
+  const src = join(dir, 'logs');
+  mkdirSync(src);
+  copyFileSync(join(LOGS, 'mixed', 'rollouts.jsonl'), join(src, 'run\u001b[2J\u202e.jsonl'));
+  writeFileSync(join(src, 'x\u009b.txt'), 'not a log');
+  const c = convert(src, '--out', join(dir, 'out.jsonl'));
+  assert.equal(c.status, 0, c.stderr);
+  assert.deepEqual(rawControls(c.stdout + c.stderr), []);
+  assert.match(c.stdout, /read {5}.*run\\u001b\[2J\\u202e\.jsonl \(canonical\)/);
+});
+
+test('replay: a malformed logged mask or an undecodable gt is a message naming line and field, never a raw TypeError', async () => {
+  const bad = new Map<number, string>();
+  const dir = join(HOSTILE, 'replay');
+  await replayLog(join(dir, 'masks.jsonl'), { rewardSet: getRewardSet('segr1-reference')!, root: dir, onBadLine: (l, m) => bad.set(l, m) });
+  assert.deepEqual(Object.fromEntries(bad), {
+    1: 'field mask: expected a COCO RLE {"size": [h, w], "counts": ...}, found an array',
+    2: 'field mask.size: expected [height, width], found null',
+    3: 'field mask.size[0]: expected a non-negative integer, found number Infinity',
+    4: 'field mask.counts[0]: expected a non-negative integer run length, found number Infinity',
+    5: 'field mask.counts: expected a string or a list of run lengths, found no counts',
+    6: bad.get(6),
+  });
+  assert.match(bad.get(6)!, /^field gt 'bad\.png': not a decodable image: its header is corrupt or truncated \(.*corrupt header\)$/);
+  for (const m of bad.values()) assert.doesNotMatch(m, /is not iterable|:\s*$|found number null/);
+});
+
+// ---- item 10: the smaller items ----
+
+test('.segr1nb with wrong shapes: specific messages naming the field, every valid cell opens', () => {
+  const read = (name: string) => parseNotebookText(readFileSync(join(HOSTILE, 'notebooks', name), 'utf8'), name);
+  const n = read('cells-number.segr1nb');
+  assert.deepEqual(n.problems, ['cells: expected an array of cells, found number 5']);
+  assert.equal(n.cells.length, 1);
+  assert.match(n.cells[0]!.value, /`cells-number\.segr1nb` is not entirely a valid Seg-R1 notebook/);
+  assert.match(n.cells[0]!.value, /\{"cells":5\}/, 'its text is kept');
+  const m = read('cells-mixed.segr1nb');
+  assert.deepEqual(m.problems, [
+    'cells[0]: expected a cell object {kind, value}, found null; cell skipped',
+    "cells[2].value: expected the cell's text as a string, found no value; cell skipped",
+    'cells[3].kind: expected "markdown" or "code", found string "text"; read as code',
+    'cells[4].outputs[1][0].mime: expected a string, found number 5; output dropped',
+    'cells[4].outputs[2]: expected a list of {mime, data} items, found number 7; output dropped',
+  ]);
+  assert.deepEqual(m.cells.slice(1).map((c) => [c.kind, c.value, c.outputs?.length]), [
+    ['code', 'worst 3 by reward', undefined],
+    ['code', '# hi', undefined],
+    ['code', 'best 1 by reward', 1],
+  ]);
+  assert.deepEqual(read('top-array.segr1nb').problems, ['expected a JSON object {"cells": [...]}, found an array']);
+  const f = read('fence-breakout.segr1nb');
+  assert.match(f.problems[0]!, /^not valid JSON/);
+  // The kept text holds a ``` line: the fence around it is longer, so the text stays inside it.
+  assert.match(f.cells[0]!.value, /\n````\n\{"cells"[\s\S]*<img src=x onerror=alert\(1\)>\n````$/);
+  assert.deepEqual(parseNotebookText('').problems, []);
+  assert.equal(parseNotebookText('{}').cells.length, 0);
+});
+
+test('every segr1 subcommand answers --help and -h with its usage, exit 0', () => {
+  for (const cmd of ['sample', 'replay', 'convert', 'metrics', 'segment']) {
+    for (const flag of ['--help', '-h']) {
+      const r = cli(cmd, flag);
+      assert.equal(r.status, 0, `${cmd} ${flag}: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^usage: segr1 ${cmd} `), `${cmd} ${flag}`);
+    }
+  }
+});
+
+test('segr1 sample --out <a folder with a README.md>: refused without --force, the file named and kept', () => {
+  const dir = tempDir('segr1-hsample-');
+  writeFileSync(join(dir, 'README.md'), '# my project\n');
+  const r = cli('sample', '--out', dir);
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stderr, /holds files the sample would overwrite \(README\.md\) and no sample marker; nothing written \(--force overwrites them\)/);
+  assert.equal(readFileSync(join(dir, 'README.md'), 'utf8'), '# my project\n');
+  assert.deepEqual(readdirSync(dir), ['README.md']);
+});
+
+test('verl: a non-numeric score is an issue naming file, line and field; the rollout is kept without a reward', async () => {
+  const out = join(tempDir('segr1-hconv-'), 'verl.jsonl');
+  const s = await convertLog(join(HOSTILE, 'verl-score'), out);
+  assert.equal(s.records, 3);
+  assert.deepEqual(s.issues.map((i) => [i.file, i.line, i.field, i.message]), [
+    ['1.jsonl', 2, 'score', 'expected a number, found string "0.5"; rollout kept without a reward'],
+    ['1.jsonl', 3, 'score', 'expected a number, found an array; rollout kept without a reward'],
+  ]);
+  const recs = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reward?: number; extra: { score?: unknown } });
+  assert.deepEqual(recs.map((r) => [r.reward, r.extra.score]), [[0.75, undefined], [undefined, '0.5'], [undefined, [1]]]);
+});
+
+test('schema messages name Infinity as Infinity, not JSON null', () => {
+  const v = validateRolloutJson({ completion: 'x', reward: Infinity, rewards: { iou: -Infinity } }, 7);
+  assert.deepEqual(v.issues.map((i) => [i.line, i.field, i.message]), [
+    [7, 'reward', 'expected a finite number, found number Infinity; kept in extra'],
+    [7, 'rewards.iou', 'expected a number or null, found number -Infinity; kept in extra'],
+  ]);
 });
