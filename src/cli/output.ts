@@ -7,10 +7,10 @@ import { escapeControls } from '../shared/terminalText';
 
 /** Print to stdout, control characters escaped (newlines and tabs kept). */
 export function out(text: string): void {
-  process.stdout.write(`${escapeControls(text, true)}\n`);
+  console.log(escapeControls(text, true));
 }
 
 /** Print to stderr, control characters escaped (newlines and tabs kept). */
 export function err(text: string): void {
-  process.stderr.write(`${escapeControls(text, true)}\n`);
+  console.error(escapeControls(text, true));
 }
