@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import type { ParsedAnswer } from '../completion/types';
 import { resolveInside } from '../dataset/paths';
 import { SEGR1_TRAIN_FRAME, SEGZERO_FRAME, type FrameSpec } from '../geometry/frames';
+import { ByteLru } from '../cache/byteLru';
 import { loadFrameImage } from '../image/frameImage';
 import { decodeRle } from '../image/rle';
 import type { BinaryMask, GrayImage } from '../image/types';
@@ -10,7 +11,7 @@ import type { CocoRle } from '../logs/rollout';
 import type { Segmenter } from '../segment/segmenter';
 import { segmentAnswer } from '../segment/segmentAnswer';
 import { advantagesByGroup } from './advantages';
-import { loadGtPilL } from './groundTruth';
+import { loadGtInFrame, loadGtPilL } from './groundTruth';
 import { SEGR1_REWARD_SIDE } from './masks';
 import { MissingGtError, MissingMaskError } from './segr1';
 import type { RewardSet } from './types';
@@ -22,6 +23,16 @@ import type { RewardSet } from './types';
 
 /** Tolerance above which a logged and a replayed value count as different. */
 export const REPLAY_TOLERANCE = 1e-6;
+
+/**
+ * Bytes of decoded GTs replay keeps. Seg-R1's sets cache the GT already in the 768² reward frame (590 kB each, so
+ * ~400 images: a run's whole group of steps on one image hits); Seg-Zero's and VisionReasoner's read the GT at full
+ * size, and 256 MB holds one GT at the pixel cap, or ~10 DIS5K-sized ones.
+ */
+export const REPLAY_GT_CACHE_BYTES = 256 * 1024 * 1024;
+
+/** The reward frame a logged mask must have for the mask-scoring sets. */
+const REWARD_FRAME = { width: SEGR1_REWARD_SIDE, height: SEGR1_REWARD_SIDE };
 
 /** Names a trainer may have logged a component under, by reward-set component name. */
 const ALIASES: Record<string, readonly string[]> = {
@@ -74,7 +85,7 @@ interface Pending {
 export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{ report: ReplayReport; badLines: number; segmented: number }> {
   const pending: Pending[] = [];
   const rl = createInterface({ input: createReadStream(logPath, { encoding: 'utf8' }), crlfDelay: Infinity });
-  const gtCache = new Map<string, GrayImage>();
+  const gtCache = new ByteLru<string, GrayImage>(REPLAY_GT_CACHE_BYTES, (g) => g.data.byteLength);
   const notes = new Set<string>();
   const note = (m: string) => {
     if (!notes.has(m)) {
@@ -124,7 +135,7 @@ function num(v: unknown): number | null {
   return typeof v === 'number' ? v : null;
 }
 
-async function replayRecord(text: string, line: number, opts: ReplayOptions, gtCache: Map<string, GrayImage>, note: (m: string) => void, counter: { segmented: number }): Promise<Pending> {
+async function replayRecord(text: string, line: number, opts: ReplayOptions, gtCache: ByteLru<string, GrayImage>, note: (m: string) => void, counter: { segmented: number }): Promise<Pending> {
   let rec: Record<string, unknown>;
   try {
     rec = JSON.parse(text) as Record<string, unknown>;
@@ -138,20 +149,22 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, gtC
   const is840 = !usesMasks(set);
   const modelFrame: FrameSpec = isFrame(rec.model_frame) ? { kind: 'fixed', width: rec.model_frame.width, height: rec.model_frame.height } : is840 ? SEGZERO_FRAME : SEGR1_TRAIN_FRAME;
 
+  // A logged mask's declared size is checked against the reward frame before anything is read or allocated.
+  let loggedMask: BinaryMask | undefined;
+  if (rec.mask !== undefined && rec.mask !== null) loggedMask = decodeRle(rec.mask as CocoRle, { field: 'mask', ...(is840 ? {} : { frame: REWARD_FRAME }) });
   let gt: GrayImage | undefined;
   if (typeof rec.gt === 'string') {
     const p = resolveInside(opts.root, rec.gt);
-    gt = gtCache.get(p);
+    // Seg-R1's sets only ever use the GT in the 768² reward frame: decode it straight into that frame, once.
+    const key = `${is840 ? 'full' : 'frame'}:${p}`;
+    gt = gtCache.get(key);
     if (!gt) {
-      gt = await loadGtPilL(p).catch((e: unknown) => {
+      gt = await (is840 ? loadGtPilL(p) : loadGtInFrame(p, SEGR1_REWARD_SIDE)).catch((e: unknown) => {
         throw new Error(`gt '${rec.gt as string}': ${e instanceof Error ? e.message : String(e)}`);
       });
-      if (gtCache.size > 64) gtCache.clear();
-      gtCache.set(p, gt);
+      gtCache.set(key, gt);
     }
   }
-  let loggedMask: BinaryMask | undefined;
-  if (rec.mask !== undefined && rec.mask !== null) loggedMask = decodeRle(rec.mask as CocoRle);
   const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, resolveInside(opts.root, rec.image), counter) : undefined;
 
   const input = { completion: rec.completion, modelFrame, ...(gt ? { gt } : {}), ...(loggedMask ? { loggedMask } : {}), ...(segment ? { segment } : {}), ...(typeof rec.solution === 'string' ? { solution: rec.solution } : {}) };
