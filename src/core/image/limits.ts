@@ -17,12 +17,6 @@ export const MAX_IMAGE_PIXELS = 0x3fff * 0x3fff;
  */
 export const MAX_INLINE_IMAGE_BYTES = 64 * 1024 * 1024;
 
-/**
- * Longest `data:` URL the notebook renderer shows. The host inlines images as ≤ 384 px JPEGs (tens of kB); a notebook
- * from elsewhere may carry anything, and the webview would decode it. 4 MB is 100× what the host writes.
- */
-export const MAX_DATA_URL_CHARS = 4 * 1024 * 1024;
-
 /** A declared size (image, mask, page) that exceeds its frame or a cap; thrown before anything is allocated. */
 export class DeclaredSizeError extends Error {
   /** The field whose declared value was refused, e.g. `mask.size` or `IHDR`. */
