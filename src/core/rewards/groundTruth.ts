@@ -26,25 +26,17 @@ function toPilL(d: Uint8Array, c: number, n: number, out: Uint8Array): void {
  * The GT as {@link loadGtPilL} reads it, resized to side×side with PIL bilinear (`TF.resize`, grpo.py's reward frame):
  * bit-identical to `resizeBilinearPil(await loadGtPilL(path), side, side)`, but an 8-bit PNG is streamed row by row
  * into the frame, so a 16000² GT costs the 768² result, not 256 MB. Other files are decoded whole (under the pixel cap).
+ * Errors (a DeclaredSizeError for a size over the cap) do not repeat the path: the caller names the record's field.
  */
 export async function loadGtInFrame(path: string, side: number): Promise<GrayImage> {
   const bytes = await readFile(path);
-  let layout: PngLayout | undefined;
-  try {
-    layout = pngLayout(bytes);
-  } catch (e) {
-    if (e instanceof Error) e.message = `${path}: ${e.message}`;
-    throw e;
-  }
+  const layout = pngLayout(bytes);
   // sharp colour-manages an embedded ICC profile; those files keep its decode so the values stay the same.
   if (layout && !layout.iccProfile) {
     const streamed = await streamGt(layout, side);
     if (streamed) return streamed;
   }
-  const gt = await loadGtPilL(bytes).catch((e: unknown) => {
-    if (e instanceof Error) e.message = `${path}: ${e.message}`;
-    throw e;
-  });
+  const gt = await loadGtPilL(bytes);
   return gt.width === side && gt.height === side ? gt : resizeBilinearPil(gt, side, side);
 }
 
