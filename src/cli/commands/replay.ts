@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { getRewardSet, listRewardSets } from '../../core/rewards/registry';
 import type { Segmenter } from '../../core/segment/segmenter';
 import { REPLAY_TOLERANCE, differs, replayLog, usesMasks, type Compared, type ReplayReport } from '../../core/rewards/replay';
@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       rewardSet,
       root,
       ...(segmenter ? { segmenter } : {}),
-      onBadLine: (line, message) => console.error(`${basename(args.log)}:${line}: ${message}`),
+      onBadLine: (line, message) => console.error(`${args.log}:${line}: ${message}`),
       onNote: (m) => console.error(`note: ${m}`),
     });
     if (segmenter && segmented > 0) console.error(`note: ${segmented} masks not in the log came from the ${segmenter.info.label}, so their segment values differ from a SAM2 run`);
