@@ -107,5 +107,31 @@ test('traces: chart points equal per-step means; brushing steps filters the roll
     await waitFor('traces list filtered to step 7', async () => (await traces.locator('#list-count').textContent()) === `${byStep.get(7)!.length} of ${records.length} rollouts`, 15_000);
     await waitFor('step 7 opened in the workbench', async () => /step 7 · group/.test(await titles()), 60_000);
     await wb.screenshot('traces-and-workbench');
+
+    // The traces forget nothing when hidden: a file opened over them tears their webview down; shown again, the
+    // step range, the replay column with its sort and the count come back as they were.
+    const tracesFrame = async () => {
+      const n = await page.locator('iframe.webview.ready').count();
+      for (let k = n - 1; k >= 0; k--) {
+        const f = wb.webviewFrame(k);
+        if (await f.locator('#list-count').count().catch(() => 0)) return f;
+      }
+      return undefined;
+    };
+    const stateOf = async (f: typeof traces) => ({ count: await f.locator('#list-count').textContent(), range: await f.locator('#range-label').textContent(), header: await f.locator('.list-header').textContent() });
+    const before = await stateOf(traces);
+    assert.equal(before.range, 'step 7');
+    assert.match(before.header ?? '', /replay \|Δ total\| ▼/);
+    await traces.locator('#traces-status').click();
+    // Quick Open a file into the traces' editor group: the file's tab covers (and hides) the traces.
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill('README.md');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'README.md' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    await waitFor('the traces hidden behind a file', async () => ((await tracesFrame()) === undefined ? true : undefined), 30_000);
+    await page.locator('.tab', { hasText: 'Seg-R1 Reward Traces' }).first().click();
+    const shownAgain = await waitFor('the traces shown again', tracesFrame, 60_000);
+    await waitFor('the traces state restored', async () => JSON.stringify(await stateOf(shownAgain)) === JSON.stringify(before) || undefined, 60_000);
+    await wb.screenshot('traces-restored');
   });
 });
