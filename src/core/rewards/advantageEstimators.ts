@@ -32,6 +32,8 @@ export interface AdvantageRollout {
 export interface AdvantageEstimator {
   readonly id: AdvantageEstimatorId;
   readonly trainer: 'trl' | 'verl';
+  /** What one advantage depends on: its group only, or its whole batch (a batch std). */
+  readonly scope: 'group' | 'batch';
   /** The formula, for docs and tooltips. */
   readonly formula: string;
   /** Where the trainer computes it. */
@@ -185,19 +187,20 @@ const TRL_SRC = 'TRL 1.13 trl/trainer/grpo_trainer.py:2785-2836 (GRPOTrainer._ge
 const VERL_SRC = 'verl verl/trainer/ppo/core_algos.py';
 
 const estimators: readonly AdvantageEstimator[] = [
-  { id: 'trl-group', trainer: 'trl', formula: '(r − mean_g) / (nanstd_g + 1e-4)', source: `${TRL_SRC}, scale_rewards="group"`, estimate: trlSumThenNormalize('group') },
-  { id: 'trl-batch', trainer: 'trl', formula: '(r − mean_g) / (nanstd_batch + 1e-4)', source: `${TRL_SRC}, scale_rewards="batch"`, estimate: trlSumThenNormalize('batch') },
-  { id: 'trl-none', trainer: 'trl', formula: 'r − mean_g', source: `${TRL_SRC}, scale_rewards="none"`, estimate: trlSumThenNormalize('none') },
+  { id: 'trl-group', scope: 'group', trainer: 'trl', formula: '(r − mean_g) / (nanstd_g + 1e-4)', source: `${TRL_SRC}, scale_rewards="group"`, estimate: trlSumThenNormalize('group') },
+  { id: 'trl-batch', scope: 'batch', trainer: 'trl', formula: '(r − mean_g) / (nanstd_batch + 1e-4)', source: `${TRL_SRC}, scale_rewards="batch"`, estimate: trlSumThenNormalize('batch') },
+  { id: 'trl-none', scope: 'group', trainer: 'trl', formula: 'r − mean_g', source: `${TRL_SRC}, scale_rewards="none"`, estimate: trlSumThenNormalize('none') },
   {
     id: 'trl-gdpo',
+    scope: 'batch',
     trainer: 'trl',
     formula: 'Σ_k w_k (r_k − mean_g,k) / (nanstd_g,k + 1e-4), then (x − mean_batch) / (nanstd_batch + 1e-4)',
     source: `${TRL_SRC}, multi_objective_aggregation="normalize_then_sum"`,
     estimate: trlGdpo,
   },
-  { id: 'verl-grpo', trainer: 'verl', formula: '(r − mean_g) / (std_g + 1e-6); group of one: mean 0, std 1', source: `${VERL_SRC}:267 compute_grpo_outcome_advantage`, estimate: verlGrpo(true) },
-  { id: 'verl-drgrpo', trainer: 'verl', formula: 'r − mean_g (group of one: r)', source: `${VERL_SRC}:267 compute_grpo_outcome_advantage, norm_adv_by_std_in_grpo=False`, estimate: verlGrpo(false) },
-  { id: 'verl-rloo', trainer: 'verl', formula: 'r·n/(n−1) − mean_g·n/(n−1) (group of one: r)', source: `${VERL_SRC}:477 compute_rloo_outcome_advantage`, estimate: verlRloo },
+  { id: 'verl-grpo', scope: 'group', trainer: 'verl', formula: '(r − mean_g) / (std_g + 1e-6); group of one: mean 0, std 1', source: `${VERL_SRC}:267 compute_grpo_outcome_advantage`, estimate: verlGrpo(true) },
+  { id: 'verl-drgrpo', scope: 'group', trainer: 'verl', formula: 'r − mean_g (group of one: r)', source: `${VERL_SRC}:267 compute_grpo_outcome_advantage, norm_adv_by_std_in_grpo=False`, estimate: verlGrpo(false) },
+  { id: 'verl-rloo', scope: 'group', trainer: 'verl', formula: 'r·n/(n−1) − mean_g·n/(n−1) (group of one: r)', source: `${VERL_SRC}:477 compute_rloo_outcome_advantage`, estimate: verlRloo },
 ];
 
 /** The estimator with this id, or undefined. */
