@@ -290,18 +290,28 @@ export function segzeroSolutionFromMask(gt: GrayImage, frame: { width: number; h
   return { box: [sx(x0), sy(y0), sx(x1), sy(y1)], points: [[sx(pts[0][0]), sy(pts[0][1])], [sx(pts[1][0]), sy(pts[1][1])]] };
 }
 
-async function scoreSegZero(input: RewardInput): Promise<RewardResult> {
-  const text = input.completion;
-  let gt: SegZeroSolution | undefined;
+/** Seg-Zero's GT for one rollout, box and points each usable only where the reference's regex matched. */
+export interface SegZeroGt {
+  readonly boxGt: SegZeroSolution | undefined;
+  readonly pointGt: SegZeroSolution | undefined;
+  readonly box: SegZeroSolution['box'] | undefined;
+}
+
+/** The GT a rollout is scored against: its solution text, else derived from the GT mask (see the file comment). */
+export function segzeroGroundTruth(input: RewardInput): SegZeroGt {
   let partial: { box?: SegZeroSolution['box']; points?: SegZeroSolution['points'] } = {};
   if (input.solution !== undefined) partial = parseSegZeroSolution(input.solution);
-  else if (input.gt) {
-    const frame = modelFrameSize(input.modelFrame, input.gt);
-    gt = segzeroSolutionFromMask(input.gt, frame);
-    partial = gt ?? {};
-  }
-  const boxGt = partial.box ? ({ box: partial.box, points: partial.points ?? [[0, 0], [0, 0]] } as SegZeroSolution) : undefined;
-  const pointGt = partial.points ? ({ box: partial.box ?? [0, 0, 0, 0], points: partial.points } as SegZeroSolution) : undefined;
+  else if (input.gt) partial = segzeroSolutionFromMask(input.gt, modelFrameSize(input.modelFrame, input.gt)) ?? {};
+  return {
+    boxGt: partial.box ? { box: partial.box, points: partial.points ?? [[0, 0], [0, 0]] } : undefined,
+    pointGt: partial.points ? { box: partial.box ?? [0, 0, 0, 0], points: partial.points } : undefined,
+    box: partial.box,
+  };
+}
+
+async function scoreSegZero(input: RewardInput): Promise<RewardResult> {
+  const text = input.completion;
+  const { boxGt, pointGt, box } = segzeroGroundTruth(input);
   const components = {
     box_iou: segzeroBoxIou(text, boxGt),
     thinking_format: thinkAnswerFullmatch(text) ? 1 : 0,
@@ -311,7 +321,7 @@ async function scoreSegZero(input: RewardInput): Promise<RewardResult> {
   };
   const total = components.box_iou + components.thinking_format + components.segmentation_format + components.point_l1 + components.box_l1;
   const details: Record<string, number> = {};
-  if (partial.box) [details.gtX1, details.gtY1, details.gtX2, details.gtY2] = partial.box;
+  if (box) [details.gtX1, details.gtY1, details.gtX2, details.gtY2] = box;
   return { components, total, details, answer: parseCompletion(text, { format: 'segzero' }) };
 }
 
@@ -322,3 +332,6 @@ export const segzeroRewards: RewardSet = {
   components: SEGZERO_COMPONENTS,
   score: scoreSegZero,
 };
+
+/** The Python-semantics helpers seg.py's rewards share with seg_restrict.py's (segzeroStrict.ts). */
+export { PyError, boxIou, guard, loads, pyIndex, pyInt, pyLen, pyNum, type Json };
