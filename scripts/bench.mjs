@@ -14,7 +14,14 @@ for (const b of benches) {
   const r = spawnSync(process.execPath, ['--expose-gc', `dist-test/bench/${b}`], { stdio: 'inherit', env: { ...process.env, SEGR1_BENCH_OUT: out } });
   if (r.status !== 0) { console.error(`bench ${b} exited ${r.status}`); failed++; }
 }
-const figures = existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+const fresh = existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+// A filtered run (`node scripts/bench.mjs index`) replaces only its own figures: the others stay as last measured.
+let figures = fresh;
+if (filter && existsSync('bench/results.json')) {
+  const names = new Set(fresh.map((f) => f.name));
+  const kept = JSON.parse(readFileSync('bench/results.json', 'utf8')).filter((f) => !names.has(f.name));
+  figures = [...kept, ...fresh];
+}
 writeFileSync('bench/results.json', JSON.stringify(figures, null, 2) + '\n');
-console.log(`\nwrote bench/results.json (${figures.length} figures)`);
+console.log(`\nwrote bench/results.json (${fresh.length} figures measured${filter ? `, ${figures.length - fresh.length} kept from the last run` : ''})`);
 process.exit(failed ? 1 : 0);

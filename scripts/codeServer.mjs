@@ -1,5 +1,5 @@
 // A real VS Code (code-server from npm) for `npm start` and the e2e tests: idempotent install outside the project's
-// dependency tree, then headless starts in throwaway roots. See DESIGN.md §5 for why each workaround exists.
+// dependency tree, then headless starts in throwaway roots. Each workaround below says why it exists.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync, cpSync, readdirSync, statSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';

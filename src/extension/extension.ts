@@ -71,6 +71,8 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
       },
     }),
   );
+  // Restricted Mode ignored workspace values of segr1.logs.overrides; once trusted they apply without a reload.
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void model.refresh()));
   void model.refresh();
   void segmenters.discover();
   const activationMs = performance.now() - t0;

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { checkAbsoluteInside, checkInside, refusalMessage } from '../core/dataset/paths';
 import { assertNever, selectionKey, type HostMessage, type PromptEdit, type Selection, type ViewPayload, type ViewReplay, type WebviewMessage } from '../shared/protocol';
 import { PANEL_VIEW_TYPE } from './commands';
 import { buildImageView } from './imageView';
@@ -112,14 +113,16 @@ export class WorkbenchPanel implements vscode.Disposable {
         for (const q of queued) this.send(q);
         // this.edits belong to the last select(): the pending selection, else the shown one; never to a restored one.
         const edits = this.pending ?? this.selection ? this.edits : undefined;
-        const target = this.pending ?? this.selection ?? m.restored;
+        const own = this.pending ?? this.selection;
         this.pending = undefined;
-        if (target && !queued.some((q) => q.type === 'view/show')) void this.select(target, edits);
-        else if (!target) void this.select(undefined);
+        if (queued.some((q) => q.type === 'view/show')) return;
+        // A restored selection is the webview's state: trusted no more than its messages.
+        if (own) void this.select(own, edits);
+        else void this.fromWebview(m.restored).then((s) => this.select(s));
         return;
       }
       case 'select':
-        void this.select(m.selection);
+        void this.fromWebview(m.selection).then((s) => s && this.select(s));
         return;
       case 'navigate':
         void this.navigate(m.unit, m.direction);
@@ -128,11 +131,29 @@ export class WorkbenchPanel implements vscode.Disposable {
         void this.openSource(m.selection);
         return;
       case 'prompt/edit':
-        void this.select(m.selection, m.edits);
+        void this.fromWebview(m.selection).then((s) => s && this.select(s, m.edits));
         return;
       default:
         assertNever(m);
     }
+  }
+
+  /**
+   * A selection the webview sent: a file it names is read only when it resolves inside a workspace folder (symlinks
+   * resolved); otherwise the panel shows why and the selection is dropped. Rollouts and dataset images are looked up
+   * in the model, so they can name nothing else.
+   */
+  private async fromWebview(s: Selection | undefined): Promise<Selection | undefined> {
+    if (s?.kind !== 'file') return s;
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    let why = `points outside the workspace`;
+    for (const f of folders) {
+      const r = typeof s.path === 'string' ? await checkAbsoluteInside(f, s.path) : undefined;
+      if (r?.ok) return { kind: 'file', path: r.path };
+      if (r && r.reason !== 'escapes') why = r.detail;
+    }
+    this.send({ type: 'error', message: `Not opened: file ${JSON.stringify(String(s.path))} ${why}` });
+    return undefined;
   }
 
   /** Show a selection; with none, the first rollout of the first log, else the first dataset image. */
@@ -199,7 +220,12 @@ export class WorkbenchPanel implements vscode.Disposable {
         if (!d || !item) throw new Error(`image ${s.stem} is not in dataset ${s.dataset}`);
         const root = d.folder.uri.fsPath;
         const pos = d.dataset.items.indexOf(item);
-        return { view: await buildImageView(s, path.join(root, item.image), item.gt ? path.join(root, item.gt) : undefined, `${d.dataset.name} · ${item.stem}`, { index: pos, count: d.dataset.items.length }) };
+        // Dataset folders may hold links: one leading out of the workspace is not read.
+        const image = await checkInside(root, item.image);
+        if (!image.ok) throw new Error(refusalMessage('image', image));
+        const gt = item.gt === undefined ? undefined : await checkInside(root, item.gt);
+        if (gt && !gt.ok && gt.reason !== 'missing') throw new Error(refusalMessage('gt', gt));
+        return { view: await buildImageView(s, image.path, gt?.ok ? gt.path : undefined, `${d.dataset.name} · ${item.stem}`, { index: pos, count: d.dataset.items.length }) };
       }
       case 'file': {
         const found = this.model.findImage(s.path);

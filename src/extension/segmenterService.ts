@@ -1,5 +1,7 @@
+import { realpath } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { checkAbsoluteInside } from '../core/dataset/paths';
 import type { ParsedAnswer } from '../core/completion/types';
 import { readRgb } from '../core/image/io';
 import type { RgbImage } from '../core/image/types';
@@ -10,15 +12,17 @@ import { createClassicalSegmenter } from '../core/segment/classical';
 import { discoverSam2Models, type Sam2Candidate } from '../core/segment/modelDiscovery';
 import type { EncodedImage, Segmenter } from '../core/segment/segmenter';
 import { segmentAnswer } from '../core/segment/segmentAnswer';
+import { engineLabel, planSam2Search, type Sam2SearchPlan } from '../core/segment/trustPolicy';
+import type { SegmenterBadge } from '../shared/protocol';
 import { SegmentWorkerHost } from './segmentHost';
 
 /** workspaceState key of the chosen export. */
 const CHOSEN_KEY = 'segr1.sam2.chosenEncoder';
-import type { SegmenterBadge } from '../shared/protocol';
 
 /**
  * The segmenter in use for rollouts without a logged mask. Starts with the classical fallback (always
- * labelled "not SAM2"); SAM2 replaces it when an export is found.
+ * labelled "not SAM2"); SAM2 replaces it when an export is found. In Restricted Mode the workspace's exports
+ * and settings are not loaded (see trustPolicy); granting trust looks again, without a reload.
  */
 export class SegmenterService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<SegmenterBadge>();
@@ -31,20 +35,63 @@ export class SegmenterService implements vscode.Disposable {
   private worker?: SegmentWorkerHost;
   private candidates: Sam2Candidate[] = [];
   private loading?: Promise<void>;
+  /** Set while Restricted Mode keeps the workspace's exports out: the reason the badge gives. */
+  private restriction?: string;
+  private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(readonly context: vscode.ExtensionContext) {}
+  constructor(readonly context: vscode.ExtensionContext) {
+    this.subscriptions.push(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.rediscover()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('segr1.sam2.modelPath')) void this.rediscover();
+      }),
+    );
+  }
 
   /** Look for SAM2 exports (setting, then each workspace's models/) and load the chosen one in the worker. */
   discover(): Promise<void> {
-    this.loading ??= this.load().finally(() => (this.loading = undefined));
-    return this.loading;
+    return this.loading ?? this.rediscover();
+  }
+
+  /** Look again once what may be loaded has changed (trust granted, model path edited), after any load in flight. */
+  private rediscover(): Promise<void> {
+    const mine: Promise<void> = (this.loading ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.load())
+      .finally(() => {
+        // Only the latest load clears the flag: segmentAnswer waits on it.
+        if (this.loading === mine) this.loading = undefined;
+      });
+    this.loading = mine;
+    return mine;
+  }
+
+  /** The search roots allowed under the current trust state (symlinks resolved before the inside-workspace test). */
+  private async searchPlan(): Promise<Sam2SearchPlan> {
+    const real = (p: string) => realpath(p).catch(() => path.resolve(p));
+    const folders = await Promise.all((vscode.workspace.workspaceFolders ?? []).map((f) => real(f.uri.fsPath)));
+    const own = vscode.workspace.getConfiguration('segr1').inspect<string>('sam2.modelPath')?.globalValue;
+    return planSam2Search({
+      trusted: vscode.workspace.isTrusted,
+      modelPath: readSettings().sam2ModelPath,
+      userModelPath: own && path.isAbsolute(own) ? await real(own) : own,
+      workspaceFolders: folders,
+    });
   }
 
   private async load(preferred?: Sam2Candidate): Promise<void> {
-    const settings = readSettings();
-    const roots = [settings.sam2ModelPath, ...(vscode.workspace.workspaceFolders ?? []).map((f) => path.join(f.uri.fsPath, 'models'))].filter(Boolean);
-    const found = await discoverSam2Models(roots);
-    this.candidates = found.candidates;
+    const plan = await this.searchPlan();
+    this.restriction = plan.restriction;
+    const found = await discoverSam2Models(plan.roots);
+    // A workspace's models/ loads only files that stay inside it once symlinks are resolved (a cloned repo's link
+    // must not load an ONNX file from elsewhere); the user's own setting names their own choice.
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const inside = async (file: string) => {
+      const folder = folders.find((f) => file.startsWith(path.join(f, 'models') + path.sep));
+      return folder === undefined || (await checkAbsoluteInside(folder, file)).ok;
+    };
+    this.candidates = [];
+    for (const c of found.candidates) if ((await inside(c.encoder)) && (await inside(c.decoder))) this.candidates.push(c);
     if (found.problems.length) {
       void vscode.window.showWarningMessage(`Seg-R1: ${found.problems.length} ONNX file(s) in models/ are not usable SAM2 exports: ${found.problems.map((p) => `${path.basename(p.path)} — ${p.message}`).join('; ').slice(0, 600)}`);
     }
@@ -96,24 +143,44 @@ export class SegmenterService implements vscode.Disposable {
     }
   }
 
+  private shownLabel?: string;
+
   private use(s: Segmenter): void {
-    if (this.segmenter === s) return;
-    if (this.segmenter !== this.classical) void this.segmenter.dispose();
-    this.segmenter = s;
-    // A new map, not clear(): requests in flight keep the encodings of the engine they started with.
-    this.encoded = new Map();
-    this.changed.fire(this.badge);
+    if (this.segmenter !== s) {
+      if (this.segmenter !== this.classical) void this.segmenter.dispose();
+      this.segmenter = s;
+      // A new map, not clear(): requests in flight keep the encodings of the engine they started with.
+      this.encoded = new Map();
+    }
+    // The engine may stay the fallback while the reason for it changes (trust granted, nothing in models/).
+    const badge = this.badge;
+    if (badge.label === this.shownLabel) return;
+    this.shownLabel = badge.label;
+    this.changed.fire(badge);
   }
 
   /** QuickPick among the SAM2 exports found and the classical fallback. */
   async choose(): Promise<void> {
     await this.discover();
-    const items = [
-      ...this.candidates.map((c) => ({ label: c.label, description: c.description, detail: c.detail, candidate: c as Sam2Candidate | undefined })),
-      { label: 'classical fallback — not SAM2', description: 'no weights needed', detail: 'GrabCut-style colour/texture model; masks are only a stand-in for SAM2', candidate: undefined },
+    type Item = vscode.QuickPickItem & { candidate?: Sam2Candidate; manageTrust?: true };
+    const items: Item[] = [
+      ...this.candidates.map((c) => ({ label: c.label, description: c.description, detail: c.detail, candidate: c })),
+      { label: 'classical fallback — not SAM2', description: 'no weights needed', detail: 'GrabCut-style colour/texture model; masks are only a stand-in for SAM2' },
     ];
-    const pick = await vscode.window.showQuickPick(items, { title: 'Seg-R1: segmenter for rollouts without a logged mask' });
+    if (this.restriction) {
+      items.push({
+        label: `$(shield) ${this.restriction}`,
+        description: 'Manage Workspace Trust…',
+        detail: "An ONNX export is read by onnxruntime's native parser: the workspace's models/ folder and settings are used only once you trust this workspace.",
+        manageTrust: true,
+      });
+    }
+    const pick = await vscode.window.showQuickPick(items, { title: `Seg-R1: segmenter for rollouts without a logged mask${this.restriction ? ` (${this.restriction})` : ''}` });
     if (!pick) return;
+    if (pick.manageTrust) {
+      await vscode.commands.executeCommand('workbench.trust.manage');
+      return;
+    }
     await this.context.workspaceState.update(CHOSEN_KEY, pick.candidate?.encoder);
     if (pick.candidate) await this.load(pick.candidate);
     else this.use(this.classical);
@@ -121,7 +188,8 @@ export class SegmenterService implements vscode.Disposable {
 
   /** The badge text for the current engine. */
   get badge(): SegmenterBadge {
-    return { label: this.segmenter.info.label, kind: this.segmenter.info.kind };
+    const { label, kind } = this.segmenter.info;
+    return { label: engineLabel(label, kind, this.restriction), kind };
   }
 
   /**
@@ -150,11 +218,12 @@ export class SegmenterService implements vscode.Disposable {
     const e = await enc;
     const mask = await segmentAnswer(segmenter, e, answer, frame);
     // The worker sees pixels already in the run's order, so its own "RGB input" note would mislead: state ours.
-    const engine = segmenter.info.label.replace(/,? (RGB|BGR) input\)/, ')');
+    const engine = engineLabel(segmenter.info.label.replace(/,? (RGB|BGR) input\)/, ')'), segmenter.info.kind, segmenter === this.classical ? this.restriction : undefined);
     return { mask, source: `${engine} · ${channels.toUpperCase()} input${square ? ` · ${frame.width}² frame` : ''}` };
   }
 
   dispose(): void {
+    for (const d of this.subscriptions) d.dispose();
     void this.segmenter.dispose();
     if (this.segmenter !== this.classical) void this.classical.dispose();
     void this.worker?.dispose();

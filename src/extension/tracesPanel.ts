@@ -86,7 +86,13 @@ export class TracesPanel implements vscode.Disposable {
           defaultUri: vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', `${m.name.replace(/[^\w.-]+/g, '_')}.${m.format}`)),
           filters: m.format === 'svg' ? { SVG: ['svg'] } : { PNG: ['png'] },
         });
-        if (target) await vscode.workspace.fs.writeFile(target, m.data);
+        if (!target) return;
+        await vscode.workspace.fs.writeFile(target, m.data);
+        // Say where it went: a save dialog that closes silently leaves people unsure anything was written.
+        const inWorkspace = vscode.workspace.getWorkspaceFolder(target) !== undefined;
+        const choice = await vscode.window.showInformationMessage(`Exported ${m.name} (${m.format.toUpperCase()}) to ${vscode.workspace.asRelativePath(target)}`, 'Reveal', 'Open');
+        if (choice === 'Reveal') await vscode.commands.executeCommand(inWorkspace ? 'revealInExplorer' : 'revealFileInOS', target);
+        else if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', target);
         return;
       }
       default:

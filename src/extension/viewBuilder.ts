@@ -125,7 +125,7 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
   let image: (LoadedImage & { path: string }) | undefined;
   if (record.image) {
     const r = ctx.resolve(record.image);
-    if ('error' in r) note(`image: ${r.error}`);
+    if ('error' in r) note(`image ${r.error}`);
     else {
       try {
         image = { ...(await loadImageForView(r.path)), path: record.image };
@@ -138,7 +138,7 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
   let gt: { gray: GrayImage; binary: MaskPayload } | undefined;
   if (record.gt) {
     const r = ctx.resolve(record.gt);
-    if ('error' in r) note(`gt: ${r.error}`);
+    if ('error' in r) note(`gt ${r.error}`);
     else {
       try {
         gt = await loadGroundTruth(r.path);

@@ -1,7 +1,9 @@
 import * as path from 'node:path';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
-import { resolveInside } from '../core/dataset/paths';
+import { checkInside, overrideLogs, resolveRecordPath } from '../core/dataset/paths';
+
+export { resolveRecordPath } from '../core/dataset/paths';
 import sharp from 'sharp';
 import { discoverDatasets, discoverLogs, type Dataset, type DatasetItem } from '../core/dataset/discover';
 import type { RolloutIndex } from '../core/logs/jsonlIndex';
@@ -137,7 +139,9 @@ export class WorkspaceModel implements vscode.Disposable {
       const overrides = readLogOverrides(folder);
       const discovered = await discoverLogs(root);
       // A log named in the overrides opens even when discovery passes it by (an unusual name or extension).
-      const rels = [...discovered, ...overrides.map((o) => o.path).filter((p) => !discovered.includes(p) && existsSync(path.join(root, p)))];
+      const named = overrideLogs(root, overrides, discovered);
+      for (const message of named.problems) add({ file: path.join(root, '.vscode', 'settings.json'), message, severity: 'error' });
+      const rels = [...discovered, ...named.rels];
       for (const rel of rels) {
         if (token.isCancellationRequested) return;
         const file = path.join(root, rel);
@@ -165,6 +169,7 @@ export class WorkspaceModel implements vscode.Disposable {
           });
           const index = opened.index;
           const t1 = performance.now();
+          if (opened.cacheReason !== undefined) this.output?.info(`${rel}: index cache not used (${opened.cacheReason}); rebuilt`);
           logs.set(file, { folder, file, rel, format: opened.format, index, structure: new LogStructure(index) });
           const errors = index.issues.filter((i) => i.severity === 'error').length;
           this.output?.info(
@@ -250,7 +255,7 @@ function overrideOptions(ov: LogOverride, root: string, file: string, add: (p: W
     else add({ file, message: `segr1.logs.overrides: format '${ov.format}' is not one of ${Object.keys(ADAPTERS).join(', ')}; detecting the format instead`, severity: 'error' });
   }
   if (ov.imagesBy !== undefined) {
-    const j = parseImageJoin(ov.imagesBy, root);
+    const j = parseImageJoin(ov.imagesBy, root, { confined: true });
     if (typeof j === 'string') add({ file, message: `segr1.logs.overrides: imagesBy: ${j}`, severity: 'error' });
     else out.imageJoin = j;
   }
@@ -264,8 +269,11 @@ const SIZE_CHECK_LIMIT = 5000;
 async function checkDatasetSizes(root: string, d: Dataset, add: (p: WorkspaceProblem) => void): Promise<void> {
   const items = d.items.filter((i) => i.gt).slice(0, SIZE_CHECK_LIMIT);
   const size = async (rel: string) => {
+    // Dataset folders may hold links; one leading out of the workspace is refused before sharp opens it.
+    const where = await checkInside(root, rel);
+    if (!where.ok) return new Error(where.detail);
     try {
-      const m = await sharp(path.join(root, rel)).metadata();
+      const m = await sharp(where.real).metadata();
       return m.width && m.height ? { width: m.width, height: m.height } : new Error('no image size in the header');
     } catch (e) {
       return e instanceof Error ? e : new Error(String(e));
@@ -296,8 +304,11 @@ async function checkImagePaths(root: string, file: string, index: RolloutIndex, 
     [...firstLine].map(async ([im, line]) => {
       const rel = index.images[im]!;
       const resolved = resolveRecordPath(root, file, rel);
-      // Unsafe paths are already reported by the index at their line; only existence is checked here.
-      if ('error' in resolved) return;
+      // Absolute and `..` paths are already reported by the index at their line; what only the file system shows is not.
+      if ('error' in resolved) {
+        if (resolved.reason === 'symlink' || resolved.reason === 'loop') add({ file, line, message: `image ${resolved.error}`, severity: 'error' });
+        return;
+      }
       try {
         await fs.access(resolved.path);
       } catch {
@@ -305,25 +316,6 @@ async function checkImagePaths(root: string, file: string, index: RolloutIndex, 
       }
     }),
   );
-}
-
-/**
- * Resolve a record's image/GT path: workspace-relative first (the canonical form), then relative to the
- * log's folder (logs copied around with their images). Never outside the workspace folder.
- */
-export function resolveRecordPath(root: string, logFile: string, rel: string): { path: string } | { error: string } {
-  let fallback: string | undefined;
-  let firstError = '';
-  for (const base of [root, path.dirname(logFile)]) {
-    try {
-      const p = resolveInside(root, path.relative(root, path.resolve(base, rel)));
-      if (existsSync(p)) return { path: p };
-      fallback ??= p;
-    } catch (e) {
-      firstError ||= e instanceof Error ? e.message : String(e);
-    }
-  }
-  return fallback && !firstError ? { path: fallback } : { error: firstError || `'${rel}' cannot be resolved` };
 }
 
 /**

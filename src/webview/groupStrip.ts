@@ -38,7 +38,7 @@ export class GroupStrip {
         'div',
         { 'data-inversions': m.inversions.length, class: `thumb${m.inversions.length ? ' inverted' : ''}${current ? ' current' : ''}${m.malformed ? ' malformed' : ''}`, role: 'option', 'aria-selected': current ? 'true' : 'false', tabindex: 0, 'data-index': m.index, title: `rollout ${m.sample ?? m.index}` },
         this.thumbCanvas(m, image),
-        h('div', { class: 'caption' }, h('span', {}, `#${m.sample ?? m.index}`), h('span', { class: 'num' }, `r ${num(m.reward, 2)}`), h('span', { class: 'num' }, `A ${num(m.advantage, 2)}`)),
+        h('div', { class: 'caption' }, h('span', {}, `#${m.sample ?? m.index}`), h('span', { class: 'num' }, `r ${num(m.reward, 2)}`), h('span', { class: 'num' }, `A ${num(m.advantage, 2)}`), m.malformed ? h('span', { class: 'malformed-mark', title: 'the answer has parse errors (see its diagnostics)', 'aria-label': 'parse errors' }, '⚠') : null),
         rewardBar(m.reward ?? 0, maxR),
         h('div', { class: 'components num' }, Object.entries(m.components).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' · ')),
         m.intended !== undefined ? h('div', { class: 'components num', title: 'total under segr1-intended (correct S-measure)' }, `intended ${m.intended.toFixed(2)}${m.iou !== undefined ? ` · IoU ${m.iou.toFixed(2)}` : ''}`) : null,

@@ -18,6 +18,19 @@ let showSeq = 0;
 
 const app = document.getElementById('app')!;
 const title = h('div', { class: 'title', id: 'title', 'aria-live': 'polite' }, 'Seg-R1 Workbench');
+
+/**
+ * The view title (`run · step · group · rollout`) in three runs so that a narrow panel shortens it from the
+ * middle: the run and the step/group ellipsize (the run first), the rollout number at the end always shows.
+ */
+function setTitle(text: string): void {
+  const parts = text.split(' · ');
+  const tail = parts.length > 1 ? parts.pop()! : '';
+  const head = parts.shift() ?? '';
+  clear(title);
+  title.title = text;
+  title.append(h('span', { class: 'title-head' }, head), h('span', { class: 'title-mid' }, parts.map((p) => ` · ${p}`).join('')), h('span', { class: 'title-tail' }, tail ? ` · ${tail}` : ''));
+}
 const badges = h('div', { class: 'badges' });
 const segBadge = h('span', { class: 'badge', id: 'segmenter-badge', title: 'Which engine produced the mask' }, '…');
 const synthBadge = h('span', { class: 'badge synthetic', id: 'synthetic-badge', hidden: true }, 'SYNTHETIC sample');
@@ -33,8 +46,9 @@ function toggle(key: keyof PersistedState['overlays'], label: string, swatch?: s
     persist();
     canvas.toggles = { ...state.overlays };
     canvas.draw();
+    updateLegend();
   });
-  const sw = swatch ? h('span', { class: 'swatch', 'aria-hidden': 'true' }) : null;
+  const sw = swatch ? h('span', { class: key === 'gt' ? 'swatch outline' : 'swatch', 'aria-hidden': 'true' }) : null;
   if (sw && swatch) sw.style.background = swatch;
   return h('label', { class: 'toggle', for: `overlay-${key}` }, input, sw, label);
 }
@@ -107,24 +121,28 @@ const reasoning = new ReasoningView();
 const rewards = new RewardsView();
 const group = new GroupStrip();
 const history = new HistoryStrip();
-const legend = h(
-  'div',
-  { class: 'legend', 'aria-label': 'Legend' },
-  ...(
-    [
-      ['+ point', PALETTE.positive],
-      ['− point', PALETTE.negative],
-      ['box', PALETTE.box],
-      ['TP', rgb(PALETTE.tp)],
-      ['FP', rgb(PALETTE.fp)],
-      ['FN', rgb(PALETTE.fn)],
-    ] as const
-  ).map(([t, c]) => {
-    const s = h('span', { class: 'swatch', 'aria-hidden': 'true' });
-    s.style.background = c;
-    return h('span', { class: 'legend-item' }, s, t);
-  }),
-);
+const legend = h('div', { class: 'legend', id: 'legend', 'aria-label': 'Legend' });
+/** Legend entries by the overlay that draws them: the legend lists only what is on the canvas. */
+const LEGEND: ReadonlyArray<readonly [keyof PersistedState['overlays'], string, string]> = [
+  ['glyphs', '+ point', PALETTE.positive],
+  ['glyphs', '− point', PALETTE.negative],
+  ['glyphs', 'box', PALETTE.box],
+  ['mask', 'mask', rgb(PALETTE.mask)],
+  ['gt', 'GT outline', rgb(PALETTE.gt)],
+  ['errors', 'TP', rgb(PALETTE.tp)],
+  ['errors', 'FP', rgb(PALETTE.fp)],
+  ['errors', 'FN', rgb(PALETTE.fn)],
+];
+function updateLegend(): void {
+  clear(legend);
+  for (const [overlay, text, colour] of LEGEND) {
+    if (!state.overlays[overlay]) continue;
+    const s = h('span', { class: `swatch${overlay === 'gt' ? ' outline' : ''}`, 'aria-hidden': 'true' });
+    s.style.background = colour;
+    legend.append(h('span', { class: 'legend-item', 'data-overlay': overlay }, s, text));
+  }
+}
+updateLegend();
 app.append(
   toolbar,
   h('div', { class: 'main' }, h('div', { class: 'left' }, problems, canvasHost, legend), h('div', { class: 'right' }, reasoning.el, rewards.el)),
@@ -170,7 +188,7 @@ async function show(view: ViewPayload): Promise<void> {
   resetEdit.hidden = !view.edited;
   state = { ...state, selection: view.selection };
   persist();
-  title.textContent = view.title;
+  setTitle(view.title);
   synthBadge.hidden = !view.synthetic;
   clear(problems);
   for (const p of view.problems) problems.append(h('div', { class: 'problem' }, `⚠ ${p}`));
@@ -179,7 +197,7 @@ async function show(view: ViewPayload): Promise<void> {
   const gt = view.gt ? resampleMask(view.gt, w, hgt) : undefined;
   const mask = view.mask ? resampleMask(view.mask, w, hgt) : undefined;
   const layers: Parameters<CanvasView['setContent']>[3] = {};
-  if (gt) layers.gt = contourLayer(gt, w, hgt, PALETTE.gt);
+  if (gt) layers.gt = contourLayer(gt, w, hgt, PALETTE.gt, PALETTE.gtHalo);
   if (mask) layers.mask = fillLayer(mask, w, hgt, PALETTE.mask);
   errorCounts.textContent = '';
   if (gt && mask) {
@@ -193,7 +211,8 @@ async function show(view: ViewPayload): Promise<void> {
   rewards.show(view);
   group.show(view, currentImage);
   history.show(view);
-  if (view.mask) setBadge({ label: view.mask.source, kind: isLoggedMask(view.mask.source) ? 'logged' : view.mask.source.includes('SAM2') ? 'sam2' : 'classical' });
+  // "classical fallback — not SAM2" names SAM2 too: test for the fallback first.
+  if (view.mask) setBadge({ label: view.mask.source, kind: isLoggedMask(view.mask.source) ? 'logged' : view.mask.source.startsWith('classical') ? 'classical' : view.mask.source.includes('SAM2') ? 'sam2' : 'classical' });
   document.body.dataset.selection = selectionKey(view.selection);
   if (pendingReplay?.revision === view.revision) applyReplay(pendingReplay);
 }

@@ -43,8 +43,11 @@ export function fillLayer(mask: Uint8Array, width: number, height: number, rgb: 
   });
 }
 
-/** Contour layer: mask pixels with a 4-neighbour outside the mask, thickened by one pixel so it survives zooming out. */
-export function contourLayer(mask: Uint8Array, width: number, height: number, rgb: readonly [number, number, number]) {
+/**
+ * Contour layer: mask pixels with a 4-neighbour outside the mask, thickened so it survives zooming out; with `halo`,
+ * a one-pixel band of that colour around the line so it reads on any image.
+ */
+export function contourLayer(mask: Uint8Array, width: number, height: number, rgb: readonly [number, number, number], halo?: readonly [number, number, number]) {
   const edge = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -53,7 +56,9 @@ export function contourLayer(mask: Uint8Array, width: number, height: number, rg
       if (x === 0 || y === 0 || x === width - 1 || y === height - 1 || !mask[i - 1] || !mask[i + 1] || !mask[i - width] || !mask[i + width]) edge[i] = 1;
     }
   }
-  const r = Math.max(1, Math.round(Math.max(width, height) / 400));
+  const core = Math.max(1, Math.round(Math.max(width, height) / 400));
+  // With a halo the band is one pixel wider: 2 = line, 1 = halo (the line wins where both reach).
+  const r = halo ? core + 1 : core;
   const thick = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -63,12 +68,24 @@ export function contourLayer(mask: Uint8Array, width: number, height: number, rg
         if (yy < 0 || yy >= height) continue;
         for (let dx = -r; dx <= r; dx++) {
           const xx = x + dx;
-          if (xx >= 0 && xx < width) thick[yy * width + xx] = 1;
+          if (xx < 0 || xx >= width) continue;
+          const inner = !halo || (Math.abs(dx) <= core && Math.abs(dy) <= core);
+          const k = yy * width + xx;
+          thick[k] = Math.max(thick[k]!, inner ? 2 : 1);
         }
       }
     }
   }
-  return fillLayer(thick, width, height, rgb);
+  if (!halo) return fillLayer(thick, width, height, rgb);
+  return layer(width, height, (i, px) => {
+    const v = thick[i]!;
+    if (!v) return;
+    const c = v === 2 ? rgb : halo;
+    px[4 * i] = c[0];
+    px[4 * i + 1] = c[1];
+    px[4 * i + 2] = c[2];
+    px[4 * i + 3] = 255;
+  });
 }
 
 /** TP / FP / FN layer and its counts; true negatives stay transparent. */

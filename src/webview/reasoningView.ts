@@ -2,6 +2,7 @@ import type { ParseDiagnostic } from '../core/completion/types';
 import type { ViewPayload } from '../shared/protocol';
 import { buildMarks, segments } from '../shared/textMarks';
 import { clear, h } from './dom';
+import { markedText } from './markedText';
 
 /**
  * The completion as text: `<think>` reasoning and the answer distinguished, each parsed coordinate a
@@ -54,20 +55,9 @@ export class ReasoningView {
     this.text.classList.remove('empty');
     if (r.query) this.query.append(h('span', { class: 'label' }, 'Query '), document.createTextNode(r.query));
     const marks = buildMarks(r.completion, view.glyphs, r.answer.think?.span, r.answer.answerSpan);
-    for (const seg of segments(r.completion, marks)) {
-      if (!seg.classes.length && !seg.glyph) {
-        this.text.append(document.createTextNode(seg.text));
-        continue;
-      }
-      const span = h('span', { class: seg.classes.join(' ') }, seg.text);
-      if (seg.glyph) {
-        span.dataset.glyph = seg.glyph;
-        const list = this.spansByGlyph.get(seg.glyph) ?? [];
-        list.push(span);
-        this.spansByGlyph.set(seg.glyph, list);
-      }
-      this.text.append(span);
-    }
+    const marked = markedText(segments(r.completion, marks));
+    this.spansByGlyph = marked.spansByGlyph;
+    this.text.append(marked.fragment);
     for (const d of r.answer.diagnostics) this.diags.append(diagnosticItem(d, () => this.reveal(d)));
     if (!r.answer.diagnostics.length) this.diags.append(h('li', { class: 'diag ok' }, 'Parsed cleanly.'));
   }

@@ -1,24 +1,9 @@
 import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
-import { parseCompletion } from '../core/completion/parse';
-import { modelFrameSize, type FrameSpec } from '../core/geometry/frames';
-import { buildMarks, segments } from '../shared/textMarks';
-import type { Glyph } from '../shared/protocol';
+import { markedText } from './markedText';
 import { PALETTE } from './palette';
+import { rolloutModel, type RolloutOutput } from './rolloutModel';
 
-/** The notebook output a training notebook emits: a canonical rollout record, optionally with the image inlined. */
-export interface RolloutOutput {
-  readonly completion: string;
-  readonly step?: number;
-  readonly group?: string;
-  readonly sample?: number;
-  readonly rewards?: Record<string, number | null>;
-  readonly reward?: number;
-  readonly advantage?: number;
-  readonly model_frame?: { width: number; height: number };
-  /** `data:image/...;base64,...` of the image, so the renderer needs no file access. */
-  readonly image_data?: string;
-  readonly image_size?: { width: number; height: number };
-}
+export type { RolloutOutput } from './rolloutModel';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -33,15 +18,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
 function render(output: RolloutOutput, into: HTMLElement): void {
   while (into.firstChild) into.removeChild(into.firstChild);
   const root = el('div', 'segr1-rollout');
-  const frameSpec: FrameSpec = output.model_frame ? { kind: 'fixed', ...output.model_frame } : { kind: 'square', size: 768 };
-  const size = output.image_size ?? output.model_frame ?? { width: 768, height: 768 };
-  const frame = modelFrameSize(frameSpec, size);
-  const completion = String(output.completion ?? '');
-  const answer = parseCompletion(completion, { frame });
-  const glyphs: Glyph[] = [
-    ...answer.boxes.map((b, index): Glyph => ({ kind: 'box', index, x1: (b.x1 * size.width) / frame.width, y1: (b.y1 * size.height) / frame.height, x2: (b.x2 * size.width) / frame.width, y2: (b.y2 * size.height) / frame.height, span: b.span })),
-    ...answer.points.map((p, index): Glyph => ({ kind: 'point', index, x: (p.x * size.width) / frame.width, y: (p.y * size.height) / frame.height, label: p.label, span: p.span, labelSpan: p.labelSpan })),
-  ];
+  const { answer, size, glyphs, pieces } = rolloutModel(output);
   const header = el('div', 'segr1-header', [output.step !== undefined ? `step ${output.step}` : '', output.group ? `group ${output.group}` : '', output.sample !== undefined ? `rollout ${output.sample}` : ''].filter(Boolean).join(' · '));
   root.append(header);
   const body = el('div', 'segr1-body');
@@ -64,6 +41,8 @@ function render(output: RolloutOutput, into: HTMLElement): void {
     svg.append(bg);
   }
   const r = Math.max(size.width, size.height) / 80;
+  // Every element of each glyph (its shape and its text spans), so a hover touches those, not every node.
+  const byGlyph = new Map<string, Element[]>();
   for (const g of glyphs) {
     const id = `${g.kind}:${g.index}`;
     if (g.kind === 'box') {
@@ -76,6 +55,7 @@ function render(output: RolloutOutput, into: HTMLElement): void {
       rect.setAttribute('stroke', PALETTE.box);
       rect.setAttribute('stroke-width', String(r / 3));
       rect.dataset.glyph = id;
+      byGlyph.set(id, [rect]);
       svg.append(rect);
     } else {
       const c = document.createElementNS(SVG, 'circle');
@@ -85,17 +65,20 @@ function render(output: RolloutOutput, into: HTMLElement): void {
       c.setAttribute('fill', g.label === 1 ? PALETTE.positive : PALETTE.negative);
       c.setAttribute('stroke', '#fff');
       c.dataset.glyph = id;
+      byGlyph.set(id, [c]);
       svg.append(c);
     }
   }
   const text = el('pre', 'segr1-text');
-  for (const s of segments(completion, buildMarks(completion, glyphs, answer.think?.span, answer.answerSpan))) {
-    const span = el('span', s.classes.join(' '), s.text);
-    if (s.glyph) span.dataset.glyph = s.glyph;
-    text.append(span);
-  }
+  const marked = markedText(pieces, true);
+  text.append(marked.fragment);
+  for (const [id, spans] of marked.spansByGlyph) byGlyph.set(id, [...(byGlyph.get(id) ?? []), ...spans]);
+  let hovered: string | undefined;
   const link = (id: string | undefined) => {
-    for (const n of root.querySelectorAll('[data-glyph]')) (n as HTMLElement | SVGElement).classList.toggle('hover', (n as HTMLElement).dataset.glyph === id);
+    if (id === hovered) return;
+    for (const n of byGlyph.get(hovered ?? '') ?? []) n.classList.remove('hover');
+    for (const n of byGlyph.get(id ?? '') ?? []) n.classList.add('hover');
+    hovered = id;
   };
   root.addEventListener('pointerover', (e) => link(((e.target as Element).closest('[data-glyph]') as HTMLElement | null)?.dataset.glyph));
   body.append(svg, text);

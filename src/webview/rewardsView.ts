@@ -35,7 +35,7 @@ export class RewardsView {
     table.append(tbody);
     this.body.append(table);
     const adv = r.advantage.logged;
-    if (adv !== undefined) this.body.append(advantageBar(adv));
+    if (adv !== undefined) this.body.append(advantageBar(adv), h('div', { class: 'adv-scale num', 'aria-hidden': 'true' }, h('span', {}, '−2'), h('span', {}, `logged advantage ${adv >= 0 ? '+' : '−'}${Math.abs(adv).toFixed(3)}`), h('span', {}, '+2')));
   }
 
   private row(row: RewardRow, sets: readonly string[], cls = ''): HTMLElement {

@@ -4,6 +4,7 @@ import { brushX, type D3BrushEvent } from 'd3-brush';
 import { scaleLinear } from 'd3-scale';
 import { select, type Selection as D3Selection } from 'd3-selection';
 import { area, line } from 'd3-shape';
+import { snapStepRange, stepTicks, yDomain } from '../core/traces/axes';
 import { defaultSmoothing, emaSmooth } from '../core/traces/smoothing';
 import { assertNever, type TraceSeries, type TracesHostMessage, type TracesPayload, type TracesWebviewMessage } from '../shared/protocol';
 import { clear, h } from './dom';
@@ -62,12 +63,21 @@ smoothing.addEventListener('input', () => {
 function setRange(range: [number, number] | undefined, clearAll = false): void {
   currentRange = range;
   list.setStepRange(range);
-  rangeLabel.textContent = range ? `steps ${fmt(range[0])}–${fmt(range[1])}` : 'all steps';
+  rangeLabel.textContent = rangeText(range);
   if (clearAll) {
     clearing = true;
     for (const b of brushes) b.g.call(b.brush.move, null);
     clearing = false;
   }
+}
+
+/** The brushed range named by the logged steps inside it (a brush ends between steps: 2.699–5.248 lists 3–5). */
+function rangeText(range: [number, number] | undefined): string {
+  if (!range) return 'all steps';
+  const steps = [...new Set((shown?.runs ?? []).flatMap((r) => r.series.flatMap((x) => Array.from(x.steps))))].sort((a, b) => a - b);
+  const snapped = snapStepRange(steps, range[0], range[1]);
+  if (!snapped) return 'no logged step in range';
+  return snapped[0] === snapped[1] ? `step ${fmt(snapped[0])}` : `steps ${fmt(snapped[0])}–${fmt(snapped[1])}`;
 }
 
 function fmt(v: number, d = 3): string {
@@ -129,7 +139,7 @@ function chart(p: TracesPayload, name: string, weight: number): HTMLElement {
   const hi = Math.max(...runs.flatMap((x) => x.s!.hi.filter(Number.isFinite)));
   const x = scaleLinear().domain([allSteps[0]!, allSteps[allSteps.length - 1]!]).range([M.left, W - M.right]);
   if (x.domain()[0] === x.domain()[1]) x.domain([x.domain()[0]! - 0.5, x.domain()[1]! + 0.5]);
-  const y = scaleLinear().domain(lo === hi ? [lo - 0.5, hi + 0.5] : [lo, hi]).nice().range([H - M.bottom, M.top]);
+  const y = scaleLinear().domain(yDomain(lo, hi)).nice().range([H - M.bottom, M.top]);
   const tooltip = h('div', { class: 'tooltip', role: 'status' });
   const figure = h('figure', { class: 'chart', 'data-series': name });
   const svgEl = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
@@ -140,7 +150,9 @@ function chart(p: TracesPayload, name: string, weight: number): HTMLElement {
   svgEl.setAttribute('aria-label', `${name} per step`);
   const svg = select(svgEl);
   svg.append('text').attr('x', M.left).attr('y', 12).attr('class', 'chart-title').text(name);
-  svg.append('g').attr('class', 'axis').attr('transform', `translate(0,${H - M.bottom})`).call(axisBottom(x).ticks(6).tickSizeOuter(0));
+  const [x0, x1] = x.domain() as [number, number];
+  svg.append('g').attr('class', 'axis').attr('transform', `translate(0,${H - M.bottom})`).call(axisBottom(x).tickValues(stepTicks(x0, x1, 6)).tickFormat((v) => String(v)).tickSizeOuter(0));
+  svg.append('text').attr('class', 'axis-label').attr('x', M.left - 6).attr('y', H - M.bottom + 14).attr('text-anchor', 'end').text('step');
   svg.append('g').attr('class', 'axis').attr('transform', `translate(${M.left},0)`).call(axisLeft(y).ticks(4));
   for (const { s, i } of runs) {
     const series = s!;
@@ -236,16 +248,53 @@ function chart(p: TracesPayload, name: string, weight: number): HTMLElement {
   });
   const exportSvg = h('button', { class: 'export', 'aria-label': `Export ${name} as SVG` }, 'SVG');
   const exportPng = h('button', { class: 'export', 'aria-label': `Export ${name} as PNG` }, 'PNG');
-  exportSvg.addEventListener('click', () => vscode.postMessage({ type: 'traces/export', format: 'svg', name, data: new TextEncoder().encode(serializeSvg(svgEl)) }));
-  exportPng.addEventListener('click', () => void toPng(svgEl).then((data) => vscode.postMessage({ type: 'traces/export', format: 'png', name, data })));
+  const context: ExportContext = { title: name, runs: runs.map(({ r, i }) => ({ label: r.label, colour: RUN_COLOURS[i % RUN_COLOURS.length]! })) };
+  exportSvg.addEventListener('click', () => vscode.postMessage({ type: 'traces/export', format: 'svg', name, data: new TextEncoder().encode(serializeSvg(svgEl, context).text) }));
+  exportPng.addEventListener('click', () => void toPng(svgEl, context).then((data) => vscode.postMessage({ type: 'traces/export', format: 'png', name, data })));
   figure.append(svgEl, h('figcaption', {}, tooltip, h('span', { class: 'spacer' }), exportSvg, exportPng));
   return figure;
 }
 
-/** Standalone SVG text with the theme's computed colours inlined (exported files have no VS Code theme). */
-function serializeSvg(svg: SVGSVGElement): string {
+/** What an exported chart says about itself: it is read away from the workbench, so it names its series and runs. */
+interface ExportContext {
+  readonly title: string;
+  readonly runs: ReadonlyArray<{ readonly label: string; readonly colour: string }>;
+}
+
+/** Sans-serif everywhere in exported files (an SVG without a font-family renders its text in a serif face). */
+const EXPORT_FONT = "system-ui, -apple-system, 'Segoe UI', Ubuntu, 'Helvetica Neue', Arial, sans-serif";
+/** Height of one legend row under an exported chart. */
+const LEGEND_ROW = 14;
+
+/**
+ * Standalone SVG text with the theme's computed colours inlined (exported files have no VS Code theme), a
+ * sans-serif title, the step axis label and a legend of the runs drawn below the chart; returns its height.
+ */
+function serializeSvg(svg: SVGSVGElement, context: ExportContext): { text: string; height: number } {
+  const NS = 'http://www.w3.org/2000/svg';
   const clone = svg.cloneNode(true) as SVGSVGElement;
-  clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  clone.setAttribute('xmlns', NS);
+  clone.setAttribute('font-family', EXPORT_FONT);
+  const height = H + LEGEND_ROW * context.runs.length + 4;
+  clone.setAttribute('viewBox', `0 0 ${W} ${height}`);
+  clone.setAttribute('height', String(height));
+  clone.querySelector('.chart-title')?.setAttribute('font-weight', '600');
+  context.runs.forEach((r, k) => {
+    const y = H + 4 + LEGEND_ROW * k + LEGEND_ROW / 2;
+    const swatch = document.createElementNS(NS, 'line');
+    swatch.setAttribute('x1', String(M.left));
+    swatch.setAttribute('x2', String(M.left + 16));
+    swatch.setAttribute('y1', String(y));
+    swatch.setAttribute('y2', String(y));
+    swatch.setAttribute('stroke', r.colour);
+    swatch.setAttribute('stroke-width', '2');
+    const label = document.createElementNS(NS, 'text');
+    label.setAttribute('x', String(M.left + 22));
+    label.setAttribute('y', String(y + 4));
+    label.setAttribute('font-size', '10');
+    label.textContent = `${r.label} · ${context.title}, mean per step (band: 10–90 %)`;
+    clone.append(swatch, label);
+  });
   const fg = getComputedStyle(document.body).color;
   const bg = getComputedStyle(document.body).backgroundColor;
   clone.querySelectorAll('.brush, .rule').forEach((n) => n.remove());
@@ -259,19 +308,20 @@ function serializeSvg(svg: SVGSVGElement): string {
   rect.setAttribute('height', '100%');
   rect.setAttribute('fill', bg);
   clone.insertBefore(rect, clone.firstChild);
-  return new XMLSerializer().serializeToString(clone);
+  return { text: new XMLSerializer().serializeToString(clone), height };
 }
 
 /** Rasterise the chart at 2× through a blob: URL (allowed by the CSP's img-src). */
-async function toPng(svg: SVGSVGElement): Promise<Uint8Array> {
-  const url = URL.createObjectURL(new Blob([serializeSvg(svg)], { type: 'image/svg+xml' }));
+async function toPng(svg: SVGSVGElement, context: ExportContext): Promise<Uint8Array> {
+  const { text, height } = serializeSvg(svg, context);
+  const url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
   try {
     const img = new Image();
     img.src = url;
     await img.decode();
     const c = document.createElement('canvas');
     c.width = W * 2;
-    c.height = H * 2;
+    c.height = height * 2;
     const ctx = c.getContext('2d')!;
     ctx.drawImage(img, 0, 0, c.width, c.height);
     const blob = await new Promise<Blob>((res, rej) => c.toBlob((b) => (b ? res(b) : rej(new Error('PNG encoding failed'))), 'image/png'));

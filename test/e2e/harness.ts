@@ -1,4 +1,4 @@
-// Drives a real VS Code (code-server + Debian chromium via playwright-core) for the e2e tests. See DESIGN.md §5.
+// Drives a real VS Code (code-server + Debian chromium via playwright-core) for the e2e tests. See test/e2e/README.md.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -47,6 +47,8 @@ export interface WorkbenchOptions {
   hardTimeoutMs?: number;
   /** Extra environment for code-server and the extension host (e.g. SEGR1_SUITE_RESULTS). */
   env?: Record<string, string>;
+  /** Keep Workspace Trust on (no --disable-workspace-trust): the folder opens untrusted, in Restricted Mode. */
+  trust?: boolean;
 }
 
 /** A running VS Code with a page on its workbench. */
@@ -89,6 +91,7 @@ export async function withWorkbench<T>(opts: WorkbenchOptions, fn: (wb: Workbenc
     installExtensions: opts.installExtensions,
     settings: opts.settings,
     env: opts.env,
+    trust: opts.trust,
     hardTimeoutMs: opts.hardTimeoutMs ?? 5 * 60_000,
     quiet: true,
   });

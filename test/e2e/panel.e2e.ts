@@ -50,8 +50,9 @@ async function snapshot(view: FrameLocator): Promise<number[]> {
   });
 }
 
-/** How many pixels changed between two renders, and which channel dominates each change. */
-function diff(a: number[], b: number[]): { changed: number; redder: number; greener: number; bluer: number } {
+/** How many pixels changed between two renders, which channel dominates each change, and how many became grey (white/black). */
+function diff(a: number[], b: number[]): { changed: number; redder: number; greener: number; bluer: number; neutral: number } {
+  let neutral = 0;
   let changed = 0;
   let redder = 0;
   let greener = 0;
@@ -62,19 +63,20 @@ function diff(a: number[], b: number[]): { changed: number; redder: number; gree
     const db = b[i + 2]! - a[i + 2]!;
     if (Math.abs(dr) + Math.abs(dg) + Math.abs(db) < 24) continue;
     changed++;
+    if (Math.max(b[i]!, b[i + 1]!, b[i + 2]!) - Math.min(b[i]!, b[i + 1]!, b[i + 2]!) < 40) neutral++;
     if (dr > dg && dr > db) redder++;
     else if (dg > dr && dg > db) greener++;
     else if (db > dr && db > dg) bluer++;
   }
-  return { changed, redder, greener, bluer };
+  return { changed, redder, greener, bluer, neutral };
 }
 
 function near(px: number[], rgb: [number, number, number], tol = 40): boolean {
   return Math.abs(px[0]! - rgb[0]) + Math.abs(px[1]! - rgb[1]) + Math.abs(px[2]! - rgb[2]) <= tol;
 }
 
-const POSITIVE: [number, number, number] = [0, 158, 115];
-const NEGATIVE: [number, number, number] = [213, 94, 0];
+const POSITIVE: [number, number, number] = [86, 180, 233];
+const NEGATIVE: [number, number, number] = [204, 121, 167];
 const BOX: [number, number, number] = [230, 159, 0];
 
 test('open a rollout from the Runs tree: image, overlays, glyphs, linked reasoning, rewards, group, keyboard', { timeout: 300_000 }, async () => {
@@ -125,7 +127,10 @@ test('open a rollout from the Runs tree: image, overlays, glyphs, linked reasoni
       assert.ok(g.x >= state.tx - 1 && g.x <= state.tx + state.imageWidth * state.scale + 1, `${g.id} off the image`);
     }
 
-    // Overlays toggle independently and paint in their own colours: mask blue, GT outline green, errors add vermillion/yellow.
+    // Overlays toggle independently and paint in their own colours: mask blue, GT outline white on black, errors add green/vermillion/yellow.
+    // The legend lists what is drawn: no TP/FP/FN while the error map is off.
+    const legendItems = async () => (await view.locator('#legend .legend-item').allTextContents()).map((t) => t.trim());
+    assert.deepEqual(await legendItems(), ['+ point', '− point', 'box', 'mask', 'GT outline']);
     const withAll = await snapshot(view);
     await view.locator('label[for="overlay-mask"]').click();
     const noMask = await snapshot(view);
@@ -134,11 +139,13 @@ test('open a rollout from the Runs tree: image, overlays, glyphs, linked reasoni
     await view.locator('label[for="overlay-gt"]').click();
     const noGt = await snapshot(view);
     const g = diff(noGt, noMask);
-    assert.ok(g.changed > 200 && g.greener > g.redder, `GT overlay: ${JSON.stringify(g)}`);
+    // The GT outline is white on a black halo: the pixels it changes become grey values, not any hue.
+    assert.ok(g.changed > 200 && g.neutral > 0.6 * g.changed, `GT overlay: ${JSON.stringify(g)}`);
     await view.locator('label[for="overlay-errors"]').click();
     const errors = diff(noGt, await snapshot(view));
     assert.ok(errors.changed > 500, `error map: ${JSON.stringify(errors)}`);
     assert.match((await view.locator('#error-counts').textContent()) ?? '', /TP \d+ · FP \d+ · FN \d+/);
+    assert.deepEqual(await legendItems(), ['+ point', '− point', 'box', 'TP', 'FP', 'FN']);
     await wb.screenshot('error-map');
     await view.locator('label[for="overlay-errors"]').click();
     await view.locator('label[for="overlay-gt"]').click();

@@ -67,6 +67,10 @@ test('traces: chart points equal per-step means; brushing steps filters the roll
     await waitFor('list filtered to steps 3–5', async () => (await count.textContent()) === `${expected} of ${records.length} rollouts`, 15_000);
     const stepsShown = await list.locator('.list-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-step'))));
     assert.ok(stepsShown.length > 0 && stepsShown.every((s) => s >= 3 && s <= 5), `rows outside the brush: ${stepsShown}`);
+    // The label names the logged steps the brush holds, not its fractional ends; step ticks are whole steps.
+    assert.equal(await view.locator('#range-label').textContent(), 'steps 3–5');
+    const ticks = await chart.locator('.axis').first().locator('.tick text').allTextContents();
+    assert.ok(ticks.length > 1 && ticks.every((t) => /^\d+$/.test(t)), `step ticks: ${ticks}`);
     await wb.screenshot('traces-brushed');
 
     // "Largest replay Δ": every rollout replayed under the training code's reward; the sample replays exactly.

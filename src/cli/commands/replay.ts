@@ -108,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
       root,
       estimator: args.advantage,
       ...(segmenter ? { segmenter } : {}),
-      onBadLine: (line, message) => console.error(`line ${line}: ${message}`),
+      onBadLine: (line, message) => console.error(`${args.log}:${line}: ${message}`),
       onNote: (m) => console.error(`note: ${m}`),
     });
     if (segmenter && segmented > 0) console.error(`note: ${segmented} masks not in the log came from the ${segmenter.info.label}, so their segment values differ from a SAM2 run`);

@@ -1,6 +1,7 @@
 import { DiagnosticSink, checkGeometry } from './diagnostics';
 import { scanNumbers } from './numbers';
-import { isPySpace } from './pyChars';
+import { pyJsonValid } from '../python/semantics';
+import { isPySpace, pyStrip } from './pyChars';
 import type { ParsedAnswer, ParsedBox, ParsedPoint, Span } from './types';
 
 /** One `"key": [numbers]` pair found in a JSON-ish answer, with spans. */
@@ -41,7 +42,7 @@ function scanObjects(text: string, start: number, end: number): JsonObject[] {
       const m = KEY_ARRAY.exec(text);
       if (m && m.index + m[0].length <= end) {
         const vs = m.index + m[0].length - 1 - m[2]!.length;
-        keys.push({ key: m[1]!, values: scanNumbers(text, vs, vs + m[2]!.length).map((n) => n.value), span: { start: m.index, end: m.index + m[0].length } });
+        keys.push({ key: m[1]!, values: scanNumbers(text, vs, vs + m[2]!.length, true).map((n) => n.value), span: { start: m.index, end: m.index + m[0].length } });
         i = m.index + m[0].length - 1;
       } else {
         // Skip the string so braces inside it do not count.
@@ -134,7 +135,8 @@ export function parseVisionReasoner(text: string, frame?: { width: number; heigh
   const { think, answer } = thinkAndAnswer(text, d);
   if (!thinkAnswerFullmatch(text)) d.warning('think-format', 'not exactly <think>…</think> <answer>…</answer>: thinking-format reward 0');
   const region = answer ?? { start: 0, end: text.length };
-  const body = text.slice(region.start, region.end).trim();
+  // What the reference hands json.loads: `<answer>\s*(.*?)\s*</answer>` with Python's \s (not JS trim, which drops U+FEFF).
+  const body = pyStrip(text.slice(region.start, region.end));
   if (answer && !body.startsWith('[')) d.error('json-not-list', 'the answer is not a JSON list of objects', answer);
   else if (answer && !isJson(body)) d.error('json-invalid', 'the answer is not valid JSON (json.loads fails: accuracy reward 0)', answer);
   const boxes: ParsedBox[] = [];
@@ -156,12 +158,10 @@ export function parseVisionReasoner(text: string, frame?: { width: number; heigh
   return { format: 'visionreasoner', ...(think ? { think } : {}), ...(answer ? { answerSpan: answer } : {}), boxes, points, diagnostics: d.items };
 }
 
-/** JSON.parse as a predicate (the references use Python's json.loads; both reject the same malformed input here). */
+/**
+ * Whether the references' `json.loads` accepts this text. Not JSON.parse: Python also accepts NaN/Infinity/-Infinity
+ * and rejects a leading U+FEFF and integer literals over 4300 digits (see src/core/python/semantics.ts).
+ */
 function isJson(s: string): boolean {
-  try {
-    JSON.parse(s);
-    return true;
-  } catch {
-    return false;
-  }
+  return pyJsonValid(s);
 }

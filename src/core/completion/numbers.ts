@@ -17,8 +17,9 @@ const DIGIT = /[0-9]/;
 /**
  * Every number in `text[start, end)`: optional sign, digits, optional decimals and exponent. Lenient by design
  * (display only): accepts what models write when they drift (`-3`, `12.5`, `1e2`), which the reference rejects.
+ * With `jsonConstants`, also Python json's `NaN`, `Infinity` and `-Infinity` (json.loads reads them as floats).
  */
-export function scanNumbers(text: string, start: number, end: number): WrittenNumber[] {
+export function scanNumbers(text: string, start: number, end: number, jsonConstants = false): WrittenNumber[] {
   const out: Array<{ value: number; span: Span; depth: number; group: number; bracket: Span | undefined }> = [];
   const opens: number[] = [-1];
   const closes: number[] = [-1];
@@ -46,6 +47,14 @@ export function scanNumbers(text: string, start: number, end: number): WrittenNu
       }
       i++;
       continue;
+    }
+    if (jsonConstants && (c === 0x4e || c === 0x49 || c === 0x2d)) {
+      const tok = c === 0x4e ? 'NaN' : c === 0x49 ? 'Infinity' : '-Infinity';
+      if (i + tok.length <= end && text.startsWith(tok, i)) {
+        out.push({ value: Number(tok), span: { start: i, end: i + tok.length }, depth, group, bracket: undefined });
+        i += tok.length;
+        continue;
+      }
     }
     const signed = (c === 0x2d || c === 0x2b) && i + 1 < end && DIGIT.test(text[i + 1]!);
     if (!signed && !(c >= 48 && c <= 57)) {

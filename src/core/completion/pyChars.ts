@@ -53,6 +53,17 @@ export function isPyDigit(cp: number): boolean {
   return false;
 }
 
+/** The decimal value of a `\d` code point (`_PyUnicode_ToDecimalDigit`), or -1: every Nd range is runs of 0–9. */
+export function pyDigitValue(cp: number): number {
+  if (cp >= 48 && cp <= 57) return cp - 48;
+  if (cp < 1632) return -1;
+  for (const r of PY_DIGIT_RANGES) if (cp >= r[0] && cp <= r[1]) return (cp - r[0]) % 10;
+  return -1;
+}
+
+/** A JavaScript character class (for a `u`-flag RegExp) matching exactly Python's `\d`. */
+export const PY_DIGIT_CLASS = `[${PY_DIGIT_RANGES.map(([a, b]) => `\\u{${a.toString(16)}}-\\u{${b.toString(16)}}`).join('')}]`;
+
 /** True when the Python tokenizer accepts this whitespace in source text. */
 export function isPySourceSpace(cp: number): boolean {
   return cp === 0x20 || cp === 0x9 || cp === 0xa || cp === 0xc || cp === 0xd;

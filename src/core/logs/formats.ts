@@ -1,10 +1,11 @@
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { MetricsFormat, RolloutAdapter, RolloutFormat } from './adapterTypes';
 import { canonicalAdapter } from './canonicalAdapter';
 import { easyr1GenerationsAdapter } from './easyr1Generations';
 import { parseJsonLine } from './jsonParse';
 import { segr1DebugAdapter } from './segr1DebugLog';
+import { binaryReason, readHead } from './textBytes';
 import { TRL_PARQUET_FILE, trlParquetAdapter } from './trlParquet';
 import { VERL_FILE, verlAdapter } from './verlJsonl';
 import { vlmr1DebugAdapter } from './vlmr1DebugLog';
@@ -31,19 +32,6 @@ export function readAdapter(name: string): RolloutAdapter {
 /** What a path holds: a rollout log of some format, trainer metrics, or nothing the workbench reads (with why). */
 export type DetectedLog = { kind: 'rollouts'; format: RolloutFormat } | { kind: 'metrics'; format: MetricsFormat } | { kind: 'unknown'; reason: string };
 
-const HEAD_BYTES = 64 * 1024;
-
-async function head(path: string): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
 /** Classify the first JSON object of a JSON Lines file. */
 function jsonlKind(first: Record<string, unknown>): DetectedLog {
   if (typeof first.completion === 'string') return { kind: 'rollouts', format: 'canonical' };
@@ -67,13 +55,16 @@ export async function detectLogFormat(path: string): Promise<DetectedLog> {
   }
   const name = basename(path);
   if (st.size === 0) return { kind: 'unknown', reason: 'empty file' };
-  const bytes = await head(path);
+  const bytes = await readHead(path);
   if (bytes.subarray(0, 4).toString('latin1') === 'PAR1') return { kind: 'rollouts', format: 'trl-parquet' };
-  if (bytes.includes(0)) return { kind: 'unknown', reason: 'binary data (NUL bytes)' };
+  // Only a file that is mostly not text is refused; a torn line (NUL run, invalid UTF-8) is that line's error.
+  const binary = binaryReason(bytes);
+  if (binary !== undefined) return { kind: 'unknown', reason: binary };
   const text = bytes.toString('utf8').replace(/^\ufeff/, '');
   if (name === 'trainer_state.json' || /^\s*\{[\s\S]*"log_history"\s*:/.test(text)) return { kind: 'metrics', format: 'trainer-state' };
   if (name.endsWith('.table.json') || /^\s*\{\s*"(columns|_type)"/.test(text)) return { kind: 'rollouts', format: 'wandb-table' };
-  const firstLine = text.split('\n').find((l) => l.trim() !== '');
+  // The first line that is text decides (U+FFFD: a byte of invalid UTF-8, which a torn line holds).
+  const firstLine = text.split('\n').find((l) => l.trim() !== '' && !l.includes('\u0000') && !l.includes('\ufffd'));
   if (firstLine !== undefined && firstLine.trimStart().startsWith('{')) {
     const p = parseJsonLine(firstLine, 1);
     if (p.value && typeof p.value === 'object' && !Array.isArray(p.value)) return jsonlKind(p.value as Record<string, unknown>);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { checkInsideSync, refusalMessage } from '../dataset/paths';
 import type { RolloutRecord } from './rollout';
 
 /**
@@ -58,17 +59,24 @@ export class ImageJoiner {
 /**
  * An image join written as the CLI's --images-by and the segr1.logs.overrides setting take it: `column:<name>`,
  * `prompt:<list.txt>` (lines "image<TAB>key", key defaulting to the image's stem) or `order:<list.txt>:<G>`. List files
- * are read relative to `base`. Returns the join, or a message saying what is wrong with the text.
+ * are read relative to `base`; with `confined` (the text came from workspace settings, not from the user's command line)
+ * a list must stay inside `base` once symlinks are resolved. Returns the join, or a message saying what is wrong.
  */
-export function parseImageJoin(spec: string, base = '.'): ImageJoin | string {
+export function parseImageJoin(spec: string, base = '.', opts: { readonly confined?: boolean } = {}): ImageJoin | string {
   const [how, arg, g, ...rest] = spec.split(':');
   const usage = `expected column:<name>, prompt:<list.txt> or order:<list.txt>:<G>, got '${spec}'`;
   if (rest.length) return usage;
   if (how === 'column' && arg && g === undefined) return { by: 'column', column: arg };
   if ((how !== 'prompt' && how !== 'order') || !arg) return usage;
+  let file = resolve(base, arg);
+  if (opts.confined) {
+    const r = checkInsideSync(base, arg);
+    if (!r.ok && r.reason !== 'missing') return refusalMessage('image list', r);
+    if (r.ok) file = r.real;
+  }
   let lines: string[];
   try {
-    lines = readFileSync(resolve(base, arg), 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+    lines = readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
   } catch (e) {
     return `cannot read the image list '${arg}': ${e instanceof Error ? e.message : String(e)}`;
   }

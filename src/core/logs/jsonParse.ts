@@ -1,3 +1,4 @@
+import { PyException, pyJsonLoadsToJs } from '../python/semantics';
 import type { LogIssue } from './issues';
 
 /** Python's json.dumps writes these for float('nan') / float('inf'); JSON.parse rejects them. */
@@ -79,5 +80,20 @@ export function parseJsonLine(text: string, line: number): { value?: unknown; is
     return {
       issues: [{ line, severity: 'error', message: truncated ? `truncated JSON: the line ends mid-value after ${text.length} characters` : `invalid JSON: ${message}` }],
     };
+  }
+}
+
+/**
+ * One line of a log that Python wrote, read as Python reads it back: `json.loads` (NaN, Infinity and -Infinity as
+ * those numbers, the 4300-digit int limit, duplicate keys last-wins). A UTF-8 BOM is tolerated at the start of the
+ * file only (`lineNo` 1), as `open(..., encoding="utf-8-sig")` would; anywhere else it is an error, as in Python.
+ * Throws an Error with Python's message (callers prefix the file and line).
+ */
+export function parsePythonJsonLine(text: string, lineNo: number): unknown {
+  try {
+    return pyJsonLoadsToJs(lineNo === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (e) {
+    if (e instanceof PyException) throw new Error(`not JSON as Python reads it (${e.type}: ${e.message})`, { cause: e });
+    throw e;
   }
 }

@@ -33,8 +33,6 @@ export interface ScanResult {
   readonly tail?: { readonly offset: number; readonly bytes: Buffer };
   /** Bytes of an unterminated last line too long to hold. */
   readonly overlongTail?: number;
-  /** The first bytes of the scanned range, for format sniffing. */
-  readonly head: Buffer;
 }
 
 /** Options of a scan. */
@@ -74,7 +72,6 @@ export async function scanLines(path: string, from: ScanStart, sink: LineSink, o
     const own = sink.buffers && sink.buffers[0].length >= chunk && sink.buffers[1].length >= chunk;
     let buf = own ? sink.buffers![0].subarray(0, chunk) : Buffer.allocUnsafe(chunk);
     let spare = own ? sink.buffers![1].subarray(0, chunk) : Buffer.allocUnsafe(chunk);
-    let head: Buffer | undefined;
     let pos = from.offset;
     let lineNo = from.lineNo;
     let lineStart = pos;
@@ -89,7 +86,6 @@ export async function scanLines(path: string, from: ScanStart, sink: LineSink, o
       const next = pos + bytesRead;
       pending = next < size ? fh.read(spare, 0, Math.min(chunk, size - next), next) : undefined;
       const view = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
-      head ??= Buffer.from(view.subarray(0, Math.min(bytesRead, 8192)));
       let s = 0;
       let blocked = !sink.block;
       while (s < bytesRead) {
@@ -133,7 +129,7 @@ export async function scanLines(path: string, from: ScanStart, sink: LineSink, o
       opts.onProgress?.(pos, size);
     }
     if (pending) await pending.catch(() => undefined);
-    const base = { size, end: lineStart, nextLineNo: lineNo, head: head ?? Buffer.alloc(0) };
+    const base = { size, end: lineStart, nextLineNo: lineNo };
     if (carryLen === 0) return base;
     if (skipping) return { ...base, overlongTail: carryLen };
     return { ...base, tail: { offset: lineStart, bytes: Buffer.concat(carry) } };

@@ -21,6 +21,8 @@ export interface OpenedLog {
   /** Conversion figures when the source is not canonical. */
   readonly conversion?: Omit<ConvertSummary, 'issues'>;
   readonly cache: CacheOutcome;
+  /** Why the index cache was not used as it was (absent, corrupt, or the log changed), when it was not. */
+  readonly cacheReason?: string;
 }
 
 /** Options of openRolloutLog. */
@@ -55,8 +57,8 @@ async function signature(path: string): Promise<string> {
 export async function openRolloutLog(path: string, opts: OpenLogOptions = {}): Promise<OpenedLog> {
   const format = opts.format ? readAdapter(opts.format).name : await detectedFormat(path);
   if (format === 'canonical') {
-    const { index, outcome } = await indexRolloutLogCached(path, opts);
-    return { source: path, format, index, sourceIssues: [], cache: outcome };
+    const { index, outcome, reason } = await indexRolloutLogCached(path, opts);
+    return { source: path, format, index, sourceIssues: [], cache: outcome, ...(reason !== undefined ? { cacheReason: reason } : {}) };
   }
   const abs = resolve(path);
   const dir = opts.cacheDir ?? join(dirname(abs), '.segr1');
@@ -77,9 +79,9 @@ export async function openRolloutLog(path: string, opts: OpenLogOptions = {}): P
     meta = { sig, summary };
     await writeFile(metaPath, JSON.stringify(meta));
   }
-  const { index, outcome } = await indexRolloutLogCached(out, opts);
+  const { index, outcome, reason } = await indexRolloutLogCached(out, opts);
   const { issues, ...conversion } = meta.summary;
-  return { source: path, format, index, sourceIssues: issues, conversion, cache: outcome };
+  return { source: path, format, index, sourceIssues: issues, conversion, cache: outcome, ...(reason !== undefined ? { cacheReason: reason } : {}) };
 }
 
 async function detectedFormat(path: string): Promise<RolloutFormat> {

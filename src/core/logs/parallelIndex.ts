@@ -43,7 +43,7 @@ export interface IndexedPart {
   readonly dropped: number;
   /** Whole-file issues the range's edges found (binary start, unterminated end). */
   readonly extra: LogIssue[];
-  /** The first range saw NUL bytes: not a text log at all. */
+  /** The first range found the file mostly not text (textBytes.ts binaryReason): not a text log at all. */
   readonly binary: boolean;
 }
 

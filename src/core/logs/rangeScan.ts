@@ -5,6 +5,7 @@ import type { LogIssue } from './issues';
 import { parseJsonLine } from './jsonParse';
 import { DEFAULT_MAX_LINE_BYTES, scanLines, type LineSink, type ScanOptions, type ScanResult } from './lineScanner';
 import { acquireRecordScanner, releaseRecordScanner } from './recordScanner';
+import { binaryReason, lineBytesProblem, readHead } from './textBytes';
 import { validateRolloutJson } from './validateRecord';
 
 /** Options of indexing: cancellation, progress, and the cap on one line. */
@@ -39,6 +40,13 @@ export function indexLine(b: IndexBuilder, buf: Buffer, start: number, end: numb
   let s = start;
   if (offset === 0 && hasBom(buf, s)) s += 3;
   if (isBlank(buf, s, end)) return;
+  // NUL or invalid UTF-8 makes this line an error, not the file. The record scanner never passes such a line (it
+  // checks every string's bytes), so this native check runs only on the lines it leaves to the JavaScript paths.
+  const bad = lineBytesProblem(buf, s, end);
+  if (bad !== undefined) {
+    b.issues.add({ line: lineNo, severity: 'error', message: bad });
+    return;
+  }
   const fast = exact ? undefined : fastSummary(buf, s, end);
   if (fast) {
     b.add(fast, lineNo, offset, end - start);
@@ -52,32 +60,24 @@ export function indexLine(b: IndexBuilder, buf: Buffer, start: number, end: numb
   if (v.record) b.add(summaryOf(v.record), lineNo, offset, end - start);
 }
 
-function looksBinary(head: Buffer): boolean {
-  return head.includes(0);
-}
-
 /** What scanning one byte range gave, before the index is finished. */
 export interface RangeScan {
   readonly res: ScanResult;
-  /** The range began with NUL bytes: a binary file, not JSON Lines (only checked at the start of the file). */
+  /** The file is mostly not text (textBytes.ts binaryReason): not JSON Lines (only checked by a range starting the file). */
   readonly binary: boolean;
   /** Whole-file issues found at the end of the range (unterminated or over-long last line, binary, empty). */
   readonly extra: LogIssue[];
 }
 
 /**
- * Scan [from, opts.until ?? EOF) of a canonical JSONL log into `b`. Only a range that starts the file sniffs for
- * binary data; only a range that runs to the end of the file can have an unterminated last line.
+ * Scan [from, opts.until ?? EOF) of a canonical JSONL log into `b`. Only a range that starts the file samples its
+ * first 64 KiB for binary data; only a range that runs to the end of the file can have an unterminated last line.
  */
 export async function scanRange(path: string, b: IndexBuilder, from: { offset: number; lineNo: number }, opts: IndexOptions, sniff = from.offset === 0): Promise<RangeScan> {
   const extra: LogIssue[] = [];
-  let binary = false;
-  let sniffed = !sniff;
+  const binaryWhy = sniff ? binaryReason(await readHead(path)) : undefined;
+  const binary = binaryWhy !== undefined;
   const line = (buf: Buffer, start: number, end: number, lineNo: number, offset: number) => {
-    if (!sniffed) {
-      sniffed = true;
-      binary = looksBinary(buf.subarray(start, Math.min(end, start + 8192)));
-    }
     if (!binary) indexLine(b, buf, start, end, lineNo, offset, opts.exact);
   };
   const overlong = (lineNo: number, _offset: number, bytes: number) => {
@@ -92,16 +92,16 @@ export async function scanRange(path: string, b: IndexBuilder, from: { offset: n
         overlong,
         buffers: scanner.buffers,
         block(buf, start, end, lineNo, offset) {
+          if (binary) return countLines(buf, start, end);
           let s = start;
           let n = 0;
-          // The first line decides whether the file is binary, and may open with a BOM: both are the line path's.
-          if (!sniffed || (offset === 0 && hasBom(buf, start))) {
+          // The first line may open with a BOM: the line path's.
+          if (offset === 0 && hasBom(buf, start)) {
             const nl = buf.indexOf(10, start);
             line(buf, start, nl, lineNo, offset);
             s = nl + 1;
             n = 1;
           }
-          if (binary) return n + countLines(buf, s, end);
           return n + scanner.block(b, buf, s, end, lineNo + n, offset + (s - start), line);
         },
       };
@@ -111,8 +111,7 @@ export async function scanRange(path: string, b: IndexBuilder, from: { offset: n
   } finally {
     if (scanner) releaseRecordScanner(scanner);
   }
-  if (!sniffed && res.head.length > 0 && looksBinary(res.head)) binary = true;
-  if (binary) extra.push({ line: 0, severity: 'error', message: 'binary data (NUL bytes) where JSON Lines text was expected; not a rollout log' });
+  if (binaryWhy !== undefined) extra.push({ line: 0, severity: 'error', message: `${binaryWhy}, where JSON Lines text was expected; not a rollout log` });
   else if (res.size === 0) extra.push({ line: 0, severity: 'warning', message: 'empty file' });
   else if (res.overlongTail !== undefined) extra.push({ line: res.nextLineNo, severity: 'error', message: `unterminated last line of ${res.overlongTail} bytes exceeds the cap on one line; skipped` });
   else if (res.tail) {

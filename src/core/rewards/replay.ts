@@ -1,12 +1,13 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
 import type { ParsedAnswer } from '../completion/types';
-import { resolveInside } from '../dataset/paths';
+import { checkInsideSync, refusalMessage } from '../dataset/paths';
 import { SEGR1_TRAIN_FRAME, SEGZERO_FRAME, type FrameSpec } from '../geometry/frames';
 import { loadFrameImage } from '../image/frameImage';
 import { decodeRle } from '../image/rle';
 import type { BinaryMask, GrayImage } from '../image/types';
+import { parsePythonJsonLine } from '../logs/jsonParse';
 import type { CocoRle } from '../logs/rollout';
+import { readTextLines } from '../logs/textLines';
 import type { Segmenter } from '../segment/segmenter';
 import { segmentAnswer } from '../segment/segmentAnswer';
 import { TRL_PARQUET_FILE } from '../logs/trlParquet';
@@ -86,7 +87,6 @@ interface Pending {
 /** Replay a canonical JSONL rollout log line by line (streamed) under one reward set. */
 export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{ report: ReplayReport; badLines: number; segmented: number }> {
   const pending: Pending[] = [];
-  const rl = createInterface({ input: createReadStream(logPath, { encoding: 'utf8' }), crlfDelay: Infinity });
   const gtCache = new Map<string, GrayImage>();
   const notes = new Set<string>();
   const note = (m: string) => {
@@ -95,11 +95,15 @@ export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{
       opts.onNote?.(m);
     }
   };
-  let lineNo = 0;
   let badLines = 0;
   const counter = { segmented: 0 };
-  for await (const text of rl) {
-    lineNo++;
+  // Lines as bytes first: a line of NUL bytes or invalid UTF-8 (a torn append) is a bad line of its own.
+  for await (const { lineNo, text, problem } of readTextLines(logPath)) {
+    if (problem !== undefined) {
+      badLines++;
+      opts.onBadLine?.(lineNo, problem);
+      continue;
+    }
     if (text.trim() === '') continue;
     try {
       pending.push(await replayRecord(text, lineNo, opts, gtCache, note, counter));
@@ -156,13 +160,18 @@ function num(v: unknown): number | null {
   return typeof v === 'number' ? v : null;
 }
 
+/** The file a record's path names under the replay root, symlinks resolved; refused (with the field) when it leads out. */
+function insideRoot(root: string, field: string, rel: string): string {
+  const r = checkInsideSync(root, rel);
+  if (r.ok) return r.real;
+  // A missing file is left to its reader, whose error names it.
+  if (r.reason === 'missing') return resolve(root, rel);
+  throw new Error(refusalMessage(field, r));
+}
+
 async function replayRecord(text: string, line: number, opts: ReplayOptions, gtCache: Map<string, GrayImage>, note: (m: string) => void, counter: { segmented: number }): Promise<Pending> {
-  let rec: Record<string, unknown>;
-  try {
-    rec = JSON.parse(text) as Record<string, unknown>;
-  } catch (e) {
-    throw new Error(`not JSON (${e instanceof Error ? e.message : String(e)})`, { cause: e });
-  }
+  // Logs are written by Python (json.dumps: NaN/Infinity by default, sometimes a BOM): read them as Python does.
+  const rec = parsePythonJsonLine(text, line) as Record<string, unknown>;
   if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) throw new Error('not a JSON object');
   if (typeof rec.completion !== 'string') throw new Error("no 'completion' string");
   const set = opts.rewardSet;
@@ -172,7 +181,7 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, gtC
 
   let gt: GrayImage | undefined;
   if (typeof rec.gt === 'string') {
-    const p = resolveInside(opts.root, rec.gt);
+    const p = insideRoot(opts.root, 'gt', rec.gt);
     gt = gtCache.get(p);
     if (!gt) {
       gt = await loadGtPilL(p).catch((e: unknown) => {
@@ -184,7 +193,7 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, gtC
   }
   let loggedMask: BinaryMask | undefined;
   if (rec.mask !== undefined && rec.mask !== null) loggedMask = decodeRle(rec.mask as CocoRle);
-  const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, resolveInside(opts.root, rec.image), counter) : undefined;
+  const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, insideRoot(opts.root, 'image', rec.image), counter) : undefined;
 
   const input = { completion: rec.completion, modelFrame, ...(gt ? { gt } : {}), ...(loggedMask ? { loggedMask } : {}), ...(segment ? { segment } : {}), ...(typeof rec.solution === 'string' ? { solution: rec.solution } : {}) };
   let replayed: Record<string, number | null>;

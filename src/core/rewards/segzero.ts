@@ -3,6 +3,27 @@ import { parseCompletion } from '../completion/parse';
 import { modelFrameSize } from '../geometry/frames';
 import type { GrayImage } from '../image/types';
 import { featureTransform } from '../metrics/edt';
+import { PY_DIGIT_CLASS, pyStrip } from '../completion/pyChars';
+import {
+  PyException,
+  pyAbs,
+  pyAdd,
+  pyInt,
+  pyIntFromString,
+  pyJsonLoads,
+  pyLe,
+  pyLt,
+  pyMathSqrt,
+  pyMax,
+  pyMin,
+  pyMul,
+  pySub,
+  pyToFloat,
+  pyTrueDiv,
+  type PyDict,
+  type PyNumber,
+  type PyValue,
+} from '../python/semantics';
 import type { RewardInput, RewardResult, RewardSet } from './types';
 
 /**
@@ -16,16 +37,14 @@ import type { RewardInput, RewardResult, RewardSet } from './types';
 /** Component names, in `seg_compute_score`'s summation order. */
 export const SEGZERO_COMPONENTS = ['box_iou', 'thinking_format', 'segmentation_format', 'point_l1', 'box_l1'] as const;
 
+/** A ground-truth coordinate: a Python int (a `number` here is an integer too: mask-derived GTs are small). */
+export type GtInt = number | bigint;
+
 /** Seg-Zero ground truth in the model frame. */
 export interface SegZeroSolution {
-  readonly box: readonly [number, number, number, number];
-  readonly points: readonly [readonly [number, number], readonly [number, number]];
+  readonly box: readonly [GtInt, GtInt, GtInt, GtInt];
+  readonly points: readonly [readonly [GtInt, GtInt], readonly [GtInt, GtInt]];
 }
-
-/** Thrown for Python exceptions the reference catches (TypeError, KeyError, NameError, ZeroDivisionError, ...). */
-class PyError extends Error {}
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 /** `re.search(r'{[^}]+}', s)`: from the leftmost `{` that has a non-`}` after it, to the next `}`. */
 export function firstBraceObject(s: string): string | null {
@@ -38,82 +57,71 @@ export function firstBraceObject(s: string): string | null {
   return null;
 }
 
-function loads(s: string): { [k: string]: Json } {
-  let v: unknown;
-  try {
-    v = JSON.parse(s);
-  } catch {
-    throw new PyError('json.decoder.JSONDecodeError');
-  }
-  // `{[^}]+}` is always an object when it parses.
-  return v as { [k: string]: Json };
+/** `json.loads` of the brace match; `{[^}]+}` is always an object when it parses. */
+function loads(s: string): PyDict {
+  return pyJsonLoads(s) as PyDict;
 }
 
 /** Python len(): str (code points), list, dict; TypeError otherwise. */
-function pyLen(v: Json | undefined): number {
+function pyLen(v: PyValue | undefined): number {
   if (typeof v === 'string') return [...v].length;
   if (Array.isArray(v)) return v.length;
-  if (v !== null && typeof v === 'object') return Object.keys(v).length;
-  throw new PyError('TypeError: object has no len()');
+  if (v instanceof Map) return v.size;
+  throw new PyException('TypeError', 'object has no len()');
 }
 
 /** A value usable in arithmetic/comparison with ints: int/float/bool. */
-function pyNum(v: Json | undefined): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  throw new PyError('TypeError: unsupported operand');
+function pyNum(v: PyValue | undefined): PyNumber {
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return v;
+  throw new PyException('TypeError', 'unsupported operand');
 }
 
 /** Python indexing `v[i]` on list or str (dict → KeyError, others TypeError). */
-function pyIndex(v: Json | undefined, i: number): Json {
+function pyIndex(v: PyValue | undefined, i: number): PyValue {
   if (Array.isArray(v)) {
-    if (i >= v.length) throw new PyError('IndexError');
+    if (i >= v.length) throw new PyException('IndexError', 'list index out of range');
     return v[i]!;
   }
   if (typeof v === 'string') {
     const cps = [...v];
-    if (i >= cps.length) throw new PyError('IndexError');
+    if (i >= cps.length) throw new PyException('IndexError', 'string index out of range');
     return cps[i]!;
   }
-  throw new PyError('TypeError/KeyError');
+  if (v instanceof Map) throw new PyException('KeyError', String(i));
+  throw new PyException('TypeError', 'object is not subscriptable');
 }
 
-/** Python int(): truncates floats, accepts bools and integer strings. */
-function pyInt(v: Json): number {
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new PyError('OverflowError/ValueError');
-    return Math.trunc(v);
-  }
-  if (typeof v === 'string' && /^\s*[+-]?[0-9]+(?:_[0-9]+)*\s*$/.test(v)) return Number(v.replace(/_/g, ''));
-  throw new PyError('ValueError/TypeError');
+/** A GT coordinate as the Python int it is. */
+function gtInt(v: GtInt): bigint {
+  return typeof v === 'bigint' ? v : BigInt(v);
 }
 
-function boxIou(b1: number[], b2: readonly number[]): number {
-  const ix1 = Math.max(b1[0]!, b2[0]!);
-  const iy1 = Math.max(b1[1]!, b2[1]!);
-  const ix2 = Math.min(b1[2]!, b2[2]!);
-  const iy2 = Math.min(b1[3]!, b2[3]!);
-  const inter = ix1 < ix2 && iy1 < iy2 ? (ix2 - ix1 + 1) * (iy2 - iy1 + 1) : 0;
-  const a1 = (b1[2]! - b1[0]! + 1) * (b1[3]! - b1[1]! + 1);
-  const a2 = (b2[2]! - b2[0]! + 1) * (b2[3]! - b2[1]! + 1);
-  const union = a1 + a2 - inter;
-  if (union === 0) throw new PyError('ZeroDivisionError');
-  return inter / union;
+/** seg.py's `iou(box1, box2)`, in Python arithmetic (exact ints; `float(inter)/union` raises on a zero union). */
+function boxIou(b1: readonly PyNumber[], b2: readonly PyNumber[]): number {
+  const ix1 = pyMax(b1[0]!, b2[0]!);
+  const iy1 = pyMax(b1[1]!, b2[1]!);
+  const ix2 = pyMin(b1[2]!, b2[2]!);
+  const iy2 = pyMin(b1[3]!, b2[3]!);
+  const inter = pyLt(ix1, ix2) && pyLt(iy1, iy2) ? pyMul(pyAdd(pySub(ix2, ix1), 1n), pyAdd(pySub(iy2, iy1), 1n)) : 0n;
+  const a1 = pyMul(pyAdd(pySub(b1[2]!, b1[0]!), 1n), pyAdd(pySub(b1[3]!, b1[1]!), 1n));
+  const a2 = pyMul(pyAdd(pySub(b2[2]!, b2[0]!), 1n), pyAdd(pySub(b2[3]!, b2[1]!), 1n));
+  const union = pySub(pyAdd(a1, a2), inter);
+  return pyTrueDiv(pyToFloat(inter), union);
 }
 
 /** The predicted bbox as seg.py reads it: first key containing 'bbox', length 4, four numbers. */
-function contentBox(data: { [k: string]: Json }): number[] | undefined {
-  const key = Object.keys(data).find((k) => k.toLowerCase().includes('bbox'));
-  if (key === undefined || pyLen(data[key]) !== 4) return undefined;
-  return [0, 1, 2, 3].map((i) => pyNum(pyIndex(data[key], i)));
+function contentBox(data: PyDict): PyNumber[] | undefined {
+  const key = [...data.keys()].find((k) => k.toLowerCase().includes('bbox'));
+  if (key === undefined || pyLen(data.get(key)) !== 4) return undefined;
+  return [0, 1, 2, 3].map((i) => pyNum(pyIndex(data.get(key), i)));
 }
 
+/** Runs one reward body as the reference's `try: ... except Exception: pass; return 0.0` does. */
 function guard(f: () => number): number {
   try {
     return f();
   } catch (e) {
-    if (e instanceof PyError) return 0;
+    if (e instanceof PyException) return 0;
     throw e;
   }
 }
@@ -126,13 +134,13 @@ export function segzeroSegmentationFormat(text: string): number {
     const data = loads(js);
     let bboxKey: string | undefined;
     const pointKeys: string[] = [];
-    for (const k of Object.keys(data)) {
+    for (const k of data.keys()) {
       if (k.toLowerCase().includes('bbox') && bboxKey === undefined) bboxKey = k;
       else if (k.toLowerCase().includes('point')) pointKeys.push(k);
     }
     if (!(bboxKey && pointKeys.length >= 2)) return 0;
-    if (pyLen(data[bboxKey]) !== 4) return 0;
-    for (const k of pointKeys.slice(0, 2)) if (pyLen(data[k]) !== 2) return 0;
+    if (pyLen(data.get(bboxKey)) !== 4) return 0;
+    for (const k of pointKeys.slice(0, 2)) if (pyLen(data.get(k)) !== 2) return 0;
     return 1;
   });
 }
@@ -144,8 +152,8 @@ export function segzeroBoxIou(text: string, gt: SegZeroSolution | undefined): nu
     if (js === null) return 0;
     const b = contentBox(loads(js));
     if (!b) return 0;
-    if (!gt) throw new PyError('NameError: gt_bbox');
-    return boxIou(b, gt.box) > 0.5 ? 1 : 0;
+    if (!gt) throw new PyException('NameError', "name 'gt_bbox' is not defined");
+    return boxIou(b, gt.box.map(gtInt)) > 0.5 ? 1 : 0;
   });
 }
 
@@ -156,11 +164,16 @@ export function segzeroBoxL1(text: string, gt: SegZeroSolution | undefined): num
     if (js === null) return 0;
     const b = contentBox(loads(js));
     if (!b) return 0;
-    if (!gt) throw new PyError('NameError: gt_bbox');
-    const g = gt.box;
-    const l1 = (Math.abs(b[0]! - g[0]) + Math.abs(b[1]! - g[1]) + Math.abs(b[2]! - g[2]) + Math.abs(b[3]! - g[3])) / 4;
-    return l1 < 10 ? 1 : 0;
+    if (!gt) throw new PyException('NameError', "name 'gt_bbox' is not defined");
+    return pyLt(boxL1Distance(b, gt), 10n) ? 1 : 0;
   });
+}
+
+/** `l1_distance(content_bbox, gt_bbox)` of seg.py/seg_restrict.py, in Python arithmetic. */
+function boxL1Distance(b: readonly PyNumber[], gt: SegZeroSolution): number {
+  const g = gt.box.map(gtInt);
+  const sum = [0, 1, 2, 3].reduce<PyNumber>((acc, i) => (i === 0 ? pyAbs(pySub(b[0]!, g[0]!)) : pyAdd(acc, pyAbs(pySub(b[i]!, g[i]!)))), 0n);
+  return pyTrueDiv(sum, 4n);
 }
 
 /** seg.py `seg_point_l1_reward`: both points inside the predicted box and mean matched distance to the GT points < 100. */
@@ -169,35 +182,68 @@ export function segzeroPointL1(text: string, gt: SegZeroSolution | undefined): n
     const js = firstBraceObject(text);
     if (js === null) return 0;
     const data = loads(js);
-    const bboxKey = Object.keys(data).find((k) => k.toLowerCase().includes('bbox'));
+    const bboxKey = [...data.keys()].find((k) => k.toLowerCase().includes('bbox'));
     // content_bbox stays unbound (NameError when used) unless the bbox has length 4.
-    const box = bboxKey !== undefined && pyLen(data[bboxKey]) === 4 ? data[bboxKey] : undefined;
-    const keys = Object.keys(data).filter((k) => k.toLowerCase().includes('points')).slice(0, 2);
+    const box = bboxKey !== undefined && pyLen(data.get(bboxKey)) === 4 ? data.get(bboxKey) : undefined;
+    const keys = [...data.keys()].filter((k) => k.toLowerCase().includes('points')).slice(0, 2);
     if (keys.length !== 2) return 0;
-    const read = (k: string) => [pyInt(pyIndex(data[k], 0)), pyInt(pyIndex(data[k], 1))] as const;
+    // int() of each coordinate: floats truncate, strings read as Python reads them (Unicode digits, whitespace, `_`).
+    const read = (k: string) => [pyInt(pyIndex(data.get(k), 0)), pyInt(pyIndex(data.get(k), 1))] as const;
     const p1 = read(keys[0]!);
     const p2 = read(keys[1]!);
-    if (box === undefined) throw new PyError('NameError: content_bbox');
-    const inBox = (p: readonly [number, number]) =>
-      pyNum(pyIndex(box, 0)) <= p[0] && p[0] <= pyNum(pyIndex(box, 2)) && pyNum(pyIndex(box, 1)) <= p[1] && p[1] <= pyNum(pyIndex(box, 3));
+    if (box === undefined) throw new PyException('NameError', "name 'content_bbox' is not defined");
+    const inBox = (p: readonly [bigint, bigint]) =>
+      pyLe(pyNum(pyIndex(box, 0)), p[0]) && pyLe(p[0], pyNum(pyIndex(box, 2))) && pyLe(pyNum(pyIndex(box, 1)), p[1]) && pyLe(p[1], pyNum(pyIndex(box, 3)));
     if (!(inBox(p1) && inBox(p2))) return 0;
-    if (!gt) throw new PyError('NameError: gt_points');
-    const [g1, g2] = gt.points;
-    const d = (a: readonly number[], b: readonly number[]) => Math.sqrt((a[0]! - b[0]!) ** 2 + (a[1]! - b[1]!) ** 2);
-    const dist1 = d(p1, g1) + d(p2, g2);
-    const dist2 = d(p1, g2) + d(p2, g1);
-    return Math.min(dist1, dist2) / 2 < 100 ? 1 : 0;
+    if (!gt) throw new PyException('NameError', "name 'gt_points' is not defined");
+    return pointsDistance(p1, p2, gt) < 100 ? 1 : 0;
   });
 }
 
-/** Parse Seg-Zero's GT solution text; undefined where the reference regexes do not match. */
-export function parseSegZeroSolution(text: string): { box?: SegZeroSolution['box']; points?: SegZeroSolution['points'] } {
-  const t = text.trim();
-  const b = /<box>\((\d+),(\d+)\),\((\d+),(\d+)\)<\/box>/.exec(t);
-  const p = /<points>\((\d+),(\d+)\),\((\d+),(\d+)\)<\/points>/.exec(t);
+/** `points_distance([point1, point2], gt_points)` of seg.py/seg_restrict.py: the mean distance of the better matching. */
+function pointsDistance(p1: readonly [bigint, bigint], p2: readonly [bigint, bigint], gt: SegZeroSolution): number {
+  const g1 = gt.points[0].map(gtInt);
+  const g2 = gt.points[1].map(gtInt);
+  // Exact int squares, then math.sqrt converts each sum to float (OverflowError beyond a double).
+  const d = (a: readonly bigint[], b: readonly bigint[]) => pyMathSqrt((a[0]! - b[0]!) ** 2n + (a[1]! - b[1]!) ** 2n);
+  const dist1 = d(p1, g1) + d(p2, g2);
+  const dist2 = d(p1, g2) + d(p2, g1);
+  return Math.min(dist1, dist2) / 2;
+}
+
+const D = PY_DIGIT_CLASS;
+/** seg.py's GT regexes; `\d` is Python's (any Unicode decimal digit), so the class is spelled out. */
+const GT_BOX = new RegExp(`<box>\\((${D}+),(${D}+)\\),\\((${D}+),(${D}+)\\)</box>`, 'u');
+const GT_POINTS = new RegExp(`<points>\\((${D}+),(${D}+)\\),\\((${D}+),(${D}+)\\)</points>`, 'u');
+
+/** `int()` of each captured group, or undefined when one raises (over 4300 digits): the reference then scores 0. */
+function intGroups(m: RegExpExecArray | null): bigint[] | undefined {
+  if (!m) return undefined;
+  try {
+    return [m[1]!, m[2]!, m[3]!, m[4]!].map(pyIntFromString);
+  } catch (e) {
+    if (e instanceof PyException) return undefined;
+    throw e;
+  }
+}
+
+/** Parse Seg-Zero's GT solution text exactly (Python ints); undefined where the reference regexes do not match. */
+export function parseSegZeroSolutionExact(text: string): { box?: SegZeroSolution['box']; points?: SegZeroSolution['points'] } {
+  const b = intGroups(GT_BOX.exec(pyStrip(text)));
+  const p = intGroups(GT_POINTS.exec(text));
   const out: { box?: SegZeroSolution['box']; points?: SegZeroSolution['points'] } = {};
-  if (b) out.box = [Number(b[1]), Number(b[2]), Number(b[3]), Number(b[4])];
-  if (p) out.points = [[Number(p[1]), Number(p[2])], [Number(p[3]), Number(p[4])]];
+  if (b) out.box = [b[0]!, b[1]!, b[2]!, b[3]!];
+  if (p) out.points = [[p[0]!, p[1]!], [p[2]!, p[3]!]];
+  return out;
+}
+
+/** Parse Seg-Zero's GT solution text; undefined where the reference regexes do not match (values as Numbers). */
+export function parseSegZeroSolution(text: string): { box?: readonly [number, number, number, number]; points?: readonly [readonly [number, number], readonly [number, number]] } {
+  const e = parseSegZeroSolutionExact(text);
+  const n = (v: GtInt) => Number(v);
+  const out: { box?: readonly [number, number, number, number]; points?: readonly [readonly [number, number], readonly [number, number]] } = {};
+  if (e.box) out.box = [n(e.box[0]), n(e.box[1]), n(e.box[2]), n(e.box[3])];
+  if (e.points) out.points = [[n(e.points[0][0]), n(e.points[0][1])], [n(e.points[1][0]), n(e.points[1][1])]];
   return out;
 }
 
@@ -297,16 +343,21 @@ export interface SegZeroGt {
   readonly box: SegZeroSolution['box'] | undefined;
 }
 
-/** The GT a rollout is scored against: its solution text, else derived from the GT mask (see the file comment). */
+/** The GT a rollout is scored against: its solution text (exact Python ints), else derived from the GT mask (see the file comment). */
 export function segzeroGroundTruth(input: RewardInput): SegZeroGt {
   let partial: { box?: SegZeroSolution['box']; points?: SegZeroSolution['points'] } = {};
-  if (input.solution !== undefined) partial = parseSegZeroSolution(input.solution);
+  if (input.solution !== undefined) partial = parseSegZeroSolutionExact(input.solution);
   else if (input.gt) partial = segzeroSolutionFromMask(input.gt, modelFrameSize(input.modelFrame, input.gt)) ?? {};
   return {
     boxGt: partial.box ? { box: partial.box, points: partial.points ?? [[0, 0], [0, 0]] } : undefined,
     pointGt: partial.points ? { box: partial.box ?? [0, 0, 0, 0], points: partial.points } : undefined,
     box: partial.box,
   };
+}
+
+/** The GT box as `details` numbers (a huge Python int becomes the nearest double, for display only). */
+export function segzeroGtDetails(box: SegZeroSolution['box'] | undefined): Record<string, number> {
+  return box ? { gtX1: Number(box[0]), gtY1: Number(box[1]), gtX2: Number(box[2]), gtY2: Number(box[3]) } : {};
 }
 
 async function scoreSegZero(input: RewardInput): Promise<RewardResult> {
@@ -320,9 +371,7 @@ async function scoreSegZero(input: RewardInput): Promise<RewardResult> {
     box_l1: segzeroBoxL1(text, boxGt),
   };
   const total = components.box_iou + components.thinking_format + components.segmentation_format + components.point_l1 + components.box_l1;
-  const details: Record<string, number> = {};
-  if (box) [details.gtX1, details.gtY1, details.gtX2, details.gtY2] = box;
-  return { components, total, details, answer: parseCompletion(text, { format: 'segzero' }) };
+  return { components, total, details: segzeroGtDetails(box), answer: parseCompletion(text, { format: 'segzero' }) };
 }
 
 /** Seg-Zero's five rule rewards (each 0/1, total 0–5). */
@@ -334,4 +383,4 @@ export const segzeroRewards: RewardSet = {
 };
 
 /** The Python-semantics helpers seg.py's rewards share with seg_restrict.py's (segzeroStrict.ts). */
-export { PyError, boxIou, guard, loads, pyIndex, pyInt, pyLen, pyNum, type Json };
+export { boxIou, boxL1Distance, gtInt, guard, loads, pointsDistance, pyIndex, pyLen, pyNum };

@@ -1,6 +1,28 @@
 import { thinkAnswerFullmatch } from '../completion/jsonAnswers';
 import { parseCompletion } from '../completion/parse';
 import { isPySpace, pyStrip } from '../completion/pyChars';
+import {
+  PyException,
+  npAbs,
+  npAdd,
+  npCompare,
+  npMatrix,
+  npMaximum,
+  npMinimum,
+  npMul,
+  npPromote,
+  npSqrt,
+  npSub,
+  npToFloat,
+  npTrueDiv,
+  pyAdd,
+  pyJsonLoads,
+  pyLt,
+  pyTrueDiv,
+  type NpMatrix,
+  type PyNumber,
+  type PyValue,
+} from '../python/semantics';
 import { modelFrameSize } from '../geometry/frames';
 import type { RewardInput, RewardResult, RewardSet } from './types';
 import { segzeroSolutionFromMask } from './segzero';
@@ -21,11 +43,6 @@ export const VISIONREASONER_COMPONENTS = ['format', 'accuracy', 'non_repeat'] as
 /** Objects beyond this count are ignored by the reference (MAX_OBJECTS). */
 const MAX_OBJECTS = 120;
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-/** Thrown for the Python exceptions the reference swallows. */
-class PyError extends Error {}
-
 /** `re.search(r'<answer>\s*(.*?)\s*</answer>', s, re.DOTALL)` group 1, or null. */
 export function answerGroup(s: string): string | null {
   const a = s.indexOf('<answer>');
@@ -39,45 +56,37 @@ export function answerGroup(s: string): string | null {
   return s.slice(start, end);
 }
 
-function loads(s: string): Json {
-  try {
-    return JSON.parse(s) as Json;
-  } catch {
-    throw new PyError('JSONDecodeError');
-  }
-}
-
 /** Python `len()`. */
-function pyLen(v: Json): number {
+function pyLen(v: PyValue): number {
   if (typeof v === 'string') return [...v].length;
   if (Array.isArray(v)) return v.length;
-  if (v !== null && typeof v === 'object') return Object.keys(v).length;
-  throw new PyError('TypeError: no len()');
+  if (v instanceof Map) return v.size;
+  throw new PyException('TypeError', 'object has no len()');
 }
 
 /** Python iteration: list items, dict keys, str characters. */
-function pyIter(v: Json): Json[] {
+function pyIter(v: PyValue): PyValue[] {
   if (Array.isArray(v)) return v;
   if (typeof v === 'string') return [...v];
-  if (v !== null && typeof v === 'object') return Object.keys(v);
-  throw new PyError('TypeError: not iterable');
+  if (v instanceof Map) return [...v.keys()];
+  throw new PyException('TypeError', 'object is not iterable');
 }
 
 /** Python `key in item`. */
-function pyContains(item: Json, key: string): boolean {
+function pyContains(item: PyValue, key: string): boolean {
   if (typeof item === 'string') return item.includes(key);
   if (Array.isArray(item)) return item.some((x) => x === key);
-  if (item !== null && typeof item === 'object') return Object.prototype.hasOwnProperty.call(item, key);
-  throw new PyError('TypeError: argument is not iterable');
+  if (item instanceof Map) return item.has(key);
+  throw new PyException('TypeError', 'argument of type is not iterable');
 }
 
 /** Python `item[key]` with a string key. */
-function pyGet(item: Json, key: string): Json {
-  if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
-    if (!Object.prototype.hasOwnProperty.call(item, key)) throw new PyError('KeyError');
-    return item[key]!;
+function pyGet(item: PyValue, key: string): PyValue {
+  if (item instanceof Map) {
+    if (!item.has(key)) throw new PyException('KeyError', key);
+    return item.get(key)!;
   }
-  throw new PyError('TypeError: indices must be integers');
+  throw new PyException('TypeError', 'indices must be integers');
 }
 
 /** `vision_reasoner_format_reward`: think layout (0/1) plus per-object shape credit (0–1), partial on a mid-loop raise. */
@@ -87,7 +96,7 @@ export function visionReasonerFormat(text: string): number {
   try {
     const g = answerGroup(text);
     if (g !== null) {
-      const data = loads(g);
+      const data = pyJsonLoads(g);
       const count = pyLen(data);
       for (const item of pyIter(data)) {
         let cur = 0;
@@ -103,31 +112,9 @@ export function visionReasonerFormat(text: string): number {
       }
     }
   } catch (e) {
-    if (!(e instanceof PyError)) throw e;
+    if (!(e instanceof PyException)) throw e;
   }
   return thinking + seg;
-}
-
-/** `np.array(rows)` for rows that must all be `width` numbers; anything else raises (as its later use would). */
-function numericRows(rows: Json[], width: number, boolRaises: boolean): number[][] {
-  if (rows.length === 0) throw new PyError('AxisError: empty');
-  const out: number[][] = [];
-  let allBool = true;
-  for (const r of rows) {
-    if (!Array.isArray(r) || r.length !== width) throw new PyError('ValueError: shape');
-    const row: number[] = [];
-    for (const v of r) {
-      if (typeof v === 'number') {
-        row.push(v);
-        allBool = false;
-      } else if (typeof v === 'boolean') row.push(v ? 1 : 0);
-      else throw new PyError('TypeError: non-numeric');
-    }
-    out.push(row);
-  }
-  // An all-bool array has dtype bool; NumPy refuses bool − bool, which box areas need (points only meet ints).
-  if (allBool && boolRaises) throw new PyError('TypeError: boolean subtract');
-  return out;
 }
 
 /** Maximum-weight assignment (Hungarian, O(n³)) over a rectangular matrix; returns the best total weight. */
@@ -188,46 +175,75 @@ export function maxAssignment(weights: readonly (readonly number[])[]): number {
   return total;
 }
 
-/** A VisionReasoner GT object list. */
+/** A VisionReasoner GT object list: the `bbox_2d` and `point_2d` values as `json.loads` gave them. */
 export interface VisionReasonerGt {
-  readonly boxes: number[][];
-  readonly points: number[][];
+  readonly boxes: readonly PyValue[];
+  readonly points: readonly PyValue[];
+}
+
+/**
+ * `batch_iou` + `batch_l1_distance` + `batch_points_distance` + `batch_points_in_box` → the reward matrix
+ * (iou > 0.5) + (l1 < 10) + (dist < 30 & in box), elementwise in each operand pair's NumPy dtype (see npMatrix):
+ * int64 wraps, an object array computes with Python ints (exact) until np.sqrt raises on it.
+ */
+function rewardMatrix(pb: NpMatrix, pp: NpMatrix, gb: NpMatrix, gp: NpMatrix): number[][] {
+  const kb = npPromote(pb.kind, gb.kind);
+  const kp = npPromote(pp.kind, gp.kind);
+  // Per-array terms first, as the reference computes them (box areas in each array's own dtype).
+  const area = (m: NpMatrix, r: readonly PyNumber[]) => npMul(m.kind, npAdd(m.kind, npSub(m.kind, r[2]!, r[0]!), 1n), npAdd(m.kind, npSub(m.kind, r[3]!, r[1]!), 1n));
+  const predArea = pb.rows.map((r) => area(pb, r));
+  const gtArea = gb.rows.map((r) => area(gb, r));
+  const inBox = pp.rows.map((p, i) => {
+    const b = pb.rows[i]!;
+    const ge = (x: PyNumber, y: PyNumber) => npCompare(pp.kind, x, pb.kind, y) >= 0;
+    const le = (x: PyNumber, y: PyNumber) => npCompare(pp.kind, x, pb.kind, y) <= 0;
+    return ge(p[0]!, b[0]!) && le(p[0]!, b[2]!) && ge(p[1]!, b[1]!) && le(p[1]!, b[3]!);
+  });
+  const zero = kb === 'f' ? 0 : 0n;
+  return pb.rows.map((b, i) =>
+    gb.rows.map((q, j) => {
+      const side = (lo: number, hi: number) => npMaximum(kb, zero, npAdd(kb, npSub(kb, npMinimum(kb, b[hi]!, q[hi]!), npMaximum(kb, b[lo]!, q[lo]!)), 1n));
+      const inter = npMul(kb, side(0, 2), side(1, 3));
+      const union = npSub(kb, npAdd(kb, predArea[i]!, gtArea[j]!), inter);
+      const iou = npTrueDiv(kb, inter, union);
+      // np.mean(|Δ|, axis=2) < 10: the mean is sum / 4, exact, so compare the sum (float64 accumulator for numeric dtypes).
+      let l1Sum: PyNumber = kb === 'O' ? 0n : 0;
+      for (let c = 0; c < 4; c++) {
+        const d = npAbs(kb, npSub(kb, b[c]!, q[c]!));
+        l1Sum = kb === 'O' ? pyAdd(l1Sum, d) : (l1Sum as number) + npToFloat(kb, d);
+      }
+      const l1Reward = (kb === 'O' ? pyLt(pyTrueDiv(l1Sum, 4n), 10n) : (l1Sum as number) / 4 < 10) ? 1 : 0;
+      const p = pp.rows[i]!;
+      const g = gp.rows[j]!;
+      const dx = npSub(kp, p[0]!, g[0]!);
+      const dy = npSub(kp, p[1]!, g[1]!);
+      const dist = npSqrt(kp, npAdd(kp, npMul(kp, dx, dx), npMul(kp, dy, dy)));
+      return (iou > 0.5 ? 1 : 0) + l1Reward + (dist < 30 && inBox[i] ? 1 : 0);
+    }),
+  );
 }
 
 /** `vision_reasoner_accuracy_reward` against parsed GT objects (null GT: the reference's json.loads fails → 0). */
 export function visionReasonerAccuracy(text: string, gt: VisionReasonerGt | null): number {
   try {
-    if (!gt) throw new PyError('bad ground truth');
+    if (!gt) throw new PyException('ValueError', 'bad ground truth');
     const g = answerGroup(text);
     if (g === null) return 0;
-    const data = loads(g);
-    const items = pyIter(data);
+    const items = pyIter(pyJsonLoads(g));
     let predB = items.map((it) => pyGet(it, 'bbox_2d'));
     let predP = items.map((it) => pyGet(it, 'point_2d'));
     if (predB.length > MAX_OBJECTS) {
       predB = predB.slice(0, MAX_OBJECTS);
       predP = predP.slice(0, MAX_OBJECTS);
     }
-    const gtB = gt.boxes.slice(0, MAX_OBJECTS);
-    const gtP = gt.points.slice(0, MAX_OBJECTS);
-    const pb = numericRows(predB, 4, true);
-    const pp = numericRows(predP, 2, false);
-    const w: number[][] = pb.map((b, i) => {
-      const p = pp[i]!;
-      const inBox = p[0]! >= b[0]! && p[0]! <= b[2]! && p[1]! >= b[1]! && p[1]! <= b[3]!;
-      return gtB.map((q, j) => {
-        const inter = Math.max(0, Math.min(b[2]!, q[2]!) - Math.max(b[0]!, q[0]!) + 1) * Math.max(0, Math.min(b[3]!, q[3]!) - Math.max(b[1]!, q[1]!) + 1);
-        const union = (b[2]! - b[0]! + 1) * (b[3]! - b[1]! + 1) + (q[2]! - q[0]! + 1) * (q[3]! - q[1]! + 1) - inter;
-        const iou = inter / union;
-        const l1 = (((Math.abs(b[0]! - q[0]!) + Math.abs(b[1]! - q[1]!)) + Math.abs(b[2]! - q[2]!)) + Math.abs(b[3]! - q[3]!)) / 4;
-        const g2 = gtP[j]!;
-        const dist = Math.sqrt((p[0]! - g2[0]!) ** 2 + (p[1]! - g2[1]!) ** 2);
-        return (iou > 0.5 ? 1 : 0) + (l1 < 10 ? 1 : 0) + (dist < 30 && inBox ? 1 : 0);
-      });
-    });
-    return maxAssignment(w) / Math.max(pb.length, gtB.length);
+    const pb = npMatrix(predB, 4);
+    const pp = npMatrix(predP, 2);
+    const gb = npMatrix(gt.boxes.slice(0, MAX_OBJECTS), 4);
+    const gp = npMatrix(gt.points.slice(0, MAX_OBJECTS), 2);
+    if (pp.rows.length !== pb.rows.length || gp.rows.length !== gb.rows.length) throw new PyException('ValueError', 'operands could not be broadcast together');
+    return maxAssignment(rewardMatrix(pb, pp, gb, gp)) / Math.max(pb.rows.length, gb.rows.length);
   } catch (e) {
-    if (e instanceof PyError) return 0;
+    if (e instanceof PyException) return 0;
     throw e;
   }
 }
@@ -249,12 +265,10 @@ export function visionReasonerNonRepeat(text: string): number {
 /** Parse VisionReasoner's GT text (`[{"bbox_2d": [...], "point_2d": [...]}, ...]`); null where the reference would raise. */
 export function parseVisionReasonerGt(text: string): VisionReasonerGt | null {
   try {
-    const items = pyIter(loads(text));
-    const boxes = numericRows(items.map((it) => pyGet(it, 'bbox_2d')), 4, true);
-    const points = numericRows(items.map((it) => pyGet(it, 'point_2d')), 2, false);
-    return { boxes, points };
+    const items = pyIter(pyJsonLoads(text));
+    return { boxes: items.map((it) => pyGet(it, 'bbox_2d')), points: items.map((it) => pyGet(it, 'point_2d')) };
   } catch (e) {
-    if (e instanceof PyError) return null;
+    if (e instanceof PyException) return null;
     throw e;
   }
 }
@@ -264,7 +278,7 @@ async function scoreVisionReasoner(input: RewardInput): Promise<RewardResult> {
   if (input.solution !== undefined) gt = parseVisionReasonerGt(input.solution);
   else if (input.gt) {
     const s = segzeroSolutionFromMask(input.gt, modelFrameSize(input.modelFrame, input.gt));
-    if (s) gt = { boxes: [[...s.box]], points: [[...s.points[0]]] };
+    if (s) gt = { boxes: [s.box.map((v) => BigInt(v))], points: [s.points[0].map((v) => BigInt(v))] };
   }
   const components = { format: visionReasonerFormat(input.completion), accuracy: visionReasonerAccuracy(input.completion, gt), non_repeat: visionReasonerNonRepeat(input.completion) };
   return { components, total: components.format + components.accuracy + components.non_repeat, details: { gtObjects: gt?.boxes.length ?? 0 }, answer: parseCompletion(input.completion, { format: 'visionreasoner' }) };

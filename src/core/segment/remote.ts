@@ -1,5 +1,5 @@
 /**
- * SAM2 on a KServe v2 / Triton server (DESIGN.md §7: the workbench stays a client). The encoder and decoder
+ * SAM2 on a KServe v2 / Triton server (the workbench stays a client: segmentation scales on a model server people already run). The encoder and decoder
  * are two served models; their metadata goes through the same family detection as local files. The
  * decoder can instead run locally (it is ≈50 ms on CPU), so only the encoder needs the GPU box.
  */

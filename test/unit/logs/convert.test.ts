@@ -73,7 +73,10 @@ test('index cache: round trip, hit while unchanged, incremental follow when appe
   writeFileSync(log, line(1) + line(2));
   const first = await indexRolloutLogCached(log, { cacheDir: join(dir, 'cache') });
   assert.equal(first.outcome, 'rebuilt');
-  const decoded = decodeIndex(encodeIndex(first.index), log)!;
+  const round = decodeIndex(encodeIndex(first.index, 'a'.repeat(40)), log);
+  assert.ok('index' in round, 'reason' in round ? round.reason : '');
+  assert.equal(round.sample, 'a'.repeat(40));
+  const decoded = round.index;
   for (const k of ['line', 'offset', 'length', 'step', 'run', 'group', 'sample', 'image', 'reward', 'advantage', 'completionLength'] as const) {
     assert.deepEqual([...decoded[k]], [...first.index[k]], k);
   }
@@ -106,7 +109,7 @@ test('a corrupt cache file is ignored and rebuilt', async () => {
   writeFileSync(log, JSON.stringify({ completion: 'x' }) + '\n');
   const a = await indexRolloutLogCached(log);
   assert.equal(a.outcome, 'rebuilt');
-  writeFileSync(indexCachePath(log), 'SR1IDX02garbage');
+  writeFileSync(indexCachePath(log), 'SR1IDX03garbage');
   const b = await indexRolloutLogCached(log);
   assert.equal(b.outcome, 'rebuilt');
   assert.equal(b.index.count, 1);

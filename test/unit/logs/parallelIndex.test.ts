@@ -79,10 +79,16 @@ test('the issue cap keeps the serial scan\'s first issues across ranges', async 
   assert.equal(ix.issues.at(-1)!.message, '500 more issues not listed');
 });
 
-test('binary file and trainer metrics read the same through workers', async () => {
-  const bin = file(Buffer.concat([Buffer.from([0, 1, 2, 3, 10]), Buffer.alloc(5000, 10), Buffer.from('{"completion":"x"}\n')]));
+test('binary file, torn first line and trainer metrics read the same through workers', async () => {
+  const torn = file(Buffer.concat([Buffer.from([0, 1, 2, 3, 10]), Buffer.alloc(5000, 10), Buffer.from('{"completion":"x"}\n')]));
+  const t = await assertSameAsSerial(torn, 2);
+  assert.equal(t.count, 1, 'NUL bytes on the first line make that line an error, not the file');
+  assert.deepEqual(t.issues.map((i) => i.line), [1]);
+  const rand = new Rng(5);
+  const bin = file(Buffer.from(Array.from({ length: 20_000 }, () => Math.floor(rand.next() * 256))));
   const b = await assertSameAsSerial(bin, 2);
   assert.equal(b.count, 0);
+  assert.match(b.issues[0]!.message, /^binary data/);
   const metrics = file(Array.from({ length: 200 }, (_, k) => JSON.stringify({ step: k, loss: 1 / (k + 1) })).join('\n') + '\n');
   const m = await assertSameAsSerial(metrics, 2);
   assert.ok(m.notRollouts);

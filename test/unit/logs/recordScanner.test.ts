@@ -144,7 +144,7 @@ test('what the scanner must not take goes to the JavaScript path, which reports 
   for (const line of [2, 3, 4, 5, 6]) assert.ok(wasm.issues.some((i) => i.line === line && i.severity === 'error' && /path/.test(i.message)), `unsafe path on line ${line} reported`);
 });
 
-test('invalid UTF-8 goes to the JavaScript path (Node decodes it to U+FFFD); valid multi-byte text is measured in UTF-16 units', () => {
+test('invalid UTF-8 goes to the JavaScript path, which makes it an error of its line (as json.loads on bytes); valid multi-byte text is measured in UTF-16 units', () => {
   const scanner = acquireRecordScanner(1 << 20)!;
   try {
     const parts = [Buffer.from('{"completion":"a'), Buffer.from([0xff]), Buffer.from('b","group":"g"}\n'), Buffer.from('{"completion":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('","group":"g"}\n'), Buffer.from('{"completion":"\u{1f600}é\u4e2d","group":"g"}\n')];
@@ -158,7 +158,9 @@ test('invalid UTF-8 goes to the JavaScript path (Node decodes it to U+FFFD); val
     });
     const idx = w.finish(META);
     assert.deepEqual(fell, [1, 2]);
-    assert.deepEqual(Array.from(idx.completionLength), ['a\ufffdb'.length, '\ufffd\ufffd\ufffd'.length, '\u{1f600}é\u4e2d'.length]);
+    assert.deepEqual(Array.from(idx.line), [3]);
+    assert.deepEqual(Array.from(idx.completionLength), ['\u{1f600}é\u4e2d'.length]);
+    assert.deepEqual(idx.issues.map((i) => [i.line, i.severity, /^invalid UTF-8 at byte \d+ of the line/.test(i.message)]), [[1, 'error', true], [2, 'error', true]]);
   } finally {
     releaseRecordScanner(scanner);
   }
@@ -166,7 +168,8 @@ test('invalid UTF-8 goes to the JavaScript path (Node decodes it to U+FFFD); val
 
 test('differential fuzz on whole files: the WebAssembly path, the JavaScript fast path and JSON.parse build the same index', async () => {
   const rand = rng(11);
-  const pieces = ['"', '\\', '{', '}', '[', ']', ',', ':', '0', '-', '.', 'e', 'n', ' ', '\t', 'é', '"group"', '"rewards"', 'null', '\\u00e9', '\\n', '1e5', '..', '/', '\n', '\r\n'];
+  // NUL too: every path must make it the same error of its line.
+  const pieces = ['"', '\\', '{', '}', '[', ']', ',', ':', '0', '-', '.', 'e', 'n', ' ', '\t', 'é', '"group"', '"rewards"', 'null', '\\u00e9', '\\n', '1e5', '..', '/', '\n', '\r\n', '\u0000'];
   const lines: string[] = [];
   for (let k = 0; k < 6000; k++) {
     const o = { ...BASE, group: `g-${k >> 3}`, sample: k % 8, step: 1 + (k >> 6), reward: Math.round(rand() * 1e6) / 1e6 + 1, completion: 'think '.repeat(Math.floor(rand() * 40)) + (rand() < 0.2 ? 'é “q” \\' : ''),

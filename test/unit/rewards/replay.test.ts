@@ -30,8 +30,8 @@ test('segr1 replay end to end: logged RLE masks, deliberate defects found, bad l
     const json = join(dir, 'report.json');
     const r = await run([LOG, '--reward', 'segr1-reference', '--json', json, '--mask-only']);
     assert.equal(r.code, 1, 'bad lines make the exit code 1');
-    assert.match(r.err, /^line 5: not JSON/m);
-    assert.match(r.err, /^line 10: .*outside the workspace/m);
+    assert.match(r.err, /rollouts\.jsonl:5: not JSON/m);
+    assert.match(r.err, /rollouts\.jsonl:10: .*outside the workspace/m);
     const report = JSON.parse(readFileSync(json, 'utf8')) as ReplayReport;
     assert.deepEqual(Object.keys(report), ['summary', 'rollouts']);
     assert.deepEqual(report.summary, { rollouts: 9, estimator: 'trl-group', differing: { format: 1, segment: 1, total: 0, advantage: 0 } });

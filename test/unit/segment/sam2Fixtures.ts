@@ -1,6 +1,6 @@
 /**
  * Tiny SAM2 ONNX fixtures, one encoder/decoder pair per export family A–E, with each family's exact I/O
- * names, dtypes and shapes (DESIGN.md §4) and deterministic maths a test can compute by hand.
+ * names, dtypes and shapes (models/README.md) and deterministic maths a test can compute by hand.
  *
  * Encoder: feat0/feat1/embed = average pools (4, 8, 16) of the input tensor; channel c copies input channel c % 3.
  * Decoder (all in SAM2's 1024² frame, evaluated at low-res cell centres ((i+0.5)·4)):

@@ -1,5 +1,5 @@
 /**
- * The SAM2 ONNX export families seen in public exports (DESIGN.md §4), recognised by the names, dtypes and
+ * The SAM2 ONNX export families seen in public exports (models/README.md), recognised by the names, dtypes and
  * shapes their encoder and decoder declare. Everything family-specific lives in these tables; the rest of
  * the SAM2 code reads roles (embed, feat0, coords, …) from them.
  */
