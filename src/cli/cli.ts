@@ -1,4 +1,6 @@
 /** `segr1`: the headless side of the workbench. Each command lives in its own module under ./commands. */
+import { err, out } from './output';
+
 type CommandMain = (argv: string[]) => Promise<number>;
 
 /** Commands by name; modules load lazily so `segr1 metrics` never pays for onnxruntime. */
@@ -20,12 +22,12 @@ export function usage(): string {
 async function run(): Promise<number> {
   const [name, ...rest] = process.argv.slice(2);
   if (!name || name === '--help' || name === '-h') {
-    console.log(usage());
+    out(usage());
     return name ? 0 : 2;
   }
   const cmd = COMMANDS[name];
   if (!cmd) {
-    console.error(`segr1: unknown command '${name}'\n\n${usage()}`);
+    err(`segr1: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
   return (await cmd.load())(rest);
@@ -33,8 +35,8 @@ async function run(): Promise<number> {
 
 run().then(
   (code) => { process.exitCode = code; },
-  (err: unknown) => {
-    console.error(`segr1: ${err instanceof Error ? err.message : String(err)}`);
+  (e: unknown) => {
+    err(`segr1: ${e instanceof Error ? e.message : String(e)}`);
     process.exitCode = 1;
   },
 );

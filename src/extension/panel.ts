@@ -37,8 +37,11 @@ export class WorkbenchPanel implements vscode.Disposable {
   /** Show (creating if needed) the panel, optionally on a selection. */
   static show(context: vscode.ExtensionContext, model: WorkspaceModel, segmenters: SegmenterService, selection?: Selection, beside = false): WorkbenchPanel {
     if (WorkbenchPanel.current) {
-      // From another view (traces), keep that view visible and focused.
-      WorkbenchPanel.current.panel.reveal(undefined, beside);
+      // From another view (traces), keep that view visible and focused: a workbench hidden behind it in the same
+      // editor group moves beside it instead of covering it.
+      const p = WorkbenchPanel.current.panel;
+      const coversCaller = beside && !p.visible && p.viewColumn !== undefined && p.viewColumn === vscode.window.tabGroups.activeTabGroup.viewColumn;
+      p.reveal(coversCaller ? vscode.ViewColumn.Beside : undefined, beside);
       if (selection) void WorkbenchPanel.current.select(selection);
       return WorkbenchPanel.current;
     }

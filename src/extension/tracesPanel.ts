@@ -173,15 +173,31 @@ export class TracesPanel implements vscode.Disposable {
       }
     });
     table.setColumn(REPLAY_DIFF_COLUMN, diff);
+    this.replayColumn = { logs: this.logsKey(), values: diff };
     this.post({ type: 'list/columns', columns: table.columns, sortBy: REPLAY_DIFF_COLUMN });
   }
 
   /** The rollout table the list pages through (replaced with each payload). */
   private table?: RolloutTableModel;
 
+  /** The last replay's difference column and the logs it was computed on: kept while they are unchanged. */
+  private replayColumn?: { logs: string; values: Float64Array };
+
+  /** Identity of the indexed logs (path, size, mtime): a replay column is valid while it is unchanged. */
+  private logsKey(): string {
+    return this.model.logs.map((l) => `${l.file}\0${l.index.size}\0${l.index.mtimeMs}`).join('\n');
+  }
+
   private show(p: { payload: TracesPayload; table: RolloutTableModel }): void {
     this.table = p.table;
     this.post({ type: 'traces/show', payload: p.payload });
+    // A webview that was hidden (or a payload rebuilt for unchanged logs) keeps the replay column it had, so a list
+    // sorted by it comes back sorted by it; any change to a log drops it.
+    const replay = this.replayColumn;
+    if (replay && replay.logs === this.logsKey() && replay.values.length === p.table.total) {
+      p.table.setColumn(REPLAY_DIFF_COLUMN, replay.values);
+      this.post({ type: 'list/columns', columns: p.table.columns });
+    } else this.replayColumn = undefined;
   }
 
   dispose(): void {

@@ -3,7 +3,8 @@ import sharp from 'sharp';
 import * as vscode from 'vscode';
 import { readRollout } from '../core/logs/jsonlIndex';
 import type { RolloutRecord } from '../core/logs/rollout';
-import { parseNotebookCell, QUERY_HELP, type NotebookQuery } from './notebookQuery';
+import { parseNotebookText, type StoredCell } from './notebookFile';
+import { parseNotebookCell, type NotebookQuery } from './notebookQuery';
 import { resolveRecordPath, type LogEntry, type WorkspaceModel } from './workspaceModel';
 
 /** Notebook type and file pattern (package.json contributes the same). */
@@ -13,29 +14,11 @@ export const ROLLOUT_MIME = 'application/vnd.segr1.rollout+json';
 /** Longest side of images inlined into outputs (keeps notebooks small). */
 const INLINE_SIDE = 384;
 
-interface StoredCell {
-  kind: 'markdown' | 'code';
-  value: string;
-  outputs?: Array<{ mime: string; data: string }[]>;
-}
-
 /** `.segr1nb` files: JSON cells, outputs kept so a notebook can be shared with its results. */
 export class WorkbenchNotebookSerializer implements vscode.NotebookSerializer {
   deserializeNotebook(content: Uint8Array): vscode.NotebookData {
-    const text = new TextDecoder().decode(content).trim();
-    let cells: StoredCell[];
-    if (text) {
-      try {
-        cells = (JSON.parse(text) as { cells?: StoredCell[] }).cells ?? [];
-      } catch (e) {
-        cells = [{ kind: 'markdown', value: `**This file is not a valid Seg-R1 notebook** (${e instanceof Error ? e.message : String(e)}); its text is kept below.\n\n\`\`\`\n${text.slice(0, 20000)}\n\`\`\`` }];
-      }
-    } else {
-      cells = [
-        { kind: 'markdown', value: '# Seg-R1 workbench notebook\nRun a cell to pull rollouts from the workspace logs; outputs render with the Seg-R1 rollout renderer.' },
-        { kind: 'code', value: `${QUERY_HELP}\nworst 3 by reward` },
-      ];
-    }
+    // Invalid UTF-8 becomes U+FFFD rather than an exception: the rest of the file still opens.
+    const { cells } = parseNotebookText(new TextDecoder().decode(content));
     return new vscode.NotebookData(
       cells.map((c) => {
         const cell = new vscode.NotebookCellData(c.kind === 'markdown' ? vscode.NotebookCellKind.Markup : vscode.NotebookCellKind.Code, c.value, c.kind === 'markdown' ? 'markdown' : 'segr1');

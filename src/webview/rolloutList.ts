@@ -6,6 +6,21 @@ const ROW = 22;
 /** Extra rows fetched above and below the viewport. */
 const OVERSCAN = 20;
 
+/** Columns every list has; others (rewards, the replay difference) come from the host. */
+const BASE_COLUMNS = ['line', 'step', 'group', 'sample'];
+
+/** What the list keeps across a hidden webview and reloads (webview state). */
+export interface ListState {
+  readonly sortKey: string;
+  readonly sortDir: 1 | -1;
+  /** "Worst/Best N": rows kept after sorting; 0 = all. */
+  readonly limit: number;
+  /** The presets' column and N as the user left them. */
+  readonly presetColumn?: string;
+  readonly n: number;
+  readonly scrollTop: number;
+}
+
 /**
  * The rollout table of every run: sortable by any column, filtered by the brushed step range and presets
  * ("worst N by X"). Sorting and filtering run on the host; this list asks for the rows in view only, so
@@ -31,6 +46,12 @@ export class RolloutList {
   private rows = new Map<number, ListRow>();
   private queryId = 0;
   private inFlight?: { id: number; offset: number; count: number };
+  /** A saved state waiting for its sort column to exist (the replay column arrives after the payload). */
+  private pendingRestore?: ListState;
+  /** Scroll position to return to once the restored query's first rows are in. */
+  private pendingScroll?: number;
+  /** Called whenever what snapshot() returns may have changed. */
+  onStateChange: () => void = () => undefined;
 
   constructor(
     private readonly request: (id: number, q: ListQuery) => void,
@@ -57,7 +78,12 @@ export class RolloutList {
     this.spacer = h('div', { class: 'list-spacer' });
     this.rowsEl = h('div', { class: 'list-rows', role: 'rowgroup' });
     this.viewport = h('div', { class: 'list-viewport', id: 'rollout-list', role: 'table', 'aria-label': 'Rollouts', tabindex: 0 }, this.spacer, this.rowsEl);
-    this.viewport.addEventListener('scroll', () => this.paint());
+    this.viewport.addEventListener('scroll', () => {
+      this.paint();
+      this.onStateChange();
+    });
+    this.limitInput.addEventListener('change', () => this.onStateChange());
+    this.sortSelect.addEventListener('change', () => this.onStateChange());
     new ResizeObserver(() => this.paint()).observe(this.viewport);
     this.el = h(
       'section',
@@ -66,6 +92,23 @@ export class RolloutList {
       this.header,
       this.viewport,
     );
+  }
+
+  /** Sort, presets and scroll as they are now, for the webview state. */
+  snapshot(): ListState {
+    const p = this.pendingRestore;
+    if (p) return p;
+    return { sortKey: this.sortKey, sortDir: this.sortDir, limit: this.limit, presetColumn: this.sortSelect.value || undefined, n: Number(this.limitInput.value) || 20, scrollTop: this.pendingScroll ?? this.viewport.scrollTop };
+  }
+
+  /** Return to a saved state: applied with the next columns that hold its sort column. */
+  restore(s: ListState): void {
+    this.pendingRestore = s;
+  }
+
+  /** The step range before the first query (a restored brush), without querying yet. */
+  presetStepRange(r: [number, number] | undefined): void {
+    this.stepRange = r;
   }
 
   /** A new payload: columns and size; rows come by query. */
@@ -81,6 +124,16 @@ export class RolloutList {
     clear(this.sortSelect);
     for (const c of columns) this.sortSelect.append(h('option', { value: c }, c));
     if (keepChoice && columns.includes(keepChoice)) this.sortSelect.value = keepChoice;
+    const saved = this.pendingRestore;
+    if (saved && (BASE_COLUMNS.includes(saved.sortKey) || columns.includes(saved.sortKey))) {
+      this.pendingRestore = undefined;
+      this.sortKey = saved.sortKey;
+      this.sortDir = saved.sortDir;
+      this.limit = saved.limit;
+      this.limitInput.value = String(saved.n);
+      if (saved.presetColumn && columns.includes(saved.presetColumn)) this.sortSelect.value = saved.presetColumn;
+      this.pendingScroll = saved.scrollTop;
+    }
     if (sortBy) {
       this.sortSelect.value = sortBy;
       this.sortKey = sortBy;
@@ -105,6 +158,11 @@ export class RolloutList {
     this.count.textContent = `${total} of ${this.grandTotal} rollouts`;
     this.viewport.dataset.total = String(total);
     this.spacer.style.height = `${total * ROW}px`;
+    if (this.pendingScroll !== undefined) {
+      // The restored query's rows are in: scroll to where the user was (paint() fetches the rows there).
+      this.viewport.scrollTop = this.pendingScroll;
+      this.pendingScroll = undefined;
+    }
     this.paint();
   }
 
@@ -127,6 +185,7 @@ export class RolloutList {
     this.viewport.scrollTop = 0;
     this.renderHeader();
     this.fetch(0);
+    this.onStateChange();
   }
 
   private fetch(first: number): void {

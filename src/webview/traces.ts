@@ -8,7 +8,7 @@ import { snapStepRange, stepTicks, yDomain } from '../core/traces/axes';
 import { defaultSmoothing, emaSmooth } from '../core/traces/smoothing';
 import { assertNever, type TraceSeries, type TracesHostMessage, type TracesPayload, type TracesWebviewMessage } from '../shared/protocol';
 import { clear, h } from './dom';
-import { RolloutList } from './rolloutList';
+import { RolloutList, type ListState } from './rolloutList';
 
 interface Api {
   postMessage(m: TracesWebviewMessage): void;
@@ -50,19 +50,37 @@ const brushes: Array<{ g: D3Selection<SVGGElement, unknown, null, undefined>; br
 let clearing = false;
 let shown: TracesPayload | undefined;
 let currentRange: [number, number] | undefined;
+/** What the traces keep across a hidden tab and a reload (VS Code's webview state). */
+interface TracesState {
+  readonly smoothing?: number;
+  readonly range?: [number, number];
+  readonly list?: ListState;
+}
+const saved = (vscode.getState() ?? {}) as TracesState;
 /** The user's smoothing once they have moved the slider (kept across reloads); until then each payload's default. */
-let chosenSmoothing = (vscode.getState() as { smoothing?: number } | undefined)?.smoothing;
+let chosenSmoothing = saved.smoothing;
+/** A brushed range to draw again once the first payload is in. */
+let restoredRange = saved.range;
+if (saved.list) list.restore(saved.list);
+list.onStateChange = () => saveState();
+
+/** Everything the user set in this view, saved on each change. */
+function saveState(): void {
+  const state: TracesState = { smoothing: chosenSmoothing, range: currentRange, list: list.snapshot() };
+  vscode.setState(state);
+}
 
 clearBrush.addEventListener('click', () => setRange(undefined, true));
 smoothing.addEventListener('input', () => {
   chosenSmoothing = Number(smoothing.value);
-  vscode.setState({ smoothing: chosenSmoothing });
+  saveState();
   if (shown) renderCharts(shown);
 });
 
 function setRange(range: [number, number] | undefined, clearAll = false): void {
   currentRange = range;
   list.setStepRange(range);
+  saveState();
   rangeLabel.textContent = rangeText(range);
   if (clearAll) {
     clearing = true;
@@ -94,6 +112,13 @@ function seriesNames(p: TracesPayload): Array<{ name: string; group: TraceSeries
 
 function render(p: TracesPayload): void {
   shown = p;
+  if (restoredRange) {
+    // The tab was hidden or reloaded with a range brushed: the same range filters the list and is drawn again.
+    currentRange = restoredRange;
+    restoredRange = undefined;
+    list.presetStepRange(currentRange);
+    rangeLabel.textContent = rangeText(currentRange);
+  }
   renderCharts(p);
   list.setData(p);
 }

@@ -1,7 +1,11 @@
-import { convertLog } from '../../core/logs/convert';
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { unwritableTarget } from '../../core/logs/atomicFile';
+import { convertLog, type ConvertSummary } from '../../core/logs/convert';
 import { ADAPTERS } from '../../core/logs/formats';
 import { parseImageJoin, type ImageJoin } from '../../core/logs/imageJoin';
 import type { LogIssue } from '../../core/logs/issues';
+import { err, out } from '../output';
 
 const USAGE = `usage: segr1 convert <file or folder> --out <file.jsonl> [--format <name>] [--images-by <how>] [--max-issues <n>]
 
@@ -12,7 +16,11 @@ A folder of mixed files converts every rollout log in it and lists the files it 
                          column:<name>           a logged column (e.g. column:image_path)
                          prompt:<list.txt>       lines "image<TAB>key"; the longest key found in the prompt wins
                          order:<list.txt>:<G>    one image per line, G rollouts each, in dataset order
-  --max-issues <n>     issues to print (default 20; all are counted)`;
+  --max-issues <n>     issues to print (default 20; all are counted)
+
+--out is replaced only by a complete conversion (written beside it, then renamed) holding at least one record,
+and is never read as input. Exit 0: every source read; 1: a rollout source (or one of its files) could not be
+read in full (the others' records are still written), or nothing was readable (--out left as it was); 2: usage.`;
 
 interface Args {
   input: string;
@@ -54,23 +62,45 @@ function where(i: LogIssue): string {
 /** `segr1 convert`: any supported rollout log → canonical JSONL, with a summary of records, steps, groups and problems. */
 export async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(USAGE);
+    out(USAGE);
     return 0;
   }
   const a = parseArgs(argv);
   if (typeof a === 'string') {
-    console.error(`segr1 convert: ${a}\n\n${USAGE}`);
+    err(`segr1 convert: ${a}\n\n${USAGE}`);
     return 2;
   }
+  const why = unwritableTarget(a.out);
+  if (why) {
+    err(`segr1 convert: --out: ${why}`);
+    return 2;
+  }
+  // Ctrl-C stops at the next record; the temporary is removed and --out left as it was.
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.once('SIGINT', onSigint);
   const t0 = performance.now();
-  const s = await convertLog(a.input, a.out, { ...(a.format ? { format: a.format } : {}), ...(a.join ? { imageJoin: a.join } : {}) });
+  let s: ConvertSummary;
+  try {
+    s = await convertLog(a.input, a.out, { signal: stop.signal, ...(a.format ? { format: a.format } : {}), ...(a.join ? { imageJoin: a.join } : {}) });
+  } catch (e) {
+    if (!stop.signal.aborted) throw e;
+    err(`segr1 convert: interrupted; ${a.out} left as it was`);
+    return 130;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
   const ms = performance.now() - t0;
-  for (const src of s.sources) console.log(`read     ${src.path} (${src.format})`);
-  for (const sk of s.skipped) console.log(`skipped  ${sk.path}: ${sk.reason}`);
+  for (const src of s.sources) out(`read     ${src.path} (${src.format})`);
+  for (const sk of s.skipped) out(`skipped  ${sk.path}: ${sk.reason}`);
+  for (const f of s.failed) out(`failed   ${f.source}${f.file !== basename(f.source) ? ` (${f.file})` : ''}: ${f.reason}`);
   const errors = s.issues.filter((i) => i.severity === 'error').length;
-  console.log(`wrote    ${a.out}: ${s.records} records, ${s.steps} steps, ${s.groups} groups, ${s.withoutImage} without image (${(ms / 1000).toFixed(2)} s)`);
-  console.log(`issues   ${errors} malformed entries (errors), ${s.issues.length - errors} warnings`);
-  for (const i of s.issues.slice(0, a.maxIssues)) console.log(`  ${i.severity.padEnd(7)} ${where(i)}  ${i.field ? `${i.field}: ` : ''}${i.message}`);
-  if (s.issues.length > a.maxIssues) console.log(`  … ${s.issues.length - a.maxIssues} more (--max-issues)`);
-  return s.sources.length === 0 ? 1 : 0;
+  const figures = `${s.records} records, ${s.steps} steps, ${s.groups} groups, ${s.withoutImage} without image (${(ms / 1000).toFixed(2)} s)`;
+  if (s.written) out(`wrote    ${a.out}: ${figures}`);
+  else out(`nothing  written: no readable rollouts, ${a.out} ${existsSync(a.out) ? 'left as it was' : 'not created'}`);
+  out(`issues   ${errors} malformed entries (errors), ${s.issues.length - errors} warnings`);
+  for (const i of s.issues.slice(0, a.maxIssues)) out(`  ${i.severity.padEnd(7)} ${where(i)}  ${i.field ? `${i.field}: ` : ''}${i.message}`);
+  if (s.issues.length > a.maxIssues) out(`  … ${s.issues.length - a.maxIssues} more (--max-issues)`);
+  if (s.failed.length) err(`segr1 convert: ${s.failed.length} rollout source file(s) could not be read in full (listed as failed); exit 1`);
+  return s.written && s.failed.length === 0 ? 0 : 1;
 }

@@ -4,6 +4,7 @@ import { extname, join, basename } from 'node:path';
 import { aggregate, scorePairs, type PairJob, type WorkerLaunch } from '../../core/metrics/dataset';
 import { isMetricsWorker, serveMetricsWorker } from '../../core/metrics/datasetWorker';
 import type { DatasetScores, ImageScores } from '../../core/metrics/suite';
+import { err, out } from '../output';
 
 /** argv flag with which the CLI bundle re-enters itself as a scoring worker thread. */
 export const WORKER_FLAG = '--worker';
@@ -104,24 +105,24 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(USAGE);
+    out(USAGE);
     return 0;
   }
   const args = parseArgs(argv);
   if (typeof args === 'string') {
-    console.error(`segr1 metrics: ${args}\n\n${USAGE}`);
+    err(`segr1 metrics: ${args}\n\n${USAGE}`);
     return 2;
   }
   for (const d of [args.pred, args.gt]) {
     if (!existsSync(d)) {
-      console.error(`segr1 metrics: no such directory: ${d}`);
+      err(`segr1 metrics: no such directory: ${d}`);
       return 2;
     }
   }
   let warnings = 0;
   const warn = (m: string): void => {
     warnings++;
-    console.error(`warning: ${m}`);
+    err(`warning: ${m}`);
   };
   const jobs = pairByStem(args.pred, args.gt, warn);
   const outcomes = await scorePairs(jobs, { workers: args.workers, launch: workerLaunch() });
@@ -132,13 +133,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   const d = aggregate(outcomes);
   if (d.count === 0) {
-    console.error('segr1 metrics: nothing could be scored');
+    err('segr1 metrics: nothing could be scored');
     return 1;
   }
   const dataset: DatasetScores = pick(d, DATASET_KEYS);
-  if (args.perImage) console.log(table(Object.entries(images) as unknown as Array<[string, Record<string, number>]>, IMAGE_KEYS) + '\n');
-  console.log(table([['dataset', dataset as unknown as Record<string, number>]], DATASET_KEYS));
-  if (warnings > 0) console.error(`${warnings} warning(s); ${d.count} of ${jobs.length} pair(s) scored`);
+  if (args.perImage) out(table(Object.entries(images) as unknown as Array<[string, Record<string, number>]>, IMAGE_KEYS) + '\n');
+  out(table([['dataset', dataset as unknown as Record<string, number>]], DATASET_KEYS));
+  if (warnings > 0) err(`${warnings} warning(s); ${d.count} of ${jobs.length} pair(s) scored`);
   if (args.json) writeFileSync(args.json, JSON.stringify({ dataset, images }, null, 1) + '\n');
   return 0;
 }

@@ -4,6 +4,7 @@ import { resolveAdvantageEstimator } from '../../core/rewards/advantageEstimator
 import { getRewardSet, listRewardSets } from '../../core/rewards/registry';
 import type { Segmenter } from '../../core/segment/segmenter';
 import { REPLAY_TOLERANCE, differs, replayLog, usesMasks, type Compared, type ReplayReport } from '../../core/rewards/replay';
+import { err, out } from '../output';
 
 export { REPLAY_TOLERANCE, differs, replayLog, type Compared, type ReplayOptions, type ReplayReport, type ReplayedRollout } from '../../core/rewards/replay';
 
@@ -80,20 +81,24 @@ function parseArgs(argv: string[]): Args | string {
 
 /** `segr1 replay`: exit 0 when every line replayed, 1 when some line could not be, 2 on usage errors. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    out(USAGE);
+    return 0;
+  }
   const args = parseArgs(argv);
   if (typeof args === 'string') {
-    console.error(`segr1 replay: ${args}\n\n${USAGE}`);
+    err(`segr1 replay: ${args}\n\n${USAGE}`);
     return 2;
   }
   const rewardSet = getRewardSet(args.reward);
   if (!rewardSet) {
-    console.error(`segr1 replay: unknown reward set '${args.reward}' (known: ${listRewardSets().map((s) => s.id).join(', ')})`);
+    err(`segr1 replay: unknown reward set '${args.reward}' (known: ${listRewardSets().map((s) => s.id).join(', ')})`);
     return 2;
   }
   try {
     resolveAdvantageEstimator(args.advantage, rewardSet.id);
   } catch (e) {
-    console.error(`segr1 replay: ${e instanceof Error ? e.message : String(e)}`);
+    err(`segr1 replay: ${e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
   let segmenter: Segmenter | undefined;
@@ -108,11 +113,11 @@ export async function main(argv: string[]): Promise<number> {
       root,
       estimator: args.advantage,
       ...(segmenter ? { segmenter } : {}),
-      onBadLine: (line, message) => console.error(`${args.log}:${line}: ${message}`),
-      onNote: (m) => console.error(`note: ${m}`),
+      onBadLine: (line, message) => err(`${args.log}:${line}: ${message}`),
+      onNote: (m) => err(`note: ${m}`),
     });
-    if (segmenter && segmented > 0) console.error(`note: ${segmented} masks not in the log came from the ${segmenter.info.label}, so their segment values differ from a SAM2 run`);
-    console.log(formatReport(report, args.all));
+    if (segmenter && segmented > 0) err(`note: ${segmented} masks not in the log came from the ${segmenter.info.label}, so their segment values differ from a SAM2 run`);
+    out(formatReport(report, args.all));
     if (args.json) writeFileSync(args.json, JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
     return badLines > 0 ? 1 : 0;
   } finally {

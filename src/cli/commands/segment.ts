@@ -8,6 +8,7 @@ import { loadSam2 } from '../../core/segment/sam2/load';
 import type { ChannelOrder } from '../../core/segment/sam2/preprocess';
 import type { Sam2Segmenter } from '../../core/segment/sam2/sam2Segmenter';
 import type { PromptBox, PromptPoint } from '../../core/segment/segmenter';
+import { err, out } from '../output';
 
 const USAGE = `usage: segr1 segment --model <path> --image <img> [--box x1,y1,x2,y2] [--point x,y,label]... [--channels rgb|bgr] --out <mask.png>
 
@@ -108,9 +109,13 @@ async function open(a: Args): Promise<Sam2Segmenter> {
 
 /** `segr1 segment`: one image, one prompt, one mask PNG. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    out(USAGE);
+    return 0;
+  }
   const a = parseSegmentArgs(argv);
   if (typeof a === 'string') {
-    console.error(`segr1 segment: ${a}\n\n${USAGE}`);
+    err(`segr1 segment: ${a}\n\n${USAGE}`);
     return 2;
   }
   const image = await readRgb(a.image);
@@ -128,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
       area += r.mask.data[i]!;
     }
     writeFileSync(a.out, await encodeGrayPng({ width: r.mask.width, height: r.mask.height, data: gray }));
-    console.log(JSON.stringify({
+    out(JSON.stringify({
       out: a.out, segmenter: seg.info.label, family: seg.family.id, channels: a.channels,
       width: r.mask.width, height: r.mask.height, area, score: r.score,
       encodeMs: Math.round(t1 - t0), decodeMs: Math.round(t2 - t1), embeddingCached: enc.cached,

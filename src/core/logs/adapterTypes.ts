@@ -11,6 +11,7 @@ export type MetricsFormat = 'trainer-state' | 'easyr1-metrics';
 export interface RolloutSink {
   /** One rollout; `line` is the 1-based source line (or row) it started at, when the format has one. */
   record(r: RolloutRecord, line?: number, file?: string): void;
+  /** A problem; an `error` on line 0 means the adapter could not read that file, in whole or in part (convert then reports the source as failed). */
   issue(i: LogIssue): void;
 }
 
@@ -18,6 +19,8 @@ export interface RolloutSink {
 export interface AdapterOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (bytes: number, total: number) => void;
+  /** Files a folder adapter must not read (the conversion's own output and temporaries). */
+  readonly skipFile?: (path: string) => boolean;
 }
 
 /** Maps one tool's log (file or folder) to canonical rollout records, keeping unknown fields in `extra`. */

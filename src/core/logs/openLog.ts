@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RolloutFormat } from './adapterTypes';
+import { writeFileAtomic } from './atomicFile';
 import { convertLog, type ConvertSummary } from './convert';
 import { detectLogFormat, readAdapter } from './formats';
 import type { ImageJoin } from './imageJoin';
@@ -76,12 +77,21 @@ export async function openRolloutLog(path: string, opts: OpenLogOptions = {}): P
   }
   if (meta?.sig !== sig) {
     const summary = await convertLog(path, out, { format, ...(opts.imageJoin ? { imageJoin: opts.imageJoin } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    // Nothing readable: the previous conversion (if any) is kept on disk, but not shown as this source's.
+    if (!summary.written) throw new Error(`${path}: no readable rollouts (${unreadReasons(summary)})`);
     meta = { sig, summary };
-    await writeFile(metaPath, JSON.stringify(meta));
+    writeFileAtomic(metaPath, JSON.stringify(meta));
   }
   const { index, outcome, reason } = await indexRolloutLogCached(out, opts);
   const { issues, ...conversion } = meta.summary;
   return { source: path, format, index, sourceIssues: issues, conversion, cache: outcome, ...(reason !== undefined ? { cacheReason: reason } : {}) };
+}
+
+function unreadReasons(s: ConvertSummary): string {
+  const why = [...s.failed.map((f) => `${f.file}: ${f.reason}`), ...s.skipped.map((k) => `${basename(k.path)}: ${k.reason}`)];
+  for (const i of s.issues) if (i.severity === 'error' && i.line > 0) why.push(`${i.file ?? ''}:${i.line}: ${i.message}`);
+  if (!why.length) why.push('no records in it');
+  return why.slice(0, 3).join('; ') + (why.length > 3 ? `; and ${why.length - 3} more` : '');
 }
 
 async function detectedFormat(path: string): Promise<RolloutFormat> {

@@ -53,7 +53,7 @@ export async function* readTextLines(path: string, opts: { maxLineBytes?: number
     let carryLen = 0;
     let lineNo = 1;
     const emit = (bytes: Buffer, total: number): TextLine => {
-      if (total > max) return { lineNo, problem: `line of ${total} bytes exceeds the ${max}-byte cap on one line; skipped` };
+      if (total > max) return { lineNo, problem: `line of ${total} bytes exceeds the cap of ${max} bytes on one line; skipped` };
       let problem: string | undefined;
       const text = lineText(bytes, 0, bytes.length, lineNo, (i) => (problem = i.message));
       return text === undefined ? { lineNo, problem: problem! } : { lineNo, text };

@@ -46,7 +46,7 @@ async function fileBuffer(path: string): Promise<{ buf: FileBuffer; close: () =>
 export async function readTrlParquet(path: string, sink: RolloutSink, opts: AdapterOptions = {}, rewardWeights?: Readonly<Record<string, number>>): Promise<void> {
   const { parquetMetadataAsync, parquetSchema, parquetReadObjects } = await import('hyparquet');
   const isDir = (await stat(path)).isDirectory();
-  const files = isDir ? await trlParquetFiles(path) : [path];
+  const files = isDir ? (await trlParquetFiles(path)).filter((f) => !opts.skipFile?.(f)) : [path];
   const logged = await trlRewardNames(dirname(files[0] ?? join(path, 'x')));
   let mapper: TrlRowMapper | undefined;
   const total = files.length;
@@ -54,7 +54,12 @@ export async function readTrlParquet(path: string, sink: RolloutSink, opts: Adap
   for (const file of files) {
     if (opts.signal?.aborted) throw abortError();
     const name = basename(file);
-    const { buf, close } = await fileBuffer(file);
+    const opened = await fileBuffer(file).catch((err: unknown) => {
+      sink.issue({ line: 0, file: name, severity: 'error', message: `could not be opened (${err instanceof Error ? err.message : String(err)})` });
+      return undefined;
+    });
+    if (!opened) continue;
+    const { buf, close } = opened;
     try {
       let metadata;
       try {
@@ -74,12 +79,21 @@ export async function readTrlParquet(path: string, sink: RolloutSink, opts: Adap
         .filter((c) => c !== 'advantage');
       const m = (mapper ??= new TrlRowMapper(sink, logged ?? floats, rewardWeights));
       let rowStart = 0;
-      for (const rg of metadata.row_groups) {
+      for (const [g, rg] of metadata.row_groups.entries()) {
         const rowEnd = rowStart + Number(rg.num_rows);
-        const rows = await parquetReadObjects({ file: buf, metadata, rowStart, rowEnd });
-        rows.forEach((row, k) => m.row(row, name, rowStart + k));
+        // A corrupt page loses its row group, not the file's other row groups nor the other files.
+        try {
+          const rows = await parquetReadObjects({ file: buf, metadata, rowStart, rowEnd });
+          rows.forEach((row, k) => m.row(row, name, rowStart + k));
+        } catch (err) {
+          if (err instanceof Error && err.name === 'AbortError') throw err;
+          sink.issue({ line: 0, file: name, severity: 'error', message: `row group ${g + 1} of ${metadata.row_groups.length} (rows ${rowStart + 1}–${rowEnd}) could not be decoded (${err instanceof Error ? err.message : String(err)}); its rows skipped` });
+        }
         rowStart = rowEnd;
       }
+    } catch (err) {
+      if (err instanceof Error && err.name === 'AbortError') throw err;
+      sink.issue({ line: 0, file: name, severity: 'error', message: `could not be read (${err instanceof Error ? err.message : String(err)}); its remaining rows skipped` });
     } finally {
       await close();
     }

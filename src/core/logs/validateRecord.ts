@@ -19,9 +19,11 @@ function finite(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
-function describe(v: unknown): string {
+/** A value as an issue message names it: its JSON type and, for scalars, the value (Infinity and NaN by name, not JSON's null). */
+export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'number') return `number ${String(v)}`;
   return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)?.slice(0, 40)}`;
 }
 
@@ -44,11 +46,11 @@ function validRle(m: unknown): m is CocoRle {
  */
 export function validateRolloutJson(value: unknown, line: number): { record?: RolloutRecord; issues: LogIssue[] } {
   const issues: LogIssue[] = [];
-  if (!isObject(value)) return { issues: [{ line, severity: 'error', message: `expected a JSON object, found ${describe(value)}` }] };
+  if (!isObject(value)) return { issues: [{ line, severity: 'error', message: `expected a JSON object, found ${describeValue(value)}` }] };
   const rec: Mutable<RolloutRecord> = { completion: '' };
   const extra: Record<string, unknown> = {};
   const wrong = (field: string, v: unknown, expected: string) => {
-    issues.push({ line, severity: 'warning', field, message: `expected ${expected}, found ${describe(v)}; kept in extra` });
+    issues.push({ line, severity: 'warning', field, message: `expected ${expected}, found ${describeValue(v)}; kept in extra` });
     extra[field] = v;
   };
   for (const [k, v] of Object.entries(value)) {
@@ -105,7 +107,7 @@ export function validateRolloutJson(value: unknown, line: number): { record?: Ro
         for (const [name, r] of Object.entries(v)) {
           if (r === null || finite(r)) rewards[name] = r;
           else {
-            issues.push({ line, severity: 'warning', field: `rewards.${name}`, message: `expected a number or null, found ${describe(r)}; kept in extra` });
+            issues.push({ line, severity: 'warning', field: `rewards.${name}`, message: `expected a number or null, found ${describeValue(r)}; kept in extra` });
             extra[`rewards.${name}`] = r;
           }
         }
@@ -131,7 +133,7 @@ export function validateRolloutJson(value: unknown, line: number): { record?: Ro
     }
   }
   if (typeof value.completion !== 'string') {
-    const found = value.completion === undefined ? 'no completion field' : `completion is ${describe(value.completion)}`;
+    const found = value.completion === undefined ? 'no completion field' : `completion is ${describeValue(value.completion)}`;
     issues.push({ line, severity: 'error', field: 'completion', message: `${found}; a rollout needs its completion text` });
     return { issues };
   }

@@ -4,6 +4,7 @@ import type { AdapterOptions, RolloutAdapter, RolloutSink } from './adapterTypes
 import { GroupNumbering } from './groupInference';
 import type { RolloutRecord } from './rollout';
 import { forEachJsonLine } from './textLines';
+import { describeValue } from './validateRecord';
 
 /** verl's dump files are named by global step: `{rollout_data_dir}/{step}.jsonl`. */
 export const VERL_FILE = /^(\d+)\.jsonl$/;
@@ -24,7 +25,12 @@ export function verlRecord(o: Record<string, unknown>): RolloutRecord | undefine
   const rewards: Record<string, number | null> = {};
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) {
-    if (k === 'input' || k === 'output' || k === 'score' || k === 'step' || k === 'uid') continue;
+    if (k === 'input' || k === 'output' || k === 'step' || k === 'uid') continue;
+    // A score that is not a number is no reward, but its value stays in extra rather than vanishing.
+    if (k === 'score') {
+      if (typeof v !== 'number') extra[k] = v;
+      continue;
+    }
     if (k !== 'gts' && k !== 'request_id' && (typeof v === 'number' || typeof v === 'boolean')) rewards[k] = Number(v);
     else extra[k] = v;
   }
@@ -45,7 +51,7 @@ export const verlAdapter: RolloutAdapter = {
   name: 'verl',
   summary: 'verl trainer.rollout_data_dir/{step}.jsonl (input, output, gts, score, step)',
   async read(path: string, sink: RolloutSink, opts: AdapterOptions = {}): Promise<void> {
-    const files = (await stat(path)).isDirectory() ? await verlFiles(path) : [path];
+    const files = (await stat(path)).isDirectory() ? (await verlFiles(path)).filter((f) => !opts.skipFile?.(f)) : [path];
     const groups = new GroupNumbering();
     for (const file of files) {
       const name = basename(file);
@@ -56,6 +62,10 @@ export const verlAdapter: RolloutAdapter = {
           if (!r) {
             sink.issue({ line, file: name, severity: 'error', field: 'output', message: 'not a verl rollout line: no string `output`' });
             return;
+          }
+          const score = (v as Record<string, unknown>).score;
+          if (score !== undefined && typeof score !== 'number') {
+            sink.issue({ line, file: name, severity: 'warning', field: 'score', message: `expected a number, found ${describeValue(score)}; rollout kept without a reward` });
           }
           sink.record(groups.assign(r), line, name);
         },

@@ -6,8 +6,10 @@ import { loadFrameImage } from '../image/frameImage';
 import { decodeRle } from '../image/rle';
 import type { BinaryMask, GrayImage } from '../image/types';
 import { parsePythonJsonLine } from '../logs/jsonParse';
+import { DEFAULT_MAX_LINE_BYTES } from '../logs/lineScanner';
 import type { CocoRle } from '../logs/rollout';
 import { readTextLines } from '../logs/textLines';
+import { describeValue } from '../logs/validateRecord';
 import type { Segmenter } from '../segment/segmenter';
 import { segmentAnswer } from '../segment/segmentAnswer';
 import { TRL_PARQUET_FILE } from '../logs/trlParquet';
@@ -70,6 +72,8 @@ export interface ReplayOptions {
   readonly format?: string;
   /** Reward weights by component name (TRL `reward_weights`); 1 where absent. */
   readonly rewardWeights?: Readonly<Record<string, number>>;
+  /** Lines longer than this are reported as bad lines, never read whole (default 64 MiB, as the index and convert). */
+  readonly maxLineBytes?: number;
 }
 
 interface Pending {
@@ -97,8 +101,9 @@ export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{
   };
   let badLines = 0;
   const counter = { segmented: 0 };
-  // Lines as bytes first: a line of NUL bytes or invalid UTF-8 (a torn append) is a bad line of its own.
-  for await (const { lineNo, text, problem } of readTextLines(logPath)) {
+  // Lines as bytes first: a line of NUL bytes or invalid UTF-8 (a torn append), or over the cap, is a bad line of its own.
+  const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  for await (const { lineNo, text, problem } of readTextLines(logPath, { maxLineBytes })) {
     if (problem !== undefined) {
       badLines++;
       opts.onBadLine?.(lineNo, problem);
@@ -185,14 +190,22 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, gtC
     gt = gtCache.get(p);
     if (!gt) {
       gt = await loadGtPilL(p).catch((e: unknown) => {
-        throw new Error(`gt '${rec.gt as string}': ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`field gt '${rec.gt as string}': ${imageError(e)}`);
       });
       if (gtCache.size > 64) gtCache.clear();
       gtCache.set(p, gt);
     }
   }
   let loggedMask: BinaryMask | undefined;
-  if (rec.mask !== undefined && rec.mask !== null) loggedMask = decodeRle(rec.mask as CocoRle);
+  if (rec.mask !== undefined && rec.mask !== null) {
+    const bad = rleShapeError(rec.mask);
+    if (bad) throw new Error(`field ${bad}`);
+    try {
+      loggedMask = decodeRle(rec.mask as CocoRle);
+    } catch (e) {
+      throw new Error(`field mask: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
   const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, insideRoot(opts.root, 'image', rec.image), counter) : undefined;
 
   const input = { completion: rec.completion, modelFrame, ...(gt ? { gt } : {}), ...(loggedMask ? { loggedMask } : {}), ...(segment ? { segment } : {}), ...(typeof rec.solution === 'string' ? { solution: rec.solution } : {}) };
@@ -232,6 +245,27 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, gtC
     total: { logged: num(rec.reward), replayed: total },
     loggedAdvantage: num(rec.advantage),
   };
+}
+
+/** What is wrong with a logged mask's shape (field path first), before decoding reads `size` and `counts`. */
+function rleShapeError(m: unknown): string | undefined {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return `mask: expected a COCO RLE {"size": [h, w], "counts": ...}, found ${describeValue(m)}`;
+  const { size, counts } = m as { size?: unknown; counts?: unknown };
+  if (!Array.isArray(size) || size.length !== 2) return `mask.size: expected [height, width], found ${size === undefined ? 'no size' : describeValue(size)}`;
+  for (const [k, v] of size.entries()) {
+    if (!Number.isInteger(v) || (v as number) < 0) return `mask.size[${k}]: expected a non-negative integer, found ${describeValue(v)}`;
+  }
+  if (typeof counts === 'string') return undefined;
+  if (!Array.isArray(counts)) return `mask.counts: expected a string or a list of run lengths, found ${counts === undefined ? 'no counts' : describeValue(counts)}`;
+  const k = counts.findIndex((v) => !Number.isInteger(v) || (v as number) < 0);
+  return k < 0 ? undefined : `mask.counts[${k}]: expected a non-negative integer run length, found ${describeValue(counts[k])}`;
+}
+
+/** An image decoder's error as a sentence: sharp may end its message at a colon with libvips' reason left empty. */
+function imageError(e: unknown): string {
+  const m = (e instanceof Error ? e.message : String(e)).trim();
+  if (/corrupt header:?$/i.test(m)) return `not a decodable image: its header is corrupt or truncated (${m.replace(/:$/, '')})`;
+  return m.endsWith(':') ? `${m.slice(0, -1)} (the decoder gave no reason)` : m;
 }
 
 /** Whether a reward set scores predicted masks (Seg-R1's) rather than coordinates alone. */

@@ -42,7 +42,24 @@ interface Marker {
   readonly config: SampleConfig;
 }
 
-/** Generate (or keep) the SYNTHETIC sample workspace under `out`. */
+/** Files a sample would overwrite in a folder that does not hold one (no marker): refused unless `force`. */
+export class SampleOverwriteError extends Error {
+  override readonly name = 'SampleOverwriteError';
+  constructor(
+    readonly folder: string,
+    /** Workspace-relative paths that exist already. */
+    readonly existing: readonly string[],
+  ) {
+    const shown = existing.slice(0, 5).join(', ') + (existing.length > 5 ? ` and ${existing.length - 5} more` : '');
+    super(`${folder} holds files the sample would overwrite (${shown}) and no sample marker; nothing written (--force overwrites them)`);
+  }
+}
+
+/**
+ * Generate (or keep) the SYNTHETIC sample workspace under `out`. Files of an earlier sample (the folder holds
+ * its marker) are replaced; in any other folder an existing file at a path the sample writes is an error
+ * ({@link SampleOverwriteError}) unless `force`: `--out .` in a project must not replace its README.md.
+ */
 export async function generateSampleWorkspace(out: string, options: SampleOptions): Promise<SampleSummary> {
   const config: SampleConfig = { ...DEFAULT_SAMPLE_CONFIG, ...options.config };
   const marker: Marker = { generator: 'segr1 sample', version: SAMPLE_VERSION, config };
@@ -52,6 +69,11 @@ export async function generateSampleWorkspace(out: string, options: SampleOption
   const expected = [SAMPLE_PATHS.rollouts, SAMPLE_PATHS.trainerState, ...Array.from({ length: config.imageCount }, (_, i) => [`${SAMPLE_PATHS.images}/${sampleStem(i)}.jpg`, `${SAMPLE_PATHS.masks}/${sampleStem(i)}.png`]).flat()];
   if (!options.force && (await readText(markerPath)) === markerText && (await Promise.all(expected.map((f) => exists(path.join(out, f))))).every(Boolean)) {
     return { skipped: true, config, files: [], rollouts: 0, timings: {} };
+  }
+  if (!options.force && !isSampleMarker(await readText(markerPath))) {
+    const planned = [...expected, 'README.md', `${SAMPLE_PATHS.models}/README.md`, SAMPLE_PATHS.marker];
+    const found = (await Promise.all(planned.map(async (f) => ((await exists(path.join(out, f))) ? f : undefined)))).filter((f): f is string => f !== undefined);
+    if (found.length) throw new SampleOverwriteError(out, found);
   }
   const timings: Record<string, number> = {};
   const files: string[] = [];
@@ -91,6 +113,16 @@ export async function generateSampleWorkspace(out: string, options: SampleOption
     ...(hist.length ? { firstStepReward: hist[0]!.reward, lastStepReward: hist[hist.length - 1]!.reward } : {}),
     timings,
   };
+}
+
+/** Whether a marker file's text is one this generator wrote (any version or seed). */
+function isSampleMarker(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  try {
+    return (JSON.parse(text) as Partial<Marker> | null)?.generator === 'segr1 sample';
+  } catch {
+    return false;
+  }
 }
 
 async function readText(file: string): Promise<string | undefined> {
