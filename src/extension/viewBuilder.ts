@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import type { ParsedAnswer } from '../core/completion/types';
 import { parseCompletion } from '../core/completion/parse';
 import { modelFrameSize, modelToImage, type FrameSpec } from '../core/geometry/frames';
+import { MAX_IMAGE_PIXELS } from '../core/image/limits';
 import { decodeRle } from '../core/image/rle';
 import { resizeNearest } from '../core/image/resize';
 import { applyPromptEdits, type PromptEdit } from '../core/edit/promptEdits';
@@ -49,11 +50,11 @@ interface LoadedImage {
 /** Read an image file for the webview; formats the browser cannot decode go through sharp to PNG. */
 export async function loadImageForView(file: string): Promise<LoadedImage> {
   const buf = await fs.readFile(file);
-  const meta = await sharp(buf).metadata();
+  const meta = await sharp(buf, { limitInputPixels: MAX_IMAGE_PIXELS }).metadata();
   if (!meta.width || !meta.height) throw new Error(`${file}: not a readable image`);
   const mime = meta.format ? BROWSER_FORMATS[meta.format] : undefined;
   if (mime) return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), mime, width: meta.width, height: meta.height };
-  const png = await sharp(buf).png().toBuffer();
+  const png = await sharp(buf, { limitInputPixels: MAX_IMAGE_PIXELS }).png().toBuffer();
   return { bytes: new Uint8Array(png.buffer, png.byteOffset, png.length), mime: 'image/png', width: meta.width, height: meta.height };
 }
 
@@ -166,7 +167,8 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
   let loggedMask: BinaryMask | undefined;
   if (record.mask) {
     try {
-      loggedMask = decodeRle(record.mask);
+      // A logged mask is in the reward frame, the model frame or the image: never larger than all three.
+      loggedMask = decodeRle(record.mask, { field: 'mask', maxPixels: Math.max(768 * 768, frame.width * frame.height, size ? size.width * size.height : 0) });
       mask = { ...loggedMask, source: 'logged mask (from the run)' };
     } catch (e) {
       note(`mask: ${e instanceof Error ? e.message : String(e)}`);
@@ -293,7 +295,7 @@ async function groupMembers(index: RolloutIndex, members: readonly number[], fra
       let components: Record<string, number> = {};
       try {
         const r = await readRollout(index, m);
-        const mask = r.mask ? decodeRle(r.mask) : undefined;
+        const mask = r.mask ? decodeRle(r.mask, { field: 'mask', maxPixels: Math.max(768 * 768, gt ? gt.width * gt.height : 0) }) : undefined;
         if (mask) thumb = thumbnailMask(mask);
         components = Object.fromEntries(Object.entries(r.rewards ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number'));
         malformed = parseCompletion(r.completion, {}).diagnostics.some((d) => d.severity === 'error');

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
+import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import * as vscode from 'vscode';
+import { MAX_IMAGE_PIXELS, MAX_INLINE_IMAGE_BYTES } from '../core/image/limits';
 import { readRollout } from '../core/logs/jsonlIndex';
 import type { RolloutRecord } from '../core/logs/rollout';
 import { parseNotebookText, type StoredCell } from './notebookFile';
@@ -116,9 +118,11 @@ export class WorkbenchNotebookController implements vscode.Disposable {
       const p = resolveRecordPath(log.folder.uri.fsPath, log.file, r.image);
       if ('path' in p) {
         try {
-          const meta = await sharp(p.path).metadata();
+          // The file's size and its declared pixels are checked before sharp decodes anything.
+          if ((await stat(p.path)).size > MAX_INLINE_IMAGE_BYTES) throw new Error('too large to inline');
+          const meta = await sharp(p.path, { limitInputPixels: MAX_IMAGE_PIXELS }).metadata();
           image_size = { width: meta.width ?? 0, height: meta.height ?? 0 };
-          const jpg = await sharp(p.path).resize(INLINE_SIDE, INLINE_SIDE, { fit: 'inside' }).jpeg({ quality: 80 }).toBuffer();
+          const jpg = await sharp(p.path, { limitInputPixels: MAX_IMAGE_PIXELS }).resize(INLINE_SIDE, INLINE_SIDE, { fit: 'inside' }).jpeg({ quality: 80 }).toBuffer();
           image_data = `data:image/jpeg;base64,${jpg.toString('base64')}`;
         } catch {
           // The card still renders its glyphs on a blank frame.

@@ -1,4 +1,5 @@
 import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
+import { acceptedDataUrl } from '../shared/dataUrl';
 import { markedText } from './markedText';
 import { PALETTE } from './palette';
 import { rolloutModel, type RolloutOutput } from './rolloutModel';
@@ -27,9 +28,10 @@ function render(output: RolloutOutput, into: HTMLElement): void {
   svg.setAttribute('width', '320');
   svg.setAttribute('role', 'img');
   svg.setAttribute('aria-label', 'prompt glyphs');
-  if (typeof output.image_data === 'string' && /^data:image\/(png|jpeg|webp);base64,[A-Za-z0-9+/=]+$/.test(output.image_data)) {
+  const href = acceptedDataUrl(output.image_data);
+  if (href) {
     const img = document.createElementNS(SVG, 'image');
-    img.setAttribute('href', output.image_data);
+    img.setAttribute('href', href);
     img.setAttribute('width', String(size.width));
     img.setAttribute('height', String(size.height));
     svg.append(img);

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { readRaw } from './io';
+import { readPngHeader } from './pngHeader';
+import { PNG_CHANNELS } from './pngRows';
 import type { GrayImage } from './types';
 
 /**
@@ -39,9 +41,6 @@ export function toGrayLikeCv2(raw: RawRaster): GrayImage {
   return { width, height, data: out };
 }
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-/** Channels per PNG colour type (8-bit): gray, RGB, palette index, gray+alpha, RGBA. */
-const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
 /**
  * Decode an 8-bit, non-interlaced PNG straight to the cv2 IMREAD_GRAYSCALE plane: inflate, unfilter, then libpng's
@@ -50,7 +49,8 @@ const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
  * costs more than the decode itself.
  */
 export function decodePngGray(buf: Uint8Array): GrayImage | undefined {
-  if (buf.length < 33 || PNG_SIGNATURE.some((b, i) => buf[i] !== b)) return undefined;
+  // The declared size is checked against the pixel cap before anything is inflated or allocated.
+  if (!readPngHeader(buf)) return undefined;
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let width = 0;
   let height = 0;
@@ -76,8 +76,14 @@ export function decodePngGray(buf: Uint8Array): GrayImage | undefined {
   }
   const channels = PNG_CHANNELS[colorType];
   if (!channels || width === 0 || height === 0 || idat.length === 0 || (colorType === 3 && !palette)) return undefined;
-  const raw = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat));
   const stride = width * channels;
+  let raw: Buffer;
+  try {
+    // Inflate no further than the declared rows need: a deflate bomb stops there.
+    raw = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat), { maxOutputLength: height * (stride + 1) });
+  } catch {
+    return undefined;
+  }
   if (raw.length < height * (stride + 1)) return undefined;
   const px = unfilter(raw, width, height, channels);
   if (!px) return undefined;
@@ -153,5 +159,10 @@ export async function loadMaskGray(path: string | Buffer): Promise<GrayImage> {
   // A synchronous read: masks are tens of kilobytes, read by the thousand in the CLI and its workers (never on the
   // extension host), and an asynchronous one costs ~0.2 ms of CPU in thread-pool round trips, 5× the read itself.
   const bytes = typeof path === 'string' ? readFileSync(path) : path;
-  return decodePngGray(bytes) ?? toGrayLikeCv2(await readRaw(bytes));
+  try {
+    return decodePngGray(bytes) ?? toGrayLikeCv2(await readRaw(bytes));
+  } catch (e) {
+    if (typeof path === 'string' && e instanceof Error && !e.message.startsWith(path)) e.message = `${path}: ${e.message}`;
+    throw e;
+  }
 }

@@ -145,3 +145,71 @@ export function resizeNearest(img: GrayImage, width: number, height: number): Gr
   }
   return { width, height, data: out };
 }
+
+/**
+ * {@link resizeBilinearPil} fed one input row at a time, for images too large to hold: each row is resampled
+ * horizontally as it arrives and added into the output rows whose vertical taps cover it. Integer sums in another
+ * order are the same sums, so the result is bit-identical; memory is the output plus one row.
+ */
+export class PilBilinearRows {
+  private readonly hz: Taps | undefined;
+  private readonly vert: Taps | undefined;
+  private readonly acc: Float64Array | undefined;
+  private readonly out: Uint8Array;
+  private readonly hrow: Uint8Array;
+  /** First output row whose window has not been passed yet. */
+  private lo = 0;
+
+  private readonly outW: number;
+  private readonly outH: number;
+
+  /** Resample an inW × inH image to outW × outH. */
+  constructor(inW: number, inH: number, outW: number, outH: number) {
+    this.outW = outW;
+    this.outH = outH;
+    if (!(outW > 0 && outH > 0 && Number.isInteger(outW) && Number.isInteger(outH))) throw new RangeError(`bad target size ${outW}x${outH}`);
+    this.hz = outW !== inW ? bilinearTaps(inW, outW) : undefined;
+    this.vert = outH !== inH ? bilinearTaps(inH, outH) : undefined;
+    this.out = new Uint8Array(outW * outH);
+    this.hrow = new Uint8Array(outW);
+    if (this.vert) this.acc = new Float64Array(outW * outH).fill(1 << (PRECISION_BITS - 1));
+  }
+
+  /** Add input row `y` (rows must come in order 0…inH−1). */
+  push(row: Uint8Array, y: number): void {
+    const { outW, hz, vert, hrow } = this;
+    let h: Uint8Array = row;
+    if (hz) {
+      const half = 1 << (PRECISION_BITS - 1);
+      for (let xx = 0; xx < outW; xx++) {
+        const xmin = hz.start[xx]!;
+        const n = hz.count[xx]!;
+        const kOff = xx * hz.ksize;
+        let ss = half;
+        for (let x = 0; x < n; x++) ss += row[xmin + x]! * hz.weights[kOff + x]!;
+        hrow[xx] = clip8(ss);
+      }
+      h = hrow;
+    }
+    if (!vert) {
+      this.out.set(h.subarray(0, outW), y * outW);
+      return;
+    }
+    const acc = this.acc!;
+    while (this.lo < this.outH && vert.start[this.lo]! + vert.count[this.lo]! <= y) this.lo++;
+    for (let yy = this.lo; yy < this.outH && vert.start[yy]! <= y; yy++) {
+      const k = y - vert.start[yy]!;
+      if (k >= vert.count[yy]!) continue;
+      const w = vert.weights[yy * vert.ksize + k]!;
+      if (w === 0) continue;
+      const off = yy * outW;
+      for (let xx = 0; xx < outW; xx++) acc[off + xx]! += h[xx]! * w;
+    }
+  }
+
+  /** The resampled image (call after the last row). */
+  finish(): GrayImage {
+    if (this.acc) for (let i = 0; i < this.out.length; i++) this.out[i] = clip8(this.acc[i]!);
+    return { width: this.outW, height: this.outH, data: this.out };
+  }
+}

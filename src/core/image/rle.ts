@@ -1,5 +1,6 @@
 import type { CocoRle } from '../logs/rollout';
-import type { BinaryMask } from './types';
+import { DeclaredSizeError, MAX_IMAGE_PIXELS } from './limits';
+import type { BinaryMask, Size } from './types';
 
 /**
  * COCO run-length encoding with pycocotools semantics: runs over the column-major (Fortran-order) pixel
@@ -8,31 +9,93 @@ import type { BinaryMask } from './types';
  * and from the fourth run on the difference to the run two before).
  */
 
-/** Decode RLE into a row-major 0/1 mask. Throws on counts that do not cover exactly height·width pixels. */
-export function decodeRle(rle: CocoRle): BinaryMask {
-  const [height, width] = rle.size;
-  if (!Number.isInteger(height) || !Number.isInteger(width) || height < 0 || width < 0) throw new Error(`bad RLE size ${JSON.stringify(rle.size)}`);
-  const counts = typeof rle.counts === 'string' ? countsFromString(rle.counts) : rle.counts;
+/** A malformed RLE (bad run, bad character, runs not covering the mask); `field` names the part at fault. */
+export class RleError extends Error {
+  /** The field at fault, e.g. `mask.counts`. */
+  readonly field: string;
+
+  /** `field` prefixes the message. */
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = 'RleError';
+    this.field = field;
+  }
+}
+
+/** Options for {@link decodeRle}. */
+export interface RleDecodeOptions {
+  /** The record field the RLE came from, for messages (default `mask`). */
+  readonly field?: string;
+  /** The image or frame the mask belongs to: a different `size` is refused before anything is allocated. */
+  readonly frame?: Size;
+  /** Pixel cap (default {@link MAX_IMAGE_PIXELS}). */
+  readonly maxPixels?: number;
+}
+
+/** Check an RLE's declared `size` against the frame and the cap; returns [height, width]. Throws DeclaredSizeError / RleError. */
+export function checkRleSize(rle: unknown, opts: RleDecodeOptions = {}): [number, number] {
+  const field = opts.field ?? 'mask';
+  const size = rle !== null && typeof rle === 'object' ? (rle as { size?: unknown }).size : undefined;
+  if (!Array.isArray(size) || size.length !== 2) throw new RleError(`${field}.size`, `expected [height, width], got ${short(size)}`);
+  const [height, width] = size as unknown[];
+  if (!Number.isSafeInteger(height) || !Number.isSafeInteger(width) || (height as number) < 0 || (width as number) < 0) throw new RleError(`${field}.size`, `bad RLE size ${short(size)}`);
+  const h = height as number;
+  const w = width as number;
+  const at = `${field}.size [${h},${w}]`;
+  if (opts.frame && (w !== opts.frame.width || h !== opts.frame.height)) {
+    const verb = w * h > opts.frame.width * opts.frame.height ? 'exceeds' : 'does not match';
+    throw new DeclaredSizeError(at, `${verb} the image ${opts.frame.width}×${opts.frame.height}`);
+  }
+  const cap = opts.maxPixels ?? MAX_IMAGE_PIXELS;
+  if (w * h > cap) throw new DeclaredSizeError(at, `exceeds the cap of ${cap} pixels`);
+  return [h, w];
+}
+
+/**
+ * Decode RLE into a row-major 0/1 mask. The declared size is checked against `opts.frame` and the pixel cap, and the
+ * runs against height·width, before the mask is allocated; every failure is a RleError or a DeclaredSizeError.
+ */
+export function decodeRle(rle: CocoRle, opts: RleDecodeOptions = {}): BinaryMask {
+  const field = opts.field ?? 'mask';
+  const [height, width] = checkRleSize(rle, opts);
+  const raw: unknown = (rle as { counts?: unknown }).counts;
+  let counts: readonly unknown[];
+  if (typeof raw === 'string') counts = countsFromString(raw, `${field}.counts`);
+  else if (Array.isArray(raw)) counts = raw;
+  else throw new RleError(`${field}.counts`, `expected a string or a list of runs, got ${short(raw)}`);
   const n = height * width;
+  let total = 0;
+  for (const c of counts) {
+    if (typeof c !== 'number' || !Number.isSafeInteger(c) || c < 0) throw new RleError(`${field}.counts`, `bad RLE run ${short(c)}`);
+    total += c;
+    if (total > n) throw new RleError(`${field}.counts`, `RLE runs cover more than ${width}×${height} pixels`);
+  }
+  if (total !== n) throw new RleError(`${field}.counts`, `RLE runs cover ${total} of ${n} pixels`);
   const data = new Uint8Array(n);
   let j = 0;
   let v = 0;
-  for (const c of counts) {
-    if (!Number.isInteger(c) || c < 0) throw new Error(`bad RLE run ${c}`);
-    if (j + c > n) throw new Error(`RLE runs cover more than ${width}×${height} pixels`);
-    if (v === 1) {
-      for (let k = j; k < j + c; k++) {
-        // Column-major index k → row-major y·width + x.
-        const x = Math.floor(k / height);
-        const y = k - x * height;
+  for (const run of counts as readonly number[]) {
+    if (v === 1 && run > 0) {
+      // Column-major index j → (x, y); walk down the column, wrapping to the next one.
+      let x = Math.floor(j / height);
+      let y = j - x * height;
+      for (let k = 0; k < run; k++) {
         data[y * width + x] = 1;
+        if (++y === height) {
+          y = 0;
+          x++;
+        }
       }
     }
-    j += c;
+    j += run;
     v ^= 1;
   }
-  if (j !== n) throw new Error(`RLE runs cover ${j} of ${n} pixels`);
   return { width, height, data };
+}
+
+function short(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
 /** Encode a row-major mask (any non-zero is foreground) as RLE; compressed string by default, as pycocotools does. */
@@ -75,8 +138,8 @@ export function countsToString(counts: readonly number[]): string {
   return s;
 }
 
-/** pycocotools `rleFrString`. Throws on characters outside the alphabet or a truncated final group. */
-export function countsFromString(s: string): number[] {
+/** pycocotools `rleFrString`. Throws a RleError on characters outside the alphabet or a truncated final group. */
+export function countsFromString(s: string, field = 'mask.counts'): number[] {
   const counts: number[] = [];
   let p = 0;
   while (p < s.length) {
@@ -84,9 +147,9 @@ export function countsFromString(s: string): number[] {
     let k = 0;
     let more = true;
     while (more) {
-      if (p >= s.length) throw new Error('truncated RLE string');
+      if (p >= s.length) throw new RleError(field, 'truncated RLE string');
       const c = s.charCodeAt(p) - 48;
-      if (c < 0 || c > 63) throw new Error(`bad RLE character '${s[p]}'`);
+      if (c < 0 || c > 63) throw new RleError(field, `bad RLE character ${JSON.stringify(s[p])} at ${p}`);
       x += (c & 0x1f) * Math.pow(32, k);
       more = (c & 0x20) !== 0;
       p++;

@@ -20,6 +20,64 @@ export async function trlParquetFiles(dir: string): Promise<string[]> {
     .map((n) => join(dir, n));
 }
 
+/**
+ * Largest parquet page (uncompressed) the reader allocates. TRL's `log_completions` writes one row per completion
+ * through pandas/pyarrow, whose pages are ~1 MiB; 256 MiB is far beyond any real completions page, and a page header
+ * declaring more is refused before the buffer exists.
+ */
+export const MAX_PARQUET_PAGE_BYTES = 256 * 1024 * 1024;
+
+/** Snappy cannot expand more than 64 bytes per 3-byte copy tag (plus the length varint): a larger ratio is a lie. */
+const SNAPPY_MAX_RATIO = 22;
+
+/** A declared parquet size (page, column chunk) beyond the file or a cap. */
+export class ParquetSizeError extends Error {
+  /** What declared it, e.g. `page uncompressed_page_size`. */
+  readonly field: string;
+
+  /** `field` prefixes the message. */
+  constructor(field: string, message: string) {
+    super(`${field} ${message}`);
+    this.name = 'ParquetSizeError';
+    this.field = field;
+  }
+}
+
+/** hyparquet's Snappy decompression, with the page header's declared size checked before the output is allocated. */
+export function boundedSnappy(snappyUncompress: (input: Uint8Array, output: Uint8Array) => void): (input: Uint8Array, outputLength: number) => Uint8Array {
+  return (input, outputLength) => {
+    if (!Number.isSafeInteger(outputLength) || outputLength < 0) throw new ParquetSizeError('page uncompressed_page_size', `${outputLength} is not a size`);
+    if (outputLength > MAX_PARQUET_PAGE_BYTES) throw new ParquetSizeError('page uncompressed_page_size', `${outputLength} exceeds the cap of ${MAX_PARQUET_PAGE_BYTES} bytes`);
+    if (outputLength > input.length * SNAPPY_MAX_RATIO + 16) throw new ParquetSizeError('page uncompressed_page_size', `${outputLength} is more than Snappy can expand ${input.length} bytes to`);
+    const out = new Uint8Array(outputLength);
+    snappyUncompress(input, out);
+    return out;
+  };
+}
+
+/** The column-chunk sizes and offsets a row group declares, as hyparquet's metadata gives them. */
+interface ChunkMeta {
+  readonly meta_data?: { readonly path_in_schema: readonly string[]; readonly total_compressed_size: bigint | number; readonly total_uncompressed_size: bigint | number; readonly data_page_offset: bigint | number; readonly dictionary_page_offset?: bigint | number };
+}
+
+/**
+ * Check a row group's column chunks against the file: every chunk must lie inside it, and none may declare more
+ * uncompressed bytes than the page cap allows for its pages. Throws a ParquetSizeError naming the column.
+ */
+export function checkColumnChunks(columns: readonly ChunkMeta[], fileSize: number): void {
+  for (const c of columns) {
+    const m = c.meta_data;
+    if (!m) continue;
+    const col = `column '${m.path_in_schema.join('.')}'`;
+    const start = Number(m.dictionary_page_offset ?? m.data_page_offset);
+    const compressed = Number(m.total_compressed_size);
+    const end = Math.min(start, Number(m.data_page_offset)) + compressed;
+    if (!(start >= 0 && compressed >= 0 && end <= fileSize)) throw new ParquetSizeError(`${col} total_compressed_size`, `${compressed} at offset ${start} runs past the end of the ${fileSize}-byte file`);
+    const uncompressed = Number(m.total_uncompressed_size);
+    if (!(uncompressed >= 0 && uncompressed <= Math.max(MAX_PARQUET_PAGE_BYTES, compressed * SNAPPY_MAX_RATIO + 16))) throw new ParquetSizeError(`${col} total_uncompressed_size`, `${uncompressed} exceeds what ${compressed} compressed bytes can hold (cap ${MAX_PARQUET_PAGE_BYTES})`);
+  }
+}
+
 interface FileBuffer {
   byteLength: number;
   slice(start: number, end?: number): Promise<ArrayBuffer>;
@@ -33,7 +91,8 @@ async function fileBuffer(path: string): Promise<{ buf: FileBuffer; close: () =>
     buf: {
       byteLength: size,
       async slice(start: number, end = size) {
-        const out = new Uint8Array(Math.max(0, end - start));
+        // Offsets come from the file's own metadata: never allocate past the file, whatever it declares.
+        const out = new Uint8Array(Math.max(0, Math.min(end, size) - Math.max(0, start)));
         await fh.read(out, 0, out.length, start);
         return out.buffer;
       },
@@ -44,7 +103,8 @@ async function fileBuffer(path: string): Promise<{ buf: FileBuffer; close: () =>
 
 /** Read every completions parquet file of a TRL run (or one file) through `mapper`, row group by row group. */
 export async function readTrlParquet(path: string, sink: RolloutSink, opts: AdapterOptions = {}, rewardWeights?: Readonly<Record<string, number>>): Promise<void> {
-  const { parquetMetadataAsync, parquetSchema, parquetReadObjects } = await import('hyparquet');
+  const { parquetMetadataAsync, parquetSchema, parquetReadObjects, snappyUncompress } = await import('hyparquet');
+  const compressors = { SNAPPY: boundedSnappy(snappyUncompress) };
   const isDir = (await stat(path)).isDirectory();
   const files = isDir ? (await trlParquetFiles(path)).filter((f) => !opts.skipFile?.(f)) : [path];
   const logged = await trlRewardNames(dirname(files[0] ?? join(path, 'x')));
@@ -81,13 +141,15 @@ export async function readTrlParquet(path: string, sink: RolloutSink, opts: Adap
       let rowStart = 0;
       for (const [g, rg] of metadata.row_groups.entries()) {
         const rowEnd = rowStart + Number(rg.num_rows);
-        // A corrupt page loses its row group, not the file's other row groups nor the other files.
+        // A corrupt page or a size that lies loses its row group, not the file's other row groups nor the other files.
         try {
-          const rows = await parquetReadObjects({ file: buf, metadata, rowStart, rowEnd });
+          checkColumnChunks(rg.columns, buf.byteLength);
+          const rows = await parquetReadObjects({ file: buf, metadata, rowStart, rowEnd, compressors });
           rows.forEach((row, k) => m.row(row, name, rowStart + k));
         } catch (err) {
           if (err instanceof Error && err.name === 'AbortError') throw err;
-          sink.issue({ line: 0, file: name, severity: 'error', message: `row group ${g + 1} of ${metadata.row_groups.length} (rows ${rowStart + 1}–${rowEnd}) could not be decoded (${err instanceof Error ? err.message : String(err)}); its rows skipped` });
+          const what = err instanceof ParquetSizeError ? `declares a size that cannot be true (${err.message})` : `could not be decoded (${err instanceof Error ? err.message : String(err)})`;
+          sink.issue({ line: 0, file: name, severity: 'error', ...(err instanceof ParquetSizeError ? { field: err.field } : {}), message: `row group ${g + 1} of ${metadata.row_groups.length} (rows ${rowStart + 1}–${rowEnd}) ${what}; its rows skipped` });
         }
         rowStart = rowEnd;
       }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { ParsedAnswer } from '../completion/types';
 import { checkInsideSync, refusalMessage } from '../dataset/paths';
 import { SEGR1_TRAIN_FRAME, SEGZERO_FRAME, type FrameSpec } from '../geometry/frames';
+import { ByteLru } from '../cache/byteLru';
 import { loadFrameImage } from '../image/frameImage';
 import { decodeRle } from '../image/rle';
 import type { BinaryMask, GrayImage } from '../image/types';
@@ -15,7 +16,7 @@ import { segmentAnswer } from '../segment/segmentAnswer';
 import { TRL_PARQUET_FILE } from '../logs/trlParquet';
 import { VERL_FILE } from '../logs/verlJsonl';
 import { resolveAdvantageEstimator, type AdvantageEstimatorId } from './advantageEstimators';
-import { loadGtPilL } from './groundTruth';
+import { loadGtInFrame, loadGtPilL } from './groundTruth';
 import { SEGR1_REWARD_SIDE } from './masks';
 import { MissingGtError, MissingMaskError } from './segr1';
 import type { RewardSet } from './types';
@@ -27,6 +28,16 @@ import type { RewardSet } from './types';
 
 /** Tolerance above which a logged and a replayed value count as different. */
 export const REPLAY_TOLERANCE = 1e-6;
+
+/**
+ * Bytes of decoded GTs replay keeps. Seg-R1's sets cache the GT already in the 768² reward frame (590 kB each, so
+ * ~400 images: a run's whole group of steps on one image hits); Seg-Zero's and VisionReasoner's read the GT at full
+ * size, and 256 MB holds one GT at the pixel cap, or ~10 DIS5K-sized ones.
+ */
+export const REPLAY_GT_CACHE_BYTES = 256 * 1024 * 1024;
+
+/** The reward frame a logged mask must have for the mask-scoring sets. */
+const REWARD_FRAME = { width: SEGR1_REWARD_SIDE, height: SEGR1_REWARD_SIDE };
 
 /** Names a trainer may have logged a component under, by reward-set component name. */
 const ALIASES: Record<string, readonly string[]> = {
@@ -91,7 +102,7 @@ interface Pending {
 /** Replay a canonical JSONL rollout log line by line (streamed) under one reward set. */
 export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{ report: ReplayReport; badLines: number; segmented: number }> {
   const pending: Pending[] = [];
-  const gtCache = new Map<string, GrayImage>();
+  const gtCache = new ByteLru<string, GrayImage>(REPLAY_GT_CACHE_BYTES, (g) => g.data.byteLength);
   const notes = new Set<string>();
   const note = (m: string) => {
     if (!notes.has(m)) {
@@ -174,7 +185,7 @@ function insideRoot(root: string, field: string, rel: string): string {
   throw new Error(refusalMessage(field, r));
 }
 
-async function replayRecord(text: string, line: number, opts: ReplayOptions, gtCache: Map<string, GrayImage>, note: (m: string) => void, counter: { segmented: number }): Promise<Pending> {
+async function replayRecord(text: string, line: number, opts: ReplayOptions, gtCache: ByteLru<string, GrayImage>, note: (m: string) => void, counter: { segmented: number }): Promise<Pending> {
   // Logs are written by Python (json.dumps: NaN/Infinity by default, sometimes a BOM): read them as Python does.
   const rec = parsePythonJsonLine(text, line) as Record<string, unknown>;
   if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) throw new Error('not a JSON object');
@@ -184,26 +195,25 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, gtC
   const is840 = !usesMasks(set);
   const modelFrame: FrameSpec = isFrame(rec.model_frame) ? { kind: 'fixed', width: rec.model_frame.width, height: rec.model_frame.height } : is840 ? SEGZERO_FRAME : SEGR1_TRAIN_FRAME;
 
+  // A logged mask's declared size is checked against the reward frame before anything is read or allocated.
+  let loggedMask: BinaryMask | undefined;
+  if (rec.mask !== undefined && rec.mask !== null) {
+    // The shape first (a message naming the wrong member), then sizes against the reward frame before any buffer.
+    const bad = rleShapeError(rec.mask);
+    if (bad) throw new Error(`field ${bad}`);
+    loggedMask = decodeRle(rec.mask as CocoRle, { field: 'mask', ...(is840 ? {} : { frame: REWARD_FRAME }) });
+  }
   let gt: GrayImage | undefined;
   if (typeof rec.gt === 'string') {
     const p = insideRoot(opts.root, 'gt', rec.gt);
-    gt = gtCache.get(p);
+    // Seg-R1's sets only ever use the GT in the 768² reward frame: decode it straight into that frame, once.
+    const key = `${is840 ? 'full' : 'frame'}:${p}`;
+    gt = gtCache.get(key);
     if (!gt) {
-      gt = await loadGtPilL(p).catch((e: unknown) => {
+      gt = await (is840 ? loadGtPilL(p) : loadGtInFrame(p, SEGR1_REWARD_SIDE)).catch((e: unknown) => {
         throw new Error(`field gt '${rec.gt as string}': ${imageError(e)}`);
       });
-      if (gtCache.size > 64) gtCache.clear();
-      gtCache.set(p, gt);
-    }
-  }
-  let loggedMask: BinaryMask | undefined;
-  if (rec.mask !== undefined && rec.mask !== null) {
-    const bad = rleShapeError(rec.mask);
-    if (bad) throw new Error(`field ${bad}`);
-    try {
-      loggedMask = decodeRle(rec.mask as CocoRle);
-    } catch (e) {
-      throw new Error(`field mask: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      gtCache.set(key, gt);
     }
   }
   const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, insideRoot(opts.root, 'image', rec.image), counter) : undefined;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMaskGray } from '../../../src/core/image/grayscale';
-import { resizeBilinearPil, resizeNearest } from '../../../src/core/image/resize';
+import { PilBilinearRows, resizeBilinearPil, resizeNearest } from '../../../src/core/image/resize';
 import type { GrayImage } from '../../../src/core/image/types';
 
 const ROOT = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'resize');
@@ -31,6 +31,14 @@ for (const c of meta.cases) {
     const got = resizeBilinearPil(input, c.out[0], c.out[1]);
     assert.equal(got.width, want.width);
     assert.equal(got.height, want.height);
+    assert.ok(Buffer.from(got.data).equals(Buffer.from(want.data)), firstDiff(got.data, want.data));
+  });
+  test(`PilBilinearRows (row-streamed) is bit-exact with PIL BILINEAR: ${c.name}`, async () => {
+    const input = await gray(`${c.name}_in.png`);
+    const want = await gray(`${c.name}_bilinear.png`);
+    const rows = new PilBilinearRows(input.width, input.height, c.out[0], c.out[1]);
+    for (let y = 0; y < input.height; y++) rows.push(input.data.subarray(y * input.width, (y + 1) * input.width), y);
+    const got = rows.finish();
     assert.ok(Buffer.from(got.data).equals(Buffer.from(want.data)), firstDiff(got.data, want.data));
   });
   test(`resizeNearest is bit-exact with PIL NEAREST: ${c.name}`, async () => {
