@@ -8,6 +8,8 @@ export interface WorkbenchSettings {
   readonly sam2ModelPath: string;
   /** Channel order the segmenter receives: Seg-R1's code fed SAM2 BGR (cvtColor on an RGB image). */
   readonly channelOrder: 'bgr' | 'rgb';
+  /** `segr1.advantage.estimator`: `auto` or an estimator id (checked where it is used). */
+  readonly advantageEstimator: string;
 }
 
 /** Parse `segr1.modelFrame` (`square:768`, `fixed:WxH`, `smart_resize`, `original`); unknown values fall back to Seg-R1's 768². */
@@ -29,6 +31,7 @@ export function readSettings(): WorkbenchSettings {
     answerFormat: c.get<WorkbenchSettings['answerFormat']>('answerFormat', 'auto'),
     sam2ModelPath: c.get<string>('sam2.modelPath', ''),
     channelOrder: c.get<'bgr' | 'rgb'>('segmenter.channelOrder', 'bgr'),
+    advantageEstimator: c.get<string>('advantage.estimator', 'auto'),
   };
 }
 

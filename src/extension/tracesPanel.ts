@@ -7,6 +7,7 @@ import { readExperimentLog, readTrainerState, type TrainerMetrics } from '../cor
 import { existsSync } from 'node:fs';
 import { readSettings } from './settings';
 import type { RolloutTableModel } from './rolloutTable';
+import { getAdvantageEstimator } from '../core/rewards/advantageEstimators';
 import { replayLog } from '../core/rewards/replay';
 import { getRewardSet } from '../core/rewards/registry';
 
@@ -154,13 +155,16 @@ export class TracesPanel implements vscode.Disposable {
     const set = getRewardSet('segr1-reference');
     if (!set) return;
     const diff = new Float64Array(table.total).fill(Number.NaN);
+    // A hand-edited setting outside the enum falls back to auto rather than failing the replay.
+    const chosen = readSettings().advantageEstimator;
+    const estimator = getAdvantageEstimator(chosen) ? chosen : 'auto';
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Seg-R1: replaying rewards', cancellable: false }, async (progress) => {
       for (const log of this.model.logs) {
         progress.report({ message: log.rel });
         const rows = table.rowsOfLog(log.file);
         const lineToRecord = new Map<number, number>();
         for (let i = 0; i < log.index.count; i++) lineToRecord.set(log.index.line[i]!, i);
-        const { report } = await replayLog(log.index.path, { rewardSet: set, root: log.folder.uri.fsPath });
+        const { report } = await replayLog(log.index.path, { rewardSet: set, root: log.folder.uri.fsPath, estimator, format: log.format });
         for (const r of report.rollouts) {
           const record = lineToRecord.get(r.line);
           const row = record === undefined ? undefined : rows.get(record);

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { resolveAdvantageEstimator } from '../../core/rewards/advantageEstimators';
 import { getRewardSet, listRewardSets } from '../../core/rewards/registry';
 import type { Segmenter } from '../../core/segment/segmenter';
 import { REPLAY_TOLERANCE, differs, replayLog, usesMasks, type Compared, type ReplayReport } from '../../core/rewards/replay';
@@ -7,17 +8,20 @@ import { err, out } from '../output';
 
 export { REPLAY_TOLERANCE, differs, replayLog, type Compared, type ReplayOptions, type ReplayReport, type ReplayedRollout } from '../../core/rewards/replay';
 
-const USAGE = `usage: segr1 replay <log.jsonl> [--reward segr1-reference|segr1-intended|segzero|visionreasoner] [--root <dir>] [--json <file>] [--mask-only] [--all]
+const USAGE = `usage: segr1 replay <log.jsonl> [--reward segr1-reference|segr1-intended|segzero|segzero-strict|visionreasoner] [--advantage <estimator>] [--root <dir>] [--json <file>] [--mask-only] [--all]
 
 Recomputes every reward component of every rollout and compares it with what the log says.
 The predicted mask is the record's logged 'mask' (COCO RLE, in the reward frame) when present; otherwise the
 classical segmenter (not SAM2) segments the record's image, squashed to the reward frame, with the answer's prompts.
   --reward <id>   reward set (default segr1-reference); segzero/visionreasoner use a 'solution' field when present
+  --advantage <e> advantage estimator: auto (default: the log format's trainer, else the reward set's: segr1-* trl-group,
+                  segzero/segzero-strict/visionreasoner verl-grpo), trl-group, trl-batch, trl-none, trl-gdpo, verl-grpo,
+                  verl-drgrpo, verl-rloo
   --root <dir>    folder that image/gt paths are relative to (default: the log's folder); paths may not escape it
   --json <file>   write {"summary": ..., "rollouts": [...]}
   --mask-only     never segment: rollouts without a logged mask get no segment/total/advantage replay
   --all           print every rollout, not only those that differ
-Values differ when |logged - replayed| > 1e-6. Advantages are recomputed per group from the replayed totals.`;
+Values differ when |logged - replayed| > 1e-6. Advantages are recomputed from the replayed components with the estimator.`;
 
 /** Tolerance above which a logged and a replayed value count as different. */
 
@@ -38,13 +42,14 @@ export function formatReport(report: ReplayReport, all: boolean): string {
     }
   }
   const d = Object.entries(report.summary.differing).map(([k, v]) => `${k} ${v}`).join(', ');
-  lines.push(`${report.summary.rollouts} rollouts replayed; differing (|Δ| > ${REPLAY_TOLERANCE}): ${d}`);
+  lines.push(`${report.summary.rollouts} rollouts replayed; differing (|Δ| > ${REPLAY_TOLERANCE}): ${d}; advantages by ${report.summary.estimator}`);
   return lines.join('\n');
 }
 
 interface Args {
   log: string;
   reward: string;
+  advantage: string;
   root?: string;
   json?: string;
   maskOnly: boolean;
@@ -52,11 +57,12 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args | string {
-  const a: Partial<Args> = { reward: 'segr1-reference', maskOnly: false, all: false };
+  const a: Partial<Args> = { reward: 'segr1-reference', advantage: 'auto', maskOnly: false, all: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const value = (): string | undefined => argv[++i];
     if (k === '--reward') a.reward = value();
+    else if (k === '--advantage') a.advantage = value();
     else if (k === '--root') a.root = value();
     else if (k === '--json') a.json = value();
     else if (k === '--mask-only') a.maskOnly = true;
@@ -67,6 +73,7 @@ function parseArgs(argv: string[]): Args | string {
   }
   if (!a.log) return 'a log file is required';
   if (!a.reward) return '--reward needs an id';
+  if (!a.advantage) return '--advantage needs an estimator';
   if (argv.includes('--json') && !a.json) return '--json needs a file';
   if (argv.includes('--root') && !a.root) return '--root needs a folder';
   return a as Args;
@@ -88,6 +95,12 @@ export async function main(argv: string[]): Promise<number> {
     err(`segr1 replay: unknown reward set '${args.reward}' (known: ${listRewardSets().map((s) => s.id).join(', ')})`);
     return 2;
   }
+  try {
+    resolveAdvantageEstimator(args.advantage, rewardSet.id);
+  } catch (e) {
+    err(`segr1 replay: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
   let segmenter: Segmenter | undefined;
   if (!args.maskOnly && usesMasks(rewardSet)) {
     const { createClassicalSegmenter } = await import('../../core/segment/classical');
@@ -98,6 +111,7 @@ export async function main(argv: string[]): Promise<number> {
     const { report, badLines, segmented } = await replayLog(args.log, {
       rewardSet,
       root,
+      estimator: args.advantage,
       ...(segmenter ? { segmenter } : {}),
       onBadLine: (line, message) => err(`${args.log}:${line}: ${message}`),
       onNote: (m) => err(`note: ${m}`),

@@ -1,3 +1,5 @@
+import { f32, rowSum } from './torchF32';
+
 /**
  * GRPO group advantages exactly as Seg-R1's trainer (TRL 0.14's GRPOTrainer) computes them, in float32 like the
  * torch tensors there: rewards_per_func is a float32 tensor, summed per rollout; mean and Bessel-corrected std per
@@ -21,8 +23,6 @@ export interface GroupAdvantages {
   readonly zeroVariance: boolean;
 }
 
-const f32 = Math.fround;
-
 /** Per-rollout total as the trainer forms it: float32 components summed in float32, in registry order. */
 export function trainerTotal(components: readonly number[]): number {
   let s = 0;
@@ -30,59 +30,9 @@ export function trainerTotal(components: readonly number[]): number {
   return s;
 }
 
-/** Width of torch's float32 CPU reduction vectors (Vectorized<float> in its reduction kernels). */
-const VEC = 8;
-/** torch's instruction-level parallelism factor in `row_sum`. */
-const ILP = 4;
-
-/** torch `multi_row_sum`: ILP interleaved rows of `get(i, k)`, summed with its 4-level cascade. */
-function multiRowSum(size: number, lanes: number, get: (i: number, k: number, lane: number) => number): Float64Array[] {
-  const levels = 4;
-  const levelPower = Math.max(4, Math.floor(Math.ceil(Math.log2(Math.max(1, size))) / levels));
-  const levelStep = 1 << levelPower;
-  const levelMask = levelStep - 1;
-  const acc = Array.from({ length: levels }, () => Array.from({ length: ILP }, () => new Float64Array(lanes)));
-  const add = (dst: Float64Array, src: (lane: number) => number) => {
-    for (let l = 0; l < lanes; l++) dst[l] = f32(dst[l]! + src(l));
-  };
-  let i = 0;
-  for (; i + levelStep <= size; ) {
-    for (let j = 0; j < levelStep; j++, i++) for (let k = 0; k < ILP; k++) add(acc[0]![k]!, (l) => get(i, k, l));
-    for (let j = 1; j < levels; j++) {
-      for (let k = 0; k < ILP; k++) {
-        const lower = acc[j - 1]![k]!;
-        add(acc[j]![k]!, (l) => lower[l]!);
-        lower.fill(0);
-      }
-      if ((i & (levelMask << (j * levelPower))) !== 0) break;
-    }
-  }
-  for (; i < size; i++) for (let k = 0; k < ILP; k++) add(acc[0]![k]!, (l) => get(i, k, l));
-  for (let j = 1; j < levels; j++) for (let k = 0; k < ILP; k++) add(acc[0]![k]!, (l) => acc[j]![k]![l]!);
-  return acc[0]!;
-}
-
-/** torch's float32 CPU `sum` over a contiguous row (cascade_sum: vectorised inner sum, else scalar row_sum). */
+/** torch's float32 CPU `sum` over a contiguous row (see torchF32.ts). */
 export function torchSumF32(values: readonly number[]): number {
-  const n = values.length;
-  const x = values.map(f32);
-  if (n >= VEC) {
-    const nv = Math.floor(n / VEC);
-    const sizeIlp = Math.floor(nv / ILP);
-    const parts = multiRowSum(sizeIlp, VEC, (i, k, l) => x[(i * ILP + k) * VEC + l]!);
-    for (let v = sizeIlp * ILP; v < nv; v++) for (let l = 0; l < VEC; l++) parts[0]![l] = f32(parts[0]![l]! + x[v * VEC + l]!);
-    for (let k = 1; k < ILP; k++) for (let l = 0; l < VEC; l++) parts[0]![l] = f32(parts[0]![l]! + parts[k]![l]!);
-    let acc = 0;
-    for (let i = nv * VEC; i < n; i++) acc = f32(acc + x[i]!);
-    for (let l = 0; l < VEC; l++) acc = f32(acc + parts[0]![l]!);
-    return acc;
-  }
-  const sizeIlp = Math.floor(n / ILP);
-  const parts = multiRowSum(sizeIlp, 1, (i, k) => x[i * ILP + k]!);
-  let p0 = parts[0]![0]!;
-  for (let i = sizeIlp * ILP; i < n; i++) p0 = f32(p0 + x[i]!);
-  for (let k = 1; k < ILP; k++) p0 = f32(p0 + parts[k]![0]!);
-  return p0;
+  return rowSum(values);
 }
 
 /** Advantages of one GRPO group from its rollouts' totals. */

@@ -1,5 +1,6 @@
 import { segr1Intended, segr1Reference } from './segr1';
 import { segzeroRewards } from './segzero';
+import { segzeroStrictRewards } from './segzeroStrict';
 import { visionReasonerRewards } from './visionReasoner';
 import type { RewardSet } from './types';
 
@@ -24,4 +25,5 @@ export function listRewardSets(): RewardSet[] {
 registerRewardSet(segr1Reference);
 registerRewardSet(segr1Intended);
 registerRewardSet(segzeroRewards);
+registerRewardSet(segzeroStrictRewards);
 registerRewardSet(visionReasonerRewards);

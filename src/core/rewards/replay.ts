@@ -13,7 +13,9 @@ import { readTextLines } from '../logs/textLines';
 import { describeValue } from '../logs/validateRecord';
 import type { Segmenter } from '../segment/segmenter';
 import { segmentAnswer } from '../segment/segmentAnswer';
-import { advantagesByGroup } from './advantages';
+import { TRL_PARQUET_FILE } from '../logs/trlParquet';
+import { VERL_FILE } from '../logs/verlJsonl';
+import { resolveAdvantageEstimator, type AdvantageEstimatorId } from './advantageEstimators';
 import { loadGtInFrame, loadGtPilL } from './groundTruth';
 import { SEGR1_REWARD_SIDE } from './masks';
 import { MissingGtError, MissingMaskError } from './segr1';
@@ -59,7 +61,8 @@ export interface ReplayedRollout {
 
 /** The JSON report. */
 export interface ReplayReport {
-  readonly summary: { readonly rollouts: number; readonly differing: Record<string, number> };
+  /** `estimator`: the advantage estimator the advantages were replayed with. */
+  readonly summary: { readonly rollouts: number; readonly estimator: AdvantageEstimatorId; readonly differing: Record<string, number> };
   readonly rollouts: ReplayedRollout[];
 }
 
@@ -74,13 +77,23 @@ export interface ReplayOptions {
   readonly onBadLine?: (line: number, message: string) => void;
   /** Called once per distinct note (e.g. "segment skipped: no mask"). */
   readonly onNote?: (message: string) => void;
+  /** Advantage estimator id, or `auto` (default): the log format's trainer, else the reward set's. */
+  readonly estimator?: string;
+  /** Format the log was converted from, when known; else read from the records' `extra.source`. */
+  readonly format?: string;
+  /** Reward weights by component name (TRL `reward_weights`); 1 where absent. */
+  readonly rewardWeights?: Readonly<Record<string, number>>;
   /** Lines longer than this are reported as bad lines, never read whole (default 64 MiB, as the index and convert). */
   readonly maxLineBytes?: number;
 }
 
 interface Pending {
   line: number;
+  run: string | undefined;
+  step: number | undefined;
   group: string;
+  /** Where a converted record came from (`extra.source`), for the log format's trainer. */
+  source: string | undefined;
   components: Record<string, Compared>;
   total: Compared;
   loggedAdvantage: number | null;
@@ -116,21 +129,40 @@ export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{
     }
   }
   const names = opts.rewardSet.components;
-  // Advantages: a group replays only when every member's total did.
+  const format = opts.format ?? pending.map((p) => formatOfSource(p.source)).find((f) => f !== undefined);
+  const estimator = resolveAdvantageEstimator(opts.estimator, opts.rewardSet.id, format);
+  // Advantages: a group (one `group` of one run) replays only when every member's total did; a batch-scoped
+  // estimator needs every rollout of the step.
+  const groupKey = (p: Pending) => (estimator.scope === 'batch' ? JSON.stringify([p.run ?? '', p.step ?? null]) : JSON.stringify([p.run ?? '', p.group]));
   const complete = new Map<string, boolean>();
-  for (const p of pending) complete.set(p.group, (complete.get(p.group) ?? true) && p.total.replayed !== null);
-  const adv = advantagesByGroup(pending.map((p) => ({ group: p.group, total: p.total.replayed ?? 0 })));
+  for (const p of pending) complete.set(groupKey(p), (complete.get(groupKey(p)) ?? true) && p.total.replayed !== null);
+  const weights = names.map((n) => opts.rewardWeights?.[n] ?? 1);
+  const adv = estimator.estimate(
+    pending.map((p) => ({ run: p.run, step: p.step, group: p.group, components: names.map((n) => p.components[n]?.replayed ?? 0) })),
+    weights,
+  );
   const rollouts: ReplayedRollout[] = pending.map((p, i) => ({
     line: p.line,
     components: p.components,
     total: p.total,
-    advantage: { logged: p.loggedAdvantage, replayed: complete.get(p.group) ? adv[i]!.advantage : null },
+    advantage: { logged: p.loggedAdvantage, replayed: complete.get(groupKey(p)) ? adv[i]! : null },
   }));
   const differing: Record<string, number> = {};
   for (const n of [...names].sort()) differing[n] = rollouts.filter((r) => differs(r.components[n]!)).length;
   differing.total = rollouts.filter((r) => differs(r.total)).length;
   differing.advantage = rollouts.filter((r) => differs(r.advantage)).length;
-  return { report: { summary: { rollouts: rollouts.length, differing }, rollouts }, badLines, segmented: counter.segmented };
+  return { report: { summary: { rollouts: rollouts.length, estimator: estimator.id, differing }, rollouts }, badLines, segmented: counter.segmented };
+}
+
+/** The rollout-log format a converted record's `extra.source` (`<file>:<line>`) names by its file, when it does. */
+export function formatOfSource(source: string | undefined): string | undefined {
+  const file = source?.replace(/:\d+$/, '').split(/[\\/]/).pop();
+  if (!file) return undefined;
+  if (TRL_PARQUET_FILE.test(file)) return 'trl-parquet';
+  if (file.endsWith('.table.json')) return 'wandb-table';
+  if (VERL_FILE.test(file)) return 'verl';
+  if (file === 'generations.log') return 'easyr1-generations';
+  return undefined;
 }
 
 /** True when both sides are known and differ by more than the tolerance (NaN on one side only counts as differing). */
@@ -212,7 +244,17 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, gtC
     components[name] = { logged: k === undefined ? null : num(logged[k]), replayed: replayed[name] ?? null };
   }
   const group = typeof rec.group === 'string' || typeof rec.group === 'number' ? String(rec.group) : `${String(rec.step ?? '')}|${String(rec.image ?? '')}|${String(rec.query ?? '')}`;
-  return { line, group, components, total: { logged: num(rec.reward), replayed: total }, loggedAdvantage: num(rec.advantage) };
+  const extra = rec.extra && typeof rec.extra === 'object' ? (rec.extra as Record<string, unknown>) : {};
+  return {
+    line,
+    run: typeof rec.run === 'string' ? rec.run : undefined,
+    step: typeof rec.step === 'number' ? rec.step : undefined,
+    group,
+    source: typeof extra.source === 'string' ? extra.source : undefined,
+    components,
+    total: { logged: num(rec.reward), replayed: total },
+    loggedAdvantage: num(rec.advantage),
+  };
 }
 
 /** What is wrong with a logged mask's shape (field path first), before decoding reads `size` and `counts`. */

@@ -116,6 +116,7 @@ function contentBox(data: PyDict): PyNumber[] | undefined {
   return [0, 1, 2, 3].map((i) => pyNum(pyIndex(data.get(key), i)));
 }
 
+/** Runs one reward body as the reference's `try: ... except Exception: pass; return 0.0` does. */
 function guard(f: () => number): number {
   try {
     return f();
@@ -164,10 +165,15 @@ export function segzeroBoxL1(text: string, gt: SegZeroSolution | undefined): num
     const b = contentBox(loads(js));
     if (!b) return 0;
     if (!gt) throw new PyException('NameError', "name 'gt_bbox' is not defined");
-    const g = gt.box.map(gtInt);
-    const sum = [0, 1, 2, 3].reduce<PyNumber>((acc, i) => (i === 0 ? pyAbs(pySub(b[0]!, g[0]!)) : pyAdd(acc, pyAbs(pySub(b[i]!, g[i]!)))), 0n);
-    return pyLt(pyTrueDiv(sum, 4n), 10n) ? 1 : 0;
+    return pyLt(boxL1Distance(b, gt), 10n) ? 1 : 0;
   });
+}
+
+/** `l1_distance(content_bbox, gt_bbox)` of seg.py/seg_restrict.py, in Python arithmetic. */
+function boxL1Distance(b: readonly PyNumber[], gt: SegZeroSolution): number {
+  const g = gt.box.map(gtInt);
+  const sum = [0, 1, 2, 3].reduce<PyNumber>((acc, i) => (i === 0 ? pyAbs(pySub(b[0]!, g[0]!)) : pyAdd(acc, pyAbs(pySub(b[i]!, g[i]!)))), 0n);
+  return pyTrueDiv(sum, 4n);
 }
 
 /** seg.py `seg_point_l1_reward`: both points inside the predicted box and mean matched distance to the GT points < 100. */
@@ -190,14 +196,19 @@ export function segzeroPointL1(text: string, gt: SegZeroSolution | undefined): n
       pyLe(pyNum(pyIndex(box, 0)), p[0]) && pyLe(p[0], pyNum(pyIndex(box, 2))) && pyLe(pyNum(pyIndex(box, 1)), p[1]) && pyLe(p[1], pyNum(pyIndex(box, 3)));
     if (!(inBox(p1) && inBox(p2))) return 0;
     if (!gt) throw new PyException('NameError', "name 'gt_points' is not defined");
-    const g1 = gt.points[0].map(gtInt);
-    const g2 = gt.points[1].map(gtInt);
-    // Exact int squares, then math.sqrt converts each sum to float (OverflowError beyond a double).
-    const d = (a: readonly bigint[], b: readonly bigint[]) => pyMathSqrt((a[0]! - b[0]!) ** 2n + (a[1]! - b[1]!) ** 2n);
-    const dist1 = d(p1, g1) + d(p2, g2);
-    const dist2 = d(p1, g2) + d(p2, g1);
-    return Math.min(dist1, dist2) / 2 < 100 ? 1 : 0;
+    return pointsDistance(p1, p2, gt) < 100 ? 1 : 0;
   });
+}
+
+/** `points_distance([point1, point2], gt_points)` of seg.py/seg_restrict.py: the mean distance of the better matching. */
+function pointsDistance(p1: readonly [bigint, bigint], p2: readonly [bigint, bigint], gt: SegZeroSolution): number {
+  const g1 = gt.points[0].map(gtInt);
+  const g2 = gt.points[1].map(gtInt);
+  // Exact int squares, then math.sqrt converts each sum to float (OverflowError beyond a double).
+  const d = (a: readonly bigint[], b: readonly bigint[]) => pyMathSqrt((a[0]! - b[0]!) ** 2n + (a[1]! - b[1]!) ** 2n);
+  const dist1 = d(p1, g1) + d(p2, g2);
+  const dist2 = d(p1, g2) + d(p2, g1);
+  return Math.min(dist1, dist2) / 2;
 }
 
 const D = PY_DIGIT_CLASS;
@@ -325,18 +336,33 @@ export function segzeroSolutionFromMask(gt: GrayImage, frame: { width: number; h
   return { box: [sx(x0), sy(y0), sx(x1), sy(y1)], points: [[sx(pts[0][0]), sy(pts[0][1])], [sx(pts[1][0]), sy(pts[1][1])]] };
 }
 
-async function scoreSegZero(input: RewardInput): Promise<RewardResult> {
-  const text = input.completion;
-  let gt: SegZeroSolution | undefined;
+/** Seg-Zero's GT for one rollout, box and points each usable only where the reference's regex matched. */
+export interface SegZeroGt {
+  readonly boxGt: SegZeroSolution | undefined;
+  readonly pointGt: SegZeroSolution | undefined;
+  readonly box: SegZeroSolution['box'] | undefined;
+}
+
+/** The GT a rollout is scored against: its solution text (exact Python ints), else derived from the GT mask (see the file comment). */
+export function segzeroGroundTruth(input: RewardInput): SegZeroGt {
   let partial: { box?: SegZeroSolution['box']; points?: SegZeroSolution['points'] } = {};
   if (input.solution !== undefined) partial = parseSegZeroSolutionExact(input.solution);
-  else if (input.gt) {
-    const frame = modelFrameSize(input.modelFrame, input.gt);
-    gt = segzeroSolutionFromMask(input.gt, frame);
-    partial = gt ?? {};
-  }
-  const boxGt = partial.box ? ({ box: partial.box, points: partial.points ?? [[0, 0], [0, 0]] } as SegZeroSolution) : undefined;
-  const pointGt = partial.points ? ({ box: partial.box ?? [0, 0, 0, 0], points: partial.points } as SegZeroSolution) : undefined;
+  else if (input.gt) partial = segzeroSolutionFromMask(input.gt, modelFrameSize(input.modelFrame, input.gt)) ?? {};
+  return {
+    boxGt: partial.box ? { box: partial.box, points: partial.points ?? [[0, 0], [0, 0]] } : undefined,
+    pointGt: partial.points ? { box: partial.box ?? [0, 0, 0, 0], points: partial.points } : undefined,
+    box: partial.box,
+  };
+}
+
+/** The GT box as `details` numbers (a huge Python int becomes the nearest double, for display only). */
+export function segzeroGtDetails(box: SegZeroSolution['box'] | undefined): Record<string, number> {
+  return box ? { gtX1: Number(box[0]), gtY1: Number(box[1]), gtX2: Number(box[2]), gtY2: Number(box[3]) } : {};
+}
+
+async function scoreSegZero(input: RewardInput): Promise<RewardResult> {
+  const text = input.completion;
+  const { boxGt, pointGt, box } = segzeroGroundTruth(input);
   const components = {
     box_iou: segzeroBoxIou(text, boxGt),
     thinking_format: thinkAnswerFullmatch(text) ? 1 : 0,
@@ -345,9 +371,7 @@ async function scoreSegZero(input: RewardInput): Promise<RewardResult> {
     box_l1: segzeroBoxL1(text, boxGt),
   };
   const total = components.box_iou + components.thinking_format + components.segmentation_format + components.point_l1 + components.box_l1;
-  const details: Record<string, number> = {};
-  if (partial.box) Object.assign(details, { gtX1: Number(partial.box[0]), gtY1: Number(partial.box[1]), gtX2: Number(partial.box[2]), gtY2: Number(partial.box[3]) });
-  return { components, total, details, answer: parseCompletion(text, { format: 'segzero' }) };
+  return { components, total, details: segzeroGtDetails(box), answer: parseCompletion(text, { format: 'segzero' }) };
 }
 
 /** Seg-Zero's five rule rewards (each 0/1, total 0–5). */
@@ -357,3 +381,6 @@ export const segzeroRewards: RewardSet = {
   components: SEGZERO_COMPONENTS,
   score: scoreSegZero,
 };
+
+/** The Python-semantics helpers seg.py's rewards share with seg_restrict.py's (segzeroStrict.ts). */
+export { boxIou, boxL1Distance, gtInt, guard, loads, pointsDistance, pyIndex, pyLen, pyNum };

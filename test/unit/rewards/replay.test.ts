@@ -34,7 +34,7 @@ test('segr1 replay end to end: logged RLE masks, deliberate defects found, bad l
     assert.match(r.err, /rollouts\.jsonl:10: .*outside the workspace/m);
     const report = JSON.parse(readFileSync(json, 'utf8')) as ReplayReport;
     assert.deepEqual(Object.keys(report), ['summary', 'rollouts']);
-    assert.deepEqual(report.summary, { rollouts: 9, differing: { format: 1, segment: 1, total: 0, advantage: 0 } });
+    assert.deepEqual(report.summary, { rollouts: 9, estimator: 'trl-group', differing: { format: 1, segment: 1, total: 0, advantage: 0 } });
     assert.deepEqual(report.rollouts.map((x) => x.line), [1, 2, 3, 4, 6, 7, 8, 9, 11]);
     const first = report.rollouts[0]!;
     assert.deepEqual(Object.keys(first), ['line', 'components', 'total', 'advantage']);
@@ -52,7 +52,7 @@ test('segr1 replay end to end: logged RLE masks, deliberate defects found, bad l
     assert.equal(l11.components.format!.replayed, l11.components.format!.logged);
     assert.deepEqual([l11.components.segment!.replayed, l11.total.replayed, l11.advantage.replayed], [null, null, null]);
     assert.match(r.err, /segment not replayed/);
-    assert.match(r.out, /9 rollouts replayed; differing \(\|Δ\| > 0.000001\): format 1, segment 1, total 0, advantage 0/);
+    assert.match(r.out, /9 rollouts replayed; differing \(\|Δ\| > 0.000001\): format 1, segment 1, total 0, advantage 0; advantages by trl-group/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -57,8 +57,8 @@ function gray(rle: CocoRle): GrayImage {
   return { width: m.width, height: m.height, data: m.data.map((v) => v * 255) };
 }
 
-test('registry lists the four sets and refuses duplicates', () => {
-  assert.deepEqual(listRewardSets().map((s) => s.id), ['segr1-reference', 'segr1-intended', 'segzero', 'visionreasoner']);
+test('registry lists the five sets and refuses duplicates', () => {
+  assert.deepEqual(listRewardSets().map((s) => s.id), ['segr1-reference', 'segr1-intended', 'segzero', 'segzero-strict', 'visionreasoner']);
   assert.throws(() => registerRewardSet(getRewardSet('segzero')!), /already registered/);
 });
 
