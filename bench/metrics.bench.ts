@@ -75,13 +75,17 @@ async function ensureSet(name: string, w: number, h: number, count: number): Pro
   return jobs;
 }
 
-/** Where PySODMetrics can be imported from: $PYSOD_PATH, or a copy extracted from a fetched mirror. */
+/**
+ * Where PySODMetrics can be imported from: $PYSOD_PATH (a checkout of lartpang/PySODMetrics), a copy extracted
+ * earlier into bench/.data, or one extracted now from the git dir $PYSOD_MIRROR names. No default path: a figure
+ * without its anchor is printed as such.
+ */
 function pysodPath(): string | undefined {
   if (process.env.PYSOD_PATH) return process.env.PYSOD_PATH;
   const local = resolve('bench/.data/PySODMetrics');
   if (existsSync(join(local, 'py_sod_metrics'))) return local;
-  const mirror = process.env.PYSOD_MIRROR ?? '/work/.mirror/lartpang+PySODMetrics/repo';
-  if (!existsSync(mirror)) return undefined;
+  const mirror = process.env.PYSOD_MIRROR;
+  if (!mirror || !existsSync(mirror)) return undefined;
   mkdirSync(local, { recursive: true });
   const r = spawnSync('sh', ['-c', `git --git-dir="${mirror}" archive ${PYSOD_COMMIT} | tar -x -C "${local}"`]);
   return r.status === 0 && existsSync(join(local, 'py_sod_metrics')) ? local : undefined;

@@ -360,18 +360,29 @@ export function segzeroGtDetails(box: SegZeroSolution['box'] | undefined): Recor
   return box ? { gtX1: Number(box[0]), gtY1: Number(box[1]), gtX2: Number(box[2]), gtY2: Number(box[3]) } : {};
 }
 
-async function scoreSegZero(input: RewardInput): Promise<RewardResult> {
-  const text = input.completion;
-  const { boxGt, pointGt, box } = segzeroGroundTruth(input);
-  const components = {
-    box_iou: segzeroBoxIou(text, boxGt),
-    thinking_format: thinkAnswerFullmatch(text) ? 1 : 0,
-    segmentation_format: segzeroSegmentationFormat(text),
-    point_l1: segzeroPointL1(text, pointGt),
-    box_l1: segzeroBoxL1(text, boxGt),
+/** The answer-dependent rules of one Seg-Zero reward file (seg.py or seg_restrict.py). */
+export interface SegZeroRules {
+  boxIou(text: string, gt: SegZeroSolution | undefined): number;
+  segmentationFormat(text: string): number;
+  pointL1(text: string, gt: SegZeroSolution | undefined): number;
+  boxL1(text: string, gt: SegZeroSolution | undefined): number;
+}
+
+/** A reward file's compute_score over its rules: both files sum iou + thinking + segmentation + point + box, in that order. */
+export function segzeroScorer(rules: SegZeroRules): (input: RewardInput) => Promise<RewardResult> {
+  return async (input) => {
+    const text = input.completion;
+    const { boxGt, pointGt, box } = segzeroGroundTruth(input);
+    const components = {
+      box_iou: rules.boxIou(text, boxGt),
+      thinking_format: thinkAnswerFullmatch(text) ? 1 : 0,
+      segmentation_format: rules.segmentationFormat(text),
+      point_l1: rules.pointL1(text, pointGt),
+      box_l1: rules.boxL1(text, boxGt),
+    };
+    const total = components.box_iou + components.thinking_format + components.segmentation_format + components.point_l1 + components.box_l1;
+    return { components, total, details: segzeroGtDetails(box), answer: parseCompletion(text, { format: 'segzero' }) };
   };
-  const total = components.box_iou + components.thinking_format + components.segmentation_format + components.point_l1 + components.box_l1;
-  return { components, total, details: segzeroGtDetails(box), answer: parseCompletion(text, { format: 'segzero' }) };
 }
 
 /** Seg-Zero's five rule rewards (each 0/1, total 0–5). */
@@ -379,7 +390,7 @@ export const segzeroRewards: RewardSet = {
   id: 'segzero',
   label: 'Seg-Zero rule rewards',
   components: SEGZERO_COMPONENTS,
-  score: scoreSegZero,
+  score: segzeroScorer({ boxIou: segzeroBoxIou, segmentationFormat: segzeroSegmentationFormat, pointL1: segzeroPointL1, boxL1: segzeroBoxL1 }),
 };
 
 /** The Python-semantics helpers seg.py's rewards share with seg_restrict.py's (segzeroStrict.ts). */

@@ -1,5 +1,3 @@
-import { thinkAnswerFullmatch } from '../completion/jsonAnswers';
-import { parseCompletion } from '../completion/parse';
 import { PyException, pyInt, pyLe, pyLt, type PyDict, type PyNumber, type PyValue } from '../python/semantics';
 import {
   SEGZERO_COMPONENTS,
@@ -13,11 +11,10 @@ import {
   pyIndex,
   pyLen,
   pyNum,
-  segzeroGroundTruth,
-  segzeroGtDetails,
+  segzeroScorer,
   type SegZeroSolution,
 } from './segzero';
-import type { RewardInput, RewardResult, RewardSet } from './types';
+import type { RewardSet } from './types';
 
 /**
  * Seg-Zero's strict rule rewards (dvlab-research/Seg-Zero, verl/utils/reward_score/seg_restrict.py,
@@ -101,25 +98,11 @@ export function segzeroStrictPointL1(text: string, gt: SegZeroSolution | undefin
   });
 }
 
-async function scoreSegZeroStrict(input: RewardInput): Promise<RewardResult> {
-  const text = input.completion;
-  const { boxGt, pointGt, box } = segzeroGroundTruth(input);
-  const components = {
-    box_iou: segzeroStrictBoxIou(text, boxGt),
-    thinking_format: thinkAnswerFullmatch(text) ? 1 : 0,
-    segmentation_format: segzeroStrictSegmentationFormat(text),
-    point_l1: segzeroStrictPointL1(text, pointGt),
-    box_l1: segzeroStrictBoxL1(text, boxGt),
-  };
-  // seg_strict_compute_score's order: iou + thinking + segmentation + point + box.
-  const total = components.box_iou + components.thinking_format + components.segmentation_format + components.point_l1 + components.box_l1;
-  return { components, total, details: segzeroGtDetails(box), answer: parseCompletion(text, { format: 'segzero' }) };
-}
-
 /** Seg-Zero's strict rule rewards (seg_restrict.py; each 0/1, total 0–5). */
 export const segzeroStrictRewards: RewardSet = {
   id: 'segzero-strict',
   label: 'Seg-Zero strict rule rewards (seg_restrict.py)',
   components: SEGZERO_COMPONENTS,
-  score: scoreSegZeroStrict,
+  // seg_strict_compute_score sums in the same order as seg.py.
+  score: segzeroScorer({ boxIou: segzeroStrictBoxIou, segmentationFormat: segzeroStrictSegmentationFormat, pointL1: segzeroStrictPointL1, boxL1: segzeroStrictBoxL1 }),
 };
