@@ -49,7 +49,7 @@ report({
   anchor: 'the same text unmarked (parse, one piece)',
   anchorValue: unmarkedMs,
   ratio: rendererMs / unmarkedMs,
-  target: 'ratio <= 2 (and value < 100 ms)',
+  target: 'value < 100 ms (the 8000-point budget; the ratio is what marking costs over the unmarked render)',
 });
 
 const answer = model.answer;
@@ -63,7 +63,7 @@ report({
   anchor: 'parsing the same completion',
   anchorValue: parseMs,
   ratio: panelMs / parseMs,
-  target: 'ratio <= 1 (and value < 100 ms)',
+  target: 'value < 100 ms (the 8000-point budget; the ratio is what marking costs over the parse)',
 });
 for (const [what, ms] of [['renderer', rendererMs], ['panel', panelMs]] as const) {
   if (ms >= 100) {
