@@ -15,7 +15,7 @@ export function buildMarks(text: string, glyphs: readonly Glyph[], think?: { rea
   if (answer) marks.push({ ...answer, cls: 'answer' });
   for (const g of glyphs) {
     const id = `${g.kind}:${g.index}`;
-    marks.push({ ...g.span, cls: g.kind === 'box' ? 'coord box' : g.label === 1 ? 'coord pos' : 'coord neg', glyph: id });
+    marks.push({ ...g.span, cls: g.kind === 'box' ? 'coord box' : g.unlabelled ? 'coord unlabelled' : g.label === 1 ? 'coord pos' : 'coord neg', glyph: id });
     if (g.kind === 'point' && g.labelSpan) marks.push({ ...g.labelSpan, cls: g.label === 1 ? 'coord label pos' : 'coord label neg', glyph: id });
   }
   return marks.filter((m) => m.start >= 0 && m.end <= text.length && m.end > m.start);
