@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import type { ParsedAnswer } from '../core/completion/types';
 import { parseCompletion } from '../core/completion/parse';
+import type { StrictParseResult } from '../core/completion/segr1Strict';
 import { modelFrameSize, modelToImage, type FrameSpec } from '../core/geometry/frames';
 import { MAX_IMAGE_PIXELS } from '../core/image/limits';
 import { decodeRle } from '../core/image/rle';
@@ -14,6 +15,7 @@ import type { RolloutRecord } from '../core/logs/rollout';
 import { loadGtPilL } from '../core/rewards/groundTruth';
 import { groupAdvantages } from '../core/rewards/advantages';
 import { getRewardSet } from '../core/rewards/registry';
+import { segr1Segments } from '../core/rewards/segr1';
 import type { Glyph, GroupMember, MaskPayload, RewardRow, Selection, ViewPayload, ViewReplay } from '../shared/protocol';
 
 /** Mime types a webview can decode with createImageBitmap; anything else is re-encoded as PNG. */
@@ -89,9 +91,36 @@ export function glyphsOf(answer: ParsedAnswer, frame: { width: number; height: n
   });
   answer.points.forEach((p, index) => {
     const q = modelToImage(p, frame, image);
-    out.push({ kind: 'point', index, x: q.x, y: q.y, label: p.label, span: p.span, labelSpan: p.labelSpan });
+    out.push({ kind: 'point', index, x: q.x, y: q.y, label: p.label, span: p.span, labelSpan: p.labelSpan, ...(p.unlabelled ? { unlabelled: true } : {}) });
   });
   return out;
+}
+
+/** Whether the trainer segmented an answer and, when it did not, the sentence the canvas shows instead of a mask. */
+export type TrainerSegmentation = { readonly segmented: true } | { readonly segmented: false; readonly reason: string };
+
+/**
+ * Would the trainer have segmented this answer? Decided by Seg-R1's reward set itself: its strict parse (the
+ * `reference` the parser attaches, `parseSegR1Strict`) and the guard of its segment reward (`segr1Segments`). A
+ * missing `</think>` zeroes the format reward only: such an answer is still segmented. Answers read as Seg-Zero or
+ * VisionReasoner are not judged (undefined): their reward sets score the prompts, never a mask.
+ */
+export function trainerSegmentation(answer: ParsedAnswer): TrainerSegmentation | undefined {
+  const ref = answer.reference;
+  if (answer.format !== 'segr1' || !ref) return undefined;
+  if (segr1Segments(ref)) return { segmented: true };
+  return { segmented: false, reason: `no mask — the training parser rejected this answer (${rejection(ref)}): format reward 0, segment reward 0` };
+}
+
+/** Why Seg-R1's strict parse yields no prompts, in the parser's own terms. */
+function rejection(ref: StrictParseResult): string {
+  if (ref.evalError) return `its eval raises: ${ref.evalError.message}`;
+  if (ref.countMismatch) {
+    const { labels, points } = ref.countMismatch;
+    return `${labels} label${labels === 1 ? '' : 's'} for ${points} point${points === 1 ? '' : 's'}`;
+  }
+  const missing = [ref.boxes === null && '<bbox>', ref.points === null && '<points>', ref.labels === null && '<labels>'].filter((m): m is string => !!m);
+  return missing.length ? `no valid ${missing.join(', ')}: it reads only bracketed lists of integers` : 'no point';
 }
 
 /** Extra (unnamed) fields as display strings. */
@@ -163,6 +192,8 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
     if (edits.length) answer = parseCompletion(record.completion, parseOpts);
   }
 
+  const trainer = trainerSegmentation(answer);
+  const noMask = trainer && !trainer.segmented ? { reason: trainer.reason } : undefined;
   let mask: (MaskPayload & { source: string }) | undefined;
   let loggedMask: BinaryMask | undefined;
   if (record.mask) {
@@ -174,7 +205,8 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
       note(`mask: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  if (!mask && image && ctx.segment) {
+  // The trainer never segmented a rejected answer: making a mask for it here would show one it never had.
+  if (!mask && !noMask && image && ctx.segment) {
     const r = ctx.resolve(record.image!);
     if ('path' in r) {
       const seg = await ctx.segment(r.path, answer, frame);
@@ -202,6 +234,7 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
     image,
     gt: gt && record.gt ? { ...gt.binary, path: record.gt } : undefined,
     mask,
+    ...(noMask ? { noMask } : {}),
     rollout: {
       completion: record.completion,
       answer,

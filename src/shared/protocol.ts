@@ -33,6 +33,8 @@ export type Glyph =
       /** Span of the coordinate pair in the completion. */
       readonly span: { readonly start: number; readonly end: number };
       readonly labelSpan?: { readonly start: number; readonly end: number };
+      /** More points than labels and this one has none: drawn as unlabelled, not as a + point. */
+      readonly unlabelled?: boolean;
     }
   | {
       readonly kind: 'box';
@@ -92,6 +94,11 @@ export interface ViewPayload {
   readonly gt?: MaskPayload & { readonly path: string };
   /** Predicted mask, at any resolution: the webview scales it to the image. */
   readonly mask?: MaskPayload & { readonly source: string };
+  /**
+   * Set when the training reward set's parser rejects the answer, so the trainer never segmented it: the canvas says
+   * `reason` instead of drawing a mask and error map; a logged `mask`, if any, is only an opt-in overlay.
+   */
+  readonly noMask?: { readonly reason: string };
   readonly rollout?: {
     readonly completion: string;
     readonly answer: ParsedAnswer;
@@ -130,7 +137,8 @@ export interface ViewPayload {
 /** Which engine makes masks right now; the badge text. */
 export interface SegmenterBadge {
   readonly label: string;
-  readonly kind: 'sam2' | 'classical' | 'remote' | 'logged';
+  /** `none`: the trainer made no mask for the answer on screen (its parser rejected it). */
+  readonly kind: 'sam2' | 'classical' | 'remote' | 'logged' | 'none';
 }
 
 /** Recomputed rewards of a shown rollout and its group, sent after the view so it paints at once. */

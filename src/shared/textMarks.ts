@@ -19,7 +19,7 @@ export function buildMarks(text: string, glyphs: readonly Glyph[], think?: { rea
   if (answer) add(answer, 'answer');
   for (const g of glyphs) {
     const id = `${g.kind}:${g.index}`;
-    add(g.span, g.kind === 'box' ? 'coord box' : g.label === 1 ? 'coord pos' : 'coord neg', id);
+    add(g.span, g.kind === 'box' ? 'coord box' : g.unlabelled ? 'coord unlabelled' : g.label === 1 ? 'coord pos' : 'coord neg', id);
     if (g.kind === 'point' && g.labelSpan) add(g.labelSpan, g.label === 1 ? 'coord label pos' : 'coord label neg', id);
   }
   return marks;

@@ -11,6 +11,17 @@ export interface OverlayToggles {
   glyphs: boolean;
 }
 
+/**
+ * The overlay layers of one view. `logged` is a logged mask of an answer the trainer rejected: never drawn as the
+ * prediction, only when the user opts in to see what the log holds.
+ */
+export interface CanvasLayers {
+  gt?: Layer;
+  mask?: Layer;
+  errors?: Layer;
+  logged?: Layer;
+}
+
 /** Image → screen transform: X = x·scale + tx (CSS pixels). */
 interface ViewTransform {
   scale: number;
@@ -31,7 +42,9 @@ export class CanvasView {
   private image?: ImageBitmap;
   private width = 0;
   private height = 0;
-  private layers: { gt?: Layer; mask?: Layer; errors?: Layer } = {};
+  private layers: CanvasLayers = {};
+  /** Why no mask is drawn (the trainer never segmented this answer), published with the draw state. */
+  private noMask?: string;
   private glyphs: readonly Glyph[] = [];
   private highlighted?: string;
   private view: ViewTransform = { scale: 1, tx: 0, ty: 0 };
@@ -45,6 +58,8 @@ export class CanvasView {
   onEdit: (edits: PromptEdit[]) => void = () => undefined;
   private edits = new Map<string, PromptEdit>();
   toggles: OverlayToggles = { gt: true, mask: true, errors: false, glyphs: true };
+  /** Opt-in, per view: draw the `logged` layer (a logged mask of a rejected answer). */
+  showLogged = false;
   opacity = 0.45;
   /** Called with a glyph id (`point:3`, `box:0`) or undefined when the pointer hovers glyphs. */
   onHover: (id: string | undefined) => void = () => undefined;
@@ -66,14 +81,18 @@ export class CanvasView {
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
   }
 
-  /** Replace the image and its layers; keeps the zoom when the image size is unchanged and the user zoomed. */
-  setContent(image: ImageBitmap | undefined, width: number, height: number, layers: { gt?: Layer; mask?: Layer; errors?: Layer }, glyphs: readonly Glyph[]): void {
+  /**
+   * Replace the image and its layers; keeps the zoom when the image size is unchanged and the user zoomed. `noMask`
+   * says why there is no mask layer when the trainer made none.
+   */
+  setContent(image: ImageBitmap | undefined, width: number, height: number, layers: CanvasLayers, glyphs: readonly Glyph[], noMask?: string): void {
     const sameSize = width === this.width && height === this.height;
     this.image?.close();
     this.image = image;
     this.width = width;
     this.height = height;
     this.layers = layers;
+    this.noMask = noMask;
     this.glyphs = glyphs;
     this.highlighted = undefined;
     this.glyphDrag = undefined;
@@ -145,15 +164,16 @@ export class CanvasView {
       ctx.drawImage(this.image, tx, ty, this.width * scale, this.height * scale);
       drawn.push('image');
       ctx.imageSmoothingEnabled = false;
-      const put = (name: 'gt' | 'mask' | 'errors', alpha: number) => {
+      const put = (name: keyof CanvasLayers, alpha: number) => {
         const l = this.layers[name];
-        if (!l || !this.toggles[name]) return;
+        if (!l || !(name === 'logged' ? this.showLogged : this.toggles[name])) return;
         ctx.globalAlpha = alpha;
         ctx.drawImage(l as CanvasImageSource, tx, ty, this.width * scale, this.height * scale);
         ctx.globalAlpha = 1;
         drawn.push(name);
       };
       put('mask', this.opacity);
+      put('logged', this.opacity);
       put('errors', Math.min(1, this.opacity + 0.2));
       put('gt', 0.95);
     }
@@ -166,6 +186,7 @@ export class CanvasView {
       tx,
       ty,
       drawn,
+      noMask: this.noMask ?? null,
       glyphs: glyphBoxes,
       highlighted: this.highlighted ?? null,
       editing: this.editing,
@@ -173,7 +194,7 @@ export class CanvasView {
   }
 
   private drawGlyphs(ctx: CanvasRenderingContext2D) {
-    const out: Array<{ id: string; kind: string; label?: number; x: number; y: number; x2?: number; y2?: number }> = [];
+    const out: Array<{ id: string; kind: string; label?: number; unlabelled?: true; x: number; y: number; x2?: number; y2?: number }> = [];
     ctx.lineWidth = 2;
     for (const g of this.glyphs) {
       if (g.kind !== 'box') continue;
@@ -202,27 +223,38 @@ export class CanvasView {
       const r = hi ? POINT_RADIUS + 3 : POINT_RADIUS;
       ctx.beginPath();
       ctx.arc(x, y, r, 0, Math.PI * 2);
-      ctx.fillStyle = g.label === 1 ? PALETTE.positive : PALETTE.negative;
-      ctx.fill();
-      ctx.lineWidth = hi ? 3 : 2;
-      ctx.strokeStyle = hi ? PALETTE.highlight : '#ffffff';
-      ctx.stroke();
-      // + / − inside, number beside: shape and text, not colour alone, tell the label.
-      ctx.strokeStyle = '#ffffff';
-      ctx.lineWidth = 2;
-      ctx.beginPath();
-      ctx.moveTo(x - 4, y);
-      ctx.lineTo(x + 4, y);
-      if (g.label === 1) {
-        ctx.moveTo(x, y - 4);
-        ctx.lineTo(x, y + 4);
+      if (g.unlabelled) {
+        // No label was written for it: a grey ring with "?", neither + nor −, so it is not read as a prompt the trainer used.
+        ctx.fillStyle = 'rgba(0,0,0,0.55)';
+        ctx.fill();
+        ctx.lineWidth = hi ? 4 : 3;
+        ctx.strokeStyle = hi ? PALETTE.highlight : PALETTE.unlabelled;
+        ctx.stroke();
+        ctx.fillStyle = '#ffffff';
+        ctx.fillText('?', x, y + 0.5);
+      } else {
+        ctx.fillStyle = g.label === 1 ? PALETTE.positive : PALETTE.negative;
+        ctx.fill();
+        ctx.lineWidth = hi ? 3 : 2;
+        ctx.strokeStyle = hi ? PALETTE.highlight : '#ffffff';
+        ctx.stroke();
+        // + / − inside, number beside: shape and text, not colour alone, tell the label.
+        ctx.strokeStyle = '#ffffff';
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        ctx.moveTo(x - 4, y);
+        ctx.lineTo(x + 4, y);
+        if (g.label === 1) {
+          ctx.moveTo(x, y - 4);
+          ctx.lineTo(x, y + 4);
+        }
+        ctx.stroke();
       }
-      ctx.stroke();
       ctx.fillStyle = '#000000';
       ctx.fillText(String(g.index + 1), x + r + 6, y - r + 1);
       ctx.fillStyle = '#ffffff';
       ctx.fillText(String(g.index + 1), x + r + 5, y - r);
-      out.push({ id, kind: 'point', label: g.label, x, y });
+      out.push(g.unlabelled ? { id, kind: 'point', unlabelled: true, x, y } : { id, kind: 'point', label: g.label, x, y });
     }
     return out;
   }
@@ -246,8 +278,18 @@ export class CanvasView {
 
   private setHover(id: string | undefined): void {
     if (id === this.highlighted) return;
+    this.canvas.title = id ? this.describe(id) : '';
     this.highlight(id);
     this.onHover(id);
+  }
+
+  /** Tooltip text of a glyph: which prompt it is and its label as written (or that none was). */
+  private describe(id: string): string {
+    const g = this.glyphs.find((x) => `${x.kind}:${x.index}` === id);
+    if (!g) return '';
+    if (g.kind === 'box') return `box ${g.index + 1}`;
+    if (g.unlabelled) return `point ${g.index + 1}: no label (the answer has more points than labels)`;
+    return `point ${g.index + 1}: ${g.label === 1 ? '+ foreground (label 1)' : '− background (label 0)'}`;
   }
 
   private onWheel(e: WheelEvent): void {

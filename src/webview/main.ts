@@ -1,5 +1,5 @@
 import { assertNever, selectionKey, type HostMessage, type PersistedState, type SegmenterBadge, type ViewPayload, type ViewReplay } from '../shared/protocol';
-import { CanvasView } from './canvasView';
+import { CanvasView, type CanvasLayers } from './canvasView';
 import { clear, h } from './dom';
 import { GroupStrip } from './groupStrip';
 import { HistoryStrip } from './historyStrip';
@@ -69,7 +69,7 @@ function navButton(text: string, label: string, unit: 'rollout' | 'group', direc
 }
 const editButton = h('button', { id: 'edit-prompts', 'aria-pressed': 'false', title: 'Drag points and box corners to re-prompt the segmenter and re-score (e)' }, 'Edit prompts');
 editButton.addEventListener('click', () => setEditing(!canvas.editing));
-const editBadge = h('span', { class: 'badge edited', id: 'edited-badge', hidden: true, title: 'Prompts moved in the panel: text, mask and rewards are recomputed, not logged' }, 'EDITED');
+const editBadge = h('span', { class: 'badge edited', id: 'edited-badge', hidden: true }, 'EDITED');
 const resetEdit = h('button', { id: 'reset-edit', hidden: true }, 'Revert');
 // Hidden until a rollout is on screen and disabled while the next view loads: a click then would act on a view that
 // is not there yet, or on the one being replaced.
@@ -90,6 +90,15 @@ const fitButton = h('button', { id: 'fit', 'aria-label': 'Fit image', title: 'Fi
 fitButton.addEventListener('click', () => canvas.fit());
 const rgb = (c: readonly number[]) => `rgb(${c.join(',')})`;
 
+// Opt-in, per view, and only offered when the trainer rejected the answer but the log still holds a mask.
+const loggedInput = h('input', { type: 'checkbox', id: 'overlay-logged', 'aria-label': 'Logged mask overlay (the trainer rejected this answer)' });
+const loggedToggle = h('label', { class: 'toggle', for: 'overlay-logged', hidden: true, title: 'The log holds a mask for this rollout, but the training parser rejected the answer: the trainer never used it' }, loggedInput, 'logged mask');
+loggedInput.addEventListener('change', () => {
+  canvas.showLogged = loggedInput.checked;
+  canvas.draw();
+  updateLegend();
+});
+
 const toolbar = h(
   'div',
   { class: 'toolbar', role: 'toolbar', 'aria-label': 'Workbench toolbar' },
@@ -101,6 +110,7 @@ const toolbar = h(
   h('span', { class: 'spacer' }),
   toggle('gt', 'GT', rgb(PALETTE.gt)),
   toggle('mask', 'mask', rgb(PALETTE.mask)),
+  loggedToggle,
   toggle('errors', 'errors'),
   errorCounts,
   toggle('glyphs', 'prompts', PALETTE.box),
@@ -115,6 +125,9 @@ const toolbar = h(
 
 const canvasHost = h('div', { class: 'canvas-host' });
 const canvas = new CanvasView(canvasHost);
+/** Says why the canvas shows no mask (the training parser rejected the answer); hidden when the trainer segmented. */
+const noMaskNotice = h('div', { class: 'no-mask', id: 'no-mask', role: 'status', hidden: true });
+canvasHost.append(noMaskNotice);
 canvas.toggles = { ...state.overlays };
 canvas.opacity = state.opacity;
 const reasoning = new ReasoningView();
@@ -135,12 +148,20 @@ const LEGEND: ReadonlyArray<readonly [keyof PersistedState['overlays'], string, 
 ];
 function updateLegend(): void {
   clear(legend);
-  for (const [overlay, text, colour] of LEGEND) {
-    if (!state.overlays[overlay]) continue;
-    const s = h('span', { class: `swatch${overlay === 'gt' ? ' outline' : ''}`, 'aria-hidden': 'true' });
+  const item = (overlay: string, text: string, colour: string, cls = '') => {
+    const s = h('span', { class: `swatch${cls}`, 'aria-hidden': 'true' });
     s.style.background = colour;
     legend.append(h('span', { class: 'legend-item', 'data-overlay': overlay }, s, text));
+  };
+  const noMask = !!current?.noMask;
+  for (const [overlay, text, colour] of LEGEND) {
+    if (!state.overlays[overlay]) continue;
+    // Without a mask there is no mask fill and no error map to explain.
+    if (noMask && (overlay === 'mask' || overlay === 'errors')) continue;
+    item(overlay, text, colour, overlay === 'gt' ? ' outline' : '');
   }
+  if (state.overlays.glyphs && current?.glyphs.some((g) => g.kind === 'point' && g.unlabelled)) item('glyphs', '? point: no label', PALETTE.unlabelled, ' ring');
+  if (noMask && canvas.showLogged && current?.mask) item('logged', 'logged mask (not used by the trainer)', rgb(PALETTE.mask));
 }
 updateLegend();
 app.append(
@@ -172,6 +193,16 @@ function setBadge(b: SegmenterBadge): void {
   segBadge.dataset.kind = b.kind;
 }
 
+/**
+ * What the RE-SEGMENTED / EDITED badge stands for, as it happened: how many prompts moved (or none), and which
+ * segmenter made the mask now on screen (or why there is none).
+ */
+function editedTooltip(view: ViewPayload, moved: number): string {
+  const prompts = moved ? `${moved} prompt${moved === 1 ? '' : 's'} moved in the panel` : 'prompts as logged (none moved)';
+  const made = view.noMask ? 'no mask: the training parser rejects this answer, so nothing was segmented' : view.mask ? `mask by ${view.mask.source}` : 'no mask: the segmenter made none';
+  return `${moved ? 'Edited' : 'Re-segmented'}: ${prompts}; ${made}. Rewards are recomputed, not logged.`;
+}
+
 async function show(view: ViewPayload): Promise<void> {
   const seq = ++showSeq;
   const image = view.image ? await createImageBitmap(new Blob([view.image.bytes as BlobPart], { type: view.image.mime })) : undefined;
@@ -183,6 +214,7 @@ async function show(view: ViewPayload): Promise<void> {
   current = view;
   editBadge.hidden = !view.edited;
   editBadge.textContent = view.edited?.edits.length ? 'EDITED' : 'RE-SEGMENTED';
+  editBadge.title = view.edited ? editedTooltip(view, view.edited.edits.length) : '';
   resegment.hidden = !view.rollout;
   resegment.disabled = false;
   resetEdit.hidden = !view.edited;
@@ -196,23 +228,32 @@ async function show(view: ViewPayload): Promise<void> {
   const hgt = view.image?.height ?? view.gt?.height ?? view.mask?.height ?? 0;
   const gt = view.gt ? resampleMask(view.gt, w, hgt) : undefined;
   const mask = view.mask ? resampleMask(view.mask, w, hgt) : undefined;
-  const layers: Parameters<CanvasView['setContent']>[3] = {};
+  const layers: CanvasLayers = {};
   if (gt) layers.gt = contourLayer(gt, w, hgt, PALETTE.gt, PALETTE.gtHalo);
-  if (mask) layers.mask = fillLayer(mask, w, hgt, PALETTE.mask);
+  // A rejected answer has no prediction: a logged mask is only the opt-in `logged` layer, and there is no error map.
+  if (mask && view.noMask) layers.logged = fillLayer(mask, w, hgt, PALETTE.mask);
+  else if (mask) layers.mask = fillLayer(mask, w, hgt, PALETTE.mask);
   errorCounts.textContent = '';
-  if (gt && mask) {
+  canvas.showLogged = false;
+  loggedInput.checked = false;
+  loggedToggle.hidden = !(view.noMask && mask);
+  noMaskNotice.hidden = !view.noMask;
+  noMaskNotice.textContent = view.noMask ? view.noMask.reason + (mask ? ' · the log holds a mask: tick "logged mask" to see it' : '') : '';
+  if (gt && layers.mask && mask) {
     const e = errorLayer(mask, gt, w, hgt);
     layers.errors = e.canvas;
     errorCounts.textContent = `TP ${e.counts.tp} · FP ${e.counts.fp} · FN ${e.counts.fn}`;
   }
-  canvas.setContent(image, w, hgt, layers, view.glyphs);
+  canvas.setContent(image, w, hgt, layers, view.glyphs, view.noMask?.reason);
+  updateLegend();
   currentImage = image;
   reasoning.show(view);
   rewards.show(view);
   group.show(view, currentImage);
   history.show(view);
   // "classical fallback — not SAM2" names SAM2 too: test for the fallback first.
-  if (view.mask) setBadge({ label: view.mask.source, kind: isLoggedMask(view.mask.source) ? 'logged' : view.mask.source.startsWith('classical') ? 'classical' : view.mask.source.includes('SAM2') ? 'sam2' : 'classical' });
+  if (view.noMask) setBadge({ label: 'no mask — answer rejected', kind: 'none' });
+  else if (view.mask) setBadge({ label: view.mask.source, kind: isLoggedMask(view.mask.source) ? 'logged' : view.mask.source.startsWith('classical') ? 'classical' : view.mask.source.includes('SAM2') ? 'sam2' : 'classical' });
   document.body.dataset.selection = selectionKey(view.selection);
   if (pendingReplay?.revision === view.revision) applyReplay(pendingReplay);
 }
@@ -248,7 +289,7 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
     case 'segmenter/didChange':
       // The badge names the source of the mask on screen; a logged mask stays labelled as such.
       segBadge.title = `Segmenter for re-segmenting and edits: ${msg.badge.label}`;
-      if (!current?.mask || !isLoggedMask(current.mask.source)) setBadge(msg.badge);
+      if (!current?.noMask && (!current?.mask || !isLoggedMask(current.mask.source))) setBadge(msg.badge);
       break;
     case 'error':
       clear(problems);

@@ -14,5 +14,6 @@ export const PALETTE = {
   positive: '#56B4E9', // sky blue
   negative: '#CC79A7', // reddish purple
   box: '#E69F00', // orange
+  unlabelled: '#8C8C8C', // neutral grey: a point with no label is neither + nor −
   highlight: '#FFFFFF', // a hovered glyph: white and thicker (emphasis, not a meaning)
 } as const;

@@ -64,7 +64,7 @@ function render(output: RolloutOutput, into: HTMLElement): void {
       c.setAttribute('cx', String(g.x));
       c.setAttribute('cy', String(g.y));
       c.setAttribute('r', String(r));
-      c.setAttribute('fill', g.label === 1 ? PALETTE.positive : PALETTE.negative);
+      c.setAttribute('fill', g.unlabelled ? PALETTE.unlabelled : g.label === 1 ? PALETTE.positive : PALETTE.negative);
       c.setAttribute('stroke', '#fff');
       c.dataset.glyph = id;
       byGlyph.set(id, [c]);

@@ -37,7 +37,7 @@ export function rolloutModel(output: RolloutOutput): RolloutModel {
   const answer = parseCompletion(completion, { frame });
   const glyphs: Glyph[] = [
     ...answer.boxes.map((b, index): Glyph => ({ kind: 'box', index, x1: (b.x1 * size.width) / frame.width, y1: (b.y1 * size.height) / frame.height, x2: (b.x2 * size.width) / frame.width, y2: (b.y2 * size.height) / frame.height, span: b.span })),
-    ...answer.points.map((p, index): Glyph => ({ kind: 'point', index, x: (p.x * size.width) / frame.width, y: (p.y * size.height) / frame.height, label: p.label, span: p.span, labelSpan: p.labelSpan })),
+    ...answer.points.map((p, index): Glyph => ({ kind: 'point', index, x: (p.x * size.width) / frame.width, y: (p.y * size.height) / frame.height, label: p.label, span: p.span, labelSpan: p.labelSpan, ...(p.unlabelled ? { unlabelled: true } : {}) })),
   ];
   const pieces = segments(completion, buildMarks(completion, glyphs, answer.think?.span, answer.answerSpan));
   return { completion, answer, size, glyphs, pieces };

@@ -200,6 +200,8 @@ test('open a rollout from the Runs tree: image, overlays, glyphs, linked reasoni
     const edited = (await reasoning.textContent()) ?? '';
     assert.notEqual(edited, original, 'the completion text did not change with the edit');
     assert.match((await view.locator('#segmenter-badge').textContent()) ?? '', /classical fallback — not SAM2|SAM2/);
+    // The badge's tooltip says what happened: one prompt moved, and which segmenter made the new mask.
+    assert.match((await view.locator('#edited-badge').getAttribute('title')) ?? '', /^Edited: 1 prompt moved in the panel; mask by (classical fallback|SAM2)/);
     const replayed = await waitFor('edited rollout re-scored', async () => {
       const cells = await view.locator('#rewards tr[data-component="total"] td').allTextContents();
       return cells.length >= 3 && cells.slice(1).every((t) => /\d/.test(t)) ? cells : undefined;

@@ -69,7 +69,7 @@ export function parseSegR1(text: string, frame?: { width: number; height: number
   }
   const points: ParsedPoint[] = pairs.map((p, i) => {
     const l = labels[i];
-    return l ? { x: p.x, y: p.y, span: p.span, label: l.value === 0 ? 0 : 1, labelSpan: l.span } : { x: p.x, y: p.y, span: p.span, label: 1 };
+    return l ? { x: p.x, y: p.y, span: p.span, label: l.value === 0 ? 0 : 1, labelSpan: l.span } : { x: p.x, y: p.y, span: p.span, label: 1, unlabelled: true };
   });
   checkGeometry(d, boxes, points, frame);
 

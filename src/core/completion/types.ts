@@ -19,6 +19,8 @@ export interface ParsedPoint {
   readonly span: Span;
   /** Where its label sits, when labels are written separately (Seg-R1). */
   readonly labelSpan?: Span;
+  /** Seg-R1: more points than labels, and this one has none (`label` is then only a placeholder 1). */
+  readonly unlabelled?: true;
 }
 
 /** A prompt box as the model wrote it, in the model frame. */

@@ -34,6 +34,11 @@ export function segr1FormatReward(ref: StrictParseResult): number {
   return ref.points !== null && ref.labels !== null && ref.boxes !== null && ref.think !== null ? 1 : 0;
 }
 
+/** grpo.py `segmentation_reward`'s guard: SAM2 runs (and the segment reward can be non-zero) only when this holds. */
+export function segr1Segments(ref: StrictParseResult): boolean {
+  return ref.points !== null && ref.points.length > 0 && ref.boxes !== null && ref.labels !== null;
+}
+
 /** The reference parse as a ParsedAnswer: exactly the prompts the training code sends to SAM2 (model frame). */
 export function strictAnswer(ref: StrictParseResult, diagnostics: readonly ParseDiagnostic[] = []): ParsedAnswer {
   const boxes: ParsedBox[] = (ref.boxes ?? []).map((b, i) => ({ x1: b[0], y1: b[1], x2: b[2], y2: b[3], span: ref.boxSpans[i]! }));
@@ -70,7 +75,7 @@ async function scoreSegR1(input: RewardInput, mode: SegR1SmMode): Promise<Reward
   const details: Record<string, number> = { referenceWouldStall: ref.referenceWouldStall ? 1 : 0, boxes: ref.boxes?.length ?? 0 };
   let segment = 0;
   let mask: BinaryMask | undefined;
-  if (ref.points !== null && ref.points.length > 0 && ref.boxes !== null && ref.labels !== null) {
+  if (segr1Segments(ref)) {
     if (!input.gt) throw new MissingGtError();
     if (input.loggedMask) mask = input.loggedMask;
     else if (input.segment) {
