@@ -62,6 +62,17 @@ function loads(s: string): PyDict {
   return pyJsonLoads(s) as PyDict;
 }
 
+/**
+ * How every rule of both reward files opens: the first `{…}` of the text read by json.loads, then the rule; no object
+ * scores 0, and any Python exception on the way (the reference's bare `except`) scores 0.
+ */
+export function scoreAnswerJson(text: string, rule: (data: PyDict) => number): number {
+  return guard(() => {
+    const js = firstBraceObject(text);
+    return js === null ? 0 : rule(loads(js));
+  });
+}
+
 /** Python len(): str (code points), list, dict; TypeError otherwise. */
 function pyLen(v: PyValue | undefined): number {
   if (typeof v === 'string') return [...v].length;
@@ -128,10 +139,7 @@ function guard(f: () => number): number {
 
 /** seg.py `seg_segmentation_format_reward`. */
 export function segzeroSegmentationFormat(text: string): number {
-  return guard(() => {
-    const js = firstBraceObject(text);
-    if (js === null) return 0;
-    const data = loads(js);
+  return scoreAnswerJson(text, (data) => {
     let bboxKey: string | undefined;
     const pointKeys: string[] = [];
     for (const k of data.keys()) {
@@ -147,10 +155,8 @@ export function segzeroSegmentationFormat(text: string): number {
 
 /** seg.py `seg_iou_reward`: 1 when the predicted box has IoU > 0.5 with the GT box (pixel-inclusive areas). */
 export function segzeroBoxIou(text: string, gt: SegZeroSolution | undefined): number {
-  return guard(() => {
-    const js = firstBraceObject(text);
-    if (js === null) return 0;
-    const b = contentBox(loads(js));
+  return scoreAnswerJson(text, (data) => {
+    const b = contentBox(data);
     if (!b) return 0;
     if (!gt) throw new PyException('NameError', "name 'gt_bbox' is not defined");
     return boxIou(b, gt.box.map(gtInt)) > 0.5 ? 1 : 0;
@@ -159,10 +165,8 @@ export function segzeroBoxIou(text: string, gt: SegZeroSolution | undefined): nu
 
 /** seg.py `seg_box_l1_reward`: 1 when the mean absolute corner difference is < 10. */
 export function segzeroBoxL1(text: string, gt: SegZeroSolution | undefined): number {
-  return guard(() => {
-    const js = firstBraceObject(text);
-    if (js === null) return 0;
-    const b = contentBox(loads(js));
+  return scoreAnswerJson(text, (data) => {
+    const b = contentBox(data);
     if (!b) return 0;
     if (!gt) throw new PyException('NameError', "name 'gt_bbox' is not defined");
     return pyLt(boxL1Distance(b, gt), 10n) ? 1 : 0;
@@ -178,10 +182,7 @@ function boxL1Distance(b: readonly PyNumber[], gt: SegZeroSolution): number {
 
 /** seg.py `seg_point_l1_reward`: both points inside the predicted box and mean matched distance to the GT points < 100. */
 export function segzeroPointL1(text: string, gt: SegZeroSolution | undefined): number {
-  return guard(() => {
-    const js = firstBraceObject(text);
-    if (js === null) return 0;
-    const data = loads(js);
+  return scoreAnswerJson(text, (data) => {
     const bboxKey = [...data.keys()].find((k) => k.toLowerCase().includes('bbox'));
     // content_bbox stays unbound (NameError when used) unless the bbox has length 4.
     const box = bboxKey !== undefined && pyLen(data.get(bboxKey)) === 4 ? data.get(bboxKey) : undefined;
@@ -394,4 +395,4 @@ export const segzeroRewards: RewardSet = {
 };
 
 /** The Python-semantics helpers seg.py's rewards share with seg_restrict.py's (segzeroStrict.ts). */
-export { boxIou, boxL1Distance, gtInt, guard, loads, pointsDistance, pyIndex, pyLen, pyNum };
+export { boxIou, boxL1Distance, gtInt, pointsDistance, pyIndex, pyLen, pyNum };

@@ -3,14 +3,12 @@ import {
   SEGZERO_COMPONENTS,
   boxIou,
   boxL1Distance,
-  firstBraceObject,
   gtInt,
-  guard,
-  loads,
   pointsDistance,
   pyIndex,
   pyLen,
   pyNum,
+  scoreAnswerJson,
   segzeroScorer,
   type SegZeroSolution,
 } from './segzero';
@@ -33,10 +31,7 @@ function item(data: PyDict, key: string): PyValue {
 
 /** seg_restrict.py `seg_segmentation_format_reward`: the three keys present, bbox a list of 4, each point a list of 2. */
 export function segzeroStrictSegmentationFormat(text: string): number {
-  return guard(() => {
-    const js = firstBraceObject(text);
-    if (js === null) return 0;
-    const data = loads(js);
+  return scoreAnswerJson(text, (data) => {
     for (const k of ['bbox', 'points_1', 'points_2']) if (!data.has(k)) return 0;
     const isList = (v: PyValue | undefined, n: number) => Array.isArray(v) && v.length === n;
     return isList(data.get('bbox'), 4) && isList(data.get('points_1'), 2) && isList(data.get('points_2'), 2) ? 1 : 0;
@@ -54,10 +49,8 @@ const numbers = (b: PyValue): PyNumber[] => [0, 1, 2, 3].map((i) => pyNum(pyInde
 
 /** seg_restrict.py `seg_iou_reward`: IoU > 0.5 between `bbox` and the GT box. */
 export function segzeroStrictBoxIou(text: string, gt: SegZeroSolution | undefined): number {
-  return guard(() => {
-    const js = firstBraceObject(text);
-    if (js === null) return 0;
-    const b = strictBox(loads(js));
+  return scoreAnswerJson(text, (data) => {
+    const b = strictBox(data);
     if (b === undefined) return 0;
     if (!gt) throw new PyException('NameError', "name 'gt_bbox' is not defined");
     return boxIou(numbers(b), gt.box.map(gtInt)) > 0.5 ? 1 : 0;
@@ -66,10 +59,8 @@ export function segzeroStrictBoxIou(text: string, gt: SegZeroSolution | undefine
 
 /** seg_restrict.py `seg_box_l1_reward`: mean absolute corner difference of `bbox` < 10. */
 export function segzeroStrictBoxL1(text: string, gt: SegZeroSolution | undefined): number {
-  return guard(() => {
-    const js = firstBraceObject(text);
-    if (js === null) return 0;
-    const b = strictBox(loads(js));
+  return scoreAnswerJson(text, (data) => {
+    const b = strictBox(data);
     if (b === undefined) return 0;
     if (!gt) throw new PyException('NameError', "name 'gt_bbox' is not defined");
     return pyLt(boxL1Distance(numbers(b), gt), 10n) ? 1 : 0;
@@ -78,10 +69,7 @@ export function segzeroStrictBoxL1(text: string, gt: SegZeroSolution | undefined
 
 /** seg_restrict.py `seg_point_l1_reward`: `points_1`/`points_2` inside `bbox`, mean matched distance to the GT points < 100. */
 export function segzeroStrictPointL1(text: string, gt: SegZeroSolution | undefined): number {
-  return guard(() => {
-    const js = firstBraceObject(text);
-    if (js === null) return 0;
-    const data = loads(js);
+  return scoreAnswerJson(text, (data) => {
     const box = strictBox(data);
     // point1 = data['points_1']; point2 = data['points_2'] are both read before either is converted with int().
     const q1 = item(data, 'points_1');
