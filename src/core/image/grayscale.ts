@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { readRaw } from './io';
-import { readPngHeader } from './pngHeader';
-import { PNG_CHANNELS } from './pngRows';
+import { pngLayout } from './pngRows';
 import type { GrayImage } from './types';
 
 /**
@@ -49,33 +48,14 @@ export function toGrayLikeCv2(raw: RawRaster): GrayImage {
  * costs more than the decode itself.
  */
 export function decodePngGray(buf: Uint8Array): GrayImage | undefined {
-  // The declared size is checked against the pixel cap before anything is inflated or allocated.
-  if (!readPngHeader(buf)) return undefined;
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let width = 0;
-  let height = 0;
-  let colorType = -1;
-  let palette: Uint8Array | undefined;
-  const idat: Uint8Array[] = [];
-  for (let off = 8; off + 8 <= buf.length; ) {
-    const len = view.getUint32(off);
-    const type = String.fromCharCode(buf[off + 4]!, buf[off + 5]!, buf[off + 6]!, buf[off + 7]!);
-    const data = buf.subarray(off + 8, off + 8 + len);
-    if (data.length !== len) return undefined;
-    if (type === 'IHDR') {
-      width = view.getUint32(off + 8);
-      height = view.getUint32(off + 12);
-      const depth = buf[off + 16]!;
-      colorType = buf[off + 17]!;
-      const interlace = buf[off + 20]!;
-      if (depth !== 8 || interlace !== 0 || PNG_CHANNELS[colorType] === undefined) return undefined;
-    } else if (type === 'PLTE') palette = data;
-    else if (type === 'IDAT') idat.push(data);
-    else if (type === 'IEND') break;
-    off += 12 + len;
-  }
-  const channels = PNG_CHANNELS[colorType];
-  if (!channels || width === 0 || height === 0 || idat.length === 0 || (colorType === 3 && !palette)) return undefined;
+  // The chunk walk shared with the row-streaming decoder; it checks the declared size against the pixel cap before
+  // anything is inflated or allocated.
+  const layout = pngLayout(buf);
+  if (!layout) return undefined;
+  const { width, height, colorType } = layout.header;
+  const { channels, palette } = layout;
+  if (width === 0 || height === 0) return undefined;
+  const idat = layout.idat;
   const stride = width * channels;
   let raw: Buffer;
   try {
