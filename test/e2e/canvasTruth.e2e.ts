@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
 import { parseSegR1Strict } from '../../src/core/completion/segr1Strict';
 import { segr1Segments } from '../../src/core/rewards/segr1';
+import { near, pixels } from './canvasPixels';
 import { sampleWorkspace, waitFor, withWorkbench } from './harness';
 
 /** What the canvas publishes about its last draw (see CanvasView.draw). */
@@ -17,30 +18,9 @@ interface RenderState {
   glyphs: Array<{ id: string; kind: 'point' | 'box'; label?: number; unlabelled?: boolean; x: number; y: number }>;
 }
 
-/** The slice of HTMLCanvasElement the page-side callback uses (this tsconfig has no DOM lib). */
-interface CanvasLike {
-  width: number;
-  clientWidth: number;
-  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
-}
-
 async function renderState(view: FrameLocator): Promise<RenderState | undefined> {
   const raw = await view.locator('#image-canvas').getAttribute('data-render').catch(() => null);
   return raw ? (JSON.parse(raw) as RenderState) : undefined;
-}
-
-/** RGBA of the canvas at CSS-pixel positions (device-pixel aware). */
-async function pixels(view: FrameLocator, points: Array<[number, number]>): Promise<number[][]> {
-  return view.locator('#image-canvas').evaluate((el, pts: Array<[number, number]>) => {
-    const c = el as unknown as CanvasLike;
-    const ctx = c.getContext('2d')!;
-    const k = c.width / c.clientWidth;
-    return pts.map(([x, y]) => Array.from(ctx.getImageData(Math.round(x * k), Math.round(y * k), 1, 1).data));
-  }, points);
-}
-
-function near(px: number[], rgb: [number, number, number], tol = 40): boolean {
-  return Math.abs(px[0]! - rgb[0]) + Math.abs(px[1]! - rgb[1]) + Math.abs(px[2]! - rgb[2]) <= tol;
 }
 
 const POSITIVE: [number, number, number] = [86, 180, 233];

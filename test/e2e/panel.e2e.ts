@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
+import { near, pixels, type CanvasLike } from './canvasPixels';
 import { sampleWorkspace, waitFor, withWorkbench } from './harness';
 
 /** What the canvas publishes about its last draw (see CanvasView.draw). */
@@ -18,28 +19,10 @@ interface RenderState {
   highlighted: string | null;
 }
 
-/** The slice of HTMLCanvasElement the page-side callbacks use (this tsconfig has no DOM lib). */
-interface CanvasLike {
-  width: number;
-  height: number;
-  clientWidth: number;
-  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
-}
-
 async function renderState(view: FrameLocator): Promise<RenderState> {
   const raw = await view.locator('#image-canvas').getAttribute('data-render');
   assert.ok(raw, 'canvas has no render state');
   return JSON.parse(raw) as RenderState;
-}
-
-/** RGBA of the canvas at CSS-pixel positions (device-pixel aware). */
-async function pixels(view: FrameLocator, points: Array<[number, number]>): Promise<number[][]> {
-  return view.locator('#image-canvas').evaluate((el, pts: Array<[number, number]>) => {
-    const c = el as unknown as CanvasLike;
-    const ctx = c.getContext('2d')!;
-    const k = c.width / c.clientWidth;
-    return pts.map(([x, y]) => Array.from(ctx.getImageData(Math.round(x * k), Math.round(y * k), 1, 1).data));
-  }, points);
 }
 
 /** Every RGBA value of the canvas, to compare two renders. */
@@ -69,10 +52,6 @@ function diff(a: number[], b: number[]): { changed: number; redder: number; gree
     else if (db > dr && db > dg) bluer++;
   }
   return { changed, redder, greener, bluer, neutral };
-}
-
-function near(px: number[], rgb: [number, number, number], tol = 40): boolean {
-  return Math.abs(px[0]! - rgb[0]) + Math.abs(px[1]! - rgb[1]) + Math.abs(px[2]! - rgb[2]) <= tol;
 }
 
 const POSITIVE: [number, number, number] = [86, 180, 233];
