@@ -102,16 +102,8 @@ interface Pending {
 /** Replay a canonical JSONL rollout log line by line (streamed) under one reward set. */
 export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{ report: ReplayReport; badLines: number; segmented: number }> {
   const pending: Pending[] = [];
-  const gtCache = new ByteLru<string, GrayImage>(REPLAY_GT_CACHE_BYTES, (g) => g.data.byteLength);
-  const notes = new Set<string>();
-  const note = (m: string) => {
-    if (!notes.has(m)) {
-      notes.add(m);
-      opts.onNote?.(m);
-    }
-  };
+  const run = new ReplayRun(opts);
   let badLines = 0;
-  const counter = { segmented: 0 };
   // Lines as bytes first: a line of NUL bytes or invalid UTF-8 (a torn append), or over the cap, is a bad line of its own.
   const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   for await (const { lineNo, text, problem } of readTextLines(logPath, { maxLineBytes })) {
@@ -122,7 +114,7 @@ export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{
     }
     if (text.trim() === '') continue;
     try {
-      pending.push(await replayRecord(text, lineNo, opts, gtCache, note, counter));
+      pending.push(await replayRecord(text, lineNo, opts, run));
     } catch (e) {
       badLines++;
       opts.onBadLine?.(lineNo, e instanceof Error ? e.message : String(e));
@@ -151,7 +143,7 @@ export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{
   for (const n of [...names].sort()) differing[n] = rollouts.filter((r) => differs(r.components[n]!)).length;
   differing.total = rollouts.filter((r) => differs(r.total)).length;
   differing.advantage = rollouts.filter((r) => differs(r.advantage)).length;
-  return { report: { summary: { rollouts: rollouts.length, estimator: estimator.id, differing }, rollouts }, badLines, segmented: counter.segmented };
+  return { report: { summary: { rollouts: rollouts.length, estimator: estimator.id, differing }, rollouts }, badLines, segmented: run.segmented };
 }
 
 /** The rollout-log format a converted record's `extra.source` (`<file>:<line>`) names by its file, when it does. */
@@ -177,15 +169,41 @@ function num(v: unknown): number | null {
 }
 
 /** The file a record's path names under the replay root, symlinks resolved; refused (with the field) when it leads out. */
-function insideRoot(root: string, field: string, rel: string): string {
-  const r = checkInsideSync(root, rel);
-  if (r.ok) return r.real;
-  // A missing file is left to its reader, whose error names it.
-  if (r.reason === 'missing') return resolve(root, rel);
-  throw new Error(refusalMessage(field, r));
+/** What one replay of a log keeps across its lines: decoded GTs, resolved paths, the notes already given, masks segmented. */
+class ReplayRun {
+  /** GTs in the frame they are scored in, bounded by bytes. */
+  readonly gtCache = new ByteLru<string, GrayImage>(REPLAY_GT_CACHE_BYTES, (g) => g.data.byteLength);
+  /** Masks the segmenter made (rollouts without a logged mask). */
+  segmented = 0;
+  private readonly notes = new Set<string>();
+  /** Each distinct (field, path) resolved once: a GT repeats across its group and across steps. */
+  private readonly paths = new Map<string, { path: string } | { error: string }>();
+
+  constructor(private readonly opts: ReplayOptions) {}
+
+  /** Report a note once per run. */
+  note(m: string): void {
+    if (this.notes.has(m)) return;
+    this.notes.add(m);
+    this.opts.onNote?.(m);
+  }
+
+  /** A record's file under the root, symlinks resolved; throws naming the field when it resolves outside. */
+  inside(field: string, rel: string): string {
+    const key = `${field}\0${rel}`;
+    let r = this.paths.get(key);
+    if (!r) {
+      const c = checkInsideSync(this.opts.root, rel);
+      // A missing file is left to its reader, whose error names it.
+      r = c.ok ? { path: c.real } : c.reason === 'missing' ? { path: resolve(this.opts.root, rel) } : { error: refusalMessage(field, c) };
+      this.paths.set(key, r);
+    }
+    if ('error' in r) throw new Error(r.error);
+    return r.path;
+  }
 }
 
-async function replayRecord(text: string, line: number, opts: ReplayOptions, gtCache: ByteLru<string, GrayImage>, note: (m: string) => void, counter: { segmented: number }): Promise<Pending> {
+async function replayRecord(text: string, line: number, opts: ReplayOptions, run: ReplayRun): Promise<Pending> {
   // Logs are written by Python (json.dumps: NaN/Infinity by default, sometimes a BOM): read them as Python does.
   const rec = parsePythonJsonLine(text, line) as Record<string, unknown>;
   if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) throw new Error('not a JSON object');
@@ -205,18 +223,18 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, gtC
   }
   let gt: GrayImage | undefined;
   if (typeof rec.gt === 'string') {
-    const p = insideRoot(opts.root, 'gt', rec.gt);
+    const p = run.inside('gt', rec.gt);
     // Seg-R1's sets only ever use the GT in the 768² reward frame: decode it straight into that frame, once.
     const key = `${is840 ? 'full' : 'frame'}:${p}`;
-    gt = gtCache.get(key);
+    gt = run.gtCache.get(key);
     if (!gt) {
       gt = await (is840 ? loadGtPilL(p) : loadGtInFrame(p, SEGR1_REWARD_SIDE)).catch((e: unknown) => {
         throw new Error(`field gt '${rec.gt as string}': ${imageError(e)}`);
       });
-      gtCache.set(key, gt);
+      run.gtCache.set(key, gt);
     }
   }
-  const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, insideRoot(opts.root, 'image', rec.image), counter) : undefined;
+  const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, run.inside('image', rec.image), run) : undefined;
 
   const input = { completion: rec.completion, modelFrame, ...(gt ? { gt } : {}), ...(loggedMask ? { loggedMask } : {}), ...(segment ? { segment } : {}), ...(typeof rec.solution === 'string' ? { solution: rec.solution } : {}) };
   let replayed: Record<string, number | null>;
@@ -228,7 +246,7 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, gtC
   } catch (e) {
     if (!(e instanceof MissingMaskError || e instanceof MissingGtError)) throw e;
     // No mask (or no GT): the other components still replay, format needs neither.
-    note(e instanceof MissingGtError ? 'segment not replayed for rollouts without a gt path' : 'segment not replayed for rollouts without a logged mask (no segmenter: --mask-only, or no image path)');
+    run.note(e instanceof MissingGtError ? 'segment not replayed for rollouts without a gt path' : 'segment not replayed for rollouts without a logged mask (no segmenter: --mask-only, or no image path)');
     const side = SEGR1_REWARD_SIDE;
     const blank = { width: side, height: side, data: new Uint8Array(side * side) };
     const r = await set.score({ ...input, loggedMask: blank, gt: { width: side, height: side, data: new Uint8Array(side * side) } });
@@ -291,9 +309,9 @@ function isFrame(v: unknown): v is { width: number; height: number } {
  * The training-time segmentation path: the image squashed to the 768² reward frame (PIL bilinear, as
  * `TF.resize`), channels swapped (grpo.py hands SAM2 `cvtColor(RGB, BGR2RGB)`, i.e. BGR), one decode per box OR-ed.
  */
-function segmentWith(segmenter: Segmenter, imagePath: string, counter: { segmented: number }): (answer: ParsedAnswer) => Promise<BinaryMask> {
+function segmentWith(segmenter: Segmenter, imagePath: string, run: ReplayRun): (answer: ParsedAnswer) => Promise<BinaryMask> {
   return async (answer) => {
-    counter.segmented++;
+    run.segmented++;
     const encoded = await segmenter.encode(await loadFrameImage(imagePath, SEGR1_REWARD_SIDE, 'bgr'));
     return segmentAnswer(segmenter, encoded, answer);
   };
