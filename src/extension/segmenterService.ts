@@ -66,10 +66,9 @@ export class SegmenterService implements vscode.Disposable {
     return mine;
   }
 
-  /** The search roots allowed under the current trust state (symlinks resolved before the inside-workspace test). */
-  private async searchPlan(): Promise<Sam2SearchPlan> {
+  /** The search roots allowed under the current trust state, for the workspace folders with symlinks resolved. */
+  private async searchPlan(folders: readonly string[]): Promise<Sam2SearchPlan> {
     const real = (p: string) => realpath(p).catch(() => path.resolve(p));
-    const folders = await Promise.all((vscode.workspace.workspaceFolders ?? []).map((f) => real(f.uri.fsPath)));
     const own = vscode.workspace.getConfiguration('segr1').inspect<string>('sam2.modelPath')?.globalValue;
     return planSam2Search({
       trusted: vscode.workspace.isTrusted,
@@ -80,12 +79,14 @@ export class SegmenterService implements vscode.Disposable {
   }
 
   private async load(preferred?: Sam2Candidate): Promise<void> {
-    const plan = await this.searchPlan();
+    // Workspace folders resolved once, for both the search plan and the inside check (a folder reached through a
+    // symlink is searched by its real path, so the check must compare real paths too).
+    const folders = await Promise.all((vscode.workspace.workspaceFolders ?? []).map((f) => realpath(f.uri.fsPath).catch(() => path.resolve(f.uri.fsPath))));
+    const plan = await this.searchPlan(folders);
     this.restriction = plan.restriction;
     const found = await discoverSam2Models(plan.roots);
     // A workspace's models/ loads only files that stay inside it once symlinks are resolved (a cloned repo's link
     // must not load an ONNX file from elsewhere); the user's own setting names their own choice.
-    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
     const inside = async (file: string) => {
       const folder = folders.find((f) => file.startsWith(path.join(f, 'models') + path.sep));
       return folder === undefined || (await checkAbsoluteInside(folder, file)).ok;
