@@ -19,6 +19,9 @@ test('a growing log: appended rollouts of a new step appear in the open traces w
     const points = view.locator('figure[data-series="reward"] circle.point');
     await waitFor('reward chart points', async () => (await points.count()) === steps || undefined, 90_000);
     const count = view.locator('#list-count');
+    // The count arrives with the list's first page, a round trip after the charts (and again after the payload with
+    // prompt statistics): wait for it rather than read it at once.
+    await waitFor('the list count', async () => (await count.textContent()) === `${records.length} of ${records.length} rollouts` || undefined, 30_000);
     assert.equal(await count.textContent(), `${records.length} of ${records.length} rollouts`);
 
     // The trainer writes the next step: the last step's rollouts again, rewards shifted, groups renamed.
