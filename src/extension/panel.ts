@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { checkAbsoluteInside, checkInside, refusalMessage } from '../core/dataset/paths';
+import { wellFormedEdits } from '../core/edit/promptEdits';
 import { assertNever, selectionKey, type HostMessage, type PromptEdit, type Selection, type ViewPayload, type ViewReplay, type WebviewMessage } from '../shared/protocol';
 import { PANEL_VIEW_TYPE } from './commands';
 import { buildImageView } from './imageView';
@@ -134,7 +135,7 @@ export class WorkbenchPanel implements vscode.Disposable {
         void this.openSource(m.selection);
         return;
       case 'prompt/edit':
-        void this.fromWebview(m.selection).then((s) => s && this.select(s, m.edits));
+        void this.fromWebview(m.selection).then((s) => s && this.select(s, wellFormedEdits(m.edits)));
         return;
       default:
         assertNever(m);

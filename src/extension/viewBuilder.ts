@@ -188,8 +188,10 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
   let answer = parseCompletion(record.completion, parseOpts);
   // `edits` present (even empty) = re-segment with the segmenter in use instead of showing the logged mask.
   if (edits && size) {
-    record = { ...record, completion: edits.length ? applyPromptEdits(record.completion, answer, edits, frame, size) : record.completion, mask: undefined };
-    if (edits.length) answer = parseCompletion(record.completion, parseOpts);
+    const edited = edits.length ? applyPromptEdits(record.completion, edits, { ...parseOpts, format: answer.format, image: size }) : undefined;
+    for (const r of edited?.refused ?? []) note(`edit ${r.edit + 1} not applied: ${r.reason}`);
+    record = { ...record, completion: edited?.text ?? record.completion, mask: undefined };
+    if (edited) answer = parseCompletion(record.completion, parseOpts);
   }
 
   const trainer = trainerSegmentation(answer);

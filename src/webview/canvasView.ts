@@ -54,9 +54,12 @@ export class CanvasView {
   private glyphDrag?: { id: string; handle: 'point' | 'tl' | 'br' | 'move'; x: number; y: number; orig: Glyph };
   /** Edit mode: dragging glyphs moves prompts instead of panning. */
   editing = false;
-  /** Called after a glyph was moved, with every edit made so far to this rollout. */
+  /** Called after each edit (or undo), with every edit made so far to this rollout, oldest first. */
   onEdit: (edits: PromptEdit[]) => void = () => undefined;
-  private edits = new Map<string, PromptEdit>();
+  /** The edits of this rollout as an undo log: each names glyphs as the edits before it left them. */
+  private edits: PromptEdit[] = [];
+  /** The move a glyph drag will add to the log when the pointer is released. */
+  private pendingMove?: PromptEdit;
   toggles: OverlayToggles = { gt: true, mask: true, errors: false, glyphs: true };
   /** Opt-in, per view: draw the `logged` layer (a logged mask of a rejected answer). */
   showLogged = false;
@@ -100,9 +103,23 @@ export class CanvasView {
     else this.draw();
   }
 
-  /** Start a fresh edit session (a new rollout was opened, not an edited one). */
-  resetEdits(): void {
-    this.edits.clear();
+  /** Take the edit log of the view on screen (empty for a rollout as logged), so undo continues from it. */
+  setEdits(edits: readonly PromptEdit[]): void {
+    this.edits = [...edits];
+    this.pendingMove = undefined;
+  }
+
+  /** Drop the newest edit; false when there is none. */
+  undo(): boolean {
+    if (!this.edits.length) return false;
+    this.edits.pop();
+    this.onEdit([...this.edits]);
+    return true;
+  }
+
+  private pushEdit(e: PromptEdit): void {
+    this.edits.push(e);
+    this.onEdit([...this.edits]);
   }
 
   /** Highlight one glyph (from text hover) or none. */
@@ -292,6 +309,17 @@ export class CanvasView {
     return `point ${g.index + 1}: ${g.label === 1 ? '+ foreground (label 1)' : '− background (label 0)'}`;
   }
 
+  /** Edit-mode keys: Delete/Backspace removes and F flips the hovered point; Ctrl/Cmd+Z undoes the last edit. */
+  private editKey(e: KeyboardEvent): boolean {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z') return this.undo() || true;
+    const point = this.highlighted?.startsWith('point:') ? Number(this.highlighted.slice(6)) : undefined;
+    if (point === undefined || e.ctrlKey || e.metaKey || e.altKey) return false;
+    if (e.key === 'Delete' || e.key === 'Backspace') this.pushEdit({ kind: 'remove-point', index: point });
+    else if (e.key === 'f' || e.key === 'F') this.pushEdit({ kind: 'flip-point', index: point });
+    else return false;
+    return true;
+  }
+
   private onWheel(e: WheelEvent): void {
     e.preventDefault();
     const r = this.canvas.getBoundingClientRect();
@@ -302,6 +330,14 @@ export class CanvasView {
     this.canvas.setPointerCapture(e.pointerId);
     if (this.editing) {
       const r = this.canvas.getBoundingClientRect();
+      if (e.shiftKey && this.width) {
+        // Shift+click adds a foreground point, Shift+Alt+click a background one, where the pointer is. (Alt alone would
+        // hand the keyboard to VS Code's menu bar when released.)
+        const x = (e.clientX - r.left - this.view.tx) / this.view.scale;
+        const y = (e.clientY - r.top - this.view.ty) / this.view.scale;
+        if (x >= 0 && y >= 0 && x <= this.width && y <= this.height) this.pushEdit({ kind: 'add-point', x, y, label: e.altKey ? 0 : 1 });
+        return;
+      }
       const grab = this.grabHandle(e.clientX - r.left, e.clientY - r.top);
       if (grab) {
         this.glyphDrag = { ...grab, x: e.clientX, y: e.clientY };
@@ -340,7 +376,7 @@ export class CanvasView {
     else if (d.handle === 'br') moved = { ...o, x2: clampX(o.x2 + dx), y2: clampY(o.y2 + dy) };
     else moved = { ...o, x1: clampX(o.x1 + dx), y1: clampY(o.y1 + dy), x2: clampX(o.x2 + dx), y2: clampY(o.y2 + dy) };
     this.glyphs = this.glyphs.map((g) => (`${g.kind}:${g.index}` === d.id ? moved : g));
-    this.edits.set(d.id, moved.kind === 'point' ? { kind: 'point', index: moved.index, x: moved.x, y: moved.y } : { kind: 'box', index: moved.index, x1: moved.x1, y1: moved.y1, x2: moved.x2, y2: moved.y2 });
+    this.pendingMove = moved.kind === 'point' ? { kind: 'point', index: moved.index, x: moved.x, y: moved.y } : { kind: 'box', index: moved.index, x1: moved.x1, y1: moved.y1, x2: moved.x2, y2: moved.y2 };
     this.draw();
   }
 
@@ -363,13 +399,20 @@ export class CanvasView {
     this.canvas.releasePointerCapture(e.pointerId);
     this.drag = undefined;
     if (this.glyphDrag) {
-      const moved = e.clientX !== this.glyphDrag.x || e.clientY !== this.glyphDrag.y;
+      const start = this.glyphDrag;
+      const move = this.pendingMove;
       this.glyphDrag = undefined;
-      if (moved) this.onEdit([...this.edits.values()]);
+      this.pendingMove = undefined;
+      if (move && (e.clientX !== start.x || e.clientY !== start.y)) this.pushEdit(move);
     }
   }
 
   private onKey(e: KeyboardEvent): void {
+    if (this.editing && this.editKey(e)) {
+      e.preventDefault();
+      e.stopPropagation();
+      return;
+    }
     const cx = this.canvas.clientWidth / 2;
     const cy = this.canvas.clientHeight / 2;
     const step = 40;

@@ -1,4 +1,4 @@
-import { assertNever, selectionKey, type HostMessage, type PersistedState, type SegmenterBadge, type ViewPayload, type ViewReplay } from '../shared/protocol';
+import { assertNever, selectionKey, type HostMessage, type PersistedState, type PromptEdit, type SegmenterBadge, type ViewPayload, type ViewReplay } from '../shared/protocol';
 import { CanvasView, type CanvasLayers } from './canvasView';
 import { clear, h } from './dom';
 import { GroupStrip } from './groupStrip';
@@ -67,7 +67,9 @@ function navButton(text: string, label: string, unit: 'rollout' | 'group', direc
   b.addEventListener('click', () => vscode.postMessage({ type: 'navigate', unit, direction }));
   return b;
 }
-const editButton = h('button', { id: 'edit-prompts', 'aria-pressed': 'false', title: 'Drag points and box corners to re-prompt the segmenter and re-score (e)' }, 'Edit prompts');
+const editButton = h('button', { id: 'edit-prompts', 'aria-pressed': 'false', title: 'Edit prompts (e): drag points and box corners; Shift+click adds a + point, Shift+Alt+click a − point; over a point, Delete removes it and F flips it; Ctrl+Z undoes the last edit. Each edit re-segments and re-scores.' }, 'Edit prompts');
+const undoButton = h('button', { id: 'undo-edit', hidden: true, title: 'Undo the last edit (Ctrl+Z)' }, 'Undo');
+undoButton.addEventListener('click', () => canvas.undo());
 editButton.addEventListener('click', () => setEditing(!canvas.editing));
 const editBadge = h('span', { class: 'badge edited', id: 'edited-badge', hidden: true }, 'EDITED');
 const resetEdit = h('button', { id: 'reset-edit', hidden: true }, 'Revert');
@@ -118,6 +120,7 @@ const toolbar = h(
   editButton,
   resegment,
   resetEdit,
+  undoButton,
   fitButton,
   editBadge,
   badges,
@@ -197,10 +200,24 @@ function setBadge(b: SegmenterBadge): void {
  * What the RE-SEGMENTED / EDITED badge stands for, as it happened: how many prompts moved (or none), and which
  * segmenter made the mask now on screen (or why there is none).
  */
-function editedTooltip(view: ViewPayload, moved: number): string {
-  const prompts = moved ? `${moved} prompt${moved === 1 ? '' : 's'} moved in the panel` : 'prompts as logged (none moved)';
+function editedTooltip(view: ViewPayload, edits: readonly PromptEdit[]): string {
+  const prompts = edits.length ? describeEdits(edits) : 'prompts as logged (none edited)';
   const made = view.noMask ? 'no mask: the training parser rejects this answer, so nothing was segmented' : view.mask ? `mask by ${view.mask.source}` : 'no mask: the segmenter made none';
-  return `${moved ? 'Edited' : 'Re-segmented'}: ${prompts}; ${made}. Rewards are recomputed, not logged.`;
+  return `${edits.length ? 'Edited' : 'Re-segmented'}: ${prompts}; ${made}. Rewards are recomputed, not logged.`;
+}
+
+/** "2 moves, 1 point added" — what the user did, by kind, in the order kinds first occur. */
+function describeEdits(edits: readonly PromptEdit[]): string {
+  const names: Record<PromptEdit['kind'], [string, string]> = {
+    point: ['point moved', 'points moved'],
+    box: ['box moved', 'boxes moved'],
+    'add-point': ['point added', 'points added'],
+    'remove-point': ['point removed', 'points removed'],
+    'flip-point': ['label flipped', 'labels flipped'],
+  };
+  const counts = new Map<PromptEdit['kind'], number>();
+  for (const e of edits) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${n} ${names[k][n === 1 ? 0 : 1]}`).join(', ') + ' in the panel';
 }
 
 async function show(view: ViewPayload): Promise<void> {
@@ -210,14 +227,15 @@ async function show(view: ViewPayload): Promise<void> {
     image?.close();
     return;
   }
-  if (!view.edited || !current || selectionKey(current.selection) !== selectionKey(view.selection)) canvas.resetEdits();
+  canvas.setEdits(view.edited?.edits ?? []);
   current = view;
   editBadge.hidden = !view.edited;
   editBadge.textContent = view.edited?.edits.length ? 'EDITED' : 'RE-SEGMENTED';
-  editBadge.title = view.edited ? editedTooltip(view, view.edited.edits.length) : '';
+  editBadge.title = view.edited ? editedTooltip(view, view.edited.edits) : '';
   resegment.hidden = !view.rollout;
   resegment.disabled = false;
   resetEdit.hidden = !view.edited;
+  undoButton.hidden = !view.edited?.edits.length;
   state = { ...state, selection: view.selection };
   persist();
   setTitle(view.title);
@@ -304,6 +322,11 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
 window.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement | null;
   if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA')) return;
+  if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z' && canvas.editing) {
+    e.preventDefault();
+    canvas.undo();
+    return;
+  }
   if (e.altKey || e.ctrlKey || e.metaKey) return;
   const nav = (unit: 'rollout' | 'group', direction: 1 | -1) => {
     e.preventDefault();

@@ -180,13 +180,54 @@ test('open a rollout from the Runs tree: image, overlays, glyphs, linked reasoni
     assert.notEqual(edited, original, 'the completion text did not change with the edit');
     assert.match((await view.locator('#segmenter-badge').textContent()) ?? '', /classical fallback — not SAM2|SAM2/);
     // The badge's tooltip says what happened: one prompt moved, and which segmenter made the new mask.
-    assert.match((await view.locator('#edited-badge').getAttribute('title')) ?? '', /^Edited: 1 prompt moved in the panel; mask by (classical fallback|SAM2)/);
+    const badgeTitle = async () => (await view.locator('#edited-badge').getAttribute('title')) ?? '';
+    assert.match(await badgeTitle(), /^Edited: 1 point moved in the panel; mask by (classical fallback|SAM2)/);
     const replayed = await waitFor('edited rollout re-scored', async () => {
       const cells = await view.locator('#rewards tr[data-component="total"] td').allTextContents();
       return cells.length >= 3 && cells.slice(1).every((t) => /\d/.test(t)) ? cells : undefined;
     }, 60_000);
     assert.ok(replayed.length >= 3);
     await wb.screenshot('edited');
+
+    // Shift+click adds a foreground point, F over it flips it to background, Ctrl+Z and Undo take edits back one at a time.
+    const pointGlyphs = (r: RenderState) => r.glyphs.filter((g) => g.kind === 'point');
+    // The layout settles once every reward column has arrived; a click computed from an older fit would land elsewhere.
+    let prev = '';
+    const s1 = await waitFor('a settled canvas', async () => {
+      const raw = JSON.stringify(await renderState(view));
+      const settled = raw === prev;
+      prev = raw;
+      await new Promise((r) => setTimeout(r, 400));
+      return settled ? (JSON.parse(raw) as RenderState) : undefined;
+    }, 30_000);
+    const here = (await view.locator('#image-canvas').boundingBox())!; // the toolbar may have grown a row since the drag
+    const centre = { x: s1.tx + (s1.imageWidth * s1.scale) / 2 + 7, y: s1.ty + (s1.imageHeight * s1.scale) / 2 + 7 };
+    await page.keyboard.down('Shift');
+    await page.mouse.click(here.x + centre.x, here.y + centre.y);
+    await page.keyboard.up('Shift');
+    await waitFor('a point added', async () => (/^Edited: 1 point moved, 1 point added in the panel/.test(await badgeTitle()) ? true : undefined), 60_000);
+    const { added, s2 } = await waitFor('the added glyph', async () => {
+      const r = await renderState(view);
+      const g = pointGlyphs(r);
+      return g.length === pointGlyphs(s1).length + 1 ? { added: g[g.length - 1]!, s2: r } : undefined;
+    }, 30_000);
+    assert.equal(added.label, 1);
+    // Compared in image pixels: the panel may re-fit between the click and the new view. The model frame's integer
+    // coordinates round the point by under one image pixel.
+    const clicked = { x: (centre.x - s1.tx) / s1.scale, y: (centre.y - s1.ty) / s1.scale };
+    const drawn = { x: (added.x - s2.tx) / s2.scale, y: (added.y - s2.ty) / s2.scale };
+    assert.ok(Math.hypot(drawn.x - clicked.x, drawn.y - clicked.y) < 2, `added point drawn at image ${drawn.x},${drawn.y}, clicked at ${clicked.x},${clicked.y}`);
+    assert.match((await reasoning.textContent()) ?? '', /<labels>\[[^\]]*,\s*1\]/);
+    await page.mouse.move(here.x + added.x, here.y + added.y);
+    await page.keyboard.press('f');
+    await waitFor('the label flipped', async () => (/1 label flipped/.test(await badgeTitle()) ? true : undefined), 60_000);
+    assert.equal(pointGlyphs(await renderState(view)).at(-1)?.label, 0);
+    await wb.screenshot('edited-added-flipped');
+    await page.keyboard.press('Control+z');
+    await waitFor('undo of the flip', async () => (/^Edited: 1 point moved, 1 point added in the panel/.test(await badgeTitle()) ? true : undefined), 60_000);
+    await view.locator('#undo-edit').click();
+    await waitFor('undo of the add', async () => (/^Edited: 1 point moved in the panel/.test(await badgeTitle()) ? true : undefined), 60_000);
+    assert.equal(pointGlyphs(await renderState(view)).length, pointGlyphs(s1).length);
 
     // The raw record: the log opens beside the panel at the rollout's line.
     await view.locator('#open-source').click();

@@ -89,7 +89,10 @@ export function parseSegR1(text: string, frame?: { width: number; height: number
   }
 
   const answerSpan = cover([...bboxBlocks, ...pointBlocks, ...labelBlocks].map((b) => b.span));
-  return { format: 'segr1', ...(think ? { think } : {}), ...(answerSpan ? { answerSpan } : {}), boxes, points, diagnostics: d.items, reference };
+  const pointsContent = (pointBlock ?? pointBlocks[0])?.content;
+  const labelsContent = (labelBlock ?? labelBlocks[0])?.content;
+  const lists = { ...(pointsContent ? { points: pointsContent } : {}), ...(labelsContent ? { labels: labelsContent } : {}), labelSpans: labels.map((l) => l.span) };
+  return { format: 'segr1', ...(think ? { think } : {}), ...(answerSpan ? { answerSpan } : {}), boxes, points, lists, diagnostics: d.items, reference };
 }
 
 /** The think block: closed, unclosed (runs to the first answer tag) or missing. */

@@ -50,8 +50,20 @@ export interface ParsedAnswer {
   readonly boxes: readonly ParsedBox[];
   readonly points: readonly ParsedPoint[];
   readonly diagnostics: readonly ParseDiagnostic[];
+  /** Seg-R1 only: where the point and label lists sit, so an edit can add or remove an entry in the model's style. */
+  readonly lists?: SegR1Lists;
   /** Seg-R1 only: what the training code's own parser returns for this text (drives the reference rewards). */
   readonly reference?: StrictParseResult;
+}
+
+/** The Seg-R1 point and label lists a display parse read (the first block holding numbers, else the first block). */
+export interface SegR1Lists {
+  /** Content of the `<points>` block (between the tags), when there is one. */
+  readonly points?: Span;
+  /** Content of the `<labels>` block, when there is one. */
+  readonly labels?: Span;
+  /** Every number written in the labels list, in order (may be more or fewer than the points). */
+  readonly labelSpans: readonly Span[];
 }
 
 /** Options of {@link parseCompletion}. */
