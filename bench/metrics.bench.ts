@@ -18,7 +18,7 @@ interface PySodTiming { pairs: number; decode_s: number; metrics_s: number; metr
 function runPySod(jobs: PairJob[], name: string, path: string): PySodTiming | string {
   const list = join(DATA, `${name}.pairs.txt`);
   writeFileSync(list, jobs.map((j) => `${j.predPath}\t${j.gtPath}`).join('\n') + '\n');
-  const r = spawnSync('python3', [resolve('bench/lib/pysod_bench.py'), list, String(REPEATS)], { encoding: 'utf8', env: { ...process.env, PYSOD_PATH: path, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' }, maxBuffer: 1 << 20 });
+  const r = spawnSync(process.env.PYSOD_PYTHON ?? 'python3', [resolve('bench/lib/pysod_bench.py'), list, String(REPEATS)], { encoding: 'utf8', env: { ...process.env, PYSOD_PATH: path, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' }, maxBuffer: 1 << 20 });
   if (r.status !== 0) return `python3 failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-1)[0]}`;
   return JSON.parse(r.stdout.trim().split('\n').slice(-1)[0]!) as PySodTiming;
 }

@@ -44,6 +44,12 @@ export const kappaHandler: ConfusionMetric = (tp, fp, tn, fn) => {
 export const precisionHandler: ConfusionMetric = (tp, fp) => divide(tp, tp + fp);
 /** `RecallHandler` / `TPRHandler` / `SensitivityHandler` (`fmeasurev2.py:182-197`): tp / (tp + fn). */
 export const recallHandler: ConfusionMetric = (tp, _fp, _tn, fn) => divide(tp, tp + fn);
+/** `TNRHandler` (`fmeasurev2.py:100`): the specificity. */
+export const tnrHandler = specificityHandler;
+/** `TPRHandler` (`fmeasurev2.py:196`): the recall. */
+export const tprHandler = recallHandler;
+/** `SensitivityHandler` (`fmeasurev2.py:197`): the recall. */
+export const sensitivityHandler = recallHandler;
 /** `FPRHandler` (`fmeasurev2.py:200-210`): fp / (tn + fp). */
 export const fprHandler: ConfusionMetric = (_tp, fp, tn) => divide(fp, tn + fp);
 /** `BERHandler` (`fmeasurev2.py:213-225`): 1 − ½(tp/(tp+fn) + tn/(tn+fp)), each ratio 0 when its class is empty. */

@@ -67,7 +67,8 @@ export function paperMetrics(): FullSetMetric {
       const m = imageMetricsOfPair(input.pair);
       suite.add(m);
       const values: Record<string, number> = {};
-      for (const k of keys) values[k] = k === 'cIoU' || k === 'gIoU' ? m.IoU : m[k];
+      // cIoU/gIoU are dataset aggregates of the workbench IoU: per image only IoU, as without --all.
+      for (const k of keys) if (k !== 'cIoU' && k !== 'gIoU') values[k] = m[k];
       return { values };
     },
     results() {
