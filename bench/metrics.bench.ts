@@ -1,102 +1,24 @@
 // Metrics throughput: our full metric set vs PySODMetrics 1.6.2 on the same PNG files, plus 2-worker scaling.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import sharp from 'sharp';
 import { loadMaskGray } from '../src/core/image/grayscale';
 import type { GrayImage } from '../src/core/image/types';
 import { scorePairs, aggregate, type PairJob } from '../src/core/metrics/dataset';
 import { imageMetrics, MetricSuite } from '../src/core/metrics/suite';
 import { report } from './lib/report';
-import { Rng } from '../src/core/sample/random';
+import { DATA, ensureSet, pysodPath } from './lib/metricsData';
 
-const DATA = resolve('bench/.data/metrics');
-const PYSOD_COMMIT = 'ac5b1fc7b00bfd0a67a952810f72847ae906b3c6';
 const ANCHOR = 'PySODMetrics 1.6.2 (Sm, wFm, MAE, Em, Fm), same files, one thread';
 /** Each timing is the best of this many runs on both sides: the machine is shared, and contention only adds time. */
 const REPEATS = Number(process.env.SEGR1_BENCH_REPEATS ?? 3);
-
-/** Deterministic PRNG (mulberry32) so every run writes the same masks. */
-function rng(seed: number): () => number {
-  const r = new Rng(seed);
-  return () => r.next();
-}
-
-/** A GT of 1–3 ellipses and a soft, shifted, noisy prediction of it: what a SOD/COD model writes. */
-function makePair(w: number, h: number, seed: number): { pred: GrayImage; gt: GrayImage } {
-  const r = rng(seed);
-  const shapes = Array.from({ length: 1 + Math.floor(r() * 3) }, () => ({ cy: r() * h, cx: r() * w, ry: (0.08 + r() * 0.25) * h, rx: (0.08 + r() * 0.25) * w }));
-  const dy = (r() - 0.5) * 0.04 * h;
-  const dx = (r() - 0.5) * 0.04 * w;
-  const gt = new Uint8Array(w * h);
-  const pred = new Uint8Array(w * h);
-  for (let y = 0, i = 0; y < h; y++) {
-    for (let x = 0; x < w; x++, i++) {
-      let inside = false;
-      let best = 0;
-      for (const s of shapes) {
-        const d = Math.hypot((y - s.cy) / s.ry, (x - s.cx) / s.rx);
-        if (d <= 1) inside = true;
-        const dp = Math.hypot((y - s.cy - dy) / s.ry, (x - s.cx - dx) / s.rx);
-        best = Math.max(best, 1 / (1 + Math.exp((dp - 1) * 12)));
-      }
-      gt[i] = inside ? 255 : 0;
-      pred[i] = Math.max(0, Math.min(255, Math.round(best * 255 + (r() - 0.5) * 24)));
-    }
-  }
-  return { pred: { width: w, height: h, data: pred }, gt: { width: w, height: h, data: gt } };
-}
-
-/** An 8-bit single-channel PNG, as mask files normally are (io.ts encodeGrayPng currently writes RGB). */
-function encodeMaskPng(img: GrayImage): Promise<Buffer> {
-  return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), { raw: { width: img.width, height: img.height, channels: 1 } })
-    .toColourspace('b-w')
-    .png({ compressionLevel: 6 })
-    .toBuffer();
-}
-
-async function ensureSet(name: string, w: number, h: number, count: number): Promise<PairJob[]> {
-  const dir = join(DATA, name);
-  const marker = join(dir, `.complete-gray-${count}`);
-  const jobs: PairJob[] = [];
-  for (let k = 0; k < count; k++) {
-    const stem = `m${String(k).padStart(5, '0')}`;
-    jobs.push({ stem, predPath: join(dir, 'pred', `${stem}.png`), gtPath: join(dir, 'gt', `${stem}.png`) });
-  }
-  if (existsSync(marker)) return jobs;
-  mkdirSync(join(dir, 'pred'), { recursive: true });
-  mkdirSync(join(dir, 'gt'), { recursive: true });
-  for (let k = 0; k < count; k++) {
-    const { pred, gt } = makePair(w, h, 1000 * w + k);
-    writeFileSync(jobs[k]!.predPath, await encodeMaskPng(pred));
-    writeFileSync(jobs[k]!.gtPath, await encodeMaskPng(gt));
-  }
-  writeFileSync(marker, '');
-  return jobs;
-}
-
-/**
- * Where PySODMetrics can be imported from: $PYSOD_PATH (a checkout of lartpang/PySODMetrics), a copy extracted
- * earlier into bench/.data, or one extracted now from the git dir $PYSOD_MIRROR names. No default path: a figure
- * without its anchor is printed as such.
- */
-function pysodPath(): string | undefined {
-  if (process.env.PYSOD_PATH) return process.env.PYSOD_PATH;
-  const local = resolve('bench/.data/PySODMetrics');
-  if (existsSync(join(local, 'py_sod_metrics'))) return local;
-  const mirror = process.env.PYSOD_MIRROR;
-  if (!mirror || !existsSync(mirror)) return undefined;
-  mkdirSync(local, { recursive: true });
-  const r = spawnSync('sh', ['-c', `git --git-dir="${mirror}" archive ${PYSOD_COMMIT} | tar -x -C "${local}"`]);
-  return r.status === 0 && existsSync(join(local, 'py_sod_metrics')) ? local : undefined;
-}
 
 interface PySodTiming { pairs: number; decode_s: number; metrics_s: number; metrics_cpu_s: number; sm: number; wfm: number; mae: number; maxEm: number; maxFm: number }
 
 function runPySod(jobs: PairJob[], name: string, path: string): PySodTiming | string {
   const list = join(DATA, `${name}.pairs.txt`);
   writeFileSync(list, jobs.map((j) => `${j.predPath}\t${j.gtPath}`).join('\n') + '\n');
-  const r = spawnSync('python3', [resolve('bench/lib/pysod_bench.py'), list, String(REPEATS)], { encoding: 'utf8', env: { ...process.env, PYSOD_PATH: path, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' }, maxBuffer: 1 << 20 });
+  const r = spawnSync(process.env.PYSOD_PYTHON ?? 'python3', [resolve('bench/lib/pysod_bench.py'), list, String(REPEATS)], { encoding: 'utf8', env: { ...process.env, PYSOD_PATH: path, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' }, maxBuffer: 1 << 20 });
   if (r.status !== 0) return `python3 failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-1)[0]}`;
   return JSON.parse(r.stdout.trim().split('\n').slice(-1)[0]!) as PySodTiming;
 }

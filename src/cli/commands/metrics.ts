@@ -5,18 +5,28 @@ import { aggregate, scorePairs, type PairJob, type WorkerLaunch } from '../../co
 import { isMetricsWorker, serveMetricsWorker } from '../../core/metrics/datasetWorker';
 import type { DatasetScores, ImageScores } from '../../core/metrics/suite';
 import { err, out } from '../output';
+import { readRgb } from '../../core/image/io';
+import { loadMaskGray } from '../../core/image/grayscale';
+import type { GrayImage, RgbImage } from '../../core/image/types';
+import { FullSet } from '../../core/metrics/fullSet';
+import { fullSetTable } from '../../core/metrics/fullSetTable';
 
 /** argv flag with which the CLI bundle re-enters itself as a scoring worker thread. */
 export const WORKER_FLAG = '--worker';
 
 const USAGE = `usage: segr1 metrics --pred <dir> --gt <dir> [--json <file>] [--workers <n>] [--per-image]
+       segr1 metrics --pred <dir> --gt <dir> --all [--images <dir>] [--json <file>] [--per-image]
 
 Scores predicted masks against ground truth with PySODMetrics 1.6.2 semantics (Sm, wFm, MAE, adp/mean/max Em and Fm)
 plus the workbench IoU (raw pred >= 128 vs gt > 127; cIoU = sum I / sum U, gIoU = mean IoU). Files pair by stem
 (.png, .jpg, .jpeg). Masks are read as cv2.imread(IMREAD_GRAYSCALE) reads them.
   --json <file>   write {"dataset": {...}, "images": {"<stem>": {...}}}; NaN is written as null
   --workers <n>   worker threads (default: min(2, cores); 1 = this thread)
-  --per-image     also print one row per image`;
+  --per-image     also print one row per image
+  --all           every metric PySODMetrics 1.6.x computes, keyed as its examples/test_metrics.py names them
+                  (adpiou, meandice, sample_bikappa, overall_bifm, si_overall_maxber, si_mae, auc_pr, ...);
+                  the JSON then also has per-image "notes" and a top-level "notes" list; one thread
+  --images <dir>  with --all: RGB images paired by stem, for the metrics that take the image (ccm)`;
 
 const IMAGE_KEYS = ['Smeasure', 'wFmeasure', 'MAE', 'adpEm', 'meanEm', 'maxEm', 'adpFm', 'meanFm', 'maxFm', 'IoU'] as const;
 const DATASET_KEYS = [...IMAGE_KEYS, 'cIoU', 'gIoU', 'count'] as const;
@@ -26,12 +36,14 @@ interface Args {
   pred: string;
   gt: string;
   json?: string;
+  images?: string;
   workers: number;
   perImage: boolean;
+  all: boolean;
 }
 
 function parseArgs(argv: string[]): Args | string {
-  const a: Partial<Args> = { workers: Math.min(2, availableParallelism()), perImage: false };
+  const a: Partial<Args> = { workers: Math.min(2, availableParallelism()), perImage: false, all: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const value = (): string | undefined => argv[++i];
@@ -40,11 +52,15 @@ function parseArgs(argv: string[]): Args | string {
     else if (k === '--json') a.json = value();
     else if (k === '--workers') a.workers = Number(value());
     else if (k === '--per-image') a.perImage = true;
+    else if (k === '--all') a.all = true;
+    else if (k === '--images') a.images = value();
     else return `unknown option '${k}'`;
   }
   if (!a.pred || !a.gt) return '--pred and --gt are required';
   if (!Number.isInteger(a.workers) || a.workers! < 1) return '--workers must be a positive integer';
   if (a.json === undefined && argv.includes('--json')) return '--json needs a file';
+  if (a.images === undefined && argv.includes('--images')) return '--images needs a directory';
+  if (a.images !== undefined && !a.all) return '--images is only used with --all';
   return a as Args;
 }
 
@@ -113,7 +129,7 @@ export async function main(argv: string[]): Promise<number> {
     err(`segr1 metrics: ${args}\n\n${USAGE}`);
     return 2;
   }
-  for (const d of [args.pred, args.gt]) {
+  for (const d of [args.pred, args.gt, ...(args.images !== undefined ? [args.images] : [])]) {
     if (!existsSync(d)) {
       err(`segr1 metrics: no such directory: ${d}`);
       return 2;
@@ -125,6 +141,7 @@ export async function main(argv: string[]): Promise<number> {
     err(`warning: ${m}`);
   };
   const jobs = pairByStem(args.pred, args.gt, warn);
+  if (args.all) return runFullSet(args, jobs, warn, () => warnings);
   const outcomes = await scorePairs(jobs, { workers: args.workers, launch: workerLaunch() });
   const images: Record<string, ImageScores> = {};
   for (const o of outcomes) {
@@ -141,5 +158,69 @@ export async function main(argv: string[]): Promise<number> {
   out(table([['dataset', dataset as unknown as Record<string, number>]], DATASET_KEYS));
   if (warnings > 0) err(`${warnings} warning(s); ${d.count} of ${jobs.length} pair(s) scored`);
   if (args.json) writeFileSync(args.json, JSON.stringify({ dataset, images }, null, 1) + '\n');
+  return 0;
+}
+
+/** One decoded pair (and its image) of a --all run, or why it could not be read. */
+type Loaded = { pred: GrayImage; gt: GrayImage; image?: RgbImage; imageError?: string } | { error: string };
+
+async function loadForAll(job: PairJob, imagePath: string | undefined): Promise<Loaded> {
+  try {
+    const [pred, gt] = await Promise.all([loadMaskGray(job.predPath), loadMaskGray(job.gtPath)]);
+    if (imagePath === undefined) return { pred, gt };
+    try {
+      return { pred, gt, image: await readRgb(imagePath) };
+    } catch (e) {
+      return { pred, gt, imageError: `${imagePath}: not readable: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Why ccm is absent when no --images directory was given (the key is in the registry once the cm slice registers it). */
+const CCM_NEEDS_IMAGES = 'ccm not computed: it takes the RGB image of each pair; give --images <dir> (files paired by stem)';
+
+/** `segr1 metrics --all`: every registered full-set metric over the pairs, on this thread, in stem order. */
+async function runFullSet(args: Args, jobs: PairJob[], warn: (m: string) => void, warnings: () => number): Promise<number> {
+  const set = new FullSet();
+  const imagePaths = args.images !== undefined ? masksByStem(args.images, warn) : undefined;
+  if (imagePaths) for (const j of jobs) if (!imagePaths.has(j.stem)) warn(`${j.predPath}: no image with stem '${j.stem}' in ${args.images}`);
+  const images: Record<string, Record<string, number | readonly string[]>> = {};
+  // Decode the next pair while the current one is scored.
+  const load = (k: number): Promise<Loaded> | undefined => (k < jobs.length ? loadForAll(jobs[k]!, imagePaths?.get(jobs[k]!.stem)) : undefined);
+  let next = load(0);
+  for (let k = 0; k < jobs.length; k++) {
+    const current = await next!;
+    next = load(k + 1);
+    const stem = jobs[k]!.stem;
+    if ('error' in current) {
+      warn(`${stem}: not scored: ${current.error}`);
+      continue;
+    }
+    if (current.imageError) warn(current.imageError);
+    try {
+      const r = set.step(stem, current.pred, current.gt, current.image);
+      images[stem] = r.notes ? { ...r.values, notes: r.notes } : { ...r.values };
+    } catch (e) {
+      warn(`${stem}: not scored: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const r = set.results();
+  if (r.values.count === 0) {
+    err('segr1 metrics: nothing could be scored');
+    return 1;
+  }
+  const notes = [...r.notes];
+  if (args.images === undefined && set.keys.includes('ccm')) notes.push(CCM_NEEDS_IMAGES);
+  if (args.perImage) {
+    const rows = Object.entries(images).map(([stem, v]) => [stem, v] as [string, Record<string, number>]);
+    out(table(rows, IMAGE_KEYS) + '\n');
+  }
+  out(fullSetTable(r.values, set.keys));
+  for (const n of notes) out(`note: ${n}`);
+  const scored = r.values.count!;
+  if (warnings() > 0) err(`${warnings()} warning(s); ${scored} of ${jobs.length} pair(s) scored`);
+  if (args.json) writeFileSync(args.json, JSON.stringify({ dataset: r.values, images, notes }, null, 1) + '\n');
   return 0;
 }

@@ -3,7 +3,7 @@ import { emeasureImage, Emeasure } from './emeasure';
 import { fmeasureImage, Fmeasure } from './fmeasure';
 import { iouCountsFromPair, IoU } from './iou';
 import { maeImage, MAE } from './mae';
-import { preparePair } from './prepare';
+import { preparePair, type PreparedPair } from './prepare';
 import { smeasureImage, Smeasure } from './smeasure';
 import { curveMax, curveMean, thresholdCounts } from './thresholds';
 import { weightedFmeasureImage, WeightedFmeasure } from './weightedFmeasure';
@@ -50,7 +50,11 @@ export interface ImageMetrics extends ImageScores {
 
 /** Every metric of one pair, sharing one normalisation pass and one threshold histogram. */
 export function imageMetrics(pred: GrayImage, gt: GrayImage): ImageMetrics {
-  const pair = preparePair(pred, gt);
+  return imageMetricsOfPair(preparePair(pred, gt));
+}
+
+/** {@link imageMetrics} of an already prepared pair (the full set prepares each pair once). */
+export function imageMetricsOfPair(pair: PreparedPair): ImageMetrics {
   const counts = thresholdCounts(pair);
   const em = emeasureImage(pair, counts);
   const fm = fmeasureImage(pair, counts);
