@@ -2,12 +2,13 @@
  * cv2.filter2D as PySODMetrics' Context-measure calls it (OpenCV 4.6 `filter.dispatch.cpp`): correlation (not
  * convolution), anchor at the kernel centre, default border BORDER_REFLECT_101, delta 0.
  *
- * OpenCV picks one of two implementations: a direct sum (`ocvFilter2D`) for small kernels and a DFT (`crossCorr`,
- * computed in float64) once the kernel area reaches 50 taps (130 for float32 → CV_32F on an SSE3 CPU). Both agree with
- * a float64 direct sum far inside the metric's 1e-6: measured on test/fixtures/metrics-context/intermediates.json the
- * float64 path differs by ≤ 1e-15 and the CV_32F path by one float32 rounding of the output (≤ 6e-8 relative), which
- * is why the sum here is float64 for both and only the CV_32F output is rounded to float32 (with the kernel rounded to
- * float32 first, as OpenCV converts it for a float32 source).
+ * OpenCV picks one of two implementations: a direct sum (`ocvFilter2D`, accumulating in the source type) below
+ * 50 kernel taps (130 for float32 → CV_32F on an SSE3 CPU), a DFT in float64 (`crossCorr`) from there on. A float64
+ * direct sum reproduces both far inside the metric's 1e-6. Measured against cv2 4.6 on the filter cases of
+ * test/fixtures/metrics-context/intermediates.json: ddepth −1 on float64 differs by ≤ 2.4e-15; CV_32F differs by one
+ * float32 rounding on the DFT path and by ≤ 4 float32 ulps (2.4e-7) on the direct path, where OpenCV sums in float32.
+ * So the sum here is float64 on both paths; for CV_32F the kernel is rounded to float32 first (OpenCV converts it for
+ * a float32 source) and so is the output.
  */
 
 /** OpenCV `borderInterpolate(p, len, BORDER_REFLECT_101)`: the source index a virtual index reads (`gfedcb|abcdefgh|gfedcba`). */

@@ -50,6 +50,9 @@ function labTables(): LabTables {
     const v = x < lthresh ? f(x * lscale + lbias) : f(Math.cbrt(x));
     cbrt[i] = rint(f(lshift2 * v));
   }
+  // OpenCV's softfloat cbrt is not correctly rounded: at x = 324/2040 it returns the float32 below the true cube root
+  // (Math.cbrt gives exactly 17745.5/32768, which rounds up). Comparing all 2^24 colours with cv2 4.6 found this one entry.
+  cbrt[324] = 17745;
   const rgb2xyz = [0.412453, 0.35758, 0.180423, 0.212671, 0.71516, 0.072169, 0.019334, 0.119193, 0.950227];
   const white = [0.950456, 1, 1.088754];
   const coeffs = new Int32Array(9);

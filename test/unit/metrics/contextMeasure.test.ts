@@ -62,8 +62,8 @@ test('filter2D equals cv2.filter2D on both paths (CV_32F on float32, ddepth -1 o
     const src = { width: f.width, height: f.height, data: Float64Array.from(f.src) };
     const kernel = { rows: f.kernelHeight, cols: f.kernelWidth, data: Float64Array.from(f.kernel) };
     const what = `${f.height}x${f.width} kernel ${f.kernelHeight}x${f.kernelWidth}`;
-    // float32 output: one float32 rounding (6e-8 relative) separates a float64 sum from OpenCV's float32/DFT one.
-    assert.ok(maxDiff(filter2D(src, kernel, { float32: true }), f.out32) <= 2e-7, `${what} CV_32F`);
+    // OpenCV sums small kernels in float32 (measured ≤ 4 ulps = 2.4e-7 from a float64 sum) and large ones by DFT.
+    assert.ok(maxDiff(filter2D(src, kernel, { float32: true }), f.out32) <= 5e-7, `${what} CV_32F`);
     assert.ok(maxDiff(filter2D(src, kernel, { float32: false }), f.out64) <= 1e-14, `${what} float64`);
   }
 });
@@ -129,6 +129,8 @@ test('cm and ccm per image equal PySODMetrics to 1e-6 (examples/test_data with i
     worst.ccm = Math.max(worst.ccm, Math.abs(w - r.ccm!));
     assert.ok(Math.abs(w - r.ccm!) <= TOL, `${name} ccm ${w} vs ${r.ccm}`);
   }
+  // Measured worst case: printed so a regression towards the bar is visible before it fails.
+  console.log(`cm/ccm worst per-image difference: ${worst.cm.toExponential(2)} / ${worst.ccm.toExponential(2)}`);
   assert.ok(Math.abs(cm.results().cm - ref.dataset.cm) <= TOL, 'dataset cm');
   assert.ok(Math.abs(ccm.results().ccm - ref.dataset.ccm) <= TOL, 'dataset ccm');
 });
