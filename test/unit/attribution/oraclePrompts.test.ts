@@ -45,7 +45,8 @@ test('L-shape: the interior point lies in the thick part; the negative point is 
   // In the empty quadrant x 10..39, y 0..29 a pixel's distance to the GT is min(x − 9, 30 − y): 30 only at (39, 0).
   assert.deepEqual(o.negative, { x: 39, y: 0, label: 0 });
   assert.equal(o.positives.length, 2);
-  const [p1, p2] = o.positives as readonly [{ x: number; y: number }, { x: number; y: number }];
+  const p1 = o.positives[0]!;
+  const p2 = o.positives[1]!;
   assert.ok(Math.hypot(p2.x - p1.x, p2.y - p1.y) >= Math.hypot(40, 40) / 8);
 });
 
@@ -68,7 +69,8 @@ test('two blobs: the two positive points land one in each blob', () => {
   // A big square (x 2..21, y 2..21) and a smaller one (x 40..51, y 30..41) in a 60×50 image.
   const o = oracle(gt(60, 50, (x, y) => (x >= 2 && x <= 21 && y >= 2 && y <= 21) || (x >= 40 && x <= 51 && y >= 30 && y <= 41)));
   assert.deepEqual(o.box, { x1: 2, y1: 2, x2: 51, y2: 41 });
-  const [p1, p2] = o.positives as readonly [{ x: number; y: number }, { x: number; y: number }];
+  const p1 = o.positives[0]!;
+  const p2 = o.positives[1]!;
   // Big square EDT peaks at 10 on its centre 2×2 (x 11..12, y 11..12); first row-major = (11, 11).
   assert.deepEqual([p1.x, p1.y], [11, 11]);
   // diag/8 = √(50²+40²)/8 ≈ 8.0: every big-square pixel with EDT ≥ 7 is within 8 of (11, 11) except… the
