@@ -1,5 +1,5 @@
 import { mapPoint } from '../geometry/frames';
-import type { GrayImage } from '../image/types';
+import type { GrayImage, Size } from '../image/types';
 import { iouCounts, iouFromCounts } from '../metrics/iou';
 import { maskTo255 } from '../rewards/masks';
 import type { EncodedImage, PromptPoint, SegmentPrompt, Segmenter, SegmenterInfo } from '../segment/segmenter';
@@ -38,21 +38,12 @@ export async function segmentOracle(input: OracleInput): Promise<ImageOracle | N
   const prompts = deriveOraclePrompts(input.gt);
   if (!hasOracle(prompts)) return prompts;
   const frameGt = input.gtInFrame ?? input.gt;
-  const original = { width: input.gt.width, height: input.gt.height };
-  const frame = { width: input.encoded.width, height: input.encoded.height };
-  const pt = (q: { x: number; y: number }): { x: number; y: number } => mapPoint(q, original, frame);
-  const toFrame = (p: SegmentPrompt): SegmentPrompt => {
-    const points = p.points.map((q): PromptPoint => ({ ...pt(q), label: q.label }));
-    if (!p.box) return { points };
-    const a = pt({ x: p.box.x1, y: p.box.y1 });
-    const b = pt({ x: p.box.x2, y: p.box.y2 });
-    return { box: { x1: a.x, y1: a.y, x2: b.x, y2: b.y }, points };
-  };
+  const framed = oracleFramePrompts(prompts, input.gt, input.encoded);
   const iou = {} as Record<OracleKind, number>;
   let best = -Infinity;
   let bestKind: OracleKind = 'box';
   for (const kind of ORACLE_KINDS) {
-    const r = await input.segmenter.decode(input.encoded, toFrame(oraclePrompt(prompts, kind)), input.signal);
+    const r = await input.segmenter.decode(input.encoded, framed[kind], input.signal);
     const v = iouFromCounts(iouCounts(maskTo255(r.mask), frameGt));
     iou[kind] = v;
     if (v > best) {
@@ -61,4 +52,19 @@ export async function segmentOracle(input: OracleInput): Promise<ImageOracle | N
     }
   }
   return { prompts, iou, best, bestKind, segmenter: input.segmenter.info };
+}
+
+/** The three oracle prompt sets mapped from original pixels to a frame (a scale per axis, as every prompt is mapped). */
+export function oracleFramePrompts(prompts: OraclePrompts, original: Size, frame: Size): Record<OracleKind, SegmentPrompt> {
+  const pt = (q: { x: number; y: number }): { x: number; y: number } => mapPoint(q, original, frame);
+  const toFrame = (p: SegmentPrompt): SegmentPrompt => {
+    const points = p.points.map((q): PromptPoint => ({ ...pt(q), label: q.label }));
+    if (!p.box) return { points };
+    const a = pt({ x: p.box.x1, y: p.box.y1 });
+    const b = pt({ x: p.box.x2, y: p.box.y2 });
+    return { box: { x1: a.x, y1: a.y, x2: b.x, y2: b.y }, points };
+  };
+  const out = {} as Record<OracleKind, SegmentPrompt>;
+  for (const kind of ORACLE_KINDS) out[kind] = toFrame(oraclePrompt(prompts, kind));
+  return out;
 }
