@@ -3,8 +3,7 @@
 //  2. our image path (JPEG decode, 1024² antialiased resize + normalise, content hash, cache write) vs a bare encoder run → target ≤ 0.10
 //  3. the encoder runs once per (image, model, channel order), across repeated encodes and a second segmenter on the same cache.
 // Model: random-weight SAM2.1-tiny (real hiera-tiny architecture, family E names) from bench/lib/sam2_export.py, in bench/.data/.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,10 +18,11 @@ import { promptFeeds } from '../src/core/segment/sam2/prompt';
 import { ortSessionOptions, toOrt } from '../src/core/segment/sam2/ortBackend';
 import type { SegmentPrompt } from '../src/core/segment/segmenter';
 import { report } from './lib/report';
+import { ensureSam2BenchModel, SAM2_BENCH_DECODER, SAM2_BENCH_DIR, SAM2_BENCH_ENCODER } from './lib/sam2Model';
 
-const DIR = process.env.SEGR1_SAM2_BENCH_DIR ?? 'bench/.data/sam2.1-tiny-random';
-const ENCODER = join(DIR, 'vision_encoder.onnx');
-const DECODER = join(DIR, 'prompt_encoder_mask_decoder.onnx');
+const DIR = SAM2_BENCH_DIR;
+const ENCODER = SAM2_BENCH_ENCODER;
+const DECODER = SAM2_BENCH_DECODER;
 const THREADS = Number(process.env.SEGR1_ORT_THREADS ?? 2);
 const ENC_RUNS = Number(process.env.SEGR1_SAM2_ENC_RUNS ?? 3);
 const DEC_RUNS = Number(process.env.SEGR1_SAM2_DEC_RUNS ?? 30);
@@ -33,24 +33,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function ensureModel(): boolean {
-  if (existsSync(ENCODER) && existsSync(DECODER)) return true;
-  const probe = spawnSync('python3', ['-c', 'import torch, transformers, onnx, onnxscript'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    console.log(`sam2 bench skipped: no export in ${DIR} and python3 cannot import torch/transformers/onnx/onnxscript (${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()})`);
-    return false;
-  }
-  console.log(`exporting random-weight SAM2.1-tiny to ${DIR} (≈1 min)…`);
-  const r = spawnSync('python3', ['bench/lib/sam2_export.py', DIR], { stdio: 'inherit' });
-  if (r.status !== 0 || !existsSync(ENCODER)) {
-    console.log('sam2 bench skipped: the export script failed');
-    return false;
-  }
-  return true;
-}
-
 async function main(): Promise<void> {
-  if (!ensureModel()) return;
+  if (!ensureSam2BenchModel('sam2 bench')) return;
   const mb = (p: string): string => `${(statSync(p).size / 1e6).toFixed(1)} MB`;
   console.log(`model: ${ENCODER} (${mb(ENCODER)} + ${mb(join(DIR, 'vision_encoder.onnx_data'))} sidecar), ${DECODER} (${mb(DECODER)}); ORT ${THREADS} intra-op threads`);
 

@@ -4,7 +4,7 @@ import { encodeGrayPng, readRgb } from '../../core/image/io';
 import { EmbeddingCache } from '../../core/segment/embeddingCache';
 import { discoverSam2Models } from '../../core/segment/modelDiscovery';
 import { createRemoteSam2 } from '../../core/segment/remote';
-import { loadSam2 } from '../../core/segment/sam2/load';
+import { loadSam2, type LoadSam2Options } from '../../core/segment/sam2/load';
 import type { ChannelOrder } from '../../core/segment/sam2/preprocess';
 import type { Sam2Segmenter } from '../../core/segment/sam2/sam2Segmenter';
 import type { PromptBox, PromptPoint } from '../../core/segment/segmenter';
@@ -95,13 +95,21 @@ async function open(a: Args): Promise<Sam2Segmenter> {
   // Lazy encoder: with a cached embedding the CLI never loads the encoder at all.
   const opts = { channels: a.channels, cache, threads: a.threads, multimask: !a.single, lazyEncoder: true };
   if (a.decoder) return loadSam2({ encoder: a.model!, decoder: a.decoder }, opts);
-  const found = await discoverSam2Models([a.model!]);
-  const want = resolve(a.model!);
+  return openSam2Export(a.model!, opts);
+}
+
+/**
+ * The SAM2 export a `--model` path names (an encoder file, or a folder holding one encoder/decoder pair), loaded;
+ * throws listing the candidates when a folder holds several, or the problems when it holds none.
+ */
+export async function openSam2Export(model: string, opts: LoadSam2Options): Promise<Sam2Segmenter> {
+  const found = await discoverSam2Models([model]);
+  const want = resolve(model);
   const pick = found.candidates.find((c) => c.encoder === want) ?? (found.candidates.length === 1 ? found.candidates[0] : undefined);
   if (!pick) {
     const lines = found.candidates.length
-      ? [`several SAM2 exports under ${a.model}; pass the encoder file:`, ...found.candidates.map((c) => `  ${c.encoder}  (${c.label})`)]
-      : [`no SAM2 export found at ${a.model}`, ...found.problems.map((p) => `  ${p.path}: ${p.message}`)];
+      ? [`several SAM2 exports under ${model}; pass the encoder file:`, ...found.candidates.map((c) => `  ${c.encoder}  (${c.label})`)]
+      : [`no SAM2 export found at ${model}`, ...found.problems.map((p) => `  ${p.path}: ${p.message}`)];
     throw new Error(lines.join('\n'));
   }
   return loadSam2({ encoder: pick.encoder, decoder: pick.decoder }, opts);
