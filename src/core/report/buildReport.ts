@@ -49,11 +49,10 @@ async function pickLog(input: string): Promise<{ log: string; root: string; othe
 export function pickBestWorst(rollouts: readonly RolloutFacts[], top: number): { rankedBy: 'IoU' | 'total reward'; best: Array<RolloutFacts & { value: number }>; worst: Array<RolloutFacts & { value: number }> } {
   const byIou = rollouts.some((r) => r.iou !== undefined);
   const valued = rollouts.map((r) => ({ ...r, value: byIou ? (r.iou ?? Number.NaN) : r.reward })).filter((r) => Number.isFinite(r.value));
-  valued.sort((a, b) => b.value - a.value || a.line - b.line);
-  const best = valued.slice(0, top);
-  const rest = valued.slice(best.length);
-  // Worst first, the equal ones in log order too.
-  const worst = rest.slice(Math.max(0, rest.length - top)).sort((a, b) => a.value - b.value || a.line - b.line);
+  const best = [...valued].sort((a, b) => b.value - a.value || a.line - b.line).slice(0, top);
+  const shown = new Set(best.map((r) => r.line));
+  // Worst first; among equal values (many IoU 0 rollouts) the earliest lines, as for the best.
+  const worst = valued.filter((r) => !shown.has(r.line)).sort((a, b) => a.value - b.value || a.line - b.line).slice(0, top);
   return { rankedBy: byIou ? 'IoU' : 'total reward', best, worst };
 }
 

@@ -45,7 +45,7 @@ export async function overlayImage(o: { imagePath: string; gtPath?: string; mask
   }
   if (o.gtPath) drawOutline(px, width, height, resizeNearest(await loadGtPilL(o.gtPath), width, height));
   const jpeg = await sharp(Buffer.from(px.buffer, px.byteOffset, px.length), { raw: { width, height, channels: 3 } }).jpeg({ quality: 82 }).toBuffer();
-  return { width, height, dataUrl: `data:image/jpeg;base64,${jpeg.toString('base64')}`, glyphs: glyphSvg(o.answer, o.frame, original, s) };
+  return { width, height, dataUrl: `data:image/jpeg;base64,${jpeg.toString('base64')}`, glyphs: glyphSvg(o.answer, o.frame, original, { width, height }) };
 }
 
 /** GT boundary (a foreground pixel with a background 4-neighbour) in white on a black halo, as the panel draws it. */
@@ -72,10 +72,11 @@ function drawOutline(px: Uint8Array, w: number, h: number, gt: GrayImage): void 
 }
 
 /** Boxes (dashed orange on a dark halo) and points (+ sky blue, − reddish purple, numbered), in thumbnail pixels. */
-function glyphSvg(answer: ParsedAnswer, frame: { width: number; height: number }, original: { width: number; height: number }, s: number): string {
+function glyphSvg(answer: ParsedAnswer, frame: { width: number; height: number }, original: { width: number; height: number }, thumb: { width: number; height: number }): string {
+  const { width } = thumb;
   const at = (p: { x: number; y: number }) => {
     const q = modelToImage(p, frame, original);
-    return { x: q.x * s, y: q.y * s };
+    return { x: (q.x * thumb.width) / original.width, y: (q.y * thumb.height) / original.height };
   };
   const out: string[] = [];
   for (const b of answer.boxes) {
@@ -92,7 +93,7 @@ function glyphSvg(answer: ParsedAnswer, frame: { width: number; height: number }
     const fill = p.unlabelled ? 'rgba(0,0,0,0.55)' : p.label === 1 ? PALETTE.positive : PALETTE.negative;
     const stroke = p.unlabelled ? PALETTE.unlabelled : '#ffffff';
     const sign = p.unlabelled ? `<text x="${x}" y="${y}" dy="3.5" text-anchor="middle" font-size="10" fill="#ffffff">?</text>` : `<path d="M${coord(q.x - 4)} ${y}H${coord(q.x + 4)}${p.label === 1 ? `M${x} ${coord(q.y - 4)}V${coord(q.y + 4)}` : ''}" stroke="#ffffff" stroke-width="2"/>`;
-    out.push(`<g class="glyph point ${label}"><circle cx="${x}" cy="${y}" r="7" fill="${fill}" stroke="${stroke}" stroke-width="2"/>${sign}<text x="${coord(q.x + 13)}" y="${coord(q.y - 6)}" font-size="11" font-weight="600" fill="#ffffff" stroke="#000000" stroke-width="2.5" paint-order="stroke">${k + 1}</text></g>`);
+    out.push(`<g class="glyph point ${label}"><circle cx="${x}" cy="${y}" r="7" fill="${fill}" stroke="${stroke}" stroke-width="2"/>${sign}<text x="${coord(q.x + (q.x + 22 > width ? -13 : 13))}" y="${coord(Math.max(10, q.y - 6))}" text-anchor="middle" font-size="11" font-weight="600" fill="#ffffff" stroke="#000000" stroke-width="2.5" paint-order="stroke">${k + 1}</text></g>`);
   });
   return out.join('');
 }

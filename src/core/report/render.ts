@@ -85,7 +85,7 @@ th:first-child,td:first-child{text-align:left}thead th{border-bottom:2px solid v
 .row{display:flex;gap:12px;align-items:flex-start;flex-wrap:wrap}.row>*{min-width:0}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;background:var(--bg);border:1px solid var(--line);border-radius:4px;padding:6px 8px;margin:4px 0;max-height:220px;overflow:auto}
 .legend{font-size:12px;display:flex;gap:10px;flex-wrap:wrap;margin:4px 0}.legend svg{vertical-align:middle}
-.label{font-weight:600}.problems li{font-size:12px;color:var(--muted)}
+.rank-head{margin:14px 0 6px}.label{font-weight:600}.problems li{font-size:12px;color:var(--muted)}
 footer{margin-top:32px;font-size:12px;color:var(--muted)}
 `;
 
@@ -188,7 +188,7 @@ function card(c: RolloutCard, rankedBy: ReportModel['rankedBy'], k: number): str
 function cardsSection(m: ReportModel): string {
   const best = m.cards.filter((c) => c.rank === 'best');
   const worst = m.cards.filter((c) => c.rank === 'worst');
-  return `<section id="rollouts"><h2>Best and worst rollouts</h2><p class="cap">Ranked by <strong>${m.rankedBy}</strong>${m.rankedBy === 'IoU' ? ' (the Seg-R1 reward’s IoU of the logged mask against the GT in the reward frame)' : ' (no rollout had a logged mask and a GT to compute IoU)'}; ties by log line.</p>${legend()}<div class="cards">${[...best.map((c, k) => card(c, m.rankedBy, k)), ...worst.map((c, k) => card(c, m.rankedBy, k))].join('')}</div></section>`;
+  return `<section id="rollouts"><h2>Best and worst rollouts</h2><p class="cap">Ranked by <strong>${m.rankedBy}</strong>${m.rankedBy === 'IoU' ? ' (the Seg-R1 reward’s IoU of the logged mask against the GT in the reward frame)' : ' (no rollout had a logged mask and a GT to compute IoU)'}; ties by log line.</p>${legend()}<h3 class="rank-head">Best (highest ${m.rankedBy})</h3><div class="cards">${best.map((c, k) => card(c, m.rankedBy, k)).join('')}</div><h3 class="rank-head">Worst (lowest ${m.rankedBy})</h3><div class="cards">${worst.map((c, k) => card(c, m.rankedBy, k)).join('') || '<p class="muted">no other rollout to show</p>'}</div></section>`;
 }
 
 function notesSection(m: ReportModel): string {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { encodeRle } from '../../../src/core/image/rle';
 import { parseAttribution } from '../../../src/core/report/attribution';
 import { buildReport, pickBestWorst } from '../../../src/core/report/buildReport';
+import { main } from '../../../src/cli/commands/report';
 import { tempDir } from '../tempDir';
 
 /**
@@ -175,4 +176,18 @@ test('pickBestWorst: ties broken by line, the two ends never overlap, NaN left o
   const q = pickBestWorst([r(1, 1), r(2, Number.NaN), r(3, 1), r(4, 0)], 1);
   assert.equal(q.rankedBy, 'total reward');
   assert.deepEqual([q.best.map((x) => x.line), q.worst.map((x) => x.line)], [[1], [4]]);
+  // Many rollouts at IoU 0: the worst are the earliest of them, as the best are among equals.
+  const t = pickBestWorst([r(1, 0, 0), r(2, 0, 0), r(3, 0, 0), r(4, 0, 1)], 2);
+  assert.deepEqual([t.best.map((x) => x.line), t.worst.map((x) => x.line)], [[4, 1], [2, 3]]);
+});
+
+test('segr1 report (CLI): usage errors exit 2, a report is written whole', async () => {
+  const root = await workspace();
+  const out = join(root, 'report.html');
+  assert.equal(await main([root]), 2);
+  assert.equal(await main([root, '--out', out, '--max-side', '9']), 2);
+  assert.equal(await main([join(root, 'nope'), '--out', out]), 1);
+  assert.ok(!existsSync(out));
+  assert.equal(await main([root, '--out', out, '--top', '1']), 0);
+  assert.match(readFileSync(out, 'utf8'), /^<!DOCTYPE html>[\s\S]*<\/html>\n$/);
 });
