@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMai
   metrics: { summary: 'score predicted masks against ground truth (PySODMetrics Sm/wFm/Em/Fm/MAE + IoU/cIoU/gIoU)', load: async () => (await import('./commands/metrics')).main },
   segment: { summary: 'segment one image with a SAM2 ONNX export (box/points → mask PNG)', load: async () => (await import('./commands/segment')).main },
   attribute: { summary: 'label why each rollout failed (format, segmenter, policy, reward) against per-image oracle prompts', load: async () => (await import('./commands/attribute')).main },
+  report: { summary: 'write a self-contained HTML report of a run (metrics, reward traces, taxonomy, best/worst rollouts)', load: async () => (await import('./commands/report')).main },
 };
 
 /** Register a command (used by command modules added later to keep this table the single index). */
