@@ -1,6 +1,6 @@
 import type { ParsedAnswer } from '../completion/types';
 import { modelToImage } from '../geometry/frames';
-import type { Size } from '../image/types';
+import type { BinaryMask, GrayImage, Size } from '../image/types';
 import type { SignalBox } from './stepSignals';
 
 /**
@@ -19,11 +19,13 @@ export function answerPrompts(a: ParsedAnswer, frame: Size, image: Size): { poin
 }
 
 /**
- * Tight box of a GT mask (pixels > 127, as the rewards binarize it) in image pixels, as an area: x2/y2 are one past
- * the last foreground column/row, so a one-pixel GT has area 1. Undefined for an empty GT.
+ * Tight box of a GT in its own pixels, as an area: x2/y2 are one past the last foreground column/row, so a one-pixel
+ * GT has area 1. Foreground is a value > `above`: 127 for a GT image (as the rewards binarize it), 0 for a
+ * BinaryMask (0/1). Undefined for an empty GT.
  */
-export function gtTightBox(mask: ArrayLike<number>, width: number, height: number): SignalBox | undefined {
-  if (mask.length < width * height) throw new Error(`gtTightBox: mask of ${mask.length} values for ${width}×${height}`);
+export function gtTightBox(gt: GrayImage | BinaryMask, above = 127): SignalBox | undefined {
+  const { width, height, data } = gt;
+  if (data.length < width * height) throw new Error(`gtTightBox: ${data.length} values for ${width}×${height}`);
   let x1 = width;
   let y1 = height;
   let x2 = -1;
@@ -31,7 +33,7 @@ export function gtTightBox(mask: ArrayLike<number>, width: number, height: numbe
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
-      if (mask[row + x]! <= 127) continue;
+      if (data[row + x]! <= above) continue;
       if (x < x1) x1 = x;
       if (x > x2) x2 = x;
       if (y < y1) y1 = y;
