@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMai
   segment: { summary: 'segment one image with a SAM2 ONNX export (box/points → mask PNG)', load: async () => (await import('./commands/segment')).main },
   attribute: { summary: 'label why each rollout failed (format, segmenter, policy, reward) against per-image oracle prompts', load: async () => (await import('./commands/attribute')).main },
   report: { summary: 'write a self-contained HTML report of a run (metrics, reward traces, taxonomy, best/worst rollouts)', load: async () => (await import('./commands/report')).main },
+  annotations: { summary: 'list a workspace\'s rollout annotations (notes, label overrides, counterfactual prompts)', load: async () => (await import('./commands/annotations')).main },
 };
 
 /** Register a command (used by command modules added later to keep this table the single index). */
