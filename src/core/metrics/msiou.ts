@@ -1,7 +1,7 @@
 import type { GrayImage } from '../image/types';
 import { adaptiveThreshold, preparePair, type PreparedPair } from './prepare';
 import { numpyMean, pairwiseSum } from './pairwiseSum';
-import { float16GridSum, gridPyramid, intersectCount, sobelEdge, type GridLevel } from './msiouEdge';
+import { EdgeCounter, float16GridSum, gridPyramid, sobelEdge, type GridLevel } from './msiouEdge';
 
 /** Number of scales, `num_levels=10` (multiscale_iou.py:24): cell sizes 1, 2, 4, … 512. */
 const LEVELS = 10;
@@ -22,11 +22,14 @@ function gtSide(pair: PreparedPair): GtSide {
   return { levels, denominators };
 }
 
-/** `binarizing` (multiscale_iou.py:110-127): edges of a binary pred, IoU ratio per scale, trapezoid area over [0, 1]. */
-function binarizing(mask: Uint8Array, pair: PreparedPair, gt: GtSide): number {
-  const pred = gridPyramid(sobelEdge(mask, pair.width, pair.height), pair.width, pair.height, LEVELS);
+/**
+ * `binarizing` (multiscale_iou.py:110-127) of `raw ≥ cut`: IoU ratio per scale (`(and + 1) / (gt_sum + 1)`) and the
+ * trapezoid area over [0, 1].
+ */
+function binarizing(counter: EdgeCounter, cut: number, gt: GtSide): number {
+  const inter = counter.counts(cut);
   const ratios = new Float64Array(LEVELS);
-  for (let k = 0; k < LEVELS; k++) ratios[k] = (intersectCount(pred[k]!, gt.levels[k]!) + 1) / gt.denominators[k]!;
+  for (let k = 0; k < LEVELS; k++) ratios[k] = (inter[k]! + 1) / gt.denominators[k]!;
   // np.trapz(y, dx): (dx · (y[1:] + y[:-1]) / 2.0).sum(), the sum pairwise.
   const dx = 1 / (LEVELS - 1);
   const terms = new Float64Array(LEVELS - 1);
@@ -34,12 +37,10 @@ function binarizing(mask: Uint8Array, pair: PreparedPair, gt: GtSide): number {
   return pairwiseSum(terms);
 }
 
-function maskWhere(pair: PreparedPair, keep: (raw: number) => boolean): Uint8Array {
-  const table = new Uint8Array(256);
-  for (let v = 0; v < 256; v++) table[v] = keep(v) ? 1 : 0;
-  const out = new Uint8Array(pair.n);
-  for (let i = 0; i < pair.n; i++) out[i] = table[pair.pred[i]!]!;
-  return out;
+/** The smallest raw byte whose mapped value passes `keep` (256 when none): value tables are monotone in the byte. */
+function cutWhere(keep: (raw: number) => boolean): number {
+  for (let v = 0; v < 256; v++) if (keep(v)) return v;
+  return 256;
 }
 
 /** Per-image MSIoU values. */
@@ -55,17 +56,18 @@ export interface MSIoUImage {
 /** All three MSIoU modes for one pred/GT pair (multiscale_iou.py `step`, lines 129-170). */
 export function msiouImage(pair: PreparedPair): MSIoUImage {
   const gt = gtSide(pair);
+  const counter = new EdgeCounter(pair.pred, pair.width, pair.height, gt.levels);
   const present = new Uint8Array(257);
   for (let v = 0; v < 256; v++) if (pair.fgHist[v]! + pair.bgHist[v]! > 0) present[pair.bin[v]! + 1] = 1;
   const dynamic = new Float64Array(CURVE_POINTS);
   for (let t = 0; t < CURVE_POINTS; t++) {
     // Only thresholds that change the binary map are computed; the others repeat the previous value.
-    if (t === 0 || t === 256 || present[t]) dynamic[t] = binarizing(maskWhere(pair, (v) => pair.bin[v]! >= t), pair, gt);
+    if (t === 0 || t === 256 || present[t]) dynamic[t] = binarizing(counter, cutWhere((v) => pair.bin[v]! >= t), gt);
     else dynamic[t] = dynamic[t - 1]!;
   }
   const thr = adaptiveThreshold(pair);
-  const adaptive = binarizing(maskWhere(pair, (v) => pair.value[v]! >= thr), pair, gt);
-  const binary = binarizing(maskWhere(pair, (v) => pair.value[v]! > 0.5), pair, gt);
+  const adaptive = binarizing(counter, cutWhere((v) => pair.value[v]! >= thr), gt);
+  const binary = binarizing(counter, cutWhere((v) => pair.value[v]! > 0.5), gt);
   return { dynamic, adaptive, binary };
 }
 

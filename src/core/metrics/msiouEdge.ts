@@ -71,15 +71,6 @@ export function gridPyramid(edge: Uint8Array, width: number, height: number, lev
   return out;
 }
 
-/** Cells set in both levels (`np.logical_and(...).sum()`, an exact integer). */
-export function intersectCount(a: GridLevel, b: GridLevel): number {
-  let s = 0;
-  const ca = a.cells;
-  const cb = b.cells;
-  for (let i = 0; i < ca.length; i++) s += ca[i]! & cb[i]!;
-  return s;
-}
-
 /** Round a non-negative number to the nearest IEEE half (ties to even), Infinity above the half range. */
 export function toFloat16(x: number): number {
   if (x === 0 || !Number.isFinite(x)) return x;
@@ -120,4 +111,83 @@ export function float16GridSum(level: GridLevel): number {
   }
   if (inChunk > 0) acc = toFloat16(acc + chunk);
   return acc;
+}
+
+/**
+ * Intersection counts of a thresholded pred's edge pyramid with the GT's, for many thresholds of one pred.
+ * Every binarisation MSIoU makes is `raw ≥ r` for some cut r (the normalisation and `uint8(p·255)` are monotone in
+ * the raw byte), and a pixel's Sobel response can only be non-zero when its 3×3 neighbourhood (the image outside
+ * counting as 0) is not constant, i.e. when min < r ≤ max there. So each cut scans two byte arrays, evaluates the
+ * Sobel test only on those pixels and stamps their cells level by level: the same counts as `sobelEdge` +
+ * `gridPyramid` + `intersectCount`, without building 257 edge maps and pyramids per image.
+ */
+export class EdgeCounter {
+  private readonly lo: Int16Array;
+  private readonly hi: Int16Array;
+  private readonly stamps: Int32Array[];
+  private run = 0;
+
+  /** Prepares the neighbourhood bounds of `pred` (raw bytes, row-major) against the GT pyramid `gt`. */
+  constructor(
+    private readonly pred: Uint8Array,
+    private readonly width: number,
+    private readonly height: number,
+    private readonly gt: GridLevel[],
+  ) {
+    const n = width * height;
+    this.lo = new Int16Array(n);
+    this.hi = new Int16Array(n);
+    for (let y = 0, i = 0; y < height; y++) {
+      for (let x = 0; x < width; x++, i++) {
+        let lo = 256;
+        let hi = -1;
+        for (let dy = -1; dy <= 1; dy++) {
+          const yy = y + dy;
+          for (let dx = -1; dx <= 1; dx++) {
+            const xx = x + dx;
+            // Outside the image is mask 0 at every cut: a value below any cut.
+            const v = yy < 0 || yy >= height || xx < 0 || xx >= width ? -1 : pred[yy * width + xx]!;
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+          }
+        }
+        this.lo[i] = lo;
+        this.hi[i] = hi;
+      }
+    }
+    this.stamps = gt.map((l) => new Int32Array(l.cells.length));
+  }
+
+  private at(x: number, y: number, cut: number): number {
+    return x < 0 || y < 0 || x >= this.width || y >= this.height || this.pred[y * this.width + x]! < cut ? 0 : 1;
+  }
+
+  /** Per level, the cells where both the edge map of `raw ≥ cut` and the GT's edge map have a pixel. */
+  counts(cut: number): Int32Array {
+    const { width, height, lo, hi, gt, stamps } = this;
+    const levels = gt.length;
+    const out = new Int32Array(levels);
+    const run = ++this.run;
+    for (let y = 0, i = 0; y < height; y++) {
+      for (let x = 0; x < width; x++, i++) {
+        if (!(lo[i]! < cut && cut <= hi[i]!)) continue;
+        const sx = this.at(x - 1, y + 1, cut) - this.at(x - 1, y - 1, cut) + 2 * (this.at(x, y + 1, cut) - this.at(x, y - 1, cut)) +
+          this.at(x + 1, y + 1, cut) - this.at(x + 1, y - 1, cut);
+        const sy = this.at(x + 1, y - 1, cut) - this.at(x - 1, y - 1, cut) + 2 * (this.at(x + 1, y, cut) - this.at(x - 1, y, cut)) +
+          this.at(x + 1, y + 1, cut) - this.at(x - 1, y + 1, cut);
+        if (sx === 0 && sy === 0) continue;
+        const fy = height - 1 - y;
+        const fx = width - 1 - x;
+        for (let k = 0; k < levels; k++) {
+          const g = gt[k]!;
+          const c = (fy >> k) * g.cols + (fx >> k);
+          const st = stamps[k]!;
+          if (st[c] === run) break; // this cell, and so every coarser one, is already counted for this cut
+          st[c] = run;
+          if (g.cells[c]) out[k]!++;
+        }
+      }
+    }
+    return out;
+  }
 }

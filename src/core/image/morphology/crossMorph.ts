@@ -8,14 +8,18 @@ function pass(src: Uint8Array, width: number, height: number, erode: boolean): U
   const out = new Uint8Array(src.length);
   // Outside the frame: 1 for erosion (neutral for min), 0 for dilation (neutral for max).
   const outside = erode ? 1 : 0;
-  for (let y = 0, i = 0; y < height; y++) {
-    for (let x = 0; x < width; x++, i++) {
-      const c = src[i]!;
-      const up = y > 0 ? src[i - width]! : outside;
-      const down = y + 1 < height ? src[i + width]! : outside;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    const hasUp = y > 0;
+    const hasDown = y + 1 < height;
+    for (let x = 0; x < width; x++) {
+      const i = row + x;
+      const up = hasUp ? src[i - width]! : outside;
+      const down = hasDown ? src[i + width]! : outside;
       const left = x > 0 ? src[i - 1]! : outside;
       const right = x + 1 < width ? src[i + 1]! : outside;
-      out[i] = erode ? (c & up & down & left & right) : (c | up | down | left | right);
+      const c = src[i]!;
+      out[i] = erode ? c & up & down & left & right : c | up | down | left | right;
     }
   }
   return out;

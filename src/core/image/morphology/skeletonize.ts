@@ -33,9 +33,21 @@ export function skeletonize(mask: Uint8Array, width: number, height: number): Ui
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) skel[(y + 1) * W + x + 1] = mask[y * width + x] ? 1 : 0;
   }
-  // Only set pixels can change; keep their positions so a sweep does not rescan the background.
+  // A pixel whose 8 neighbours are all set has table entry 0 and is never removed, so each sub-pass only needs the set
+  // pixels next to the background: those at the start, then the set neighbours of every removed pixel.
+  const NB = [-W - 1, -W, -W + 1, -1, 1, W - 1, W, W + 1];
+  const queued = new Uint8Array(W * H);
   let live: number[] = [];
-  for (let i = 0; i < skel.length; i++) if (skel[i]) live.push(i);
+  for (let i = 0; i < skel.length; i++) {
+    if (!skel[i]) continue;
+    for (const o of NB) {
+      if (!skel[i + o]) {
+        live.push(i);
+        queued[i] = 1;
+        break;
+      }
+    }
+  }
   let removed = true;
   while (removed) {
     removed = false;
@@ -48,12 +60,19 @@ export function skeletonize(mask: Uint8Array, width: number, height: number): Ui
           skel[i - W - 1]! + 2 * skel[i - W]! + 4 * skel[i - W + 1]! + 8 * skel[i + 1]! +
           16 * skel[i + W + 1]! + 32 * skel[i + W]! + 64 * skel[i + W - 1]! + 128 * skel[i - 1]!;
         const n = LUT[code]!;
-        if ((n === 1 && first) || (n === 2 && !first) || n === 3) {
-          changed.push(i);
-          removed = true;
+        if ((n === 1 && first) || (n === 2 && !first) || n === 3) changed.push(i);
+      }
+      if (changed.length > 0) removed = true;
+      for (const i of changed) skel[i] = 0;
+      for (const i of changed) {
+        for (const o of NB) {
+          const j = i + o;
+          if (skel[j] && !queued[j]) {
+            queued[j] = 1;
+            live.push(j);
+          }
         }
       }
-      for (const i of changed) skel[i] = 0;
     }
     if (removed) live = live.filter((i) => skel[i] === 1);
   }
