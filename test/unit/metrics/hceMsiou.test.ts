@@ -6,7 +6,7 @@ import { loadMaskGray } from '../../../src/core/image/grayscale';
 import type { GrayImage } from '../../../src/core/image/types';
 import { HumanCorrectionEffortMeasure } from '../../../src/core/metrics/hce';
 import { MSIoU, msiouImage } from '../../../src/core/metrics/msiou';
-import { float16GridSum, toFloat16 } from '../../../src/core/metrics/msiouEdge';
+import { EdgeCounter, float16GridSum, gridPyramid, sobelEdge, toFloat16 } from '../../../src/core/metrics/msiouEdge';
 import { preparePair } from '../../../src/core/metrics/prepare';
 
 const ROOT = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'metrics-hce');
@@ -99,4 +99,39 @@ test('classes without any step give NaN, like np.mean of an empty list', () => {
   assert.ok(Number.isNaN(new HumanCorrectionEffortMeasure().results().HCE!));
   const r = new MSIoU().results();
   for (const k of ['adpmsiou', 'meanmsiou', 'maxmsiou', 'sample_bimsiou']) assert.ok(Number.isNaN(r[k]!), k);
+});
+
+test('EdgeCounter gives, at every cut, the counts of the Sobel edge map + grid pyramid built in full', () => {
+  // Deterministic pseudo-random preds: a smooth ramp plus speckle, odd sizes so the bottom-right-aligned cells are ragged.
+  let seed = 12345;
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
+  for (const [w, h] of [[1, 1], [7, 3], [33, 20], [65, 47]] as const) {
+    const pred = new Uint8Array(w * h);
+    for (let i = 0; i < pred.length; i++) pred[i] = rand() < 0.15 ? Math.floor(rand() * 256) : ((i % w) * 255) / Math.max(1, w - 1);
+    const gtMask = Uint8Array.from(pred, (v, i) => (v > 100 || i % 5 === 0 ? 1 : 0));
+    const gtLevels = gridPyramid(sobelEdge(gtMask, w, h), w, h, 10);
+    const counter = new EdgeCounter(pred, w, h, gtLevels);
+    for (const cut of [0, 1, 37, 128, 200, 255, 256]) {
+      const mask = Uint8Array.from(pred, (v) => (v >= cut ? 1 : 0));
+      const full = gridPyramid(sobelEdge(mask, w, h), w, h, 10);
+      const expected = full.map((l, k) => l.cells.reduce((s, c, i) => s + (c & gtLevels[k]!.cells[i]!), 0));
+      assert.deepEqual(Array.from(counter.counts(cut)), expected, `${w}x${h} cut ${cut}`);
+    }
+  }
+});
+
+test('sobelEdge: opposite differences around a zero cancel, as scipy.ndimage.sobel on a bool array gives', () => {
+  // scipy: get_edge of this 6x7 mask (a 2x3 block) marks the 4x5 box around it, corners included.
+  const m = new Uint8Array(42);
+  for (let y = 2; y < 4; y++) for (let x = 2; x < 5; x++) m[y * 7 + x] = 1;
+  const e = sobelEdge(m, 7, 6);
+  const rows = Array.from({ length: 6 }, (_, y) => Array.from(e.slice(y * 7, y * 7 + 7)).join(''));
+  assert.deepEqual(rows, ['0000000', '0111110', '0111110', '0111110', '0111110', '0000000']);
+  // The centre of an anti-diagonal 3-pixel line: row differences +1 (left) and -1 (right), column differences +1
+  // (above) and -1 (below) cancel in the [1, 2, 1] smoothing, so it is no edge; "any difference nearby" would mark it.
+  const diag = new Uint8Array(25);
+  diag[3 * 5 + 1] = diag[2 * 5 + 2] = diag[1 * 5 + 3] = 1;
+  const de = sobelEdge(diag, 5, 5);
+  const drows = Array.from({ length: 5 }, (_, y) => Array.from(de.slice(y * 5, y * 5 + 5)).join(''));
+  assert.deepEqual(drows, ['00111', '01111', '11011', '11110', '11100']);
 });
