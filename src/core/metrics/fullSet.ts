@@ -5,6 +5,10 @@ import { preparePair, type PreparedPair } from './prepare';
 import { SI_FULL_FOREGROUND_NOTE, sizeInvariantMae, sizeInvariantTargets, SizeInvarianceFmeasureV2, type SiHandlerImage } from './sizeInvariance';
 import { imageMetricsOfPair, MetricSuite } from './suite';
 import { CURVE_POINTS, curveMax, curveMean } from './thresholds';
+import { CamouflageContextMeasure, CamouflageInputError } from './camouflageContext';
+import { ContextMeasure } from './contextMeasure';
+import { HumanCorrectionEffortMeasure } from './hce';
+import { MSIoU } from './msiou';
 
 /*
  * The "full set": every metric PySODMetrics 1.6.x computes, under the key names of its `examples/test_metrics.py`
@@ -221,17 +225,84 @@ export function sizeInvarianceMetrics(): FullSetMetric {
 }
 
 /**
- * The registry: one factory per metric family, in output order. Registration points for the other issue-19 slices:
- * the `hce` slice appends its MSIoU (`adpmsiou`, `meanmsiou`, `maxmsiou`, `sample_bimsiou`) and HCE (`HCE`) factories,
- * the `cm` slice its ContextMeasure (`cm`) and CamouflageContextMeasure (`ccm`, needs `input.image`) factories — one line each.
+ * The registry: one factory per metric family, in output order.
  */
 export const FULL_SET_FACTORIES: FullSetFactory[] = [
   paperMetrics,
   fmeasureV2Metrics,
   sizeInvarianceMetrics,
-  // [hce] MSIoU + HCE factories go here.
-  // [cm] ContextMeasure + CamouflageContextMeasure factories go here.
+  msiouMetrics,
+  hceMetrics,
+  contextMetrics,
+  camouflageContextMetrics,
 ];
+
+/** PySODMetrics `MSIoU` with dynamic, adaptive and binary modes (`adpmsiou`, `meanmsiou`, `maxmsiou`, `sample_bimsiou`). */
+export function msiouMetrics(): FullSetMetric {
+  const m = new MSIoU();
+  let stepped = 0;
+  return {
+    keys: ['adpmsiou', 'meanmsiou', 'maxmsiou', 'sample_bimsiou'],
+    step: (input) => {
+      stepped++;
+      return { values: m.step(input.pred, input.gt) };
+    },
+    results: () => (stepped ? m.results() : {}),
+  };
+}
+
+/** PySODMetrics `HumanCorrectionEffortMeasure` (`HCE`, lower is better). */
+export function hceMetrics(): FullSetMetric {
+  const m = new HumanCorrectionEffortMeasure();
+  let stepped = 0;
+  return {
+    keys: ['HCE'],
+    step: (input) => {
+      stepped++;
+      return { values: m.step(input.pred, input.gt) };
+    },
+    results: () => (stepped ? m.results() : {}),
+  };
+}
+
+/** PySODMetrics `ContextMeasure` (`cm`). */
+export function contextMetrics(): FullSetMetric {
+  const m = new ContextMeasure();
+  let stepped = 0;
+  return {
+    keys: ['cm'],
+    step: (input) => {
+      stepped++;
+      return { values: { cm: m.stepPair(input.pair) } };
+    },
+    results: () => (stepped ? m.results() : {}),
+  };
+}
+
+/**
+ * PySODMetrics `CamouflageContextMeasure` (`ccm`): needs the RGB image of the same stem. Without one the key is
+ * absent (the CLI says why); an image PySODMetrics would reject (size differs from the masks, too small for a 7×7
+ * patch) gets a note and stays out of the dataset mean instead of stopping the run.
+ */
+export function camouflageContextMetrics(): FullSetMetric {
+  const m = new CamouflageContextMeasure();
+  let stepped = 0;
+  return {
+    keys: ['ccm'],
+    step: (input): FullSetImage => {
+      if (!input.image) return { values: {} };
+      try {
+        const ccm = m.stepPair(input.pair, input.image);
+        stepped++;
+        return { values: { ccm } };
+      } catch (e) {
+        if (!(e instanceof CamouflageInputError)) throw e;
+        return { values: {}, notes: [`ccm: ${e.message}; left out of the dataset ccm`] };
+      }
+    },
+    results: () => (stepped ? m.results() : {}),
+  };
+}
 
 /** Dataset values of a full-set run. */
 export interface FullSetResults {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMaskGray } from '../../../src/core/image/grayscale';
+import { readRgb } from '../../../src/core/image/io';
 import { FULL_SET_FACTORIES, FullSet } from '../../../src/core/metrics/fullSet';
 import { SizeInvarianceFmeasureV2, SizeInvarianceMAE, sizeInvariantTargets, SI_FULL_FOREGROUND_NOTE } from '../../../src/core/metrics/sizeInvariance';
 import { berHandler, calAuc, kappaHandler } from '../../../src/core/metrics/fmeasureV2';
@@ -39,14 +40,16 @@ function close(actual: number | undefined, expected: Num | boolean | undefined, 
   assert.ok(d <= TOL, `${what}: ${actual} vs ${expected} (diff ${d})`);
 }
 
-async function run(pairs: Array<{ stem: string; pred: string; gt: string }>): Promise<{ set: FullSet; images: Map<string, ReturnType<FullSet['step']>> }> {
+async function run(pairs: Array<{ stem: string; pred: string; gt: string; image?: string }>): Promise<{ set: FullSet; images: Map<string, ReturnType<FullSet['step']>> }> {
   const set = new FullSet();
   const images = new Map<string, ReturnType<FullSet['step']>>();
-  for (const p of pairs) images.set(p.stem, set.step(p.stem, await loadMaskGray(p.pred), await loadMaskGray(p.gt)));
+  for (const p of pairs) images.set(p.stem, set.step(p.stem, await loadMaskGray(p.pred), await loadMaskGray(p.gt), p.image ? await readRgb(p.image) : undefined));
   return { set, images };
 }
 
-const testDataPairs = ['0001', '19', 'aerial-1867541__340'].map((stem) => ({ stem, pred: join(PYSOD, 'test_data', 'preds', `${stem}.png`), gt: join(PYSOD, 'test_data', 'masks', `${stem}.png`) }));
+// ccm's image: PySODMetrics' test feeds skimage's astronaut resized to each mask (saved losslessly by the cm generator).
+const CONTEXT = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'metrics-context', 'image');
+const testDataPairs = ['0001', '19', 'aerial-1867541__340'].map((stem) => ({ stem, pred: join(PYSOD, 'test_data', 'preds', `${stem}.png`), gt: join(PYSOD, 'test_data', 'masks', `${stem}.png`), image: join(CONTEXT, `ex_${stem}.png`) }));
 
 test('registry: every key of the FmeasureV2 / size-invariant families, named as examples/test_metrics.py names them', () => {
   const keys = new FullSet().keys;
