@@ -3,7 +3,7 @@ import { appendFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { rolloutLine } from '../../../bench/lib/logsData';
-import { followRolloutLog, indexRolloutLog } from '../../../src/core/logs/jsonlIndex';
+import { followRolloutLog, indexRolloutLog, readRollout } from '../../../src/core/logs/jsonlIndex';
 import { Rng } from '../../../src/core/sample/random';
 import { searchRun, type SearchHit, type SearchOptions } from '../../../src/core/search/searchRun';
 import type { SearchSpec } from '../../../src/core/search/spec';
@@ -48,7 +48,6 @@ test('searchRun: hits with line, run, step, group, sample and offsets into the d
   const h = hits[0]!;
   assert.deepEqual([h.line, h.run, h.step, h.group, h.sample], [2, 'r1', 1, 'img0@1', 1]);
   for (const hit of hits) {
-    const { readRollout } = await import('../../../src/core/logs/jsonlIndex');
     const r = await readRollout(index, hit.record);
     assert.equal(r.completion.slice(hit.offsets[0], hit.offsets[1]), 'tail', `line ${hit.line}`);
     assert.equal(hit.snippet, r.completion.slice(hit.snippetStart, hit.snippetStart + hit.snippet.length));
