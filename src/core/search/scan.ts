@@ -82,13 +82,16 @@ function nextBlock(sel: Selection, from: number): Block {
 function candidates(buf: Buffer, sel: Selection, b: Block, needle: Buffer): Set<number> {
   const out = new Set<number>();
   let k = b.from;
-  const mark = (at: number): void => {
+  /** Mark the record holding `at`; returns where to look next (past that record: one mark per record is enough). */
+  const mark = (at: number): number => {
     while (k < b.to && sel.offsets[k]! - b.start + sel.lengths[k]! <= at) k++;
-    if (k < b.to && sel.offsets[k]! - b.start <= at) out.add(k);
+    if (k >= b.to || sel.offsets[k]! - b.start > at) return at + 1;
+    out.add(k);
+    return sel.offsets[k]! - b.start + sel.lengths[k]!;
   };
   const scan = (what: Buffer, accept: (at: number) => boolean): void => {
     k = b.from;
-    for (let at = buf.indexOf(what, 0); at >= 0 && at < b.length; at = buf.indexOf(what, at + 1)) if (accept(at)) mark(at);
+    for (let at = buf.indexOf(what, 0); at >= 0 && at < b.length; at = buf.indexOf(what, accept(at) ? mark(at) : at + 1));
   };
   scan(needle, () => true);
   scan(BS_U00, (at) => {
