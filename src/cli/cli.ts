@@ -10,7 +10,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMai
   convert: { summary: 'convert a rollout log (TRL, W&B, verl, EasyR1, Seg-R1, VLM-R1, canonical) to canonical JSONL', load: async () => (await import('./commands/convert')).main },
   metrics: { summary: 'score predicted masks against ground truth (PySODMetrics Sm/wFm/Em/Fm/MAE + IoU/cIoU/gIoU)', load: async () => (await import('./commands/metrics')).main },
   segment: { summary: 'segment one image with a SAM2 ONNX export (box/points → mask PNG)', load: async () => (await import('./commands/segment')).main },
-  search: { summary: "search every completion of a run (literal or regex), hits and counts per step", load: async () => (await import('./commands/search')).main },
+  search: { summary: 'search every completion of a run (literal or regex): hits and counts per step', load: async () => (await import('./commands/search')).main },
+  compare: { summary: 'compare two metrics results, two logs or two steps of a log: per-image deltas, sign test, bootstrap CI', load: async () => (await import('./commands/compare')).main },
 };
 
 /** Register a command (used by command modules added later to keep this table the single index). */
