@@ -40,6 +40,8 @@ export interface ScanBatch {
 export interface ScanOptions {
   /** First position to search. */
   readonly from: number;
+  /** Position to stop before (default: the end of the selection). */
+  readonly to?: number;
   /** Positions not to search (completions a previous worker timed out on). */
   readonly skip?: ReadonlySet<number>;
   readonly signal?: AbortSignal;
@@ -65,8 +67,7 @@ interface Block {
   readonly length: number;
 }
 
-function nextBlock(sel: Selection, from: number): Block {
-  const n = sel.offsets.length;
+function nextBlock(sel: Selection, from: number, n: number): Block {
   const start = sel.offsets[from]!;
   let to = from + 1;
   while (to < n && sel.offsets[to]! >= start && sel.offsets[to]! + sel.lengths[to]! - start <= BLOCK_BYTES) to++;
@@ -147,7 +148,7 @@ export async function scanSelection(path: string, spec: SearchSpec, sel: Selecti
   const matcher = compileMatcher(spec);
   const raw = rawNeedle(spec);
   const needle = raw === undefined ? undefined : Buffer.from(raw, 'latin1');
-  const n = sel.offsets.length;
+  const n = Math.min(opts.to ?? sel.offsets.length, sel.offsets.length);
   if (opts.from >= n) return;
   const fh = await open(path, 'r');
   try {
@@ -158,12 +159,12 @@ export async function scanSelection(path: string, spec: SearchSpec, sel: Selecti
       const { bytesRead } = await fh.read(target, 0, b.length, b.start);
       return target.subarray(0, bytesRead);
     };
-    let block = nextBlock(sel, opts.from);
+    let block = nextBlock(sel, opts.from, n);
     let pending = read(block, buf);
     for (;;) {
       const data = await pending;
       if (opts.signal?.aborted) throw abortError();
-      const next = block.to < n ? nextBlock(sel, block.to) : undefined;
+      const next = block.to < n ? nextBlock(sel, block.to, n) : undefined;
       if (next) pending = read(next, spare);
       opts.emit(searchBlock(data, sel, { ...block, length: data.length }, matcher, opts, needle));
       if (!next) break;

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RolloutIndex } from '../logs/indexBuilder';
@@ -77,9 +78,14 @@ export interface SearchOptions {
   readonly budgetMs?: number;
   /** Completions that may exceed the budget before the search stops (default 5). */
   readonly maxTimeouts?: number;
+  /** Worker threads, each searching a contiguous part of the log (default: min(2, cores)). */
+  readonly workers?: number;
   /** Worker script; default searchWorker.js beside this module. */
   readonly workerScript?: string;
 }
+
+/** Records below which one worker searches alone: starting a second costs more than it saves. */
+const MIN_RECORDS_PER_WORKER = 20_000;
 
 /** Default per-completion budget: far above any real completion (~µs each), short enough not to feel hung. */
 export const DEFAULT_BUDGET_MS = 1000;
@@ -178,22 +184,26 @@ export async function searchRun(index: RolloutIndex, spec: SearchSpec, opts: Sea
     c.rollouts++;
     perStep.set(s, c);
   }
-  let done = 0;
   let matched = 0;
   let matches = 0;
   let delivered = 0;
   const skipped: Array<{ line: number; reason: string }> = [];
   const timedOut = new Set<number>();
-  const onScan = (b: ScanBatch): void => {
+  const script = opts.workerScript ?? join(__dirname, 'searchWorker.js');
+  const useWorkers = existsSync(script);
+  if (opts.signal?.aborted) throw abortError();
+  if (!useWorkers && spec.regex) throw new Error(`regex search needs its worker (${script} not found): a regex cannot be stopped on the calling thread`);
+  // Contiguous ranges of the selection, one per worker; hits are still delivered in log order.
+  const parts = !useWorkers ? 1 : Math.max(1, opts.workers !== undefined ? Math.min(opts.workers, total) : Math.min(2, availableParallelism(), Math.floor(total / MIN_RECORDS_PER_WORKER)));
+  const ranges = Array.from({ length: parts }, (_, r) => ({ lo: Math.floor((r * total) / parts), hi: Math.floor(((r + 1) * total) / parts), done: Math.floor((r * total) / parts), finished: false, queue: [] as ScanBatch[] }));
+  let current = 0;
+  const searched = (): number => ranges.reduce((n, r) => n + r.done - r.lo, 0);
+  const deliver = (b: ScanBatch): void => {
     const hits: SearchHit[] = [];
     for (const h of b.hits) {
-      const r = records[h.k]!;
-      matched++;
-      matches += h.count;
-      perStep.get(stepOf(r))!.matched++;
-      perStep.get(stepOf(r))!.matches += h.count;
-      if (delivered >= maxHits) continue;
+      if (delivered >= maxHits) break;
       delivered++;
+      const r = records[h.k]!;
       const run = index.runs[index.run[r]!];
       const group = index.groups[index.group[r]!];
       const step = index.step[r]!;
@@ -211,34 +221,74 @@ export async function searchRun(index: RolloutIndex, spec: SearchSpec, opts: Sea
         snippetStart: h.snippetStart,
       });
     }
-    for (const s of b.skipped) skipped.push({ line: index.line[records[s.k]!]!, reason: s.reason });
-    done = b.done;
-    opts.onBatch?.({ hits, searched: done, total });
+    opts.onBatch?.({ hits, searched: searched(), total });
   };
-  const script = opts.workerScript ?? join(__dirname, 'searchWorker.js');
+  const arrive = (ri: number, b: ScanBatch): void => {
+    ranges[ri]!.done = b.done;
+    for (const h of b.hits) {
+      const c = perStep.get(stepOf(records[h.k]!))!;
+      matched++;
+      matches += h.count;
+      c.matched++;
+      c.matches += h.count;
+    }
+    for (const x of b.skipped) skipped.push({ line: index.line[records[x.k]!]!, reason: x.reason });
+    if (ri === current) deliver(b);
+    else ranges[ri]!.queue.push(b);
+  };
+  const complete = (ri: number): void => {
+    ranges[ri]!.finished = true;
+    while (current < parts && ranges[current]!.finished) {
+      current++;
+      const next = ranges[current];
+      if (next) next.queue.splice(0).forEach(deliver);
+    }
+  };
   let stopped: string | undefined;
-  if (opts.signal?.aborted) throw abortError();
-  if (!existsSync(script)) {
-    if (spec.regex) throw new Error(`regex search needs its worker (${script} not found): a regex cannot be stopped on the calling thread`);
-    await scanSelection(index.path, spec, selection, { from: 0, emit: onScan, ...(opts.signal ? { signal: opts.signal } : {}) });
+  if (!useWorkers) {
+    await scanSelection(index.path, spec, selection, { from: 0, emit: (b) => arrive(0, b), ...(opts.signal ? { signal: opts.signal } : {}) });
   } else {
     const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
     const maxTimeouts = opts.maxTimeouts ?? 5;
-    while (done < total) {
-      const o = await runWorker(script, { path: index.path, spec, selection, from: done, skip: [...timedOut] }, onScan, { budgetMs, signal: opts.signal });
-      if (o.kind === 'done') break;
-      timedOut.add(o.k);
-      if (timedOut.size >= maxTimeouts) {
-        stopped = `the pattern exceeded its ${budgetMs} ms budget on ${timedOut.size} completions; search stopped at line ${index.line[records[o.k]!]}`;
-        break;
+    // Stops every range: the caller's cancel, a failed range, or too many timeouts.
+    const all = new AbortController();
+    const onAbort = (): void => all.abort();
+    opts.signal?.addEventListener('abort', onAbort);
+    const runRange = async (ri: number): Promise<void> => {
+      const r = ranges[ri]!;
+      while (r.done < r.hi) {
+        const o = await runWorker(script, { path: index.path, spec, selection, from: r.done, to: r.hi, skip: [...timedOut] }, (b) => arrive(ri, b), { budgetMs, signal: all.signal });
+        if (o.kind === 'done') break;
+        timedOut.add(o.k);
+        if (timedOut.size >= maxTimeouts) {
+          stopped ??= `the pattern exceeded its ${budgetMs} ms budget on ${timedOut.size} completions; search stopped at line ${index.line[records[o.k]!]}`;
+          all.abort();
+          return;
+        }
       }
+      complete(ri);
+    };
+    try {
+      await Promise.all(
+        ranges.map((_, ri) =>
+          runRange(ri).catch((e: unknown) => {
+            all.abort();
+            if (!(stopped && e instanceof Error && e.name === 'AbortError')) throw e;
+          }),
+        ),
+      );
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
     }
+    // After a stop, what the later ranges found is still delivered, in order.
+    for (const r of ranges.slice(current + 1)) r.queue.splice(0).forEach(deliver);
   }
+  skipped.sort((x, y) => x.line - y.line);
   const firstLine = records.length > 0 ? index.line[records[0]!]! : index.nextLine;
   const badLines = index.issues.filter((i) => i.severity === 'error' && i.line >= firstLine && i.line > 0).length;
   const steps = [...perStep].sort((a, b) => (Number.isNaN(a[0]) ? 1 : Number.isNaN(b[0]) ? -1 : a[0] - b[0])).map(([s, c]) => ({ step: Number.isNaN(s) ? null : s, ...c }));
   return {
-    searched: stopped ? done : total,
+    searched: searched(),
     matched,
     matches,
     steps,

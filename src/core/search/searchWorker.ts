@@ -9,6 +9,7 @@ export interface SearchWorkerRequest {
   readonly spec: SearchSpec;
   readonly selection: Selection;
   readonly from: number;
+  readonly to: number;
   readonly skip: readonly number[];
   /** Int32Array(1) the worker writes k + 1 into while matching record k (the watchdog's view of it). */
   readonly progress: SharedArrayBuffer;
@@ -22,7 +23,7 @@ if (!isMainThread && parentPort) {
   port.once('message', (req: SearchWorkerRequest) => {
     if (req.type !== 'search/start') return;
     const progress = new Int32Array(req.progress);
-    scanSelection(req.path, req.spec, req.selection, { from: req.from, skip: new Set(req.skip), progress, emit: (batch) => port.postMessage({ type: 'search/batch', batch } satisfies SearchWorkerMessage) }).then(
+    scanSelection(req.path, req.spec, req.selection, { from: req.from, to: req.to, skip: new Set(req.skip), progress, emit: (batch) => port.postMessage({ type: 'search/batch', batch } satisfies SearchWorkerMessage) }).then(
       () => port.postMessage({ type: 'search/done' } satisfies SearchWorkerMessage),
       (e: unknown) => port.postMessage({ type: 'search/failed', message: e instanceof Error ? e.message : String(e) } satisfies SearchWorkerMessage),
     );

@@ -155,3 +155,19 @@ test('searchRun without its worker: literals run on the calling thread, a regex 
   assert.equal(summary.matched, 7);
   await assert.rejects(collect(path, { pattern: 'tail', regex: true }, { workerScript: '/nonexistent/searchWorker.js' }), /regex search needs its worker/);
 });
+
+test('searchRun on several workers: the same hits, in log order, and a timeout in one part leaves the others whole', async () => {
+  const rng = new Rng(9);
+  const lines = Array.from({ length: 3000 }, (_, k) => rolloutLine(k, () => rng.next()));
+  lines.splice(2200, 0, rec({ step: 99, completion: 'a'.repeat(40) + '!' }));
+  const path = logFiles('segr1-search-').file(lines.join('\n') + '\n');
+  const spec: SearchSpec = { pattern: '^(a+)+$|head\\s+tail', regex: true };
+  const one = await collect(path, spec, { workers: 1, budgetMs: 300 });
+  const three = await collect(path, spec, { workers: 3, budgetMs: 300 });
+  assert.ok(one.hits.length > 100);
+  assert.deepEqual(three.hits, one.hits);
+  assert.deepEqual(three.summary, one.summary);
+  assert.deepEqual(three.summary.timedOut, [2201]);
+  const limited = await collect(path, spec, { workers: 3, budgetMs: 300, maxHits: 5 });
+  assert.deepEqual(limited.hits, one.hits.slice(0, 5));
+});
