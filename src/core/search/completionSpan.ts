@@ -101,13 +101,35 @@ export function completionSpan(buf: Buffer, start: number, stop: number): String
   }
 }
 
-/** The decoded text of a JSON string span (escapes resolved), or undefined when the escapes are invalid. */
+/** What each one-character JSON escape stands for. */
+const SIMPLE_ESCAPES: Readonly<Record<number, string>> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
+
+const HEX4 = /^[0-9a-fA-F]{4}$/;
+
+/**
+ * The decoded text of a JSON string span (escapes resolved; `\uXXXX` pairs make astral characters, lone surrogates
+ * stay as JSON.parse leaves them), or undefined when an escape is invalid. The text between escapes is decoded as
+ * UTF-8 in one piece each (a record's completion has a few escapes, mostly `\n`), about twice as fast as
+ * JSON.parse on the quoted span; raw control characters, which the index accepts with a warning, are kept.
+ */
 export function decodeSpan(buf: Buffer, span: StringSpan): string | undefined {
   if (!span.escaped) return buf.toString('utf8', span.start, span.end);
-  try {
-    const v: unknown = JSON.parse(buf.toString('utf8', span.start - 1, span.end + 1));
-    return typeof v === 'string' ? v : undefined;
-  } catch {
-    return undefined;
+  let out = '';
+  let p = span.start;
+  for (let bs = buf.indexOf(BACKSLASH, p); bs >= 0 && bs < span.end; bs = buf.indexOf(BACKSLASH, p)) {
+    out += buf.toString('utf8', p, bs);
+    const c = buf[bs + 1]!;
+    if (c === 0x75) {
+      const hex = buf.toString('latin1', bs + 2, Math.min(bs + 6, span.end));
+      if (!HEX4.test(hex)) return undefined;
+      out += String.fromCharCode(parseInt(hex, 16));
+      p = bs + 6;
+    } else {
+      const e = SIMPLE_ESCAPES[c];
+      if (e === undefined || bs + 1 >= span.end) return undefined;
+      out += e;
+      p = bs + 2;
+    }
   }
+  return out + buf.toString('utf8', p, span.end);
 }

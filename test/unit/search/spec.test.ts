@@ -78,3 +78,24 @@ test('completionSpan finds the top-level completion as JSON.parse reads it', () 
     assert.equal(span && decodeSpan(buf, span), expected[i], l);
   });
 });
+
+test('decodeSpan equals JSON.parse on every escape form, keeps raw control characters, refuses bad escapes', () => {
+  let seed = 1;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const pool = ['a', 'é', '𝒳', '"', '\\', '/', '\n', '\t', '\b', '\f', '\r', '\u0001', '\ud835', '\udcb3', '<', ' '];
+  for (let t = 0; t < 2000; t++) {
+    const s = Array.from({ length: 1 + Math.floor(rand() * 12) }, () => pool[Math.floor(rand() * pool.length)]).join('');
+    // As JSON.stringify writes it, and as Python's json.dumps(ensure_ascii=True) does (every non-ASCII as \uXXXX, '/' as '\/').
+    const ascii = JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/\//g, '\\/');
+    for (const quoted of [JSON.stringify(s), ascii]) {
+      const buf = Buffer.from(quoted);
+      assert.equal(decodeSpan(buf, { start: 1, end: buf.length - 1, escaped: buf.includes(0x5c) }), s, quoted);
+    }
+  }
+  const raw = Buffer.from('"a\u0001\\nb"');
+  assert.equal(decodeSpan(raw, { start: 1, end: raw.length - 1, escaped: true }), 'a\u0001\nb');
+  for (const bad of ['"\\x"', '"\\u12"', '"\\u12g4"']) {
+    const buf = Buffer.from(bad);
+    assert.equal(decodeSpan(buf, { start: 1, end: buf.length - 1, escaped: true }), undefined, bad);
+  }
+});
