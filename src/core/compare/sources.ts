@@ -47,7 +47,7 @@ export function loadMetricsSide(path: string, warn: (m: string) => void): Compar
   try {
     doc = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new Error(`${path}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new Error(`${path}: not JSON (${e instanceof Error ? e.message : String(e)})`, { cause: e });
   }
   const rec = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!rec(doc) || !rec(doc.images)) throw new Error(`${path}: field "images": expected an object of images as 'segr1 metrics --json' writes`);

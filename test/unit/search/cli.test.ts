@@ -29,7 +29,7 @@ test('segr1 search: hits with line, step, group, sample and the match in context
   assert.match(lines[0]!, /:1 {2}step 1 {2}group g1 {2}sample 0 {2}<think>the «tail» is left<\/think>$/);
   // Control characters and bidi overrides from the log are shown as escapes, never sent to the terminal.
   assert.equal(lines[1], `${path}:2  step 1  group g1  sample 1 (2 matches)  evil \\u001b]0;pwned\\u0007 «tail» \\u202e tail\\nnext`);
-  assert.doesNotMatch(r.stdout, /[\u001b\u0007\u202e]/);
+  for (const c of ['\u001b', '\u0007', '\u202e']) assert.ok(!r.stdout.includes(c), `raw ${JSON.stringify(c)} printed`);
   assert.match(r.stdout, /step +rollouts +matched +matches\n1 +2 +2 +3\n2 +1 +0 +0\n/);
   assert.match(r.stdout, /2 of 3 completions match \(3 matches\); 2 shown\n1 bad line\(s\) of the log not searched/);
 });
