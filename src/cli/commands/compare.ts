@@ -93,7 +93,12 @@ export async function main(argv: string[]): Promise<number> {
     err(`segr1 compare: ${args}\n\n${USAGE}`);
     return 2;
   }
-  const warn = (m: string): void => err(`warning: ${m}`);
+  // Two steps of one log would say the same thing about the log twice.
+  const said = new Set<string>();
+  const warn = (m: string): void => {
+    if (!said.has(m)) err(`warning: ${m}`);
+    said.add(m);
+  };
   const indexes = new Map<string, Promise<RolloutIndex>>();
   const load = async (arg: string): Promise<CompareSide> => {
     const spec = parseSideSpec(arg, existsSync);
