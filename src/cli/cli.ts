@@ -13,6 +13,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMai
   attribute: { summary: 'label why each rollout failed (format, segmenter, policy, reward) against per-image oracle prompts', load: async () => (await import('./commands/attribute')).main },
   report: { summary: 'write a self-contained HTML report of a run (metrics, reward traces, taxonomy, best/worst rollouts)', load: async () => (await import('./commands/report')).main },
   annotations: { summary: 'list a workspace\'s rollout annotations (notes, label overrides, counterfactual prompts)', load: async () => (await import('./commands/annotations')).main },
+  search: { summary: 'search every completion of a run (literal or regex): hits and counts per step', load: async () => (await import('./commands/search')).main },
+  compare: { summary: 'compare two metrics results, two logs or two steps of a log: per-image deltas, sign test, bootstrap CI', load: async () => (await import('./commands/compare')).main },
 };
 
 /** Register a command (used by command modules added later to keep this table the single index). */
