@@ -12,7 +12,7 @@ export interface FrameGt {
   readonly mask: BinaryMask;
   /** Foreground pixels of {@link mask}. */
   readonly area: number;
-  /** What the S-measure needs of the GT. */
+  /** What the S-measure needs of the GT (computed on first read). */
   readonly sm: BinarySmeasureGt;
 }
 
@@ -33,24 +33,35 @@ export function frameGt(gt: GrayImage, side = SEGR1_REWARD_SIDE): FrameGt {
   const hit = derived.get(gt);
   if (hit && hit.mask.width === side && hit.mask.height === side) return hit;
   const mask = segr1GtMask(gt, side);
-  const sm = binarySmeasureGt(mask.data, side, side);
-  const d: FrameGt = { mask, area: sm.fg, sm };
+  let area = 0;
+  for (let i = 0; i < mask.data.length; i++) area += mask.data[i]!;
+  let sm: BinarySmeasureGt | undefined;
+  // The S-measure statistics only when a set asks for them (the as-trained set never does).
+  const d: FrameGt = {
+    mask,
+    area,
+    get sm() {
+      return (sm ??= binarySmeasureGt(mask.data, side, side));
+    },
+  };
   derived.set(gt, d);
   return d;
 }
 
 /**
  * Overlap of a predicted mask (non-zero is foreground) with a reward-frame GT, split at the GT's S-measure centroid:
- * the same counts as `overlap()`, plus per-quadrant pred and pred ∧ GT pixels. Throws when sizes differ.
+ * the same counts as `overlap()`, plus per-quadrant pred and pred ∧ GT pixels. `split` false: the IoU's counts only
+ * (every pixel in the first quadrant; the centroid is never derived). Throws when sizes differ.
  */
-export function frameOverlap(pred: BinaryMask, gt: FrameGt): FrameOverlap {
+export function frameOverlap(pred: BinaryMask, gt: FrameGt, split = true): FrameOverlap {
   const { width: w, height: h } = gt.mask;
   if (pred.width !== w || pred.height !== h) throw new Error(`mask is ${pred.width}×${pred.height} but the reward frame is ${w}×${h}`);
   const p = pred.data;
   const g = gt.mask.data;
   // An empty GT has no centroid: everything counts in the first quadrant, which nothing reads then.
-  const xSplit = gt.area > 0 ? Math.min(gt.sm.cx, w) : w;
-  const cy = gt.area > 0 ? gt.sm.cy : h;
+  const cut = split && gt.area > 0 ? gt.sm : undefined;
+  const xSplit = cut ? Math.min(cut.cx, w) : w;
+  const cy = cut ? cut.cy : h;
   const pred4 = [0, 0, 0, 0];
   const inter4 = [0, 0, 0, 0];
   // Masks are 0/1 bytes, so four pixels at a time: bytes of a word summed by a multiply. Any other non-zero byte

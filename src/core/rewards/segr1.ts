@@ -89,9 +89,9 @@ async function scoreSegR1(input: RewardInput, mode: SegR1SmMode): Promise<Reward
     } else throw new MissingMaskError();
     // The GT's mask and S-measure statistics are derived once per GT image; per rollout, one pass over the mask.
     const gt = frameGt(input.gt);
-    const { overlap: o, quadrants } = frameOverlap(mask, gt);
+    const { overlap: o, quadrants } = frameOverlap(mask, gt, mode === 'intended');
     const iou = rewardIou(o);
-    const n = gt.sm.n;
+    const n = gt.mask.width * gt.mask.height;
     let sm: number;
     if (mode === 'reference') sm = 1 - o.predArea / n;
     else {

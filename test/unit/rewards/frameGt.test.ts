@@ -108,3 +108,14 @@ test('segr1-intended scores a rollout against a resized GT exactly as the S-meas
   assert.equal(res.details.sm, want.sm);
   assert.equal(res.components.segment, 0.7 * iou + 0.3 * Math.max(0, Math.min(1, want.sm)));
 });
+
+test('without the split, frameOverlap gives the same IoU counts and never derives the S-measure statistics', () => {
+  const r = new Rng(8);
+  const gt: GrayImage = { width: 64, height: 64, data: ellipses(64, 64, r) };
+  const pred: BinaryMask = { width: 64, height: 64, data: ellipses(64, 64, r, 1) };
+  const d = frameGt(gt, 64);
+  let reads = 0;
+  const watched = { mask: d.mask, area: d.area, get sm() { reads++; return d.sm; } };
+  assert.deepEqual(frameOverlap(pred, watched, false).overlap, overlap(pred, segr1GtMask(gt, 64)));
+  assert.equal(reads, 0);
+});
