@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { assertNever, type TracesHostMessage, type TracesPayload, type TracesWebviewMessage } from '../shared/protocol';
@@ -158,20 +159,38 @@ export class TracesPanel implements vscode.Disposable {
     // A hand-edited setting outside the enum falls back to auto rather than failing the replay.
     const chosen = readSettings().advantageEstimator;
     const estimator = getAdvantageEstimator(chosen) ? chosen : 'auto';
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Seg-R1: replaying rewards', cancellable: false }, async (progress) => {
+    const cancelled = new AbortController();
+    const finished = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Seg-R1: replaying rewards', cancellable: true }, async (progress, token) => {
+      token.onCancellationRequested(() => cancelled.abort());
       for (const log of this.model.logs) {
         progress.report({ message: log.rel });
         const rows = table.rowsOfLog(log.file);
         const lineToRecord = new Map<number, number>();
         for (let i = 0; i < log.index.count; i++) lineToRecord.set(log.index.line[i]!, i);
-        const { report } = await replayLog(log.index.path, { rewardSet: set, root: log.folder.uri.fsPath, estimator, format: log.format });
+        // Two worker threads (the replay's numbers do not depend on it); cancelling stops them and keeps the old column.
+        const replayed = await replayLog(log.index.path, {
+          rewardSet: set,
+          root: log.folder.uri.fsPath,
+          estimator,
+          format: log.format,
+          workers: Math.min(2, availableParallelism()),
+          signal: cancelled.signal,
+          onProgress: (p) => progress.report({ message: `${log.rel}: ${p.rollouts} rollouts` }),
+        }).catch((e: unknown) => {
+          if (e instanceof Error && e.name === 'AbortError') return undefined;
+          throw e;
+        });
+        if (!replayed) return false;
+        const { report } = replayed;
         for (const r of report.rollouts) {
           const record = lineToRecord.get(r.line);
           const row = record === undefined ? undefined : rows.get(record);
           if (row !== undefined && r.total.logged !== null && r.total.replayed !== null) diff[row] = Math.abs(r.total.replayed - r.total.logged);
         }
       }
+      return true;
     });
+    if (!finished) return;
     table.setColumn(REPLAY_DIFF_COLUMN, diff);
     this.replayColumn = { logs: this.logsKey(), values: diff };
     this.post({ type: 'list/columns', columns: table.columns, sortBy: REPLAY_DIFF_COLUMN });

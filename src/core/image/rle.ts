@@ -30,6 +30,11 @@ export interface RleDecodeOptions {
   readonly frame?: Size;
   /** Pixel cap (default {@link MAX_IMAGE_PIXELS}). */
   readonly maxPixels?: number;
+  /**
+   * A buffer to decode into (a caller's scratch, reused across masks) when it holds at least height·width bytes;
+   * the mask returned then views it and is valid until the caller reuses it. Else a new one is allocated.
+   */
+  readonly into?: Uint8Array;
 }
 
 /** Check an RLE's declared `size` against the frame and the cap; returns [height, width]. Throws DeclaredSizeError / RleError. */
@@ -71,20 +76,18 @@ export function decodeRle(rle: CocoRle, opts: RleDecodeOptions = {}): BinaryMask
     if (total > n) throw new RleError(`${field}.counts`, `RLE runs cover more than ${width}×${height} pixels`);
   }
   if (total !== n) throw new RleError(`${field}.counts`, `RLE runs cover ${total} of ${n} pixels`);
-  const data = new Uint8Array(n);
+  const data = opts.into && opts.into.length >= n ? opts.into.subarray(0, n).fill(0) : new Uint8Array(n);
   let j = 0;
   let v = 0;
   for (const run of counts as readonly number[]) {
     if (v === 1 && run > 0) {
-      // Column-major index j → (x, y); walk down the column, wrapping to the next one.
+      // Column-major index j → (x, y): the run covers column pieces, each a stride-`width` walk down one column.
       let x = Math.floor(j / height);
       let y = j - x * height;
-      for (let k = 0; k < run; k++) {
-        data[y * width + x] = 1;
-        if (++y === height) {
-          y = 0;
-          x++;
-        }
+      for (let left = run; left > 0; x++, y = 0) {
+        const len = Math.min(left, height - y);
+        for (let o = y * width + x, end = o + len * width; o < end; o += width) data[o] = 1;
+        left -= len;
       }
     }
     j += run;

@@ -142,7 +142,7 @@ export function normalisationTables(lo: number, hi: number): { value: Float64Arr
 }
 
 /** Σ of the normalised prediction over all pixels (from the histograms). */
-export function predSum(pair: PreparedPair): number {
+export function predSum(pair: Pick<PreparedPair, 'fgHist' | 'bgHist' | 'value'>): number {
   let s = 0;
   for (let v = 0; v < 256; v++) {
     const c = pair.fgHist[v]! + pair.bgHist[v]!;

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ParsedAnswer } from '../completion/types';
 import { checkInsideSync, refusalMessage } from '../dataset/paths';
@@ -18,6 +19,7 @@ import { VERL_FILE } from '../logs/verlJsonl';
 import { resolveAdvantageEstimator, type AdvantageEstimatorId } from './advantageEstimators';
 import { loadGtInFrame, loadGtPilL } from './groundTruth';
 import { SEGR1_REWARD_SIDE } from './masks';
+import { PROGRESS_EVERY, replayLinesInWorkers, throwIfAborted } from './replayPool';
 import { MissingGtError, MissingMaskError } from './segr1';
 import type { RewardSet } from './types';
 
@@ -28,6 +30,8 @@ import type { RewardSet } from './types';
 
 /** Tolerance above which a logged and a replayed value count as different. */
 export const REPLAY_TOLERANCE = 1e-6;
+
+export { PROGRESS_EVERY, replayAborted, throwIfAborted } from './replayPool';
 
 /**
  * Bytes of decoded GTs replay keeps. Seg-R1's sets cache the GT already in the 768² reward frame (590 kB each, so
@@ -85,9 +89,24 @@ export interface ReplayOptions {
   readonly rewardWeights?: Readonly<Record<string, number>>;
   /** Lines longer than this are reported as bad lines, never read whole (default 64 MiB, as the index and convert). */
   readonly maxLineBytes?: number;
+  /**
+   * Worker threads (default 1: this thread). Results, bad lines and notes come in line order either way, and every
+   * number is the same. Workers need a registered reward set and, to segment, `workerSegmenter`; without them the
+   * replay stays on this thread.
+   */
+  readonly workers?: number;
+  /** The segmenter each worker creates for rollouts without a logged mask (the replay's `segmenter` stays here). */
+  readonly workerSegmenter?: 'classical';
+  /** Worker script; default replayWorker.js beside this module (dist/ in the bundles, dist-test/… in tests). */
+  readonly workerScript?: string;
+  /** Called every {@link PROGRESS_EVERY} rollouts and at the end. */
+  readonly onProgress?: (p: ReplayProgress) => void;
+  /** Cancels the replay: it rejects with an AbortError and its workers are stopped. */
+  readonly signal?: AbortSignal;
 }
 
-interface Pending {
+/** One replayed line before advantages: what {@link replayRecord} returns (plain data, so it can cross threads). */
+export interface Pending {
   line: number;
   run: string | undefined;
   step: number | undefined;
@@ -99,27 +118,25 @@ interface Pending {
   loggedAdvantage: number | null;
 }
 
+/** Progress of a replay: rollouts scored so far, and how far into the file (characters read ≈ bytes, for a fraction). */
+export interface ReplayProgress {
+  readonly rollouts: number;
+  readonly bytesRead: number;
+  readonly totalBytes: number;
+}
+
+/** What the per-line pass gives: the replayed lines in line order, the bad-line count and the masks segmented. */
+export interface ReplayedLines {
+  readonly pending: Pending[];
+  readonly badLines: number;
+  readonly segmented: number;
+}
+
 /** Replay a canonical JSONL rollout log line by line (streamed) under one reward set. */
 export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{ report: ReplayReport; badLines: number; segmented: number }> {
-  const pending: Pending[] = [];
-  const run = new ReplayRun(opts);
-  let badLines = 0;
-  // Lines as bytes first: a line of NUL bytes or invalid UTF-8 (a torn append), or over the cap, is a bad line of its own.
-  const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  for await (const { lineNo, text, problem } of readTextLines(logPath, { maxLineBytes })) {
-    if (problem !== undefined) {
-      badLines++;
-      opts.onBadLine?.(lineNo, problem);
-      continue;
-    }
-    if (text.trim() === '') continue;
-    try {
-      pending.push(await replayRecord(text, lineNo, opts, run));
-    } catch (e) {
-      badLines++;
-      opts.onBadLine?.(lineNo, e instanceof Error ? e.message : String(e));
-    }
-  }
+  throwIfAborted(opts.signal);
+  const inWorkers = (opts.workers ?? 1) > 1 ? await replayLinesInWorkers(logPath, opts) : undefined;
+  const { pending, badLines, segmented } = inWorkers ?? (await replayLines(logPath, opts));
   const names = opts.rewardSet.components;
   const format = opts.format ?? pending.map((p) => formatOfSource(p.source)).find((f) => f !== undefined);
   const estimator = resolveAdvantageEstimator(opts.estimator, opts.rewardSet.id, format);
@@ -143,7 +160,41 @@ export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{
   for (const n of [...names].sort()) differing[n] = rollouts.filter((r) => differs(r.components[n]!)).length;
   differing.total = rollouts.filter((r) => differs(r.total)).length;
   differing.advantage = rollouts.filter((r) => differs(r.advantage)).length;
-  return { report: { summary: { rollouts: rollouts.length, estimator: estimator.id, differing }, rollouts }, badLines, segmented: run.segmented };
+  return { report: { summary: { rollouts: rollouts.length, estimator: estimator.id, differing }, rollouts }, badLines, segmented };
+}
+
+/** The per-line pass on this thread: every line replayed in order, bad lines and notes reported as they come. */
+export async function replayLines(logPath: string, opts: ReplayOptions): Promise<ReplayedLines> {
+  const pending: Pending[] = [];
+  const run = new ReplayRun(opts);
+  let badLines = 0;
+  const totalBytes = (await stat(logPath)).size;
+  let bytesRead = 0;
+  let lastReport = 0;
+  // Lines as bytes first: a line of NUL bytes or invalid UTF-8 (a torn append), or over the cap, is a bad line of its own.
+  const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  for await (const { lineNo, text, problem } of readTextLines(logPath, { maxLineBytes })) {
+    throwIfAborted(opts.signal);
+    if (problem !== undefined) {
+      badLines++;
+      opts.onBadLine?.(lineNo, problem);
+      continue;
+    }
+    bytesRead += text.length + 1;
+    if (text.trim() === '') continue;
+    try {
+      pending.push(await replayRecord(text, lineNo, opts, run));
+    } catch (e) {
+      badLines++;
+      opts.onBadLine?.(lineNo, e instanceof Error ? e.message : String(e));
+    }
+    if (opts.onProgress && pending.length - lastReport >= PROGRESS_EVERY) {
+      lastReport = pending.length;
+      opts.onProgress({ rollouts: pending.length, bytesRead: Math.min(bytesRead, totalBytes), totalBytes });
+    }
+  }
+  opts.onProgress?.({ rollouts: pending.length, bytesRead: totalBytes, totalBytes });
+  return { pending, badLines, segmented: run.segmented };
 }
 
 /** The rollout-log format a converted record's `extra.source` (`<file>:<line>`) names by its file, when it does. */
@@ -168,18 +219,31 @@ function num(v: unknown): number | null {
   return typeof v === 'number' ? v : null;
 }
 
-/** The file a record's path names under the replay root, symlinks resolved; refused (with the field) when it leads out. */
-/** What one replay of a log keeps across its lines: decoded GTs, resolved paths, the notes already given, masks segmented. */
-class ReplayRun {
-  /** GTs in the frame they are scored in, bounded by bytes. */
-  readonly gtCache = new ByteLru<string, GrayImage>(REPLAY_GT_CACHE_BYTES, (g) => g.data.byteLength);
+/** A decoded GT and the bytes it holds in the cache. */
+interface CachedGt {
+  readonly gt: GrayImage;
+  readonly bytes: number;
+}
+
+/**
+ * What one replay of a log keeps across its lines: decoded GTs (in the reward frame, with what the reward derives
+ * from them), resolved paths, the notes already given, masks segmented. One per thread: a worker holds its own.
+ */
+export class ReplayRun {
+  /** GTs in the frame they are scored in, bounded by bytes (a reward-frame GT also holds its derived mask: twice). */
+  readonly gtCache = new ByteLru<string, CachedGt>(REPLAY_GT_CACHE_BYTES, (c) => c.bytes);
+  /** The logged mask of the rollout being scored, decoded into the same buffer every time. */
+  readonly maskScratch = new Uint8Array(SEGR1_REWARD_SIDE * SEGR1_REWARD_SIDE);
+  /** An empty reward-frame mask, standing in for a missing mask or GT so the other components still score. */
+  readonly blank: GrayImage = { width: SEGR1_REWARD_SIDE, height: SEGR1_REWARD_SIDE, data: new Uint8Array(SEGR1_REWARD_SIDE * SEGR1_REWARD_SIDE) };
   /** Masks the segmenter made (rollouts without a logged mask). */
   segmented = 0;
   private readonly notes = new Set<string>();
   /** Each distinct (field, path) resolved once: a GT repeats across its group and across steps. */
   private readonly paths = new Map<string, { path: string } | { error: string }>();
 
-  constructor(private readonly opts: ReplayOptions) {}
+  /** `opts`: the root paths resolve against and where notes go. */
+  constructor(private readonly opts: Pick<ReplayOptions, 'root' | 'onNote'>) {}
 
   /** Report a note once per run. */
   note(m: string): void {
@@ -203,7 +267,11 @@ class ReplayRun {
   }
 }
 
-async function replayRecord(text: string, line: number, opts: ReplayOptions, run: ReplayRun): Promise<Pending> {
+/**
+ * Replay one log line (its text and 1-based number) under the options' reward set: the per-rollout work, run on the
+ * calling thread or in a replay worker, each with its own {@link ReplayRun}. Throws with the field at fault.
+ */
+export async function replayRecord(text: string, line: number, opts: Pick<ReplayOptions, 'rewardSet' | 'segmenter'>, run: ReplayRun): Promise<Pending> {
   // Logs are written by Python (json.dumps: NaN/Infinity by default, sometimes a BOM): read them as Python does.
   const rec = parsePythonJsonLine(text, line) as Record<string, unknown>;
   if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) throw new Error('not a JSON object');
@@ -219,19 +287,20 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, run
     // The shape first (a message naming the wrong member), then sizes against the reward frame before any buffer.
     const bad = rleShapeError(rec.mask);
     if (bad) throw new Error(`field ${bad}`);
-    loggedMask = decodeRle(rec.mask as CocoRle, { field: 'mask', ...(is840 ? {} : { frame: REWARD_FRAME }) });
+    // Only the score reads the mask, and nothing keeps it past this record: decode into the run's buffer.
+    loggedMask = decodeRle(rec.mask as CocoRle, { field: 'mask', ...(is840 ? {} : { frame: REWARD_FRAME, into: run.maskScratch }) });
   }
   let gt: GrayImage | undefined;
   if (typeof rec.gt === 'string') {
     const p = run.inside('gt', rec.gt);
     // Seg-R1's sets only ever use the GT in the 768² reward frame: decode it straight into that frame, once.
     const key = `${is840 ? 'full' : 'frame'}:${p}`;
-    gt = run.gtCache.get(key);
+    gt = run.gtCache.get(key)?.gt;
     if (!gt) {
       gt = await (is840 ? loadGtPilL(p) : loadGtInFrame(p, SEGR1_REWARD_SIDE)).catch((e: unknown) => {
         throw new Error(`field gt '${rec.gt as string}': ${imageError(e)}`);
       });
-      run.gtCache.set(key, gt);
+      run.gtCache.set(key, { gt, bytes: gt.data.byteLength * (is840 ? 1 : 2) });
     }
   }
   const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, run.inside('image', rec.image), run) : undefined;
@@ -247,9 +316,7 @@ async function replayRecord(text: string, line: number, opts: ReplayOptions, run
     if (!(e instanceof MissingMaskError || e instanceof MissingGtError)) throw e;
     // No mask (or no GT): the other components still replay, format needs neither.
     run.note(e instanceof MissingGtError ? 'segment not replayed for rollouts without a gt path' : 'segment not replayed for rollouts without a logged mask (no segmenter: --mask-only, or no image path)');
-    const side = SEGR1_REWARD_SIDE;
-    const blank = { width: side, height: side, data: new Uint8Array(side * side) };
-    const r = await set.score({ ...input, loggedMask: blank, gt: { width: side, height: side, data: new Uint8Array(side * side) } });
+    const r = await set.score({ ...input, loggedMask: run.blank, gt: run.blank });
     replayed = { ...r.components, segment: null };
     total = null;
   }

@@ -2,10 +2,10 @@ import { parseCompletion } from '../completion/parse';
 import { parseSegR1Strict, type StrictParseResult } from '../completion/segr1Strict';
 import type { ParseDiagnostic, ParsedAnswer, ParsedBox, ParsedPoint } from '../completion/types';
 import type { BinaryMask } from '../image/types';
-import { preparePair } from '../metrics/prepare';
-import { smeasureImage } from '../metrics/smeasure';
+import { smeasureBinary } from '../metrics/smeasure';
 import { trainerTotal } from './advantages';
-import { SEGR1_REWARD_SIDE, maskTo255, overlap, rewardIou, segr1GtMask } from './masks';
+import { frameGt, frameOverlap } from './frameGt';
+import { SEGR1_REWARD_SIDE, rewardIou } from './masks';
 import type { RewardInput, RewardResult, RewardSet } from './types';
 
 /** Seg-R1's reward functions in trainer order (`reward_funcs = ["segment", "format"]`). */
@@ -87,14 +87,16 @@ async function scoreSegR1(input: RewardInput, mode: SegR1SmMode): Promise<Reward
         details.segmenterFailed = 1;
       }
     } else throw new MissingMaskError();
-    const gt = segr1GtMask(input.gt);
-    const o = overlap(mask, gt);
+    // The GT's mask and S-measure statistics are derived once per GT image; per rollout, one pass over the mask.
+    const gt = frameGt(input.gt);
+    const { overlap: o, quadrants } = frameOverlap(mask, gt, mode === 'intended');
     const iou = rewardIou(o);
-    const n = gt.width * gt.height;
+    const n = gt.mask.width * gt.mask.height;
     let sm: number;
     if (mode === 'reference') sm = 1 - o.predArea / n;
     else {
-      const s = smeasureImage(preparePair(maskTo255(mask), maskTo255(gt)));
+      // smeasureImage(preparePair(maskTo255(mask), maskTo255(gt mask))), from the counts (bit-identical).
+      const s = smeasureBinary(gt.sm, quadrants);
       sm = Number.isNaN(s) ? 0 : s;
     }
     const smTerm = Math.max(0, Math.min(1, sm));

@@ -63,3 +63,27 @@ test('segr1 replay usage errors exit 2', async () => {
   assert.equal((await run([LOG, '--reward', 'nope'])).code, 2);
   assert.equal((await run([LOG, '--bogus'])).code, 2);
 });
+
+test('segr1 replay --jobs: 2 workers write the same report and messages as 1 thread; a bad count is a usage error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'segr1-replay-jobs-'));
+  try {
+    const runs = [];
+    for (const jobs of ['1', '2']) {
+      const json = join(dir, `report-${jobs}.json`);
+      const r = await run([LOG, '--reward', 'segr1-intended', '--json', json, '--mask-only', '--all', '--jobs', jobs]);
+      runs.push({ ...r, json: readFileSync(json, 'utf8') });
+    }
+    assert.equal(runs[1]!.code, runs[0]!.code);
+    assert.equal(runs[1]!.out, runs[0]!.out);
+    assert.equal(runs[1]!.err, runs[0]!.err);
+    assert.equal(runs[1]!.json, runs[0]!.json);
+    for (const bad of ['0', '1.5', 'x']) {
+      const r = await run([LOG, '--jobs', bad]);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /--jobs must be a positive integer/);
+    }
+    assert.match((await run(['--help'])).out, /--jobs <n> +worker threads \(default 1 = this thread/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

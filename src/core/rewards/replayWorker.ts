@@ -1,0 +1,51 @@
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { createClassicalSegmenter } from '../segment/classical';
+import type { Segmenter } from '../segment/segmenter';
+import { getRewardSet } from './registry';
+import { ReplayRun, replayRecord } from './replay';
+import type { ReplayBatchRequest, ReplayItemResult, ReplayWorkerConfig, ReplayWorkerMessage } from './replayPool';
+
+/**
+ * A replay worker: replays the batches of lines it is sent with one ReplayRun (its own GT cache) and sends each
+ * batch's results back. Bundled as dist/replayWorker.js, beside the bundles that start it.
+ */
+async function serve(config: ReplayWorkerConfig, post: (m: ReplayWorkerMessage) => void, on: (fn: (req: ReplayBatchRequest) => void) => void): Promise<void> {
+  const rewardSet = getRewardSet(config.rewardSet);
+  if (!rewardSet) {
+    post({ type: 'replay/failed', message: `unknown reward set '${config.rewardSet}'` });
+    return;
+  }
+  const segmenter: Segmenter | undefined = config.segmenter === 'classical' ? createClassicalSegmenter() : undefined;
+  // Notes go to the line being replayed when they are first raised here; the parent keeps the first in line order.
+  let notes: string[] = [];
+  const run = new ReplayRun({ root: config.root, onNote: (m) => notes.push(m) });
+  const opts = { rewardSet, ...(segmenter ? { segmenter } : {}) };
+  // Batches are replayed one after another, in the order they came: the run's scratch buffers are not shared.
+  let chain = Promise.resolve();
+  on((req) => {
+    chain = chain.then(async () => {
+      const results: ReplayItemResult[] = [];
+      const before = run.segmented;
+      for (const { line, text } of req.items) {
+        notes = [];
+        try {
+          const pending = await replayRecord(text, line, opts, run);
+          results.push({ line, pending, notes });
+        } catch (e) {
+          results.push({ line, error: e instanceof Error ? e.message : String(e), notes });
+        }
+      }
+      post({ type: 'replay/done', id: req.id, results, segmented: run.segmented - before });
+    });
+  });
+}
+
+const config = workerData as ReplayWorkerConfig | null;
+if (!isMainThread && parentPort && config?.role === 'segr1-replay') {
+  const port = parentPort;
+  serve(
+    config,
+    (m) => port.postMessage(m),
+    (fn) => port.on('message', (m: ReplayBatchRequest) => m.type === 'replay/batch' && fn(m)),
+  ).catch((e: unknown) => port.postMessage({ type: 'replay/failed', message: e instanceof Error ? e.message : String(e) } satisfies ReplayWorkerMessage));
+}
