@@ -21,8 +21,22 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'only src/extension may import vscode' }] }] },
   },
   {
+    // The webview bundles run in a browser: from src/core they may import only the pure folders (no Node built-ins,
+    // no native modules). src/core/README.md lists which folders are pure.
     files: ['src/webview/**/*.ts'],
     rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'only src/extension may import vscode' }],
+          patterns: [
+            {
+              regex: '/core/(?!(completion|geometry|traces|edit|signals)/|search/spec$)',
+              message: 'webviews may import only the pure src/core folders: completion, geometry, traces, edit, signals, search/spec',
+            },
+          ],
+        },
+      ],
       'no-restricted-properties': [
         'error',
         { property: 'innerHTML', message: 'model output and file text are hostile: build DOM with textContent' },
