@@ -21,6 +21,24 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'only src/extension may import vscode' }] }] },
   },
   {
+    // The host layer inside src/extension: orchestration that runs in plain Node (and is unit-tested there). It stays
+    // vscode-free so the CLI, the tests and a future worker can run it; only the files beside it touch the VS Code API.
+    files: [
+      'src/extension/commands.ts',
+      'src/extension/imageView.ts',
+      'src/extension/logStructure.ts',
+      'src/extension/notebookFile.ts',
+      'src/extension/notebookQuery.ts',
+      'src/extension/rolloutTable.ts',
+      'src/extension/segmentHost.ts',
+      'src/extension/segmentWorker.ts',
+      'src/extension/tracesData.ts',
+      'src/extension/viewBuilder.ts',
+      'src/extension/webviewHtml.ts',
+    ],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'host-layer modules run without VS Code (tests, CLI, workers): keep the vscode API in the files that need it' }] }] },
+  },
+  {
     // The webview bundles run in a browser: from src/core they may import only the pure folders (no Node built-ins,
     // no native modules). src/core/README.md lists which folders are pure.
     files: ['src/webview/**/*.ts'],
