@@ -14,3 +14,20 @@ export function out(text: string): void {
 export function err(text: string): void {
   console.error(escapeControls(text, true));
 }
+
+/**
+ * The opening every command shares: `--help`/`-h` prints the usage (exit 0); a usage error prints the reason and the
+ * usage (exit 2); otherwise the parsed arguments. A number back is the exit code to return.
+ */
+export function argsOrExit<A>(command: string, argv: string[], usage: string, parse: (argv: string[]) => A | string): A | number {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    out(usage);
+    return 0;
+  }
+  const args = parse(argv);
+  if (typeof args === 'string') {
+    err(`segr1 ${command}: ${args}\n\n${usage}`);
+    return 2;
+  }
+  return args;
+}

@@ -5,7 +5,7 @@ import { ATTRIBUTION_LABELS, DEFAULT_THRESHOLDS } from '../../core/attribution/l
 import { getRewardSet, listRewardSets } from '../../core/rewards/registry';
 import { EmbeddingCache } from '../../core/segment/embeddingCache';
 import type { Segmenter } from '../../core/segment/segmenter';
-import { err, out } from '../output';
+import { argsOrExit, err, out } from '../output';
 
 const USAGE = `usage: segr1 attribute <log.jsonl> [--root <dir>] [--model <export>] [--reward <set>] [--tau-seg 0.5] [--delta 0.2] [--json <file>]
 
@@ -107,15 +107,8 @@ async function openSegmenter(args: Args): Promise<Segmenter> {
 
 /** `segr1 attribute`: exit 0 when every line was attributed, 1 when some line could not be, 2 on usage errors. */
 export async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out(USAGE);
-    return 0;
-  }
-  const args = parseAttributeArgs(argv);
-  if (typeof args === 'string') {
-    err(`segr1 attribute: ${args}\n\n${USAGE}`);
-    return 2;
-  }
+  const args = argsOrExit('attribute', argv, USAGE, parseAttributeArgs);
+  if (typeof args === 'number') return args;
   const rewardSet = getRewardSet(args.reward);
   if (!rewardSet) {
     err(`segr1 attribute: unknown reward set '${args.reward}' (known: ${listRewardSets().map((s) => s.id).join(', ')})`);

@@ -3,7 +3,7 @@ import { compareSides, type CompareSide, type Comparison, type ImageDelta } from
 import { isMetricsFile, loadLogSide, loadMetricsSide, parseSideSpec } from '../../core/compare/sources';
 import type { RolloutIndex } from '../../core/logs/indexBuilder';
 import { indexRolloutLog } from '../../core/logs/jsonlIndex';
-import { err, out } from '../output';
+import { argsOrExit, err, out } from '../output';
 
 const USAGE = `usage: segr1 compare <a> <b> [--metric <key>] [--json <file>] [--top <n>]
 
@@ -84,15 +84,8 @@ export function formatComparison(c: Comparison, top: number): string {
 
 /** `segr1 compare`: exit 0 when compared, 1 when the inputs cannot be compared, 2 on usage errors. */
 export async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out(USAGE);
-    return 0;
-  }
-  const args = parseArgs(argv);
-  if (typeof args === 'string') {
-    err(`segr1 compare: ${args}\n\n${USAGE}`);
-    return 2;
-  }
+  const args = argsOrExit('compare', argv, USAGE, parseArgs);
+  if (typeof args === 'number') return args;
   // Two steps of one log would say the same thing about the log twice.
   const said = new Set<string>();
   const warn = (m: string): void => {

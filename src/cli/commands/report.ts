@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { buildReport } from '../../core/report/buildReport';
-import { err, out } from '../output';
+import { argsOrExit, err, out } from '../output';
 
 const USAGE = `usage: segr1 report <log.jsonl or workspace> --out <report.html> [--root <dir>] [--attribution <attribute.json>]
                     [--metrics <metrics.json>] [--max-side <px>] [--top <n>] [--no-step-metrics] [--timestamp]
@@ -77,15 +77,8 @@ function writeAtomic(path: string, data: string): void {
 
 /** `segr1 report`: exit 0 when written, 1 when the input could not be reported, 2 on usage errors. */
 export async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out(USAGE);
-    return 0;
-  }
-  const args = parseArgs(argv);
-  if (typeof args === 'string') {
-    err(`segr1 report: ${args}\n\n${USAGE}`);
-    return 2;
-  }
+  const args = argsOrExit('report', argv, USAGE, parseArgs);
+  if (typeof args === 'number') return args;
   try {
     const { html, log, notes } = await buildReport({
       input: args.input,

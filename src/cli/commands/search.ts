@@ -4,7 +4,7 @@ import { SNIPPET_CONTEXT } from '../../core/search/scan';
 import { searchRun, type SearchHit, type SearchSummary } from '../../core/search/searchRun';
 import { specProblem, type SearchSpec } from '../../core/search/spec';
 import { escapeControls } from '../../shared/terminalText';
-import { err, out } from '../output';
+import { argsOrExit, err, out } from '../output';
 
 const USAGE = `usage: segr1 search <log.jsonl> <pattern> [--regex] [--ignore-case] [--run <run>] [--step <n>] [--json] [--limit <n>]
 
@@ -89,15 +89,8 @@ export function formatSummary(s: SearchSummary, shown: number): string {
 
 /** `segr1 search`: exit 0 when a completion matched, 1 when none did, 2 on usage errors. */
 export async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out(USAGE);
-    return 0;
-  }
-  const args = parseArgs(argv);
-  if (typeof args === 'string') {
-    err(`segr1 search: ${args}\n\n${USAGE}`);
-    return 2;
-  }
+  const args = argsOrExit('search', argv, USAGE, parseArgs);
+  if (typeof args === 'number') return args;
   const problem = specProblem(args.spec);
   if (problem) {
     err(`segr1 search: ${problem}`);

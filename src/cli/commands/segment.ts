@@ -8,7 +8,7 @@ import { loadSam2, type LoadSam2Options } from '../../core/segment/sam2/load';
 import type { ChannelOrder } from '../../core/segment/sam2/preprocess';
 import type { Sam2Segmenter } from '../../core/segment/sam2/sam2Segmenter';
 import type { PromptBox, PromptPoint } from '../../core/segment/segmenter';
-import { err, out } from '../output';
+import { argsOrExit, out } from '../output';
 
 const USAGE = `usage: segr1 segment --model <path> --image <img> [--box x1,y1,x2,y2] [--point x,y,label]... [--channels rgb|bgr] --out <mask.png>
 
@@ -117,15 +117,8 @@ export async function openSam2Export(model: string, opts: LoadSam2Options): Prom
 
 /** `segr1 segment`: one image, one prompt, one mask PNG. */
 export async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out(USAGE);
-    return 0;
-  }
-  const a = parseSegmentArgs(argv);
-  if (typeof a === 'string') {
-    err(`segr1 segment: ${a}\n\n${USAGE}`);
-    return 2;
-  }
+  const a = argsOrExit('segment', argv, USAGE, parseSegmentArgs);
+  if (typeof a === 'number') return a;
   const image = await readRgb(a.image);
   const seg = await open(a);
   try {
