@@ -1,4 +1,5 @@
 import type { GrayImage } from '../image/types';
+import { foregroundBox } from '../geometry/foregroundBox';
 import { IOU_GT_THRESHOLD } from '../metrics/iou';
 import { featureTransform } from '../metrics/edt';
 import type { PromptBox, PromptPoint, SegmentPrompt } from '../segment/segmenter';
@@ -151,20 +152,5 @@ export function oraclePrompt(p: OraclePrompts, kind: OracleKind): SegmentPrompt 
 
 /** The tight inclusive box of the GT's foreground (> 127), or undefined when it has none. */
 export function tightBox(gt: GrayImage): PromptBox | undefined {
-  const { width, height, data } = gt;
-  let x1 = width;
-  let y1 = height;
-  let x2 = -1;
-  let y2 = -1;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      if (data[row + x]! <= IOU_GT_THRESHOLD) continue;
-      if (x < x1) x1 = x;
-      if (x > x2) x2 = x;
-      if (y < y1) y1 = y;
-      y2 = y;
-    }
-  }
-  return x2 < 0 ? undefined : { x1, y1, x2, y2 };
+  return foregroundBox(gt, IOU_GT_THRESHOLD);
 }

@@ -1,5 +1,6 @@
 import type { ParsedAnswer } from '../completion/types';
 import { modelToImage } from '../geometry/frames';
+import { foregroundBox } from '../geometry/foregroundBox';
 import type { BinaryMask, GrayImage, Size } from '../image/types';
 import type { SignalBox } from './stepSignals';
 
@@ -26,19 +27,6 @@ export function answerPrompts(a: ParsedAnswer, frame: Size, image: Size): { poin
 export function gtTightBox(gt: GrayImage | BinaryMask, above = 127): SignalBox | undefined {
   const { width, height, data } = gt;
   if (data.length < width * height) throw new Error(`gtTightBox: ${data.length} values for ${width}×${height}`);
-  let x1 = width;
-  let y1 = height;
-  let x2 = -1;
-  let y2 = -1;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      if (data[row + x]! <= above) continue;
-      if (x < x1) x1 = x;
-      if (x > x2) x2 = x;
-      if (y < y1) y1 = y;
-      y2 = y;
-    }
-  }
-  return x2 < 0 ? undefined : { x1, y1, x2: x2 + 1, y2: y2 + 1 };
+  const b = foregroundBox(gt, above);
+  return b && { x1: b.x1, y1: b.y1, x2: b.x2 + 1, y2: b.y2 + 1 };
 }
