@@ -2,7 +2,7 @@ import type { LogIssue } from './issues';
 import type { RolloutRecord } from './rollout';
 
 /** Rollout log formats the workbench reads; `canonical` is its own JSON Lines. */
-export type RolloutFormat = 'canonical' | 'trl-parquet' | 'wandb-table' | 'verl' | 'easyr1-generations' | 'segr1-debug' | 'vlmr1-debug';
+export type RolloutFormat = 'canonical' | 'trl-parquet' | 'wandb-table' | 'verl' | 'easyr1-generations' | 'segr1-debug' | 'vlmr1-debug' | 'segzero-stdout';
 
 /** Trainer metric formats: scalars per step, not rollouts. */
 export type MetricsFormat = 'trainer-state' | 'easyr1-metrics';

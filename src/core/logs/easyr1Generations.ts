@@ -6,7 +6,8 @@ const MARKERS = ['[prompt] ', '[output] ', '[ground_truth] ', '[score] '] as con
 
 /**
  * Parse EasyR1's `generations.log` (verl/utils/logger/gen_logger.py FileGenerationLogger:
- * `[prompt] {inp}\n[output] {out}\n[ground_truth] {lab}\n[score] {score}\n\n`), also written by Seg-Zero.
+ * `[prompt] {inp}\n[output] {out}\n[ground_truth] {lab}\n[score] {score}\n\n`). Seg-Zero's verl fork writes no such
+ * file: its stdout is `segzero-stdout`.
  * Texts span lines, so a marker only counts in its turn: prompt, output, ground truth, score.
  */
 export async function readGenerationsLog(path: string, sink: RolloutSink, opts: AdapterOptions = {}): Promise<void> {
@@ -59,9 +60,9 @@ export async function readGenerationsLog(path: string, sink: RolloutSink, opts: 
   if (part >= 0) sink.issue({ line: startLine, severity: 'error', message: `last sample cut off before its ${MARKERS[part + 1]!.trim()}` });
 }
 
-/** EasyR1 / Seg-Zero validation samples. */
+/** EasyR1 validation samples. */
 export const easyr1GenerationsAdapter: RolloutAdapter = {
   name: 'easyr1-generations',
-  summary: 'EasyR1 / Seg-Zero generations.log ([prompt], [output], [ground_truth], [score])',
+  summary: 'EasyR1 generations.log ([prompt], [output], [ground_truth], [score])',
   read: readGenerationsLog,
 };

@@ -5,6 +5,7 @@ import { canonicalAdapter } from './canonicalAdapter';
 import { easyr1GenerationsAdapter } from './easyr1Generations';
 import { parseJsonLine } from './jsonParse';
 import { segr1DebugAdapter } from './segr1DebugLog';
+import { segzeroStdoutAdapter } from './segzeroStdout';
 import { binaryReason, readHead } from './textBytes';
 import { TRL_PARQUET_FILE, trlParquetAdapter } from './trlParquet';
 import { VERL_FILE, verlAdapter } from './verlJsonl';
@@ -20,6 +21,7 @@ export const ADAPTERS: Readonly<Record<RolloutFormat, RolloutAdapter>> = {
   'easyr1-generations': easyr1GenerationsAdapter,
   'segr1-debug': segr1DebugAdapter,
   'vlmr1-debug': vlmr1DebugAdapter,
+  'segzero-stdout': segzeroStdoutAdapter,
 };
 
 /** The adapter of a format name; throws with the list of names when unknown (an explicit --format override). */
@@ -70,6 +72,11 @@ export async function detectLogFormat(path: string): Promise<DetectedLog> {
     if (p.value && typeof p.value === 'object' && !Array.isArray(p.value)) return jsonlKind(p.value as Record<string, unknown>);
     if (name.endsWith('.jsonl')) return { kind: 'rollouts', format: 'canonical' };
   }
+  // Seg-Zero's verl fork prints `[response]` where EasyR1's generations.log has `[output]`; its config dump
+  // (main_task prints it first) names a compute_score, for a stdout whose first sample is past the first 64 kB.
+  const ray = '(?:(?:\\x1b\\[[0-9;]*m)*\\([^()\\n]* pid=\\d+[^)\\n]*\\)(?:\\x1b\\[[0-9;]*m)* ?)?';
+  if (new RegExp(`^${ray}\\[prompt\\] `, 'm').test(text) && new RegExp(`^${ray}\\[response\\] `, 'm').test(text)) return { kind: 'rollouts', format: 'segzero-stdout' };
+  if (new RegExp(`^${ray}\\s*"compute_score": "`, 'm').test(text)) return { kind: 'rollouts', format: 'segzero-stdout' };
   if (/^\[prompt\] /m.test(text)) return { kind: 'rollouts', format: 'easyr1-generations' };
   if (/^------------- \S+ (Accuracy reward: .*|Format reward) -------------$/m.test(text)) return { kind: 'rollouts', format: 'vlmr1-debug' };
   if (/^\s*Content: /m.test(text) && /^\s*(Final Reward|IOU|Points): /m.test(text)) return { kind: 'rollouts', format: 'segr1-debug' };

@@ -4,8 +4,9 @@ import { forEachTextLine, parseLoggedNumber } from './textLines';
 
 /** Block fields in the order Seg-R1's segmentation_reward writes them (seg-r1/src/open_r1/grpo.py, DEBUG=1). */
 const FIELDS = ['Content', 'Points', 'Labels', 'IOU', 'Final Reward'] as const;
-const MARKER = /^\s*(Content|Points|Labels|IOU|Final Reward): ?(.*)$/;
-const DASHES = /^\s*-{40}\s*$/;
+/** A field line: its indent, name and value. Only a line at the block's own indent (the writer's) is a field. */
+const MARKER = /^( *)(Content|Points|Labels|IOU|Final Reward): ?(.*)$/;
+const DASHES = /^( *)-{40}\s*$/;
 
 /** Numbers of a numpy array repr (`[[120 340]\n [200 310]]`); undefined for `None` or no numbers. */
 export function numpyNumbers(text: string): number[] | undefined {
@@ -17,12 +18,19 @@ export function numpyNumbers(text: string): number[] | undefined {
 /**
  * Parse Seg-R1's debug `training.log`: per rollout an indented block `Content:` (the completion, may span
  * lines), `Points:` / `Labels:` (numpy reprs or None), `IOU: x.xx`, `Final Reward: x.xx` (the segmentation
- * reward, 0.7·IoU + 0.3·S-measure, rounded to 2 decimals), then 40 dashes. No step or image is logged:
+ * reward, 0.7·IoU + 0.3·S-measure, rounded to 2 decimals), then 40 dashes. Field lines are the ones at the
+ * writer's indent (that of the block's Content line), in their turn. No step or image is logged:
  * join to the dataset by order (see imageJoin).
  */
 export async function readSegR1DebugLog(path: string, sink: RolloutSink, opts: AdapterOptions = {}): Promise<void> {
   let field = -1;
   let start = 0;
+  // The writer's f-string indents every field line by the same spaces (12 in grpo.py); the Content line that
+  // opens a block gives it. Model text inside the completion is written unindented after its first line, so a
+  // `<think>` line that starts with `Points:` is text, not a field.
+  let indent = '';
+  // Per field, its lines as written (name included), so a field taken too early can be given back to the completion.
+  let raw: string[][] = [];
   let values: string[] = [];
   let index = 0;
   const finish = (line: number, complete: boolean) => {
@@ -44,31 +52,54 @@ export async function readSegR1DebugLog(path: string, sink: RolloutSink, opts: A
     }
     field = -1;
     values = [];
+    raw = [];
+  };
+  const begin = (text: string, f: number, value: string) => {
+    field = f;
+    values[f] = value;
+    raw[f] = [text];
   };
   await forEachTextLine(
     path,
     (text, line) => {
       const m = MARKER.exec(text);
-      const expected = FIELDS[field + 1];
-      if (m && m[1] === expected) {
-        field++;
-        if (field === 0) start = line;
-        values[field] = m[2] ?? '';
+      const name = m?.[2];
+      if (field === -1) {
+        if (name === 'Content') {
+          indent = m![1]!;
+          start = line;
+          begin(text, 0, m![3] ?? '');
+        } else if (text.trim() !== '' && !DASHES.test(text)) sink.issue({ line, severity: 'warning', message: 'text outside a Content…Final Reward block; skipped' });
         return;
       }
-      if (m && m[1] === 'Content' && field >= 0 && field < FIELDS.length - 1 && field !== 0) {
+      const ours = m !== null && m[1] === indent;
+      const f = ours ? FIELDS.indexOf(name as (typeof FIELDS)[number]) : -1;
+      if (f === field + 1) {
+        begin(text, f, m![3] ?? '');
+        return;
+      }
+      if (f === 0 && field > 0) {
+        // A new block began before this one ended: the log was cut (or two ranks interleaved).
         finish(line, false);
-        field = 0;
         start = line;
-        values = [m[2] ?? ''];
+        begin(text, 0, m![3] ?? '');
         return;
       }
-      if (field === FIELDS.length - 1 && DASHES.test(text)) {
+      if (f >= 1 && f <= field) {
+        // The writer's field again: the earlier one at this indent was the completion's own line. Give it back.
+        for (let k = f; k <= field; k++) values[0] += '\n' + (raw[k] ?? []).join('\n');
+        raw = raw.slice(0, f);
+        values = values.slice(0, f);
+        begin(text, f, m![3] ?? '');
+        return;
+      }
+      if (field === FIELDS.length - 1 && DASHES.exec(text)?.[1] === indent) {
         finish(line, true);
         return;
       }
-      if (field === 0 || field === 1 || field === 2) values[field] += '\n' + text;
-      else if (field === -1 && text.trim() !== '' && !DASHES.test(text)) sink.issue({ line, severity: 'warning', message: 'text outside a Content…Final Reward block; skipped' });
+      raw[field]?.push(text);
+      if (field <= 2) values[field] += '\n' + text;
+      else sink.issue({ line, severity: 'warning', message: `text after ${FIELDS[field]} inside a block; skipped` });
     },
     (i) => sink.issue(i),
     opts,

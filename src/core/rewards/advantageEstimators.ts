@@ -221,6 +221,7 @@ const FORMAT_TRAINER: Readonly<Record<string, 'trl' | 'verl'>> = {
   'vlmr1-debug': 'trl',
   verl: 'verl',
   'easyr1-generations': 'verl',
+  'segzero-stdout': 'verl',
 };
 
 /** Reward sets trained with verl (Seg-Zero, VisionReasoner: `adv_estimator: grpo`); the others with TRL. */

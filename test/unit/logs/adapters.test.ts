@@ -143,18 +143,21 @@ test('Seg-R1 training.log: indented blocks, multi-line content, numpy points, No
 
 test('VLM-R1 debug logs: accuracy blocks (image list repr, completion containing "Solution:") and format pairs', async () => {
   const { records, issues } = await collect('vlmr1-debug', join(FIX, 'vlmr1', 'debug_log.txt'));
-  assert.deepEqual(issues, []);
-  assert.equal(records.length, 4);
+  assert.deepEqual(issues.map((i) => i.field), ['image', 'image']);
+  assert.equal(records.length, 8);
   assert.equal(records[0]!.image, 'images/coco_0000.jpg');
   assert.equal(records[0]!.query, 'the red car on the left');
   assert.equal(records[0]!.completion, '<think>Looking for the red car on the left.\nSolution: guess</think><answer>[100, 50, 200, 180]</answer>');
   assert.equal(records[0]!.extra?.solution, '<answer>[98, 52, 205, 178]</answer>');
-  assert.deepEqual(records.map((r) => r.rewards?.accuracy), [0, 0.73, 0, 0.73]);
-  assert.equal(records[1]!.extra?.time, '01-12-00-00-000001');
-  const fmt = await collect('vlmr1-debug', join(FIX, 'vlmr1', 'debug_log_format.txt'));
-  assert.deepEqual(fmt.records.map((r) => [r.completion, r.rewards?.format]), [
-    ['<think>a</think><answer>[1,2,3,4]</answer>', 1],
-    ['no tags\nat all', 0],
+  assert.deepEqual(records.map((r) => r.rewards?.accuracy), [0, 0.73, 0, 0.73, 0, 0.73, 0, 0.73]);
+  assert.equal(records[1]!.extra?.time, '01-12-00-00-000500');
+  const dir = tempDir('segr1-vlm-');
+  const { copyFileSync } = await import('node:fs');
+  copyFileSync(join(FIX, 'vlmr1', 'debug_log_format.txt'), join(dir, 'debug_log_format.txt'));
+  const fmt = await collect('vlmr1-debug', join(dir, 'debug_log_format.txt'));
+  assert.deepEqual(fmt.records.slice(0, 2).map((r) => [r.completion, r.rewards?.format]), [
+    ['<think>Looking for the red car on the left.\nSolution: guess</think><answer>[100, 50, 200, 180]</answer>', 1],
+    ['no tags for the red car on the left', 0],
   ]);
 });
 
@@ -173,6 +176,8 @@ test('detectLogFormat tells every fixture apart', async () => {
     ['segr1/training.log', 'rollouts:segr1-debug'],
     ['vlmr1/debug_log.txt', 'rollouts:vlmr1-debug'],
     ['vlmr1/debug_log_format.txt', 'rollouts:vlmr1-debug'],
+    ['segzero/stdout.log', 'rollouts:segzero-stdout'],
+    ['segzero/stdout_ray.log', 'rollouts:segzero-stdout'],
     ['mixed/rollouts.jsonl', 'rollouts:canonical'],
     ['mixed/binary.jsonl', 'unknown'],
     ['mixed/empty.jsonl', 'unknown'],
