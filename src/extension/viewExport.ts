@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { writeFileAtomic } from '../core/logs/atomicFile';
 import { buildReport } from '../core/report/buildReport';
 import { checkViewExport, exportFileName, type ViewExportFormat } from '../shared/viewExport';
-import { captionBand } from '../shared/viewSvg';
+import { maxCaptionBand } from '../shared/viewSvg';
 import type { WorkbenchPanel } from './panel';
 import type { WorkspaceModel } from './workspaceModel';
 
@@ -71,7 +71,7 @@ export async function exportImageView(panel: WorkbenchPanel | undefined, args?: 
     void vscode.window.showErrorMessage(`Seg-R1: could not export the view: ${rendered.error ?? 'nothing was rendered'}`);
     return undefined;
   }
-  const check = checkViewExport(format, rendered.data, { width, height: height + captionBand(width, height) });
+  const check = checkViewExport(format, rendered.data, { width, minHeight: height + 1, maxHeight: height + maxCaptionBand(width, height) });
   if (!check.ok) {
     void vscode.window.showErrorMessage(`Seg-R1: export refused: ${check.reason}`);
     return undefined;

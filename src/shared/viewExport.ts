@@ -24,11 +24,18 @@ export function pngSize(data: Uint8Array): { width: number; height: number } | s
   return { width: dv.getUint32(16), height: dv.getUint32(20) };
 }
 
+/** The size an export of a view must have: the image's width, its height plus a caption band of bounded height. */
+export interface ExpectedSize {
+  readonly width: number;
+  readonly minHeight: number;
+  readonly maxHeight: number;
+}
+
 /**
- * Check an export before it is written. `expected` is the size the host knows the view has (image pixels, caption
- * band included): a PNG of any other size, or an SVG declaring another, is not the view at full resolution.
+ * Check an export before it is written against the size the host knows the view has: a PNG of another width, or an
+ * SVG declaring one, is not the view at the image's own resolution.
  */
-export function checkViewExport(format: unknown, data: unknown, expected: { width: number; height: number }): ExportCheck {
+export function checkViewExport(format: unknown, data: unknown, expected: ExpectedSize): ExportCheck {
   if (format !== 'png' && format !== 'svg') return { ok: false, reason: `format: expected png or svg, got ${JSON.stringify(String(format)).slice(0, 40)}` };
   if (!(data instanceof Uint8Array)) return { ok: false, reason: 'data: expected bytes' };
   if (data.length === 0) return { ok: false, reason: 'data: empty' };
@@ -36,7 +43,7 @@ export function checkViewExport(format: unknown, data: unknown, expected: { widt
   if (format === 'png') {
     const size = pngSize(data);
     if (typeof size === 'string') return { ok: false, reason: `PNG: ${size}` };
-    if (size.width !== expected.width || size.height !== expected.height) return { ok: false, reason: `PNG: ${size.width}×${size.height}, expected ${expected.width}×${expected.height}` };
+    if (!fits(size, expected)) return { ok: false, reason: `PNG: ${size.width}×${size.height}, expected ${describe(expected)}` };
     return { ok: true, ...size };
   }
   let text: string;
@@ -50,13 +57,21 @@ export function checkViewExport(format: unknown, data: unknown, expected: { widt
   const attr = (name: string) => new RegExp(`\\s${name}="(\\d+)"`).exec(root[1]!)?.[1];
   const width = Number(attr('width'));
   const height = Number(attr('height'));
-  if (width !== expected.width || height !== expected.height) return { ok: false, reason: `SVG: declares ${attr('width') ?? '?'}×${attr('height') ?? '?'}, expected ${expected.width}×${expected.height}` };
+  if (!fits({ width, height }, expected)) return { ok: false, reason: `SVG: declares ${attr('width') ?? '?'}×${attr('height') ?? '?'}, expected ${describe(expected)}` };
   if (/<\s*(script|foreignObject|iframe|object|embed)\b/i.test(text)) return { ok: false, reason: 'SVG: holds an active element (script, foreignObject, …)' };
   if (/<[^>]*\son[a-z]+\s*=/i.test(text)) return { ok: false, reason: 'SVG: holds an event attribute' };
   for (const m of text.matchAll(/\s(?:xlink:)?href\s*=\s*"([^"]*)"/gi)) {
     if (!/^data:image\/(png|jpeg|webp|gif|bmp);base64,/.test(m[1]!)) return { ok: false, reason: `SVG: references ${JSON.stringify(m[1]!.slice(0, 60))}: only embedded data:image URLs are allowed` };
   }
   return { ok: true, width, height };
+}
+
+function fits(size: { width: number; height: number }, e: ExpectedSize): boolean {
+  return size.width === e.width && size.height >= e.minHeight && size.height <= e.maxHeight;
+}
+
+function describe(e: ExpectedSize): string {
+  return `${e.width}×${e.minHeight === e.maxHeight ? e.minHeight : `${e.minHeight}…${e.maxHeight}`}`;
 }
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)$/i;

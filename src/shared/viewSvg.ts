@@ -81,16 +81,74 @@ export function legendEntries(input: Pick<ViewSvgInput, 'toggles' | 'glyphs' | '
 }
 
 /** Glyph and text sizes for an image: readable at 100 % zoom whatever the resolution. */
-export function exportScale(width: number, height: number): { unit: number; font: number; band: number } {
+export function exportScale(width: number, height: number): { unit: number; font: number; pad: number; line: number } {
   const unit = Math.max(1, Math.max(width, height) / 512);
   const font = Math.round(12 * unit);
-  return { unit, font, band: Math.round(font * 4.6) };
+  return { unit, font, pad: Math.round(font * 0.6), line: Math.round(font * 1.4) };
 }
 
-/** Height of the caption band below the image, in pixels (the PNG is `width × (height + band)`). */
-export function captionBand(width: number, height: number): number {
-  return exportScale(width, height).band;
+/** Text width estimate (SVG has no text metrics without a renderer): generous, so text is cut rather than clipped. */
+const textWidth = (s: string, font: number) => [...s].length * font * 0.6;
+
+/** Rows one caption text may wrap to. */
+const TEXT_ROWS = 3;
+/** Most caption rows: two texts of up to three rows each, and one legend entry per row at worst. */
+const MAX_ROWS = 2 * TEXT_ROWS + 9;
+
+/** Largest caption band for an image size: the host accepts a PNG `width × (height + 1 … height + this)`. */
+export function maxCaptionBand(width: number, height: number): number {
+  const { pad, line } = exportScale(width, height);
+  return 2 * pad + MAX_ROWS * line;
 }
+
+/**
+ * Wrap a caption text at its ` · ` separators into rows of at most `max` characters, at most {@link TEXT_ROWS} rows;
+ * a part longer than a row is shortened in the middle, and what does not fit in the last row is cut with an ellipsis.
+ */
+function wrap(text: string, max: number): string[] {
+  const rows: string[] = [];
+  for (const part of text.split(' · ').map((p) => ellipsize(p, max))) {
+    const last = rows[rows.length - 1];
+    if (last !== undefined && [...last].length + 3 + [...part].length <= max) rows[rows.length - 1] = `${last} · ${part}`;
+    else rows.push(part);
+  }
+  if (rows.length > TEXT_ROWS) rows.splice(TEXT_ROWS - 1, rows.length, ellipsize(`${rows.slice(TEXT_ROWS - 1).join(' · ')}`, max).replace(/….*$/u, '…'));
+  return rows;
+}
+
+/** Shorten to `max` characters with an ellipsis in the middle (the start and the end of a name both stay). */
+function ellipsize(s: string, max: number): string {
+  const chars = [...s];
+  if (chars.length <= max) return s;
+  const keep = Math.max(1, max - 1);
+  const head = Math.ceil(keep * 0.6);
+  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (keep - head)).join('')}`;
+}
+
+/** The caption's text lines and legend rows (the legend wraps to the image width), and the band's height. */
+export function captionLayout(input: ViewSvgInput): { lines: string[]; titleRows: number; legendRows: LegendEntry[][]; band: number } {
+  const { font, pad, line } = exportScale(input.width, input.height);
+  const room = Math.max(font, input.width - 2 * pad);
+  const maxChars = Math.max(8, Math.floor(room / (font * 0.6)));
+  const texts = [input.title, ...(input.details ?? [])].filter((l) => l.length > 0).slice(0, 2);
+  // Rows of the title are bold (drawn first); `titleRows` says how many.
+  const lines = texts.flatMap((t) => wrap(t, maxChars));
+  const legendRows: LegendEntry[][] = [];
+  let x = Infinity;
+  for (const e of legendEntries(input)) {
+    const w = legendItemWidth(e, font);
+    if (x + w > room && x > 0) {
+      legendRows.push([]);
+      x = 0;
+    }
+    legendRows[legendRows.length - 1]!.push(e);
+    x += w;
+  }
+  const titleRows = texts[0] === undefined ? 0 : wrap(texts[0], maxChars).length;
+  return { lines, titleRows, legendRows, band: 2 * pad + (lines.length + legendRows.length) * line };
+}
+
+const legendItemWidth = (e: LegendEntry, font: number) => font * 2 + textWidth(e.label, font);
 
 const n = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
 
@@ -139,7 +197,7 @@ function legendElements(entries: readonly LegendEntry[], x0: number, y: number, 
     else if (e.kind === 'outline') swatch = `<rect x="${n(x)}" y="${n(y - s / 2)}" width="${n(s)}" height="${n(s)}" fill="#000000" stroke="${c}" stroke-width="${n(s / 6)}"/>`;
     else swatch = `<rect x="${n(x)}" y="${n(y - s / 2)}" width="${n(s)}" height="${n(s)}" fill="${c}"/>`;
     parts.push(`<g class="legend-item">${swatch}<text x="${n(x + s * 1.4)}" y="${n(y)}" dominant-baseline="central">${escapeXml(e.label)}</text></g>`);
-    x += s * 2 + e.label.length * s * 0.62;
+    x += legendItemWidth(e, font);
   }
   return parts.join('');
 }
@@ -149,7 +207,8 @@ export function buildViewSvg(input: ViewSvgInput): string {
   const { width: w, height: h } = input;
   if (!Number.isInteger(w) || !Number.isInteger(h) || w < 1 || h < 1) throw new Error(`buildViewSvg: bad image size ${w}×${h}`);
   if (input.gt && input.gt.length !== w * h) throw new Error(`buildViewSvg: GT has ${input.gt.length} pixels, the image ${w * h}`);
-  const { unit, font, band } = exportScale(w, h);
+  const { unit, font, pad, line } = exportScale(w, h);
+  const { lines, titleRows, legendRows, band } = captionLayout(input);
   const image = imageHref(input.imageUrl, 'image');
   const mask = imageHref(input.maskUrl, 'mask layer');
   const errors = imageHref(input.errorsUrl, 'error layer');
@@ -170,10 +229,8 @@ export function buildViewSvg(input: ViewSvgInput): string {
     }
   }
   if (t.glyphs) layers.push(`<g class="glyphs">${glyphElements(input.glyphs, unit)}</g>`);
-  const pad = Math.round(font * 0.6);
-  const lines = [input.title, ...(input.details ?? [])].filter((l) => l.length > 0).slice(0, 2);
-  const caption = lines.map((l, k) => `<text class="caption-line" x="${pad}" y="${n(h + pad + font * (k + 0.5) * 1.25)}" dominant-baseline="central"${k === 0 ? ' font-weight="600"' : ''}>${escapeXml(l)}</text>`).join('');
-  const legend = legendElements(legendEntries(input), pad, h + band - pad - font / 2, font);
+  const caption = lines.map((l, k) => `<text class="caption-line" x="${pad}" y="${n(h + pad + line * (k + 0.5))}" dominant-baseline="central"${k < titleRows ? ' font-weight="600"' : ''}>${escapeXml(l)}</text>`).join('');
+  const legend = legendRows.map((row, k) => legendElements(row, pad, h + pad + line * (lines.length + k + 0.5), font)).join('');
   const total = h + band;
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +

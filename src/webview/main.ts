@@ -296,7 +296,7 @@ async function renderExport(id: number, format: 'png' | 'svg'): Promise<void> {
     if (!current || !exportLayers || !exportLayers.width) throw new Error('no image on screen');
     const mask = exportLayers.mask ?? (canvas.showLogged ? exportLogged : undefined);
     const source: ExportSource = { ...exportLayers, ...(mask ? { mask } : {}), view: current, toggles: { ...state.overlays, mask: state.overlays.mask || (!!mask && canvas.showLogged) }, opacity: state.opacity };
-    const data = format === 'svg' ? new TextEncoder().encode(await viewSvg(source)) : await viewPng(source);
+    const data = format === 'svg' ? new TextEncoder().encode((await viewSvg(source)).svg) : await viewPng(source);
     vscode.postMessage({ type: 'export/image', id, format, data });
   } catch (e) {
     vscode.postMessage({ type: 'export/image', id, format, error: e instanceof Error ? e.message : String(e) });

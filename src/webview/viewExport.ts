@@ -4,7 +4,7 @@
  * image's own resolution whatever the zoom on screen.
  */
 import type { ViewPayload } from '../shared/protocol';
-import { buildViewSvg, captionBand, type ExportToggles } from '../shared/viewSvg';
+import { buildViewSvg, captionLayout, type ExportToggles, type ViewSvgInput } from '../shared/viewSvg';
 
 type Layer = OffscreenCanvas | HTMLCanvasElement;
 
@@ -66,10 +66,10 @@ function details(view: ViewPayload): string[] {
   return bits.length ? [bits.join(' · ')] : [];
 }
 
-/** The SVG text of the view. */
-export async function viewSvg(s: ExportSource): Promise<string> {
+/** The SVG text of the view and its height (image plus caption band). */
+export async function viewSvg(s: ExportSource): Promise<{ svg: string; height: number }> {
   const on = s.toggles;
-  return buildViewSvg({
+  const input: ViewSvgInput = {
     width: s.width,
     height: s.height,
     ...(s.view.image ? { imageUrl: await imageUrl(s.view.image) } : {}),
@@ -81,18 +81,18 @@ export async function viewSvg(s: ExportSource): Promise<string> {
     opacity: s.opacity,
     title: s.view.title,
     details: details(s.view),
-  });
+  };
+  return { svg: buildViewSvg(input), height: s.height + captionLayout(input).band };
 }
 
 /** The PNG bytes: the SVG rasterised at the image's own pixel size (caption band below). */
 export async function viewPng(s: ExportSource): Promise<Uint8Array> {
-  const svg = await viewSvg(s);
+  const { svg, height } = await viewSvg(s);
   const url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
   try {
     const img = new Image();
     img.src = url;
     await img.decode();
-    const height = s.height + captionBand(s.width, s.height);
     const c = new OffscreenCanvas(s.width, height);
     const ctx = c.getContext('2d')!;
     ctx.drawImage(img, 0, 0, s.width, height);

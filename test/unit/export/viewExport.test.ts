@@ -9,23 +9,24 @@ const enc = (s: string) => new TextEncoder().encode(s);
 test('checkViewExport: a PNG of the view size passes; other sizes, other types and oversized data are refused', async () => {
   const png = new Uint8Array(await sharp({ create: { width: 40, height: 30, channels: 4, background: '#000' } }).png().toBuffer());
   assert.deepEqual(pngSize(png), { width: 40, height: 30 });
-  assert.deepEqual(checkViewExport('png', png, { width: 40, height: 30 }), { ok: true, width: 40, height: 30 });
-  assert.match((checkViewExport('png', png, { width: 40, height: 31 }) as { reason: string }).reason, /40×30, expected 40×31/);
+  assert.deepEqual(checkViewExport('png', png, { width: 40, minHeight: 20, maxHeight: 30 }), { ok: true, width: 40, height: 30 });
+  assert.match((checkViewExport('png', png, { width: 40, minHeight: 31, maxHeight: 40 }) as { reason: string }).reason, /40×30, expected 40×31…40/);
+  assert.match((checkViewExport('png', png, { width: 41, minHeight: 30, maxHeight: 30 }) as { reason: string }).reason, /expected 41×30/);
   const jpeg = new Uint8Array(await sharp({ create: { width: 40, height: 30, channels: 3, background: '#000' } }).jpeg().toBuffer());
-  assert.match((checkViewExport('png', jpeg, { width: 40, height: 30 }) as { reason: string }).reason, /no PNG signature/);
-  assert.match((checkViewExport('gif', png, { width: 40, height: 30 }) as { reason: string }).reason, /format/);
-  assert.match((checkViewExport('png', 'not bytes', { width: 40, height: 30 }) as { reason: string }).reason, /expected bytes/);
-  assert.match((checkViewExport('png', new Uint8Array(0), { width: 40, height: 30 }) as { reason: string }).reason, /empty/);
+  assert.match((checkViewExport('png', jpeg, { width: 40, minHeight: 30, maxHeight: 30 }) as { reason: string }).reason, /no PNG signature/);
+  assert.match((checkViewExport('gif', png, { width: 40, minHeight: 30, maxHeight: 30 }) as { reason: string }).reason, /format/);
+  assert.match((checkViewExport('png', 'not bytes', { width: 40, minHeight: 30, maxHeight: 30 }) as { reason: string }).reason, /expected bytes/);
+  assert.match((checkViewExport('png', new Uint8Array(0), { width: 40, minHeight: 30, maxHeight: 30 }) as { reason: string }).reason, /empty/);
   // The cap is checked on the declared length before anything is parsed.
   const huge = new Uint8Array(new ArrayBuffer(MAX_EXPORT_BYTES + 1));
-  assert.match((checkViewExport('png', huge, { width: 40, height: 30 }) as { reason: string }).reason, /exceeds/);
+  assert.match((checkViewExport('png', huge, { width: 40, minHeight: 30, maxHeight: 30 }) as { reason: string }).reason, /exceeds/);
 });
 
 test('checkViewExport: the builder\'s SVG passes; script, event attributes, external references and bad UTF-8 do not', () => {
   const svg = buildViewSvg({ width: 10, height: 8, glyphs: [], toggles: { gt: true, mask: true, errors: false, glyphs: true }, opacity: 0.5, title: 'run · step 1' });
   const h = Number(/height="(\d+)"/.exec(svg)![1]);
-  assert.equal(checkViewExport('svg', enc(svg), { width: 10, height: h }).ok, true);
-  assert.equal(checkViewExport('svg', enc(svg), { width: 11, height: h }).ok, false);
+  assert.equal(checkViewExport('svg', enc(svg), { width: 10, minHeight: h, maxHeight: h }).ok, true);
+  assert.equal(checkViewExport('svg', enc(svg), { width: 11, minHeight: h, maxHeight: h }).ok, false);
   const head = `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="${h}">`;
   for (const [bad, why] of [
     [`${head}<script>alert(1)</script></svg>`, /active element/],
@@ -35,14 +36,14 @@ test('checkViewExport: the builder\'s SVG passes; script, event attributes, exte
     [`${head}<use xlink:href="file:///etc/passwd"/></svg>`, /only embedded/],
     [`<html>${head}</svg>`, /does not start/],
   ] as const) {
-    const r = checkViewExport('svg', enc(bad), { width: 10, height: h });
+    const r = checkViewExport('svg', enc(bad), { width: 10, minHeight: h, maxHeight: h });
     assert.equal(r.ok, false, bad);
     assert.match((r as { reason: string }).reason, why);
   }
-  assert.match((checkViewExport('svg', new Uint8Array([0x3c, 0xff, 0xfe]), { width: 10, height: h }) as { reason: string }).reason, /UTF-8/);
+  assert.match((checkViewExport('svg', new Uint8Array([0x3c, 0xff, 0xfe]), { width: 10, minHeight: h, maxHeight: h }) as { reason: string }).reason, /UTF-8/);
   // Words like "onx=" in escaped caption text are not attributes.
   const named = buildViewSvg({ width: 10, height: 8, glyphs: [], toggles: { gt: false, mask: false, errors: false, glyphs: false }, opacity: 0.5, title: 'run onload=1 href="x"' });
-  assert.equal(checkViewExport('svg', enc(named), { width: 10, height: h }).ok, true);
+  assert.equal(checkViewExport('svg', enc(named), { width: 10, minHeight: 9, maxHeight: 1000 }).ok, true);
 });
 
 test('exportFileName: from the rollout title, sanitised', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Glyph } from '../../../src/shared/protocol';
-import { buildViewSvg, captionBand, escapeXml, legendEntries, type ViewSvgInput } from '../../../src/shared/viewSvg';
+import { buildViewSvg, captionLayout, escapeXml, legendEntries, maxCaptionBand, type ViewSvgInput } from '../../../src/shared/viewSvg';
 
 const HOSTILE = '</text><script>alert(1)</script><image href="https://evil.example/x.png" onload="x()"/> & \u0001\u001b[31m ]]>';
 const PNG_URL = 'data:image/png;base64,iVBORw0KGgo=';
@@ -28,14 +28,17 @@ test('buildViewSvg: text from the log is escaped, never markup', () => {
   assert.ok(!svg.includes('\u0001') && !svg.includes('\u001b'), 'no XML-forbidden control characters');
   assert.ok(svg.includes('&lt;/text&gt;&lt;script&gt;alert(1)&lt;/script&gt;'));
   assert.ok(svg.includes('&amp; \uFFFD\uFFFD[31m ]]&gt;'));
-  // The title appears in <title> and in the caption, both escaped.
-  assert.equal(svg.split('&lt;script&gt;').length - 1, 3);
+  // The title appears whole in <title>; the caption rows (shortened to the width) hold only escaped text.
+  assert.ok(svg.includes(`<title>${escapeXml(input().title)}</title>`));
+  for (const m of svg.matchAll(/<text class="caption-line"[^>]*>([^<]*)<\/text>/g)) assert.ok(!/[<>"]/.test(m[1]!), m[1]);
+  const wide = buildViewSvg(input({ width: 4000, height: 4, gt: undefined }));
+  assert.ok(wide.split('&lt;script&gt;').length - 1 >= 2, 'the hostile name is in the caption too, escaped');
   assert.equal(escapeXml(`a"b'c`), 'a&quot;b&apos;c');
 });
 
 test('buildViewSvg: image, layers, outline, glyphs and caption in order, at the image size plus the caption band', () => {
   const svg = buildViewSvg(input());
-  const band = captionBand(4, 4);
+  const band = captionLayout(input()).band;
   assert.match(svg, new RegExp(`^<\\?xml[^>]*\\?>\\n<svg xmlns="http://www.w3.org/2000/svg" width="4" height="${4 + band}" viewBox="0 0 4 ${4 + band}"`));
   const order = ['class="photo"', 'class="mask"', 'class="errors"', 'class="gt-outline"', 'class="glyphs"', 'class="caption"'].map((k) => svg.indexOf(k));
   assert.ok(order.every((i) => i > 0), `all parts present: ${order.join(',')}`);
@@ -73,4 +76,27 @@ test('buildViewSvg: only base64 data:image URLs are embedded, and sizes must agr
   assert.throws(() => buildViewSvg(input({ errorsUrl: 'javascript:alert(1)' })), /error layer/);
   assert.throws(() => buildViewSvg(input({ gt: new Uint8Array(15) })), /GT has 15 pixels, the image 16/);
   assert.throws(() => buildViewSvg(input({ width: 0 })), /bad image size/);
+});
+
+test('captionLayout: a long title keeps its run and rollout, the legend wraps to the image width, the band stays bounded', () => {
+  const title = `${'very-long-run-name-'.repeat(10)} · step 12 · group g7 · rollout 3`;
+  const typical = 'synthetic-segr1 (SYNTHETIC sample) · step 1 · group cod_0000@1 · rollout 0';
+  const wide = captionLayout(input({ width: 2000, height: 100, title: typical, details: ['line 1'] }));
+  assert.deepEqual(wide.lines, ['synthetic-segr1 (SYNTHETIC sample) · step 1 · group cod_0000@1', 'rollout 0', 'line 1']);
+  assert.equal(wide.titleRows, 2);
+  assert.ok(wide.legendRows.length <= 2, `${wide.legendRows.length} legend rows`);
+  const narrow = captionLayout(input({ width: 200, height: 100, gt: new Uint8Array(200 * 100), title }));
+  // Each part on its own row; the run name shortened in the middle; the rollout still named.
+  assert.match(narrow.lines[0]!, /^very-long-run.*…/);
+  assert.ok(narrow.lines.slice(0, narrow.titleRows).some((l) => l.includes('rollout 3')) || narrow.lines[narrow.titleRows - 1]!.endsWith('…'));
+  assert.ok(narrow.titleRows <= 3);
+  assert.ok(narrow.legendRows.length >= 3, `${narrow.legendRows.length} legend rows`);
+  assert.deepEqual(narrow.legendRows.flat().map((e) => e.label), legendEntries(input()).map((e) => e.label));
+  assert.ok(narrow.lines.length + narrow.legendRows.length > wide.lines.length + wide.legendRows.length && narrow.band <= maxCaptionBand(200, 100));
+  const svg = buildViewSvg(input({ width: 200, height: 100, gt: new Uint8Array(200 * 100), title }));
+  assert.match(svg, new RegExp(`width="200" height="${100 + narrow.band}"`));
+  // Every legend row sits inside the band.
+  const ys = [...svg.matchAll(/<g class="legend-item"><(?:circle cx="[\d.]+" cy|rect x="[\d.]+" y)="([\d.]+)"/g)].map((m) => Number(m[1]));
+  assert.equal(ys.length, 9);
+  assert.ok(ys.every((y) => y > 100 && y < 100 + narrow.band), ys.join(','));
 });
