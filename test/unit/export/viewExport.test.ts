@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import sharp from 'sharp';
+import { writeFileAtomic } from '../../../src/core/logs/atomicFile';
 import { checkViewExport, exportFileName, MAX_EXPORT_BYTES, pngSize } from '../../../src/shared/viewExport';
 import { buildViewSvg } from '../../../src/shared/viewSvg';
+import { tempDir } from '../tempDir';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -53,4 +57,14 @@ test('exportFileName: from the rollout title, sanitised', () => {
   assert.equal(exportFileName('...', 'png'), 'view.png');
   assert.equal(exportFileName('CON', 'svg'), 'view_CON.svg');
   assert.ok(exportFileName('x'.repeat(500), 'png').length <= 124);
+});
+
+test('writeFileAtomic: bytes are written whole over an existing file, with no temporary left behind', () => {
+  const dir = tempDir('view-export-');
+  const target = join(dir, 'view.png');
+  writeFileSync(target, 'old');
+  const data = new Uint8Array(3 * 1024 * 1024 + 7).map((_, k) => (k * 31) & 255);
+  writeFileAtomic(target, data);
+  assert.deepEqual(new Uint8Array(readFileSync(target)), data);
+  assert.deepEqual(readdirSync(dir), ['view.png']);
 });
