@@ -10,6 +10,8 @@ export const COMMANDS = {
   openTraces: 'segr1.openTraces',
   newNotebook: 'segr1.newNotebook',
   chooseSegmenter: 'segr1.chooseSegmenter',
+  exportImageView: 'segr1.exportImageView',
+  exportReport: 'segr1.exportReport',
 } as const;
 
 /** The webview panel type (serializer and activation event use it). */

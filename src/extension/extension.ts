@@ -5,6 +5,7 @@ import { COMMANDS, PANEL_VIEW_TYPE } from './commands';
 import { WorkbenchPanel } from './panel';
 import { SegmenterService } from './segmenterService';
 import { TracesPanel } from './tracesPanel';
+import { exportImageView, exportReport, type ExportArgs } from './viewExport';
 import { NOTEBOOK_TYPE, WorkbenchNotebookController, WorkbenchNotebookSerializer } from './workbenchNotebook';
 import { DatasetsTree, RunsTree } from './treeViews';
 import { WorkspaceModel } from './workspaceModel';
@@ -58,6 +59,8 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
     vscode.commands.registerCommand(COMMANDS.previousRollout, () => WorkbenchPanel.current?.navigate('rollout', -1)),
     vscode.commands.registerCommand(COMMANDS.refresh, () => model.refresh()),
     vscode.commands.registerCommand(COMMANDS.chooseSegmenter, () => segmenters.choose()),
+    vscode.commands.registerCommand(COMMANDS.exportImageView, (args?: ExportArgs) => exportImageView(WorkbenchPanel.current, args)),
+    vscode.commands.registerCommand(COMMANDS.exportReport, (args?: ExportArgs) => exportReport(model, WorkbenchPanel.current, args)),
     vscode.commands.registerCommand(COMMANDS.openTraces, () => TracesPanel.show(context, model)),
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new WorkbenchNotebookSerializer()),
     new WorkbenchNotebookController(model),

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { checkAbsoluteInside, checkInside, refusalMessage } from '../core/dataset/paths';
 import { wellFormedEdits } from '../core/edit/promptEdits';
 import { assertNever, selectionKey, type HostMessage, type PromptEdit, type Selection, type ViewPayload, type ViewReplay, type WebviewMessage } from '../shared/protocol';
-import { PANEL_VIEW_TYPE } from './commands';
+import { COMMANDS, PANEL_VIEW_TYPE } from './commands';
 import { buildImageView } from './imageView';
 import { readSettings } from './settings';
 import { buildRolloutView } from './viewBuilder';
@@ -34,6 +34,11 @@ export class WorkbenchPanel implements vscode.Disposable {
   /** Resolves when the first view has been posted (benchmarks and tests wait on it). */
   firstView: Promise<void>;
   private resolveFirstView!: () => void;
+  /** The last view sent to the webview (what an export renders). */
+  private shown: ViewPayload | undefined;
+  /** Exports asked of the webview, by request id. */
+  private readonly exports = new Map<number, (r: { data?: Uint8Array; error?: string }) => void>();
+  private exportSeq = 0;
 
   /** Show (creating if needed) the panel, optionally on a selection. */
   static show(context: vscode.ExtensionContext, model: WorkspaceModel, segmenters: SegmenterService, selection?: Selection, beside = false): WorkbenchPanel {
@@ -92,6 +97,28 @@ export class WorkbenchPanel implements vscode.Disposable {
     );
   }
 
+  /** The view on screen (its image size and title name an export). */
+  get shownView(): ViewPayload | undefined {
+    return this.shown;
+  }
+
+  /** Ask the webview to render the view on screen as PNG or SVG bytes; resolves with them or with why it could not. */
+  renderExport(format: 'png' | 'svg'): Promise<{ data?: Uint8Array; error?: string }> {
+    if (!this.ready) return Promise.resolve({ error: 'the workbench panel is not visible' });
+    const id = ++this.exportSeq;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.exports.delete(id);
+        resolve({ error: 'the panel did not answer within 120 s' });
+      }, 120_000);
+      this.exports.set(id, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      void post(this.panel, { type: 'export/render', id, format });
+    });
+  }
+
   /** Currently shown selection. */
   get current(): Selection | undefined {
     return this.selection;
@@ -137,6 +164,16 @@ export class WorkbenchPanel implements vscode.Disposable {
       case 'prompt/edit':
         void this.fromWebview(m.selection).then((s) => s && this.select(s, wellFormedEdits(m.edits)));
         return;
+      case 'export/choose':
+        void vscode.commands.executeCommand(m.what === 'report' ? COMMANDS.exportReport : COMMANDS.exportImageView);
+        return;
+      case 'export/image': {
+        const done = this.exports.get(m.id);
+        this.exports.delete(m.id);
+        // Only what was asked for is taken: an unrequested or repeated answer is dropped.
+        done?.(m.data instanceof Uint8Array ? { data: m.data } : { error: typeof m.error === 'string' ? m.error.slice(0, 500) : 'no data' });
+        return;
+      }
       default:
         assertNever(m);
     }
@@ -181,6 +218,7 @@ export class WorkbenchPanel implements vscode.Disposable {
       if (seq !== this.seq) return;
       const view = { ...built, revision: seq };
       this.send({ type: 'view/show', view });
+      this.shown = view;
       this.panel.title = `Seg-R1 · ${view.title.split(' · ').slice(1).join(' · ') || 'Workbench'}`;
       this.resolveFirstView();
       if (replay) {

@@ -159,6 +159,8 @@ export type HostMessage =
   | { readonly type: 'view/replayed'; readonly replay: ViewReplay }
   | { readonly type: 'view/loading'; readonly selection: Selection }
   | { readonly type: 'segmenter/didChange'; readonly badge: SegmenterBadge }
+  /** Render the view on screen as a file (PNG at the image's own resolution, or SVG); answered by `export/image`. */
+  | { readonly type: 'export/render'; readonly id: number; readonly format: 'png' | 'svg' }
   | { readonly type: 'error'; readonly message: string };
 
 /** Webview → host. */
@@ -168,7 +170,11 @@ export type WebviewMessage =
   | { readonly type: 'navigate'; readonly unit: 'rollout' | 'image' | 'group'; readonly direction: 1 | -1 }
   | { readonly type: 'openSource'; readonly selection: Selection; readonly offset?: number }
   /** Re-score a rollout with moved prompts (image pixels): new text, new mask, new rewards. */
-  | { readonly type: 'prompt/edit'; readonly selection: Selection; readonly edits: readonly PromptEdit[] };
+  | { readonly type: 'prompt/edit'; readonly selection: Selection; readonly edits: readonly PromptEdit[] }
+  /** Toolbar: export the image view (the host asks PNG or SVG) or a report of the shown rollout's log. */
+  | { readonly type: 'export/choose'; readonly what: 'image' | 'report' }
+  /** The rendered file for `export/render` `id` (or why it could not be rendered); the host checks it and saves it. */
+  | { readonly type: 'export/image'; readonly id: number; readonly format: 'png' | 'svg'; readonly data?: Uint8Array; readonly error?: string };
 
 /** The state the webview persists with setState (survives hide/reveal and reload). */
 export interface PersistedState {

@@ -7,12 +7,17 @@ import { contourLayer, errorLayer, fillLayer, resampleMask } from './overlays';
 import { PALETTE } from './palette';
 import { ReasoningView } from './reasoningView';
 import { RewardsView } from './rewardsView';
+import { viewPng, viewSvg, type ExportSource } from './viewExport';
 import { vscode } from './vscodeApi';
 
 const DEFAULT_STATE: PersistedState = { overlays: { gt: true, mask: true, errors: false, glyphs: true }, opacity: 0.45 };
 let state: PersistedState = { ...DEFAULT_STATE, ...(vscode.getState() ?? {}) };
 let current: ViewPayload | undefined;
 let currentImage: ImageBitmap | undefined;
+/** The image-sized layers of the view on screen, for exports (the canvas itself is at screen zoom). */
+let exportLayers: Omit<ExportSource, 'view' | 'toggles' | 'opacity'> | undefined;
+/** The logged mask of a rejected answer: exported only while the user shows it. */
+let exportLogged: ExportSource['mask'];
 /** Guards against an older, slower view overwriting a newer one. */
 let showSeq = 0;
 
@@ -88,6 +93,10 @@ function setEditing(on: boolean): void {
   editButton.classList.toggle('active', on);
   canvas.draw();
 }
+const exportImageButton = h('button', { id: 'export-image', title: 'Export the image with the overlays that are on, at full resolution: PNG, or SVG with the glyphs and GT outline as vectors' }, 'Export…');
+exportImageButton.addEventListener('click', () => vscode.postMessage({ type: 'export/choose', what: 'image' }));
+const exportReportButton = h('button', { id: 'export-report', title: "Export a self-contained HTML report of this rollout's log (segr1 report)" }, 'Report…');
+exportReportButton.addEventListener('click', () => vscode.postMessage({ type: 'export/choose', what: 'report' }));
 const fitButton = h('button', { id: 'fit', 'aria-label': 'Fit image', title: 'Fit (0 or double-click)' }, 'Fit');
 fitButton.addEventListener('click', () => canvas.fit());
 const rgb = (c: readonly number[]) => `rgb(${c.join(',')})`;
@@ -122,6 +131,8 @@ const toolbar = h(
   resetEdit,
   undoButton,
   fitButton,
+  exportImageButton,
+  exportReportButton,
   editBadge,
   badges,
 );
@@ -262,6 +273,9 @@ async function show(view: ViewPayload): Promise<void> {
     layers.errors = e.canvas;
     errorCounts.textContent = `TP ${e.counts.tp} · FP ${e.counts.fp} · FN ${e.counts.fn}`;
   }
+  exportLayers = { width: w, height: hgt, ...(gt ? { gt } : {}), ...(layers.mask ? { mask: layers.mask } : {}), ...(layers.errors ? { errors: layers.errors } : {}) };
+  exportLogged = layers.logged;
+  exportReportButton.hidden = !view.rollout;
   canvas.setContent(image, w, hgt, layers, view.glyphs, view.noMask?.reason);
   updateLegend();
   currentImage = image;
@@ -274,6 +288,19 @@ async function show(view: ViewPayload): Promise<void> {
   else if (view.mask) setBadge({ label: view.mask.source, kind: isLoggedMask(view.mask.source) ? 'logged' : view.mask.source.startsWith('classical') ? 'classical' : view.mask.source.includes('SAM2') ? 'sam2' : 'classical' });
   document.body.dataset.selection = selectionKey(view.selection);
   if (pendingReplay?.revision === view.revision) applyReplay(pendingReplay);
+}
+
+/** Render the view on screen for the host to save (`export/render`); an error is sent back, not thrown. */
+async function renderExport(id: number, format: 'png' | 'svg'): Promise<void> {
+  try {
+    if (!current || !exportLayers || !exportLayers.width) throw new Error('no image on screen');
+    const mask = exportLayers.mask ?? (canvas.showLogged ? exportLogged : undefined);
+    const source: ExportSource = { ...exportLayers, ...(mask ? { mask } : {}), view: current, toggles: { ...state.overlays, mask: state.overlays.mask || (!!mask && canvas.showLogged) }, opacity: state.opacity };
+    const data = format === 'svg' ? new TextEncoder().encode((await viewSvg(source)).svg) : await viewPng(source);
+    vscode.postMessage({ type: 'export/image', id, format, data });
+  } catch (e) {
+    vscode.postMessage({ type: 'export/image', id, format, error: e instanceof Error ? e.message : String(e) });
+  }
 }
 
 /** Recomputed rewards arrive after the view: merge them in if the view is still the same rollout. */
@@ -308,6 +335,9 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
       // The badge names the source of the mask on screen; a logged mask stays labelled as such.
       segBadge.title = `Segmenter for re-segmenting and edits: ${msg.badge.label}`;
       if (!current?.noMask && (!current?.mask || !isLoggedMask(current.mask.source))) setBadge(msg.badge);
+      break;
+    case 'export/render':
+      void renderExport(msg.id, msg.format);
       break;
     case 'error':
       clear(problems);

@@ -42,6 +42,12 @@ export class AtomicFile {
     writeSync(this.fd, text);
   }
 
+  /** Append bytes (all of them: a short write is continued). */
+  writeBytes(data: Uint8Array): void {
+    if (this.fd === undefined) throw new Error(`${this.target}: write after commit or discard`);
+    for (let at = 0; at < data.length; ) at += writeSync(this.fd, data, at, data.length - at);
+  }
+
   /** fsync, close and rename over the target. */
   commit(): void {
     if (this.fd === undefined) throw new Error(`${this.target}: commit after commit or discard`);
@@ -87,10 +93,11 @@ function syncFolder(dir: string): void {
 }
 
 /** Write a whole file atomically (temp beside it, fsync, rename). */
-export function writeFileAtomic(target: string, text: string): void {
+export function writeFileAtomic(target: string, text: string | Uint8Array): void {
   const f = new AtomicFile(target);
   try {
-    f.write(text);
+    if (typeof text === 'string') f.write(text);
+    else f.writeBytes(text);
     f.commit();
   } finally {
     f.discard();
