@@ -10,6 +10,7 @@ export const COMMANDS = {
   openTraces: 'segr1.openTraces',
   newNotebook: 'segr1.newNotebook',
   chooseSegmenter: 'segr1.chooseSegmenter',
+  attributeFailures: 'segr1.attributeFailures',
 } as const;
 
 /** The webview panel type (serializer and activation event use it). */
