@@ -21,11 +21,25 @@ export function readAttributionThresholds(): { tauSeg: number; delta: number } {
   return { tauSeg: num(c.get('tauSeg'), DEFAULT_THRESHOLDS.tauSeg), delta: num(c.get('delta'), DEFAULT_THRESHOLDS.delta) };
 }
 
-/** One log's attribution, valid while the log's index (size, mtime) and the thresholds are unchanged. */
-interface LogAttribution {
+/**
+ * One log's measured numbers, valid while the log's index (size, mtime) is unchanged. The labels are pure over the
+ * numbers, so a change of `segr1.attribution.*` relabels at once without measuring again.
+ */
+interface LogMeasurement {
   readonly stamp: string;
-  readonly thresholds: { readonly tauSeg: number; readonly delta: number };
   readonly segmenter: string;
+  /** Record index per log line. */
+  readonly recordOfLine: ReadonlyMap<number, number>;
+  readonly measured: readonly MeasuredRollout[];
+  readonly unattributed: number;
+  /** The labels under the thresholds they were last computed for. */
+  labelled?: { readonly tauSeg: number; readonly delta: number; readonly byRecord: ReadonlyArray<AttributedRollout | undefined> };
+}
+
+/** A log's labels under the current thresholds. */
+interface LogAttribution {
+  readonly segmenter: string;
+  readonly thresholds: { readonly tauSeg: number; readonly delta: number };
   /** Per record of the index (undefined: the line could not be attributed). */
   readonly byRecord: ReadonlyArray<AttributedRollout | undefined>;
   readonly unattributed: number;
@@ -42,7 +56,7 @@ function stampOf(log: LogEntry): string {
  * window's edit shows).
  */
 export class AttributionService implements vscode.Disposable {
-  private readonly cache = new Map<string, LogAttribution>();
+  private readonly cache = new Map<string, LogMeasurement>();
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly subscriptions: vscode.Disposable[] = [];
   /** Fires when a pass finishes or an override is written (views re-read labels). */
@@ -53,23 +67,48 @@ export class AttributionService implements vscode.Disposable {
     private readonly segmenters: SegmenterService,
   ) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/.segr1/annotations.json');
-    this.subscriptions.push(watcher, watcher.onDidChange(() => this.changed.fire()), watcher.onDidCreate(() => this.changed.fire()), watcher.onDidDelete(() => this.changed.fire()));
+    this.subscriptions.push(
+      watcher,
+      watcher.onDidChange(() => this.changed.fire()),
+      watcher.onDidCreate(() => this.changed.fire()),
+      watcher.onDidDelete(() => this.changed.fire()),
+      // New thresholds relabel the measured numbers (valid() does it): views re-read the labels.
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('segr1.attribution')) this.changed.fire();
+      }),
+    );
   }
 
-  /** The cached attribution of a log, when it still describes the log as indexed now and the current thresholds. */
+  /** The cached attribution of a log under the current thresholds, when it still describes the log as indexed now. */
   private valid(log: LogEntry): LogAttribution | undefined {
-    const a = this.cache.get(log.file);
-    if (!a) return undefined;
-    const t = readAttributionThresholds();
-    if (a.stamp !== stampOf(log) || a.thresholds.tauSeg !== t.tauSeg || a.thresholds.delta !== t.delta) {
+    const m = this.cache.get(log.file);
+    if (!m) return undefined;
+    if (m.stamp !== stampOf(log)) {
       this.cache.delete(log.file);
       return undefined;
     }
-    return a;
+    const t = readAttributionThresholds();
+    if (m.labelled?.tauSeg !== t.tauSeg || m.labelled.delta !== t.delta) {
+      const byRecord: Array<AttributedRollout | undefined> = new Array(log.index.count).fill(undefined);
+      for (const r of labelMeasured(m.measured, { ...DEFAULT_THRESHOLDS, ...t })) {
+        const i = m.recordOfLine.get(r.line);
+        if (i !== undefined) byRecord[i] = r;
+      }
+      m.labelled = { ...t, byRecord };
+    }
+    return { segmenter: m.segmenter, thresholds: { tauSeg: t.tauSeg, delta: t.delta }, byRecord: m.labelled.byRecord, unattributed: m.unattributed };
   }
 
+  /** A pass under way: a second request (button and command) joins it rather than starting another. */
+  private running?: Promise<boolean>;
+
   /** Run the pass over every indexed log (the command and the traces' button); resolves false when cancelled. */
-  async run(): Promise<boolean> {
+  run(): Promise<boolean> {
+    this.running ??= this.pass().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<boolean> {
     await this.model.ready();
     const logs = this.model.logs.filter((l) => l.index.count > 0);
     if (!logs.length) {
@@ -77,14 +116,13 @@ export class AttributionService implements vscode.Disposable {
       return false;
     }
     const rewardSet = getRewardSet(REWARD_SET)!;
-    const thresholds = readAttributionThresholds();
     const { segmenter, label } = await this.segmenters.inUse();
     const total = logs.reduce((a, l) => a + l.index.count, 0);
     const done = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Seg-R1: attributing failures (oracle by ${label})`, cancellable: true }, async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
       let seen = 0;
-      const results = new Map<string, LogAttribution>();
+      const results = new Map<string, LogMeasurement>();
       for (const log of logs) {
         const ctx = new AttributionContext({ rewardSet, root: log.folder.uri.fsPath, segmenter, signal: abort.signal });
         const measured: MeasuredRollout[] = [];
@@ -97,14 +135,15 @@ export class AttributionService implements vscode.Disposable {
           } catch (e) {
             if (token.isCancellationRequested) return undefined;
             unattributed++;
+            // One bad line never hides the others: it is counted in the taxonomy and listed with the log's problems.
+            this.model.addProblem({ file: log.file, line: lineNo, message: `not attributed: ${e instanceof Error ? e.message : String(e)}`, severity: 'warning' });
           }
           seen++;
           if (seen % 8 === 0) progress.report({ message: `${log.rel}: ${seen}/${total} rollouts`, increment: (8 / total) * 100 });
         }
-        const labelled = labelMeasured(measured, { ...DEFAULT_THRESHOLDS, ...thresholds });
-        const byLine = new Map(labelled.map((r) => [r.line, r]));
-        const byRecord = Array.from({ length: log.index.count }, (_, i) => byLine.get(log.index.line[i]!));
-        results.set(log.file, { stamp: stampOf(log), thresholds, segmenter: label, byRecord, unattributed });
+        const recordOfLine = new Map<number, number>();
+        for (let i = 0; i < log.index.count; i++) recordOfLine.set(log.index.line[i]!, i);
+        results.set(log.file, { stamp: stampOf(log), segmenter: label, recordOfLine, measured, unattributed });
       }
       return results;
     });
@@ -129,7 +168,8 @@ export class AttributionService implements vscode.Disposable {
   labelOf(logFile: string, index: number): RolloutAttribution {
     const log = this.model.log(logFile);
     if (!log) return {};
-    const a = this.valid(log)?.byRecord[index];
+    const valid = this.valid(log);
+    const a = valid?.byRecord[index];
     const ws = log.folder.uri.fsPath;
     const loaded = loadAnnotations(ws);
     let override: AttributionLabel | undefined;
@@ -138,9 +178,8 @@ export class AttributionService implements vscode.Disposable {
     } catch {
       // A log outside the workspace has no annotations.
     }
-    const cached = this.cache.get(log.file);
     return {
-      ...(a && cached ? { computed: { label: a.label, flags: a.flags, explanation: a.explanation, segmenter: cached.segmenter } } : {}),
+      ...(a && valid ? { computed: { label: a.label, flags: a.flags, explanation: a.explanation, segmenter: valid.segmenter } } : {}),
       ...(override ? { override } : {}),
       ...(loaded.readOnly ? { readOnly: loaded.readOnly } : {}),
     };
