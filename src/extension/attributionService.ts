@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { annotationKeyOf, loadAnnotations, logKeyPath, lookupAnnotation, updateAnnotations } from '../core/annotations';
+import { annotationKeyOf, loadAnnotations, logKeyPath, lookupAnnotation, updateAnnotations, type AnnotationEntry, type LoadedAnnotations } from '../core/annotations';
 import { effectiveLabel, labelOverrides } from '../core/attribution/overrides';
 import { AttributionContext, labelMeasured, measureRollout, type AttributedRollout, type MeasuredRollout } from '../core/attribution/attributeLog';
 import { DEFAULT_THRESHOLDS, type AttributionLabel } from '../core/attribution/labels';
@@ -57,6 +57,8 @@ function stampOf(log: LogEntry): string {
  */
 export class AttributionService implements vscode.Disposable {
   private readonly cache = new Map<string, LogMeasurement>();
+  /** Annotations per workspace folder as last read; dropped whenever the file changes (watcher) or is written here. */
+  private readonly annotations = new Map<string, LoadedAnnotations>();
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly subscriptions: vscode.Disposable[] = [];
   /** Fires when a pass finishes or an override is written (views re-read labels). */
@@ -67,11 +69,15 @@ export class AttributionService implements vscode.Disposable {
     private readonly segmenters: SegmenterService,
   ) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/.segr1/annotations.json');
+    const reread = () => {
+      this.annotations.clear();
+      this.changed.fire();
+    };
     this.subscriptions.push(
       watcher,
-      watcher.onDidChange(() => this.changed.fire()),
-      watcher.onDidCreate(() => this.changed.fire()),
-      watcher.onDidDelete(() => this.changed.fire()),
+      watcher.onDidChange(reread),
+      watcher.onDidCreate(reread),
+      watcher.onDidDelete(reread),
       // New thresholds relabel the measured numbers (valid() does it): views re-read the labels.
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('segr1.attribution')) this.changed.fire();
@@ -153,11 +159,28 @@ export class AttributionService implements vscode.Disposable {
     return true;
   }
 
+  /** A workspace folder's annotations (read once until the file changes). */
+  private annotationsOf(ws: string): LoadedAnnotations {
+    let a = this.annotations.get(ws);
+    if (!a) this.annotations.set(ws, (a = loadAnnotations(ws)));
+    return a;
+  }
+
+  /** The annotation of one rollout, if any (the Runs tree decorates it). */
+  annotationOf(log: LogEntry, index: number): AnnotationEntry | undefined {
+    const ws = log.folder.uri.fsPath;
+    try {
+      return lookupAnnotation(this.annotationsOf(ws).store, annotationKeyOf(log.index, logKeyPath(ws, log.file), index));
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Label overrides of a log by record index, read from its workspace's annotations file. */
   private overrides(log: LogEntry): Map<number, AttributionLabel> {
     const ws = log.folder.uri.fsPath;
     try {
-      return labelOverrides(loadAnnotations(ws).store, log.index, logKeyPath(ws, log.file));
+      return labelOverrides(this.annotationsOf(ws).store, log.index, logKeyPath(ws, log.file));
     } catch {
       // A log outside the workspace has no annotations.
       return new Map();
@@ -171,7 +194,7 @@ export class AttributionService implements vscode.Disposable {
     const valid = this.valid(log);
     const a = valid?.byRecord[index];
     const ws = log.folder.uri.fsPath;
-    const loaded = loadAnnotations(ws);
+    const loaded = this.annotationsOf(ws);
     let override: AttributionLabel | undefined;
     try {
       override = lookupAnnotation(loaded.store, annotationKeyOf(log.index, logKeyPath(ws, log.file), index))?.label;
@@ -191,7 +214,11 @@ export class AttributionService implements vscode.Disposable {
     if (!log) throw new Error(`log ${logFile} is not indexed`);
     const ws = log.folder.uri.fsPath;
     const key = annotationKeyOf(log.index, logKeyPath(ws, log.file), index);
-    updateAnnotations(ws, [label === null ? { kind: 'removeLabel', key } : { kind: 'setLabel', key, label }]);
+    try {
+      updateAnnotations(ws, [label === null ? { kind: 'removeLabel', key } : { kind: 'setLabel', key, label }]);
+    } finally {
+      this.annotations.delete(ws);
+    }
     this.changed.fire();
   }
 

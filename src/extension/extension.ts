@@ -33,7 +33,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   WorkbenchPanel.useAttribution(attribution);
   context.subscriptions.push(model, segmenters, attribution);
   context.subscriptions.push(
-    vscode.window.createTreeView('segr1.runs', { treeDataProvider: new RunsTree(model), showCollapseAll: true }),
+    vscode.window.createTreeView('segr1.runs', { treeDataProvider: new RunsTree(model, attribution), showCollapseAll: true }),
     vscode.window.createTreeView('segr1.datasets', { treeDataProvider: new DatasetsTree(model), showCollapseAll: true }),
   );
 

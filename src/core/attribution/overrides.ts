@@ -1,5 +1,5 @@
 import { findAnnotated } from '../annotations/resolve';
-import type { AnnotationStore } from '../annotations/types';
+import type { AnnotationEntry, AnnotationStore } from '../annotations/types';
 import type { RolloutIndex } from '../logs/indexBuilder';
 import type { AttributionLabel } from './labels';
 
@@ -22,4 +22,14 @@ export function labelOverrides(store: AnnotationStore, index: RolloutIndex, log:
 export function effectiveLabel(computed: AttributionLabel | undefined, override: AttributionLabel | undefined): { label: AttributionLabel; overridden: boolean } | undefined {
   if (override !== undefined) return { label: override, overridden: override !== computed };
   return computed === undefined ? undefined : { label: computed, overridden: false };
+}
+
+/** The Runs tree's suffix for an annotated rollout (`✎ note · label → reward · 2 prompts`); undefined when there is nothing. */
+export function annotationMarks(a: Pick<AnnotationEntry, 'note' | 'label' | 'counterfactuals'>): string | undefined {
+  const parts: string[] = [];
+  if (a.note !== undefined) parts.push('note');
+  if (a.label !== undefined) parts.push(`label → ${a.label}`);
+  const n = a.counterfactuals.length;
+  if (n) parts.push(`${n} prompt${n === 1 ? '' : 's'}`);
+  return parts.length ? `✎ ${parts.join(' · ')}` : undefined;
 }

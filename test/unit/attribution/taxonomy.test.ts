@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadAnnotations, updateAnnotations } from '../../../src/core/annotations/file';
 import { annotationKeyOf, logKeyPath } from '../../../src/core/annotations/resolve';
-import { effectiveLabel, labelOverrides } from '../../../src/core/attribution/overrides';
+import { annotationMarks, effectiveLabel, labelOverrides } from '../../../src/core/attribution/overrides';
 import { stackCounts, taxonomyOf } from '../../../src/core/attribution/taxonomy';
 import { indexRolloutLog } from '../../../src/core/logs/jsonlIndex';
 import { tempDir } from '../tempDir';
@@ -72,4 +72,12 @@ test('the shown label is the override (flagged when it differs from the computed
   assert.deepEqual(effectiveLabel(undefined, 'ok'), { label: 'ok', overridden: true });
   assert.deepEqual(effectiveLabel('format', undefined), { label: 'format', overridden: false });
   assert.equal(effectiveLabel(undefined, undefined), undefined);
+});
+
+test('the Runs tree marks an annotated rollout with what it holds, and an entry with nothing gets no mark', () => {
+  const cf = { id: 'a', answer: '<bbox>[1,2,3,4]</bbox>', format: 'segr1' as const, frame: { width: 768, height: 768 } };
+  assert.equal(annotationMarks({ note: 'x', label: 'reward', counterfactuals: [cf, { ...cf, id: 'b' }] }), '✎ note · label → reward · 2 prompts');
+  assert.equal(annotationMarks({ label: 'ok', counterfactuals: [] }), '✎ label → ok');
+  assert.equal(annotationMarks({ counterfactuals: [cf] }), '✎ 1 prompt');
+  assert.equal(annotationMarks({ counterfactuals: [] }), undefined);
 });
