@@ -50,7 +50,7 @@ export default tseslint.config(
           patterns: [
             {
               regex: '/core/(?!(completion|geometry|traces|edit|signals)/|search/spec$)',
-              message: 'webviews may import only the pure src/core folders: completion, geometry, traces, edit, signals, search/spec',
+              message: 'webviews may import only the pure src/core modules: completion, geometry, traces, edit, signals, search/spec, attribution/labels, attribution/taxonomy',
             },
           ],
         },

@@ -12,6 +12,7 @@ export const COMMANDS = {
   chooseSegmenter: 'segr1.chooseSegmenter',
   exportImageView: 'segr1.exportImageView',
   exportReport: 'segr1.exportReport',
+  attributeFailures: 'segr1.attributeFailures',
 } as const;
 
 /** The webview panel type (serializer and activation event use it). */

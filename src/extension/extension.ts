@@ -4,6 +4,7 @@ import type { Selection } from '../shared/protocol';
 import { COMMANDS, PANEL_VIEW_TYPE } from './commands';
 import { WorkbenchPanel } from './panel';
 import { SegmenterService } from './segmenterService';
+import { AttributionService } from './attributionService';
 import { TracesPanel } from './tracesPanel';
 import { exportImageView, exportReport, type ExportArgs } from './viewExport';
 import { NOTEBOOK_TYPE, WorkbenchNotebookController, WorkbenchNotebookSerializer } from './workbenchNotebook';
@@ -29,9 +30,11 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   context.subscriptions.push(output);
   const model = new WorkspaceModel(vscode.Uri.joinPath(context.globalStorageUri, 'logs').fsPath, output);
   const segmenters = new SegmenterService(context);
-  context.subscriptions.push(model, segmenters);
+  const attribution = new AttributionService(model, segmenters);
+  WorkbenchPanel.useAttribution(attribution);
+  context.subscriptions.push(model, segmenters, attribution);
   context.subscriptions.push(
-    vscode.window.createTreeView('segr1.runs', { treeDataProvider: new RunsTree(model), showCollapseAll: true }),
+    vscode.window.createTreeView('segr1.runs', { treeDataProvider: new RunsTree(model, attribution), showCollapseAll: true }),
     vscode.window.createTreeView('segr1.datasets', { treeDataProvider: new DatasetsTree(model), showCollapseAll: true }),
   );
 
@@ -61,7 +64,16 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
     vscode.commands.registerCommand(COMMANDS.chooseSegmenter, () => segmenters.choose()),
     vscode.commands.registerCommand(COMMANDS.exportImageView, (args?: ExportArgs) => exportImageView(WorkbenchPanel.current, args)),
     vscode.commands.registerCommand(COMMANDS.exportReport, (args?: ExportArgs) => exportReport(model, WorkbenchPanel.current, args)),
-    vscode.commands.registerCommand(COMMANDS.openTraces, () => TracesPanel.show(context, model)),
+    vscode.commands.registerCommand(COMMANDS.openTraces, () => TracesPanel.show(context, model, attribution)),
+    vscode.commands.registerCommand(COMMANDS.attributeFailures, async () => {
+      try {
+        // The taxonomy lives in the traces: open them so the result is on screen when the pass ends.
+        TracesPanel.show(context, model, attribution);
+        await attribution.run();
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Seg-R1: attribution failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }),
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new WorkbenchNotebookSerializer()),
     new WorkbenchNotebookController(model),
     vscode.commands.registerCommand(COMMANDS.newNotebook, async () => {

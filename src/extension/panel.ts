@@ -5,11 +5,13 @@ import { wellFormedEdits } from '../core/edit/promptEdits';
 import { assertNever, selectionKey, type HostMessage, type PromptEdit, type Selection, type ViewPayload, type ViewReplay, type WebviewMessage } from '../shared/protocol';
 import { COMMANDS, PANEL_VIEW_TYPE } from './commands';
 import { buildImageView } from './imageView';
+import { isAttributionLabel, type AttributionLabel } from '../core/signals/labels';
 import { readSettings } from './settings';
 import { buildRolloutView } from './viewBuilder';
 import { renderWebviewHtml } from './webviewHtml';
 import { resolveRecordPath, type WorkspaceModel } from './workspaceModel';
 import type { SegmenterService } from './segmenterService';
+import type { AttributionService } from './attributionService';
 
 /** Messages that carry typed arrays: their buffers are handed to postMessage without JSON. */
 function post(panel: vscode.WebviewPanel, msg: HostMessage): Thenable<boolean> {
@@ -22,6 +24,8 @@ function post(panel: vscode.WebviewPanel, msg: HostMessage): Thenable<boolean> {
  */
 export class WorkbenchPanel implements vscode.Disposable {
   static current: WorkbenchPanel | undefined;
+  /** The attribution pass the panel reads labels from (set once at activation). */
+  private static attribution: AttributionService | undefined;
   private ready = false;
   private queue: HostMessage[] = [];
   private selection: Selection | undefined;
@@ -39,6 +43,11 @@ export class WorkbenchPanel implements vscode.Disposable {
   /** Exports asked of the webview, by request id. */
   private readonly exports = new Map<number, (r: { data?: Uint8Array; error?: string }) => void>();
   private exportSeq = 0;
+
+  /** Give panels the attribution service (labels and overrides). */
+  static useAttribution(a: AttributionService): void {
+    WorkbenchPanel.attribution = a;
+  }
 
   /** Show (creating if needed) the panel, optionally on a selection. */
   static show(context: vscode.ExtensionContext, model: WorkspaceModel, segmenters: SegmenterService, selection?: Selection, beside = false): WorkbenchPanel {
@@ -95,6 +104,8 @@ export class WorkbenchPanel implements vscode.Disposable {
       }),
       segmenters.onDidChange((badge) => this.send({ type: 'segmenter/didChange', badge })),
     );
+    const attribution = WorkbenchPanel.attribution;
+    if (attribution) this.disposables.push(attribution.onDidChange(() => this.sendAttribution()));
   }
 
   /** The view on screen (its image size and title name an export). */
@@ -174,6 +185,9 @@ export class WorkbenchPanel implements vscode.Disposable {
         done?.(m.data instanceof Uint8Array ? { data: m.data } : { error: typeof m.error === 'string' ? m.error.slice(0, 500) : 'no data' });
         return;
       }
+      case 'attribution/override':
+        this.override(m.selection, m.label);
+        return;
       default:
         assertNever(m);
     }
@@ -220,6 +234,8 @@ export class WorkbenchPanel implements vscode.Disposable {
       this.send({ type: 'view/show', view });
       this.shown = view;
       this.panel.title = `Seg-R1 · ${view.title.split(' · ').slice(1).join(' · ') || 'Workbench'}`;
+      this.shownRevision = seq;
+      this.sendAttribution();
       this.resolveFirstView();
       if (replay) {
         const replayed = await replay();
@@ -228,6 +244,31 @@ export class WorkbenchPanel implements vscode.Disposable {
     } catch (e) {
       if (seq !== this.seq) return;
       this.send({ type: 'error', message: `Cannot open ${selectionKey(target)}: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  }
+
+  /** The revision of the view on screen (attribution messages name it). */
+  private shownRevision = 0;
+
+  /** The shown rollout's label and override, for the view on screen. */
+  private sendAttribution(): void {
+    const s = this.selection;
+    const a = WorkbenchPanel.attribution;
+    if (!a || s?.kind !== 'rollout' || this.shownRevision !== this.seq) return;
+    this.send({ type: 'view/attribution', revision: this.shownRevision, attribution: a.labelOf(s.log, s.index) });
+  }
+
+  /** Write a label override for the rollout on screen (only that one: the webview's selection is checked against it). */
+  private override(s: Selection, label: AttributionLabel | null): void {
+    const cur = this.selection;
+    const a = WorkbenchPanel.attribution;
+    if (!a || cur?.kind !== 'rollout' || s.kind !== 'rollout' || cur.log !== s.log || cur.index !== s.index) return;
+    if (label !== null && !isAttributionLabel(label)) return;
+    try {
+      a.setOverride(cur.log, cur.index, label);
+    } catch (e) {
+      this.send({ type: 'error', message: `Label override not saved: ${e instanceof Error ? e.message : String(e)}` });
+      this.sendAttribution();
     }
   }
 

@@ -1,4 +1,14 @@
+import type { AttributionLabel } from '../core/attribution/labels';
 import type { ListQuery, ListRow, RolloutTable } from '../shared/protocol';
+
+/** Attribution of every row (override applied), for the label filter and the label cell. */
+export interface RowAttribution {
+  readonly labels: ReadonlyArray<AttributionLabel | undefined>;
+  /** Image path as logged, per row. */
+  readonly images: ReadonlyArray<string | undefined>;
+  /** True where the label is the user's override. */
+  readonly overridden: readonly boolean[];
+}
 
 /**
  * The rollout list of the traces view, kept on the host: filter by step range, sort by any column, cut to
@@ -7,6 +17,7 @@ import type { ListQuery, ListRow, RolloutTable } from '../shared/protocol';
  */
 export class RolloutTableModel {
   private cache?: { key: string; order: Int32Array };
+  private attribution?: RowAttribution;
 
   constructor(private table: RolloutTable, private readonly logs: readonly string[]) {}
 
@@ -14,6 +25,13 @@ export class RolloutTableModel {
   setColumn(name: string, values: Float64Array): void {
     if (values.length !== this.table.run.length) throw new RangeError(`column ${name} has ${values.length} values for ${this.table.run.length} rows`);
     this.table = { ...this.table, columns: [...this.table.columns.filter((c) => c.name !== name), { name, values }] };
+    this.cache = undefined;
+  }
+
+  /** Set (or clear) the rows' attribution labels: the label filter and the label cell use them. */
+  setAttribution(a: RowAttribution | undefined): void {
+    if (a && (a.labels.length !== this.total || a.images.length !== this.total)) throw new RangeError(`attribution has ${a.labels.length} labels for ${this.total} rows`);
+    this.attribution = a;
     this.cache = undefined;
   }
 
@@ -43,8 +61,8 @@ export class RolloutTableModel {
   }
 
   /** Row order for a query (cached for the last sort/filter, so scrolling pages through it cheaply). */
-  order(q: Pick<ListQuery, 'sortKey' | 'dir' | 'stepRange' | 'limit'>): Int32Array {
-    const key = JSON.stringify([q.sortKey, q.dir, q.stepRange ?? null, q.limit]);
+  order(q: Pick<ListQuery, 'sortKey' | 'dir' | 'stepRange' | 'limit' | 'attribution'>): Int32Array {
+    const key = JSON.stringify([q.sortKey, q.dir, q.stepRange ?? null, q.limit, q.attribution ?? null]);
     if (this.cache?.key === key) return this.cache.order;
     const t = this.table;
     const n = t.run.length;
@@ -52,9 +70,13 @@ export class RolloutTableModel {
     const lo = r ? Math.ceil(r[0] - 1e-9) : -Infinity;
     const hi = r ? Math.floor(r[1] + 1e-9) : Infinity;
     const keep: number[] = [];
+    // A label filter before the pass has run (or after its logs changed) keeps nothing: the list says 0, not all.
+    const want = q.attribution;
+    const attr = this.attribution;
     for (let i = 0; i < n; i++) {
       const s = t.step[i]!;
       if (r && !(s >= lo && s <= hi)) continue;
+      if (want && (attr?.labels[i] !== want.label || (want.image !== undefined && attr.images[i] !== want.image))) continue;
       keep.push(i);
     }
     const col = this.column(q.sortKey);
@@ -91,6 +113,7 @@ export class RolloutTableModel {
         group: t.group[i] ?? '',
         sample: t.sample[i]!,
         values: t.columns.map((c) => c.values[i]!),
+        ...(this.attribution?.labels[i] ? { label: `${this.attribution.labels[i]}${this.attribution.overridden[i] ? '*' : ''}` } : {}),
       });
     }
     return { total: order.length, rows };

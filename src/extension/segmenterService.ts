@@ -193,6 +193,12 @@ export class SegmenterService implements vscode.Disposable {
     return { label: engineLabel(label, kind, this.restriction), kind };
   }
 
+  /** The segmenter in use once a load under way has finished, with its badge label (the attribution pass runs on it). */
+  async inUse(): Promise<{ segmenter: Segmenter; label: string }> {
+    if (this.loading) await this.loading;
+    return { segmenter: this.segmenter, label: this.badge.label };
+  }
+
   /**
    * Segment a rollout as its trainer did. Square model frames (Seg-R1: 768²) get the image squashed to the
    * frame with PIL bilinear and, by default, the BGR channel order Seg-R1's code fed SAM2; the mask is then

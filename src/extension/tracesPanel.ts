@@ -8,6 +8,8 @@ import { readExperimentLog, readTrainerState, type TrainerMetrics } from '../cor
 import { existsSync } from 'node:fs';
 import { readSettings } from './settings';
 import type { RolloutTableModel } from './rolloutTable';
+import type { AttributionService } from './attributionService';
+import type { AttributionLabel } from '../core/attribution/labels';
 import { getAdvantageEstimator } from '../core/rewards/advantageEstimators';
 import { replayLog } from '../core/rewards/replay';
 import { getRewardSet } from '../core/rewards/registry';
@@ -28,7 +30,7 @@ export class TracesPanel implements vscode.Disposable {
   /** Parsed prompt statistics per log, reused until the log changes. */
   private static promptCache = new Map<string, { size: number; mtimeMs: number; cols: PromptColumns }>();
 
-  static show(context: vscode.ExtensionContext, model: WorkspaceModel): TracesPanel {
+  static show(context: vscode.ExtensionContext, model: WorkspaceModel, attribution: AttributionService): TracesPanel {
     if (TracesPanel.current) {
       TracesPanel.current.panel.reveal();
       return TracesPanel.current;
@@ -37,10 +39,15 @@ export class TracesPanel implements vscode.Disposable {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist')],
     });
-    return new TracesPanel(panel, context, model);
+    return new TracesPanel(panel, context, model, attribution);
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, context: vscode.ExtensionContext, private readonly model: WorkspaceModel) {
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    context: vscode.ExtensionContext,
+    private readonly model: WorkspaceModel,
+    private readonly attribution: AttributionService,
+  ) {
     TracesPanel.current = this;
     const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
     panel.webview.html = renderWebviewHtml({
@@ -53,6 +60,7 @@ export class TracesPanel implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((m: TracesWebviewMessage) => void this.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),
       model.onDidChange(() => void this.update()),
+      attribution.onDidChange(() => this.showAttribution(true)),
     );
   }
 
@@ -72,6 +80,9 @@ export class TracesPanel implements vscode.Disposable {
       }
       case 'list/replayDiff':
         await this.replayDiff();
+        return;
+      case 'attribution/run':
+        await vscode.commands.executeCommand(COMMANDS.attributeFailures);
         return;
       case 'traces/openStep': {
         const log = this.model.log(m.log);
@@ -217,6 +228,32 @@ export class TracesPanel implements vscode.Disposable {
       p.table.setColumn(REPLAY_DIFF_COLUMN, replay.values);
       this.post({ type: 'list/columns', columns: p.table.columns });
     } else this.replayColumn = undefined;
+    this.showAttribution(false);
+  }
+
+  /** Labels into the list (filter and cell) and the taxonomy into the view; `requery` re-asks the list's rows. */
+  private showAttribution(requery: boolean): void {
+    const table = this.table;
+    if (!table) return;
+    const n = table.total;
+    const labels: Array<AttributionLabel | undefined> = new Array(n).fill(undefined);
+    const images: Array<string | undefined> = new Array(n).fill(undefined);
+    const overridden: boolean[] = new Array(n).fill(false);
+    let any = false;
+    for (const log of this.model.logs) {
+      const a = this.attribution.labels(log);
+      if (!a) continue;
+      any = true;
+      for (const [record, row] of table.rowsOfLog(log.file)) {
+        labels[row] = a.labels[record]?.label;
+        overridden[row] = a.labels[record]?.overridden ?? false;
+        images[row] = a.images[record];
+      }
+    }
+    table.setAttribution(any ? { labels, images, overridden } : undefined);
+    const taxonomy = this.attribution.taxonomy();
+    this.post(taxonomy ? { type: 'taxonomy/show', taxonomy } : { type: 'taxonomy/show' });
+    if (requery) this.post({ type: 'list/columns', columns: table.columns });
   }
 
   dispose(): void {

@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import type { Selection } from '../shared/protocol';
 import { COMMANDS } from './commands';
 import type { GroupInfo } from './logStructure';
+import type { AttributionService } from './attributionService';
+import { annotationMarks } from '../core/attribution/overrides';
 import type { DatasetEntry, LogEntry, WorkspaceModel, WorkspaceProblem } from './workspaceModel';
 
 /** Nodes of the Runs tree. */
@@ -44,8 +46,12 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode> {
   private readonly changed = new vscode.EventEmitter<RunNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(private readonly model: WorkspaceModel) {
+  constructor(
+    private readonly model: WorkspaceModel,
+    private readonly attribution?: AttributionService,
+  ) {
     model.onDidChange(() => this.changed.fire(undefined));
+    attribution?.onDidChange(() => this.changed.fire(undefined));
   }
 
   getTreeItem(n: RunNode): vscode.TreeItem {
@@ -89,6 +95,12 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode> {
         const adv = ix.advantage[n.index]!;
         item.description = `r ${fmt(ix.reward[n.index]!)} · A ${Number.isNaN(adv) ? '—' : (adv >= 0 ? '+' : '') + adv.toFixed(3)}`;
         item.tooltip = `${n.log.rel}:${ix.line[n.index]}`;
+        const ann = this.attribution?.annotationOf(n.log, n.index);
+        const marks = ann ? annotationMarks(ann) : undefined;
+        if (ann && marks) {
+          item.description = `${item.description} · ${marks}`;
+          item.tooltip = `${item.tooltip}${ann.label ? `\nlabel overridden: ${ann.label}` : ''}${ann.note ? `\nnote: ${ann.note}` : ''}${ann.counterfactuals.length ? `\n${ann.counterfactuals.length} saved prompt${ann.counterfactuals.length === 1 ? '' : 's'}` : ''}`;
+        }
         item.iconPath = new vscode.ThemeIcon(Number.isNaN(adv) ? 'circle-outline' : adv > 0 ? 'arrow-up' : adv < 0 ? 'arrow-down' : 'dash');
         const selection: Selection = { kind: 'rollout', log: n.log.file, index: n.index };
         item.command = { command: COMMANDS.openRollout, title: 'Open Rollout', arguments: [selection] };

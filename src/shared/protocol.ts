@@ -4,6 +4,8 @@
  */
 import type { ParsedAnswer } from '../core/completion/types';
 import type { PromptEdit } from '../core/edit/promptEdits';
+import type { AttributionLabel } from '../core/attribution/labels';
+import type { Taxonomy } from '../core/attribution/taxonomy';
 
 export type { PromptEdit };
 
@@ -153,6 +155,23 @@ export interface ViewReplay {
   readonly groupZeroVariance: boolean;
 }
 
+/** A rollout's attribution label as the panel shows it: computed (when the pass has run) and the user's override. */
+export interface RolloutAttribution {
+  /** The attribution pass's result; absent until "Attribute Failures" has run on this log as it is now. */
+  readonly computed?: {
+    readonly label: AttributionLabel;
+    readonly flags: readonly AttributionLabel[];
+    /** Which numbers decided the label (tooltip text). */
+    readonly explanation: string;
+    /** The engine that segmented the oracle (the classical fallback says so). */
+    readonly segmenter: string;
+  };
+  /** The label the user set in `.segr1/annotations.json`, overriding the computed one. */
+  readonly override?: AttributionLabel;
+  /** Why the annotations cannot be written (e.g. a file this version must not rewrite): the control is disabled. */
+  readonly readOnly?: string;
+}
+
 /** Host → webview. */
 export type HostMessage =
   | { readonly type: 'view/show'; readonly view: ViewPayload }
@@ -161,6 +180,8 @@ export type HostMessage =
   | { readonly type: 'segmenter/didChange'; readonly badge: SegmenterBadge }
   /** Render the view on screen as a file (PNG at the image's own resolution, or SVG); answered by `export/image`. */
   | { readonly type: 'export/render'; readonly id: number; readonly format: 'png' | 'svg' }
+  /** The shown rollout's label (sent after the view, again when the pass finishes or the override changes). */
+  | { readonly type: 'view/attribution'; readonly revision: number; readonly attribution: RolloutAttribution }
   | { readonly type: 'error'; readonly message: string };
 
 /** Webview → host. */
@@ -174,7 +195,9 @@ export type WebviewMessage =
   /** Toolbar: export the image view (the host asks PNG or SVG) or a report of the shown rollout's log. */
   | { readonly type: 'export/choose'; readonly what: 'image' | 'report' }
   /** The rendered file for `export/render` `id` (or why it could not be rendered); the host checks it and saves it. */
-  | { readonly type: 'export/image'; readonly id: number; readonly format: 'png' | 'svg'; readonly data?: Uint8Array; readonly error?: string };
+  | { readonly type: 'export/image'; readonly id: number; readonly format: 'png' | 'svg'; readonly data?: Uint8Array; readonly error?: string }
+  /** Override the rollout's attribution label (null: remove the override), stored in `.segr1/annotations.json`. */
+  | { readonly type: 'attribution/override'; readonly selection: Selection; readonly label: AttributionLabel | null };
 
 /** The state the webview persists with setState (survives hide/reveal and reload). */
 export interface PersistedState {
@@ -251,6 +274,8 @@ export interface ListQuery {
   readonly limit: number;
   readonly offset: number;
   readonly count: number;
+  /** Keep only rollouts with this attribution label (override applied), optionally on this image (path as logged). */
+  readonly attribution?: { readonly label: AttributionLabel; readonly image?: string };
 }
 
 /** One row of the rollout list. */
@@ -265,6 +290,8 @@ export interface ListRow {
   readonly sample: number;
   /** Values of `RolloutTableInfo.columns`, NaN when absent. */
   readonly values: readonly number[];
+  /** Attribution label (override applied; `*` marks an override) once the pass has run. */
+  readonly label?: string;
 }
 
 /** Everything the traces view draws. */
@@ -281,7 +308,19 @@ export type TracesHostMessage =
   | { readonly type: 'list/rows'; readonly id: number; readonly total: number; readonly rows: readonly ListRow[] }
   /** New list columns (e.g. after a replay), then sort by `sortBy` descending. */
   | { readonly type: 'list/columns'; readonly columns: readonly string[]; readonly sortBy?: string }
+  /** The failure taxonomy of the runs (absent: the pass has not run on the logs as they are now). */
+  | { readonly type: 'taxonomy/show'; readonly taxonomy?: TaxonomyPayload }
   | { readonly type: 'error'; readonly message: string };
+
+/** What the traces' taxonomy section draws. */
+export interface TaxonomyPayload {
+  readonly taxonomy: Taxonomy;
+  /** The engine that segmented the oracles (the classical fallback is labelled as such). */
+  readonly segmenter: string;
+  readonly thresholds: { readonly tauSeg: number; readonly delta: number };
+  /** Rollouts the pass could not attribute (bad lines). */
+  readonly unattributed: number;
+}
 
 /** Traces webview → host. */
 export type TracesWebviewMessage =
@@ -290,6 +329,8 @@ export type TracesWebviewMessage =
   | { readonly type: 'list/query'; readonly id: number; readonly query: ListQuery }
   /** Replay every rollout under the run's reward code and list the largest logged-vs-replayed differences. */
   | { readonly type: 'list/replayDiff' }
+  /** Run the attribution pass over every run (the "Attribute failures" button). */
+  | { readonly type: 'attribution/run' }
   /** A step was clicked on a chart: open its first GRPO group in the workbench. */
   | { readonly type: 'traces/openStep'; readonly log: string; readonly step: number }
   | { readonly type: 'traces/export'; readonly format: 'svg' | 'png'; readonly name: string; readonly data: Uint8Array };

@@ -1,4 +1,5 @@
-import { assertNever, selectionKey, type HostMessage, type PersistedState, type PromptEdit, type SegmenterBadge, type ViewPayload, type ViewReplay } from '../shared/protocol';
+import { assertNever, selectionKey, type RolloutAttribution, type HostMessage, type PersistedState, type PromptEdit, type SegmenterBadge, type ViewPayload, type ViewReplay } from '../shared/protocol';
+import { AttributionBadge } from './attributionBadge';
 import { CanvasView, type CanvasLayers } from './canvasView';
 import { clear, h } from './dom';
 import { GroupStrip } from './groupStrip';
@@ -39,7 +40,15 @@ function setTitle(text: string): void {
 const badges = h('div', { class: 'badges' });
 const segBadge = h('span', { class: 'badge', id: 'segmenter-badge', title: 'Which engine produced the mask' }, '…');
 const synthBadge = h('span', { class: 'badge synthetic', id: 'synthetic-badge', hidden: true }, 'SYNTHETIC sample');
-badges.append(synthBadge, segBadge);
+const attributionBadge = new AttributionBadge((label) => {
+  if (current?.rollout) vscode.postMessage({ type: 'attribution/override', selection: current.selection, label });
+});
+badges.append(synthBadge, attributionBadge.el, segBadge);
+/** The latest attribution the host sent, applied to the view of its revision. */
+let attribution: { revision: number; value: RolloutAttribution } | undefined;
+function applyAttribution(): void {
+  attributionBadge.render(current?.rollout && attribution?.revision === current.revision ? attribution.value : undefined);
+}
 const problems = h('div', { class: 'problems', id: 'problems', role: 'alert' });
 const errorCounts = h('span', { class: 'error-counts num', id: 'error-counts' });
 
@@ -288,6 +297,7 @@ async function show(view: ViewPayload): Promise<void> {
   else if (view.mask) setBadge({ label: view.mask.source, kind: isLoggedMask(view.mask.source) ? 'logged' : view.mask.source.startsWith('classical') ? 'classical' : view.mask.source.includes('SAM2') ? 'sam2' : 'classical' });
   document.body.dataset.selection = selectionKey(view.selection);
   if (pendingReplay?.revision === view.revision) applyReplay(pendingReplay);
+  applyAttribution();
 }
 
 /** Render the view on screen for the host to save (`export/render`); an error is sent back, not thrown. */
@@ -327,6 +337,10 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
     case 'view/replayed':
       applyReplay(msg.replay);
       break;
+    case 'view/attribution':
+      attribution = { revision: msg.revision, value: msg.attribution };
+      applyAttribution();
+      break;
     case 'view/loading':
       title.textContent = `Loading ${selectionKey(msg.selection)}…`;
       resegment.disabled = true;
@@ -351,7 +365,7 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
 
 window.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement | null;
-  if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA')) return;
+  if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT')) return;
   if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z' && canvas.editing) {
     e.preventDefault();
     canvas.undo();

@@ -1,3 +1,4 @@
+import type { AttributionLabel } from '../core/attribution/labels';
 import type { ListQuery, ListRow, TracesPayload } from '../shared/protocol';
 import { clear, h } from './dom';
 
@@ -42,6 +43,10 @@ export class RolloutList {
   private sortKey = 'line';
   private sortDir: 1 | -1 = 1;
   private limit = 0;
+  /** Attribution label filter (from the taxonomy), sent with every query. */
+  private attribution?: { label: AttributionLabel; image?: string };
+  /** Whether the label column shows (the attribution pass has run). */
+  private labelled = false;
   /** Rows received for the current query, by position. */
   private rows = new Map<number, ListRow>();
   private queryId = 0;
@@ -149,6 +154,20 @@ export class RolloutList {
     this.refresh();
   }
 
+  /** Keep only rollouts with this label (and image); undefined = all. */
+  setAttribution(f: { label: AttributionLabel; image?: string } | undefined): void {
+    this.attribution = f;
+    this.refresh();
+  }
+
+  /** Show the label column (the attribution pass has run) or hide it, without re-querying. */
+  showLabels(on: boolean): void {
+    if (this.labelled === on) return;
+    this.labelled = on;
+    this.renderHeader();
+    this.paint();
+  }
+
   /** Rows for a query arrived from the host. */
   receive(id: number, total: number, rows: readonly ListRow[]): void {
     if (id !== this.queryId) return; // an answer to a superseded query
@@ -174,7 +193,7 @@ export class RolloutList {
   }
 
   private query(offset: number, count: number): ListQuery {
-    return { sortKey: this.sortKey, dir: this.sortDir, stepRange: this.stepRange, limit: this.limit, offset, count };
+    return { sortKey: this.sortKey, dir: this.sortDir, stepRange: this.stepRange, limit: this.limit, offset, count, ...(this.attribution ? { attribution: this.attribution } : {}) };
   }
 
   /** The query changed: forget rows, ask for the first screen. */
@@ -198,11 +217,11 @@ export class RolloutList {
 
   private renderHeader(): void {
     clear(this.header);
-    const cols = ['line', 'step', 'group', 'sample', ...this.columns];
+    const cols = ['line', 'step', 'group', 'sample', ...(this.labelled ? ['label'] : []), ...this.columns];
     for (const c of cols) {
       const arrow = this.sortKey === c ? (this.sortDir === 1 ? ' ▲' : ' ▼') : '';
       const b = h('button', { class: 'col', role: 'columnheader', 'aria-sort': this.sortKey === c ? (this.sortDir === 1 ? 'ascending' : 'descending') : 'none' }, c + arrow);
-      if (c !== 'group') {
+      if (c !== 'group' && c !== 'label') {
         b.addEventListener('click', () => {
           this.sortDir = this.sortKey === c ? ((-this.sortDir) as 1 | -1) : 1;
           this.sortKey = c;
@@ -229,8 +248,8 @@ export class RolloutList {
         this.rowsEl.append(h('div', { class: 'list-row pending', role: 'row' }, h('span', { class: 'cell' }, '…')));
         continue;
       }
-      const cells = [String(r.line), fmt(r.step), r.group, r.sample >= 0 ? String(r.sample) : '—', ...r.values.map(fmt)];
-      const row = h('div', { class: 'list-row', role: 'row', tabindex: -1, 'data-row': k, 'data-step': r.step }, ...cells.map((c) => h('span', { class: 'cell num', role: 'cell' }, c)));
+      const cells = [String(r.line), fmt(r.step), r.group, r.sample >= 0 ? String(r.sample) : '—', ...(this.labelled ? [r.label ?? '—'] : []), ...r.values.map(fmt)];
+      const row = h('div', { class: 'list-row', role: 'row', tabindex: -1, 'data-row': k, 'data-step': r.step, 'data-label': r.label ?? '' }, ...cells.map((c) => h('span', { class: 'cell num', role: 'cell' }, c)));
       row.addEventListener('click', () => this.open(r.log, r.record));
       row.addEventListener('keydown', (e) => {
         if (e.key === 'Enter') this.open(r.log, r.record);

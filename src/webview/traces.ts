@@ -9,6 +9,8 @@ import { defaultSmoothing, emaSmooth } from '../core/traces/smoothing';
 import { assertNever, type TraceSeries, type TracesHostMessage, type TracesPayload, type TracesWebviewMessage } from '../shared/protocol';
 import { clear, h } from './dom';
 import { RolloutList, type ListState } from './rolloutList';
+import { TaxonomyView, type TaxonomyFilter } from './taxonomyView';
+import type { TaxonomyPayload } from '../shared/protocol';
 
 interface Api {
   postMessage(m: TracesWebviewMessage): void;
@@ -40,8 +42,16 @@ const rangeLabel = h('span', { id: 'range-label', class: 'num' }, 'all steps');
 // jitter step to step, and the trend is what a reward-hacking or collapse question is about.
 const smoothing = h('input', { id: 'smoothing', type: 'range', min: '0', max: '0.99', step: '0.01', value: '0', 'aria-label': 'Smoothing of the per-step means' }) as HTMLInputElement;
 const smoothingLabel = h('span', { id: 'smoothing-value', class: 'num' }, '0');
+const taxonomy = new TaxonomyView(
+  () => vscode.postMessage({ type: 'attribution/run' }),
+  (f) => setLabelFilter(f),
+);
+const labelFilter = h('span', { id: 'label-filter', class: 'num', hidden: true });
+const clearLabel = h('button', { id: 'clear-label', 'aria-label': 'Clear label filter', hidden: true }, 'Clear label');
+clearLabel.addEventListener('click', () => setLabelFilter(undefined));
 app.append(
-  h('div', { class: 'toolbar' }, h('strong', {}, 'Reward traces'), status, h('span', { class: 'spacer' }), h('label', { class: 'smoothing' }, 'Smoothing ', smoothing, smoothingLabel), rangeLabel, clearBrush),
+  h('div', { class: 'toolbar' }, h('strong', {}, 'Reward traces'), status, h('span', { class: 'spacer' }), h('label', { class: 'smoothing' }, 'Smoothing ', smoothing, smoothingLabel), rangeLabel, clearBrush, labelFilter, clearLabel),
+  taxonomy.el,
   charts,
   list.el,
 );
@@ -55,6 +65,8 @@ interface TracesState {
   readonly smoothing?: number;
   readonly range?: [number, number];
   readonly list?: ListState;
+  /** The taxonomy filter on the list (a clicked bar segment or table cell). */
+  readonly label?: TaxonomyFilter;
 }
 const saved = (vscode.getState() ?? {}) as TracesState;
 /** The user's smoothing once they have moved the slider (kept across reloads); until then each payload's default. */
@@ -62,11 +74,15 @@ let chosenSmoothing = saved.smoothing;
 /** A brushed range to draw again once the first payload is in. */
 let restoredRange = saved.range;
 if (saved.list) list.restore(saved.list);
+let currentLabel = saved.label;
+let shownTaxonomy: TaxonomyPayload | undefined;
+if (currentLabel) list.setAttribution({ label: currentLabel.label, ...(currentLabel.image !== undefined ? { image: currentLabel.image } : {}) });
+showLabelFilter();
 list.onStateChange = () => saveState();
 
 /** Everything the user set in this view, saved on each change. */
 function saveState(): void {
-  const state: TracesState = { smoothing: chosenSmoothing, range: currentRange, list: list.snapshot() };
+  const state: TracesState = { smoothing: chosenSmoothing, range: currentRange, list: list.snapshot(), label: currentLabel };
   vscode.setState(state);
 }
 
@@ -76,6 +92,24 @@ smoothing.addEventListener('input', () => {
   saveState();
   if (shown) renderCharts(shown);
 });
+
+/** Filter the list to a taxonomy label: a bar segment also narrows to its step, a table cell to its image (all steps). */
+function setLabelFilter(f: TaxonomyFilter | undefined): void {
+  currentLabel = f;
+  list.setAttribution(f ? { label: f.label, ...(f.image !== undefined ? { image: f.image } : {}) } : undefined);
+  if (f?.step !== undefined) setRange([f.step, f.step], true);
+  else if (f?.image !== undefined) setRange(undefined, true);
+  showLabelFilter();
+  saveState();
+  taxonomy.render(shownTaxonomy, currentLabel);
+}
+
+function showLabelFilter(): void {
+  const f = currentLabel;
+  labelFilter.hidden = !f;
+  clearLabel.hidden = !f;
+  labelFilter.textContent = f ? `label ${f.label}${f.image !== undefined ? ` · ${f.image.split('/').pop()}` : ''}` : '';
+}
 
 function setRange(range: [number, number] | undefined, clearAll = false): void {
   currentRange = range;
@@ -367,6 +401,11 @@ window.addEventListener('message', (e: MessageEvent<TracesHostMessage>) => {
       break;
     case 'list/columns':
       list.setColumns(m.columns, m.sortBy);
+      break;
+    case 'taxonomy/show':
+      shownTaxonomy = m.taxonomy;
+      list.showLabels(m.taxonomy !== undefined);
+      taxonomy.render(m.taxonomy, currentLabel);
       break;
     case 'error':
       status.textContent = `✖ ${m.message}`;

@@ -31,3 +31,22 @@ test('filters by inclusive step range, sorts with NaN last, pages', () => {
   assert.equal(worst.total, 2);
   assert.deepEqual(worst.rows.map((r) => [r.position, r.line, r.log]), [[1, 1, '/logs/run.jsonl']]);
 });
+
+test('an attribution filter keeps the rows with that label (and image), combined with the step range; rows carry the label', () => {
+  const t = table();
+  const q = { sortKey: 'line', dir: 1 as const, limit: 0, offset: 0, count: 10 };
+  // Before the pass has run, a label filter keeps nothing rather than everything.
+  assert.equal(t.query({ ...q, attribution: { label: 'policy' } }).total, 0);
+  t.setAttribution({
+    labels: ['policy', 'ok', 'policy', 'format', 'policy', undefined],
+    images: ['a.jpg', 'a.jpg', 'b.jpg', 'b.jpg', 'a.jpg', 'a.jpg'],
+    overridden: [false, false, true, false, false, false],
+  });
+  const policy = t.query({ ...q, attribution: { label: 'policy' } });
+  assert.deepEqual(policy.rows.map((r) => r.line), [1, 3, 5]);
+  assert.deepEqual(policy.rows.map((r) => r.label), ['policy', 'policy*', 'policy']);
+  assert.deepEqual(t.query({ ...q, attribution: { label: 'policy' }, stepRange: [2, 2] }).rows.map((r) => r.line), [3]);
+  assert.deepEqual(t.query({ ...q, attribution: { label: 'policy', image: 'a.jpg' } }).rows.map((r) => r.line), [1, 5]);
+  assert.equal(t.query(q).rows[5]!.label, undefined);
+  assert.throws(() => t.setAttribution({ labels: ['ok'], images: ['a.jpg'], overridden: [false] }), RangeError);
+});
