@@ -49,7 +49,7 @@ export default tseslint.config(
           paths: [{ name: 'vscode', message: 'only src/extension may import vscode' }],
           patterns: [
             {
-              regex: '/core/(?!(completion|geometry|traces|edit|signals)/|search/spec$)',
+              regex: '/core/(?!(completion|geometry|traces|edit|signals)/|search/spec$|attribution/(labels|taxonomy)$)',
               message: 'webviews may import only the pure src/core modules: completion, geometry, traces, edit, signals, search/spec, attribution/labels, attribution/taxonomy',
             },
           ],
