@@ -10,6 +10,8 @@ export const COMMANDS = {
   openTraces: 'segr1.openTraces',
   newNotebook: 'segr1.newNotebook',
   chooseSegmenter: 'segr1.chooseSegmenter',
+  evaluatePredictions: 'segr1.evaluatePredictions',
+  saveEvaluationJson: 'segr1.saveEvaluationJson',
 } as const;
 
 /** The webview panel type (serializer and activation event use it). */
