@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { aggregate, scorePairs, type PairJob, type WorkerLaunch } from '../../core/metrics/dataset';
+import { aggregate, scorePairs, type WorkerLaunch } from '../../core/metrics/dataset';
 import { isMetricsWorker, serveMetricsWorker } from '../../core/metrics/datasetWorker';
 import type { DatasetScores, ImageScores } from '../../core/metrics/suite';
 import { err, out } from '../output';
