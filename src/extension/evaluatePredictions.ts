@@ -44,9 +44,10 @@ export class PredictionEvaluator implements vscode.TextDocumentContentProvider {
    * The command. `target`: a Datasets tree node (its dataset), a folder URI (the predictions, from the Explorer), or
    * nothing (palette). `predictions`: the predictions folder when the caller already knows it.
    */
-  async run(target?: unknown, predictions?: vscode.Uri): Promise<void> {
+  async run(target?: unknown, predictions?: unknown): Promise<void> {
     let dataset = datasetOf(target);
-    let pred = predictions ?? (target instanceof vscode.Uri ? target : undefined);
+    // From the Explorer the second argument is the list of selected resources, not a predictions folder.
+    let pred = predictions instanceof vscode.Uri ? predictions : target instanceof vscode.Uri ? target : undefined;
     if (!dataset) dataset = await this.chooseDataset(pred);
     if (!dataset) return;
     const root = dataset.folder.uri.fsPath;
@@ -135,6 +136,8 @@ export class PredictionEvaluator implements vscode.TextDocumentContentProvider {
 
   /** One dataset: the only one, else the user's pick (datasets sharing most stems with the predictions first). */
   private async chooseDataset(pred: vscode.Uri | undefined): Promise<DatasetEntry | undefined> {
+    // Right after activation the first scan may still be running: its datasets are the ones to offer.
+    await this.model.ready();
     const all = this.model.datasets.filter((d) => d.dataset.items.some((i) => i.gt));
     if (all.length === 0) {
       void vscode.window.showErrorMessage('Seg-R1: no dataset with ground-truth masks in this workspace (folders such as Imgs/ + GT/); nothing to evaluate against.');

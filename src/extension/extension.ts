@@ -38,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   const evaluator = new PredictionEvaluator(model, vscode.Uri.joinPath(context.extensionUri, 'dist', 'evaluateWorker.js').fsPath);
   context.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(EVALUATION_SCHEME, evaluator),
-    vscode.commands.registerCommand(COMMANDS.evaluatePredictions, (target?: unknown, predictions?: vscode.Uri) => evaluator.run(target, predictions)),
+    vscode.commands.registerCommand(COMMANDS.evaluatePredictions, (target?: unknown, predictions?: unknown) => evaluator.run(target, predictions)),
     vscode.commands.registerCommand(COMMANDS.saveEvaluationJson, (uri?: vscode.Uri) => evaluator.saveJson(uri)),
   );
 

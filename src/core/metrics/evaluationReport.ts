@@ -76,7 +76,7 @@ export function evaluationMarkdown(e: FolderEvaluation, src: EvaluationSource): 
   out.push('## Paper metrics', '');
   out.push(row(PAPER.map(([h]) => h)), row(PAPER.map(() => '---:')), row(PAPER.map(([, k]) => fmt(e.dataset[k], k))), '');
   out.push('## Every metric (PySODMetrics names, as `segr1 metrics --all`)', '');
-  out.push('```text', fullSetTable(e.dataset, e.keys), '```', '');
+  out.push('```text', fullSetTable(e.dataset, e.keys, { cellsPerLine: 2 }), '```', '');
   if (e.notes.length > 0) {
     out.push('## Notes', '');
     for (const n of e.notes) out.push(`- ${mdText(n)}`);
