@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeGrayPng, encodeRgb } from '../../../src/core/image/io';
 import type { GrayImage, RgbImage } from '../../../src/core/image/types';
@@ -134,6 +134,11 @@ test('evaluateInWorker gives the same result off this thread, with progress, and
   sameValues(there.dataset, here.dataset);
   assert.deepEqual(there.images, here.images);
   assert.deepEqual(there.notes, here.notes);
+  // The bundle the extension starts (dist/evaluateWorker.js) answers the same.
+  const bundle = join(__dirname, '..', '..', '..', '..', 'dist', 'evaluateWorker.js');
+  assert.ok(existsSync(bundle), `${bundle} is built`);
+  const bundled = await evaluateInWorker(bundle, { predDir: f.pred, gtDir: f.gt, imagesDir: f.images });
+  sameValues(bundled.dataset, here.dataset);
   const abort = new AbortController();
   const cut: FolderEvaluation = await evaluateInWorker(script, { predDir: f.pred, gtDir: f.gt, signal: abort.signal, onProgress: (d) => d === 1 && abort.abort() });
   assert.equal(cut.cancelled, true);
