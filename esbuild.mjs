@@ -28,6 +28,8 @@ const targets = [
   bundle({ entryPoints: ['src/core/search/searchWorker.ts'], outfile: 'dist/searchWorker.js', platform: 'node', format: 'cjs', external: nodeExternals }),
   // Beside cli.js and extension.js, where replayPool.ts looks for it.
   bundle({ entryPoints: ['src/core/rewards/replayWorker.ts'], outfile: 'dist/replayWorker.js', platform: 'node', format: 'cjs', external: nodeExternals }),
+  // Beside extension.js: "Evaluate Predictions…" runs the full metric set on it, off the extension host's thread.
+  bundle({ entryPoints: ['src/core/metrics/evaluateWorker.ts'], outfile: 'dist/evaluateWorker.js', platform: 'node', format: 'cjs', external: nodeExternals }),
   bundle({ entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: nodeExternals, banner: { js: '#!/usr/bin/env node' } }),
   bundle({ entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' }),
   bundle({ entryPoints: ['src/webview/main.css'], outfile: 'dist/webview.css', loader: { '.css': 'css' } }),

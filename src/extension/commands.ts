@@ -13,6 +13,8 @@ export const COMMANDS = {
   exportImageView: 'segr1.exportImageView',
   exportReport: 'segr1.exportReport',
   attributeFailures: 'segr1.attributeFailures',
+  evaluatePredictions: 'segr1.evaluatePredictions',
+  saveEvaluationJson: 'segr1.saveEvaluationJson',
 } as const;
 
 /** The webview panel type (serializer and activation event use it). */

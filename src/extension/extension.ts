@@ -9,6 +9,7 @@ import { TracesPanel } from './tracesPanel';
 import { exportImageView, exportReport, type ExportArgs } from './viewExport';
 import { NOTEBOOK_TYPE, WorkbenchNotebookController, WorkbenchNotebookSerializer } from './workbenchNotebook';
 import { DatasetsTree, RunsTree } from './treeViews';
+import { EVALUATION_SCHEME, PredictionEvaluator } from './evaluatePredictions';
 import { WorkspaceModel } from './workspaceModel';
 
 /** When this bundle started evaluating: activation cost includes loading the module. */
@@ -36,6 +37,13 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   context.subscriptions.push(
     vscode.window.createTreeView('segr1.runs', { treeDataProvider: new RunsTree(model, attribution), showCollapseAll: true }),
     vscode.window.createTreeView('segr1.datasets', { treeDataProvider: new DatasetsTree(model), showCollapseAll: true }),
+  );
+
+  const evaluator = new PredictionEvaluator(model, vscode.Uri.joinPath(context.extensionUri, 'dist', 'evaluateWorker.js').fsPath);
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(EVALUATION_SCHEME, evaluator),
+    vscode.commands.registerCommand(COMMANDS.evaluatePredictions, (target?: unknown, predictions?: unknown) => evaluator.run(target, predictions)),
+    vscode.commands.registerCommand(COMMANDS.saveEvaluationJson, (uri?: vscode.Uri) => evaluator.saveJson(uri)),
   );
 
   const open = (selection?: Selection, beside = false) => WorkbenchPanel.show(context, model, segmenters, selection, beside);

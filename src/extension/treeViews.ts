@@ -148,6 +148,7 @@ export class DatasetsTree implements vscode.TreeDataProvider<DatasetNode> {
         item.description = `${d.items.length} images · ${withGt} with GT`;
         item.tooltip = `${d.imagesDir} + ${d.masksDir}`;
         item.iconPath = new vscode.ThemeIcon('file-media');
+        item.contextValue = 'segr1.dataset';
         return item;
       }
       case 'problems':

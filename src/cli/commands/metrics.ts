@@ -1,14 +1,11 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { extname, join, basename } from 'node:path';
-import { aggregate, scorePairs, type PairJob, type WorkerLaunch } from '../../core/metrics/dataset';
+import { join } from 'node:path';
+import { aggregate, scorePairs, type WorkerLaunch } from '../../core/metrics/dataset';
 import { isMetricsWorker, serveMetricsWorker } from '../../core/metrics/datasetWorker';
 import type { DatasetScores, ImageScores } from '../../core/metrics/suite';
 import { err, out } from '../output';
-import { readRgb } from '../../core/image/io';
-import { loadMaskGray } from '../../core/image/grayscale';
-import type { GrayImage, RgbImage } from '../../core/image/types';
-import { FullSet } from '../../core/metrics/fullSet';
+import { evaluateFolder, evaluationJson, pairByStem } from '../../core/metrics/evaluateFolder';
 import { fullSetTable } from '../../core/metrics/fullSetTable';
 
 /** argv flag with which the CLI bundle re-enters itself as a scoring worker thread. */
@@ -30,7 +27,6 @@ plus the workbench IoU (raw pred >= 128 vs gt > 127; cIoU = sum I / sum U, gIoU 
 
 const IMAGE_KEYS = ['Smeasure', 'wFmeasure', 'MAE', 'adpEm', 'meanEm', 'maxEm', 'adpFm', 'meanFm', 'maxFm', 'IoU'] as const;
 const DATASET_KEYS = [...IMAGE_KEYS, 'cIoU', 'gIoU', 'count'] as const;
-const EXTENSIONS = ['.png', '.jpg', '.jpeg'];
 
 interface Args {
   pred: string;
@@ -62,34 +58,6 @@ function parseArgs(argv: string[]): Args | string {
   if (a.images === undefined && argv.includes('--images')) return '--images needs a directory';
   if (a.images !== undefined && !a.all) return '--images is only used with --all';
   return a as Args;
-}
-
-/** Mask files of a directory by stem; a stem seen with several extensions keeps the first by EXTENSIONS order. */
-function masksByStem(dir: string, warn: (m: string) => void): Map<string, string> {
-  const found = new Map<string, string>();
-  const names = readdirSync(dir).filter((n) => EXTENSIONS.includes(extname(n).toLowerCase()));
-  names.sort((x, y) => EXTENSIONS.indexOf(extname(x).toLowerCase()) - EXTENSIONS.indexOf(extname(y).toLowerCase()) || (x < y ? -1 : x > y ? 1 : 0));
-  for (const n of names) {
-    const stem = basename(n, extname(n));
-    if (found.has(stem)) warn(`${join(dir, n)}: another file with stem '${stem}' is used (${found.get(stem)})`);
-    else found.set(stem, join(dir, n));
-  }
-  return found;
-}
-
-/** Pair pred and GT files by stem, reporting every file that has no partner. */
-export function pairByStem(predDir: string, gtDir: string, warn: (m: string) => void): PairJob[] {
-  const preds = masksByStem(predDir, warn);
-  const gts = masksByStem(gtDir, warn);
-  const jobs: PairJob[] = [];
-  for (const [stem, predPath] of preds) {
-    const gtPath = gts.get(stem);
-    if (gtPath) jobs.push({ stem, predPath, gtPath });
-    else warn(`${predPath}: no ground truth with stem '${stem}' in ${gtDir}`);
-  }
-  for (const [stem, gtPath] of gts) if (!preds.has(stem)) warn(`${gtPath}: no prediction with stem '${stem}' in ${predDir}`);
-  jobs.sort((x, y) => (x.stem < y.stem ? -1 : x.stem > y.stem ? 1 : 0));
-  return jobs;
 }
 
 /** How this build starts scoring workers: the core worker module when unbundled, else the CLI bundle re-entered. */
@@ -140,8 +108,8 @@ export async function main(argv: string[]): Promise<number> {
     warnings++;
     err(`warning: ${m}`);
   };
+  if (args.all) return runFullSet(args, warn, () => warnings);
   const jobs = pairByStem(args.pred, args.gt, warn);
-  if (args.all) return runFullSet(args, jobs, warn, () => warnings);
   const outcomes = await scorePairs(jobs, { workers: args.workers, launch: workerLaunch() });
   const images: Record<string, ImageScores> = {};
   for (const o of outcomes) {
@@ -161,66 +129,20 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** One decoded pair (and its image) of a --all run, or why it could not be read. */
-type Loaded = { pred: GrayImage; gt: GrayImage; image?: RgbImage; imageError?: string } | { error: string };
-
-async function loadForAll(job: PairJob, imagePath: string | undefined): Promise<Loaded> {
-  try {
-    const [pred, gt] = await Promise.all([loadMaskGray(job.predPath), loadMaskGray(job.gtPath)]);
-    if (imagePath === undefined) return { pred, gt };
-    try {
-      return { pred, gt, image: await readRgb(imagePath) };
-    } catch (e) {
-      return { pred, gt, imageError: `${imagePath}: not readable: ${e instanceof Error ? e.message : String(e)}` };
-    }
-  } catch (e) {
-    return { error: e instanceof Error ? e.message : String(e) };
-  }
-}
-
-/** Why ccm is absent when no --images directory was given (the key is in the registry once the cm slice registers it). */
-const CCM_NEEDS_IMAGES = 'ccm not computed: it takes the RGB image of each pair; give --images <dir> (files paired by stem)';
-
 /** `segr1 metrics --all`: every registered full-set metric over the pairs, on this thread, in stem order. */
-async function runFullSet(args: Args, jobs: PairJob[], warn: (m: string) => void, warnings: () => number): Promise<number> {
-  const set = new FullSet();
-  const imagePaths = args.images !== undefined ? masksByStem(args.images, warn) : undefined;
-  if (imagePaths) for (const j of jobs) if (!imagePaths.has(j.stem)) warn(`${j.predPath}: no image with stem '${j.stem}' in ${args.images}`);
-  const images: Record<string, Record<string, number | readonly string[]>> = {};
-  // Decode the next pair while the current one is scored.
-  const load = (k: number): Promise<Loaded> | undefined => (k < jobs.length ? loadForAll(jobs[k]!, imagePaths?.get(jobs[k]!.stem)) : undefined);
-  let next = load(0);
-  for (let k = 0; k < jobs.length; k++) {
-    const current = await next!;
-    next = load(k + 1);
-    const stem = jobs[k]!.stem;
-    if ('error' in current) {
-      warn(`${stem}: not scored: ${current.error}`);
-      continue;
-    }
-    if (current.imageError) warn(current.imageError);
-    try {
-      const r = set.step(stem, current.pred, current.gt, current.image);
-      images[stem] = r.notes ? { ...r.values, notes: r.notes } : { ...r.values };
-    } catch (e) {
-      warn(`${stem}: not scored: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-  const r = set.results();
-  if (r.values.count === 0) {
+async function runFullSet(args: Args, warn: (m: string) => void, warnings: () => number): Promise<number> {
+  const r = await evaluateFolder({ predDir: args.pred, gtDir: args.gt, ...(args.images !== undefined ? { imagesDir: args.images } : {}), warn });
+  if (r.scored === 0) {
     err('segr1 metrics: nothing could be scored');
     return 1;
   }
-  const notes = [...r.notes];
-  if (args.images === undefined && set.keys.includes('ccm')) notes.push(CCM_NEEDS_IMAGES);
   if (args.perImage) {
-    const rows = Object.entries(images).map(([stem, v]) => [stem, v] as [string, Record<string, number>]);
+    const rows = Object.entries(r.images).map(([stem, v]) => [stem, v] as [string, Record<string, number>]);
     out(table(rows, IMAGE_KEYS) + '\n');
   }
-  out(fullSetTable(r.values, set.keys));
-  for (const n of notes) out(`note: ${n}`);
-  const scored = r.values.count!;
-  if (warnings() > 0) err(`${warnings()} warning(s); ${scored} of ${jobs.length} pair(s) scored`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ dataset: r.values, images, notes }, null, 1) + '\n');
+  out(fullSetTable(r.dataset, r.keys));
+  for (const n of r.notes) out(`note: ${n}`);
+  if (warnings() > 0) err(`${warnings()} warning(s); ${r.scored} of ${r.pairs} pair(s) scored`);
+  if (args.json) writeFileSync(args.json, evaluationJson(r));
   return 0;
 }

@@ -36,14 +36,14 @@ function fmt(v: number | undefined): string {
   return Number.isNaN(v) ? 'NaN' : v.toFixed(4);
 }
 
-/** Keys as `name value` cells, a few per line. */
-function flat(keys: readonly string[], values: Record<string, number>): string[] {
+/** Keys as `name value` cells, `perLine` per line. */
+function flat(keys: readonly string[], values: Record<string, number>, perLine: number): string[] {
   const lines: string[] = [];
   const w = Math.max(...keys.map((k) => k.length));
-  for (let i = 0; i < keys.length; i += 4) {
+  for (let i = 0; i < keys.length; i += perLine) {
     lines.push(
       keys
-        .slice(i, i + 4)
+        .slice(i, i + perLine)
         .map((k) => `${k.padEnd(w)} ${(k === 'count' ? String(values[k]) : fmt(values[k])).padStart(7)}`)
         .join('   '),
     );
@@ -53,9 +53,10 @@ function flat(keys: readonly string[], values: Record<string, number>): string[]
 
 /**
  * The stdout table of `segr1 metrics --all`: the FmeasureV2 and size-invariant keys as metric × mode matrices, every
- * other key (paper set, AUCs, MSIoU, HCE, cm, …) as `name value` cells in registry order. Absent keys print `-`.
+ * other key (paper set, AUCs, MSIoU, HCE, cm, …) as `name value` cells in registry order (4 per line unless
+ * `cellsPerLine` says otherwise: the editor's results document uses 2, narrow enough not to wrap). Absent keys print `-`.
  */
-export function fullSetTable(values: Record<string, number>, keys: readonly string[]): string {
+export function fullSetTable(values: Record<string, number>, keys: readonly string[], opts: { readonly cellsPerLine?: number } = {}): string {
   const used = new Set<string>();
   const parts: string[] = [];
   const metrics = BASE_METRICS.map(([m]) => m);
@@ -68,6 +69,6 @@ export function fullSetTable(values: Record<string, number>, keys: readonly stri
     parts.push([head, ...rows].join('\n'));
   }
   const rest = [...keys.filter((k) => !used.has(k)), 'count'];
-  parts.unshift(flat(rest, values).join('\n'));
+  parts.unshift(flat(rest, values, opts.cellsPerLine ?? 4).join('\n'));
   return parts.join('\n\n');
 }
