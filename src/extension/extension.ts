@@ -6,7 +6,9 @@ import { WorkbenchPanel } from './panel';
 import { SegmenterService } from './segmenterService';
 import { TracesPanel } from './tracesPanel';
 import { NOTEBOOK_TYPE, WorkbenchNotebookController, WorkbenchNotebookSerializer } from './workbenchNotebook';
-import { DatasetsTree, RunsTree } from './treeViews';
+import { DatasetsTree, RunsTree, followPanel } from './treeViews';
+import { openWalkthrough, trackWalkthrough } from './walkthrough';
+import { createSampleWorkspace } from './sampleCommand';
 import { WorkspaceModel } from './workspaceModel';
 
 /** When this bundle started evaluating: activation cost includes loading the module. */
@@ -29,9 +31,13 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   const model = new WorkspaceModel(vscode.Uri.joinPath(context.globalStorageUri, 'logs').fsPath, output);
   const segmenters = new SegmenterService(context);
   context.subscriptions.push(model, segmenters);
+  const runsTree = new RunsTree(model);
+  const runsView = vscode.window.createTreeView('segr1.runs', { treeDataProvider: runsTree, showCollapseAll: true });
   context.subscriptions.push(
-    vscode.window.createTreeView('segr1.runs', { treeDataProvider: new RunsTree(model), showCollapseAll: true }),
+    runsView,
     vscode.window.createTreeView('segr1.datasets', { treeDataProvider: new DatasetsTree(model), showCollapseAll: true }),
+    followPanel(runsView, runsTree, WorkbenchPanel.onDidShow, () => WorkbenchPanel.current?.current),
+    trackWalkthrough(model, WorkbenchPanel.onDidShow),
   );
 
   const open = (selection?: Selection, beside = false) => WorkbenchPanel.show(context, model, segmenters, selection, beside);
@@ -59,6 +65,8 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
     vscode.commands.registerCommand(COMMANDS.refresh, () => model.refresh()),
     vscode.commands.registerCommand(COMMANDS.chooseSegmenter, () => segmenters.choose()),
     vscode.commands.registerCommand(COMMANDS.openTraces, () => TracesPanel.show(context, model)),
+    vscode.commands.registerCommand(COMMANDS.getStarted, () => openWalkthrough()),
+    vscode.commands.registerCommand(COMMANDS.createSample, () => createSampleWorkspace(() => model.refresh())),
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new WorkbenchNotebookSerializer()),
     new WorkbenchNotebookController(model),
     vscode.commands.registerCommand(COMMANDS.newNotebook, async () => {

@@ -16,12 +16,21 @@ function post(panel: vscode.WebviewPanel, msg: HostMessage): Thenable<boolean> {
   return panel.webview.postMessage(msg);
 }
 
+/** A selection the panel has just shown; `edited` when it shows prompt edits. */
+export interface ShownSelection {
+  readonly selection: Selection;
+  readonly edited: boolean;
+}
+
 /**
  * The one workbench panel (singleton): owns the webview, queues messages until the webview says `ready`,
  * and turns selections into views. Revived after a window reload by the serializer.
  */
 export class WorkbenchPanel implements vscode.Disposable {
   static current: WorkbenchPanel | undefined;
+  private static readonly shown = new vscode.EventEmitter<ShownSelection>();
+  /** Fires when a view is on screen: the Runs tree follows it, the walkthrough ticks its steps. */
+  static readonly onDidShow = WorkbenchPanel.shown.event;
   private ready = false;
   private queue: HostMessage[] = [];
   private selection: Selection | undefined;
@@ -183,6 +192,7 @@ export class WorkbenchPanel implements vscode.Disposable {
       this.send({ type: 'view/show', view });
       this.panel.title = `Seg-R1 · ${view.title.split(' · ').slice(1).join(' · ') || 'Workbench'}`;
       this.resolveFirstView();
+      WorkbenchPanel.shown.fire({ selection: target, edited: (edits?.length ?? 0) > 0 });
       if (replay) {
         const replayed = await replay();
         if (seq === this.seq) this.send({ type: 'view/replayed', replay: { ...replayed, revision: seq } });
