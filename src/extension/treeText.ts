@@ -122,7 +122,7 @@ export function runText(r: { name: string; runs: number; path: string; rollouts:
   const name = plainText(r.name) || '(unnamed run)';
   return {
     label: shortenMiddle(name, RUN_LABEL_MAX),
-    description: `${r.rollouts} rollouts · r̄ ${num(r.reward.mean, 2)}`,
+    description: `${r.steps} steps · r̄ ${num(r.reward.mean, 2)}`,
     tooltip: lines([
       `**${escapeMarkdown(name)}**${r.runs > 1 ? ` (and ${r.runs - 1} other run${r.runs > 2 ? 's' : ''} in this log)` : ''}`,
       `${plural(r.rollouts, 'rollout')} · ${plural(r.steps, 'step')} · ${plural(r.groups, 'group')}`,

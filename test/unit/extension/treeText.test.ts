@@ -87,7 +87,7 @@ test('run row: short label and description, tooltip with every number, hostile n
     assert.ok(!/(^|[^\\])[<[]/u.test(t.tooltip), `unescaped < or [ in ${t.tooltip}`);
   }
   const t = runText({ name: 'synthetic-segr1 (SYNTHETIC sample)', runs: 1, path: 'runs/synthetic-segr1/rollouts.jsonl', rollouts: 384, steps: 12, groups: 96, reward: SUMMARY, advantage: summarize(Float64Array.from([-1.2, 0.8])), formatFailures: { count: 7, logged: true } });
-  assert.equal(t.description, '384 rollouts · r̄ 1.25');
+  assert.equal(t.description, '12 steps · r̄ 1.25');
   for (const part of ['384 rollouts', '12 steps', '96 groups', 'mean 1.250', 'σ 0.736', 'format failures (logged format reward 0): 7 of 384', '+0.800', '-1.200', 'rollouts\\.jsonl']) assert.ok(t.tooltip.includes(part), `${part} missing from ${t.tooltip}`);
 });
 
