@@ -184,7 +184,7 @@ export class WorkbenchPanel implements vscode.Disposable {
     }
     const seq = ++this.seq;
     this.selection = target;
-    this.send({ type: 'view/loading', selection: target });
+    this.send({ type: 'view/loading', selection: target, label: this.loadingLabel(target) });
     try {
       const { view: built, replay } = await this.build(target, edits);
       if (seq !== this.seq) return;
@@ -200,6 +200,28 @@ export class WorkbenchPanel implements vscode.Disposable {
     } catch (e) {
       if (seq !== this.seq) return;
       this.send({ type: 'error', message: `Cannot open ${selectionKey(target)}: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  }
+
+  /** The title while a selection loads, shaped like the view's own title; never a path or an internal key. */
+  private loadingLabel(s: Selection): string {
+    switch (s.kind) {
+      case 'rollout': {
+        const log = this.model.log(s.log);
+        const ix = log?.index;
+        if (!log || !ix || s.index < 0 || s.index >= ix.count) return 'rollout';
+        const g = ix.group[s.index]!;
+        const step = ix.step[s.index]!;
+        const sample = ix.sample[s.index]!;
+        const run = ix.run[s.index]!;
+        return `${run >= 0 ? ix.runs[run] : path.basename(path.dirname(log.file))} · step ${Number.isNaN(step) ? '—' : step} · group ${g >= 0 ? ix.groups[g] : '—'} · rollout ${sample >= 0 ? sample : s.index}`;
+      }
+      case 'image':
+        return `${this.model.dataset(s.dataset)?.dataset.name ?? 'dataset'} · ${s.stem}`;
+      case 'file':
+        return path.basename(s.path);
+      default:
+        return assertNever(s);
     }
   }
 

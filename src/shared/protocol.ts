@@ -157,7 +157,8 @@ export interface ViewReplay {
 export type HostMessage =
   | { readonly type: 'view/show'; readonly view: ViewPayload }
   | { readonly type: 'view/replayed'; readonly replay: ViewReplay }
-  | { readonly type: 'view/loading'; readonly selection: Selection }
+  /** `label`: what is loading in the user's words (run · step · group · rollout), not the selection's internal key. */
+  | { readonly type: 'view/loading'; readonly selection: Selection; readonly label?: string }
   | { readonly type: 'segmenter/didChange'; readonly badge: SegmenterBadge }
   | { readonly type: 'error'; readonly message: string };
 

@@ -301,7 +301,7 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
       applyReplay(msg.replay);
       break;
     case 'view/loading':
-      title.textContent = `Loading ${selectionKey(msg.selection)}…`;
+      title.textContent = `Loading ${msg.label ?? selectionKey(msg.selection)}…`;
       resegment.disabled = true;
       break;
     case 'segmenter/didChange':
