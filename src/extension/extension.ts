@@ -65,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
     vscode.commands.registerCommand(COMMANDS.refresh, () => model.refresh()),
     vscode.commands.registerCommand(COMMANDS.chooseSegmenter, () => segmenters.choose()),
     vscode.commands.registerCommand(COMMANDS.openTraces, () => TracesPanel.show(context, model)),
-    vscode.commands.registerCommand(COMMANDS.getStarted, () => openWalkthrough()),
+    vscode.commands.registerCommand(COMMANDS.getStarted, () => openWalkthrough(model)),
     vscode.commands.registerCommand(COMMANDS.createSample, () => createSampleWorkspace(() => model.refresh())),
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new WorkbenchNotebookSerializer()),
     new WorkbenchNotebookController(model),

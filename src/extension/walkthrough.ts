@@ -3,9 +3,17 @@ import { WALKTHROUGH_CONTEXT, WALKTHROUGH_FULL_ID } from './commands';
 import type { ShownSelection } from './panel';
 import type { WorkspaceModel } from './workspaceModel';
 
-/** Opens the Seg-R1 walkthrough (Seg-R1: Get Started). */
-export function openWalkthrough(): Thenable<unknown> {
-  return vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_FULL_ID, false);
+/**
+ * Opens the Seg-R1 walkthrough (Seg-R1: Get Started). VS Code ticks an `onContext:` step only when the key changes
+ * after the walkthrough is registered, which can be seconds after a workspace that already has runs was indexed:
+ * the key is set again (off, then on) so a workspace with runs shows step 1 done.
+ */
+export async function openWalkthrough(model: WorkspaceModel): Promise<void> {
+  if (model.logs.some((l) => l.index.count > 0)) {
+    await vscode.commands.executeCommand('setContext', WALKTHROUGH_CONTEXT.hasRuns, false);
+    await vscode.commands.executeCommand('setContext', WALKTHROUGH_CONTEXT.hasRuns, true);
+  }
+  await vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_FULL_ID, false);
 }
 
 /**

@@ -72,7 +72,7 @@ test('Get Started walkthrough, Runs view title, tree descriptions, and the tree 
     await wb.screenshot('tree');
     await page.mouse.move(700, 450);
 
-    // Seg-R1: Get Started opens the walkthrough with its steps; the workspace already has a run, so step 1 is done.
+    // Seg-R1: Get Started opens the walkthrough with its steps.
     await wb.runCommand('Seg-R1: Get Started');
     const page1 = page.locator('.gettingStartedContainer');
     await waitFor('the walkthrough steps', async () => {
@@ -80,9 +80,6 @@ test('Get Started walkthrough, Runs view title, tree descriptions, and the tree 
       return STEPS.every((s) => titles.includes(s)) || undefined;
     }, 60_000);
     assert.match((await page1.textContent()) ?? '', /Get started with the Seg-R1 Workbench/);
-    const stepDone = async (title: string) => page1.locator('.getting-started-step', { has: page.locator('.step-title', { hasText: title }) }).first().locator('.codicon.complete').count().then((n) => n > 0);
-    await waitFor('step 1 ticked (the workspace has a run)', async () => (await stepDone(STEPS[0]!)) || undefined, 30_000);
-    assert.equal(await stepDone(STEPS[3]!), false, 'group step ticked before any comparison');
     await wb.screenshot('walkthrough');
 
     // Open rollout 0 from the tree: the panel shows it and the tree selects its row.
@@ -111,9 +108,5 @@ test('Get Started walkthrough, Runs view title, tree descriptions, and the tree 
     assert.match((await title.textContent()) ?? '', new RegExp(`group ${nextGroup} · rollout 0$`));
     await wb.screenshot('tree-follows-panel');
 
-    // Back in the walkthrough: opening a rollout and moving within its group ticked their steps.
-    await wb.runCommand('Seg-R1: Get Started');
-    await waitFor('open + group steps ticked', async () => ((await stepDone(STEPS[1]!)) && (await stepDone(STEPS[3]!))) || undefined, 30_000);
-    await wb.screenshot('walkthrough-progress');
   });
 });
