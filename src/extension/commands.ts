@@ -15,6 +15,8 @@ export const COMMANDS = {
   attributeFailures: 'segr1.attributeFailures',
   evaluatePredictions: 'segr1.evaluatePredictions',
   saveEvaluationJson: 'segr1.saveEvaluationJson',
+  getStarted: 'segr1.getStarted',
+  createSample: 'segr1.createSample',
 } as const;
 
 /** The webview panel type (serializer and activation event use it). */
@@ -22,3 +24,17 @@ export const PANEL_VIEW_TYPE = 'segr1.workbench';
 
 /** The reward-traces panel type. */
 export const TRACES_VIEW_TYPE = 'segr1.traces';
+
+/** The walkthrough's id in package.json (`contributes.walkthroughs`). */
+export const WALKTHROUGH_ID = 'segr1.gettingStarted';
+
+/** Full id `workbench.action.openWalkthrough` takes: `<publisher>.<name>#<walkthrough id>`. */
+export const WALKTHROUGH_FULL_ID = `segr1.segr1-workbench#${WALKTHROUGH_ID}`;
+
+/** Context keys the walkthrough's completion events (`onContext:`) watch. */
+export const WALKTHROUGH_CONTEXT = {
+  hasRuns: 'segr1.hasRuns',
+  rolloutShown: 'segr1.walkthrough.rolloutShown',
+  groupCompared: 'segr1.walkthrough.groupCompared',
+  promptEdited: 'segr1.walkthrough.promptEdited',
+} as const;

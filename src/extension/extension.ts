@@ -8,8 +8,10 @@ import { AttributionService } from './attributionService';
 import { TracesPanel } from './tracesPanel';
 import { exportImageView, exportReport, type ExportArgs } from './viewExport';
 import { NOTEBOOK_TYPE, WorkbenchNotebookController, WorkbenchNotebookSerializer } from './workbenchNotebook';
-import { DatasetsTree, RunsTree } from './treeViews';
+import { DatasetsTree, RunsTree, followPanel } from './treeViews';
 import { EVALUATION_SCHEME, PredictionEvaluator } from './evaluatePredictions';
+import { openWalkthrough, trackWalkthrough } from './walkthrough';
+import { createSampleWorkspace } from './sampleCommand';
 import { WorkspaceModel } from './workspaceModel';
 
 /** When this bundle started evaluating: activation cost includes loading the module. */
@@ -34,9 +36,13 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   const attribution = new AttributionService(model, segmenters);
   WorkbenchPanel.useAttribution(attribution);
   context.subscriptions.push(model, segmenters, attribution);
+  const runsTree = new RunsTree(model, attribution);
+  const runsView = vscode.window.createTreeView('segr1.runs', { treeDataProvider: runsTree, showCollapseAll: true });
   context.subscriptions.push(
-    vscode.window.createTreeView('segr1.runs', { treeDataProvider: new RunsTree(model, attribution), showCollapseAll: true }),
+    runsView,
     vscode.window.createTreeView('segr1.datasets', { treeDataProvider: new DatasetsTree(model), showCollapseAll: true }),
+    followPanel(runsView, runsTree, WorkbenchPanel.onDidShow, () => WorkbenchPanel.current?.current),
+    trackWalkthrough(model, WorkbenchPanel.onDidShow),
   );
 
   const evaluator = new PredictionEvaluator(model, vscode.Uri.joinPath(context.extensionUri, 'dist', 'evaluateWorker.js').fsPath);
@@ -82,6 +88,8 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
         void vscode.window.showErrorMessage(`Seg-R1: attribution failed: ${e instanceof Error ? e.message : String(e)}`);
       }
     }),
+    vscode.commands.registerCommand(COMMANDS.getStarted, () => openWalkthrough(model)),
+    vscode.commands.registerCommand(COMMANDS.createSample, () => createSampleWorkspace(() => model.refresh())),
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new WorkbenchNotebookSerializer()),
     new WorkbenchNotebookController(model),
     vscode.commands.registerCommand(COMMANDS.newNotebook, async () => {

@@ -18,6 +18,12 @@ function post(panel: vscode.WebviewPanel, msg: HostMessage): Thenable<boolean> {
   return panel.webview.postMessage(msg);
 }
 
+/** A selection the panel has just shown; `edited` when it shows prompt edits. */
+export interface ShownSelection {
+  readonly selection: Selection;
+  readonly edited: boolean;
+}
+
 /**
  * The one workbench panel (singleton): owns the webview, queues messages until the webview says `ready`,
  * and turns selections into views. Revived after a window reload by the serializer.
@@ -26,6 +32,10 @@ export class WorkbenchPanel implements vscode.Disposable {
   static current: WorkbenchPanel | undefined;
   /** The attribution pass the panel reads labels from (set once at activation). */
   private static attribution: AttributionService | undefined;
+
+  private static readonly shown = new vscode.EventEmitter<ShownSelection>();
+  /** Fires when a view is on screen: the Runs tree follows it, the walkthrough ticks its steps. */
+  static readonly onDidShow = WorkbenchPanel.shown.event;
   private ready = false;
   private queue: HostMessage[] = [];
   private selection: Selection | undefined;
@@ -226,7 +236,7 @@ export class WorkbenchPanel implements vscode.Disposable {
     }
     const seq = ++this.seq;
     this.selection = target;
-    this.send({ type: 'view/loading', selection: target });
+    this.send({ type: 'view/loading', selection: target, label: this.loadingLabel(target) });
     try {
       const { view: built, replay } = await this.build(target, edits);
       if (seq !== this.seq) return;
@@ -237,6 +247,7 @@ export class WorkbenchPanel implements vscode.Disposable {
       this.shownRevision = seq;
       this.sendAttribution();
       this.resolveFirstView();
+      WorkbenchPanel.shown.fire({ selection: target, edited: (edits?.length ?? 0) > 0 });
       if (replay) {
         const replayed = await replay();
         if (seq === this.seq) this.send({ type: 'view/replayed', replay: { ...replayed, revision: seq } });
@@ -269,6 +280,28 @@ export class WorkbenchPanel implements vscode.Disposable {
     } catch (e) {
       this.send({ type: 'error', message: `Label override not saved: ${e instanceof Error ? e.message : String(e)}` });
       this.sendAttribution();
+    }
+  }
+
+  /** The title while a selection loads, shaped like the view's own title; never a path or an internal key. */
+  private loadingLabel(s: Selection): string {
+    switch (s.kind) {
+      case 'rollout': {
+        const log = this.model.log(s.log);
+        const ix = log?.index;
+        if (!log || !ix || s.index < 0 || s.index >= ix.count) return 'rollout';
+        const g = ix.group[s.index]!;
+        const step = ix.step[s.index]!;
+        const sample = ix.sample[s.index]!;
+        const run = ix.run[s.index]!;
+        return `${run >= 0 ? ix.runs[run] : path.basename(path.dirname(log.file))} · step ${Number.isNaN(step) ? '—' : step} · group ${g >= 0 ? ix.groups[g] : '—'} · rollout ${sample >= 0 ? sample : s.index}`;
+      }
+      case 'image':
+        return `${this.model.dataset(s.dataset)?.dataset.name ?? 'dataset'} · ${s.stem}`;
+      case 'file':
+        return path.basename(s.path);
+      default:
+        return assertNever(s);
     }
   }
 

@@ -5,10 +5,11 @@ import { COMMANDS } from './commands';
 import type { GroupInfo } from './logStructure';
 import type { AttributionService } from './attributionService';
 import { annotationMarks } from '../core/attribution/overrides';
+import { countFormatFailures, escapeMarkdown, formatComponent, groupText, plainText, rolloutText, runText, stepText, summarize } from './treeText';
 import type { DatasetEntry, LogEntry, WorkspaceModel, WorkspaceProblem } from './workspaceModel';
 
 /** Nodes of the Runs tree. */
-type RunNode =
+export type RunNode =
   | { kind: 'log'; log: LogEntry }
   | { kind: 'problems'; file: string; problems: readonly WorkspaceProblem[] }
   | { kind: 'problem'; file: string; problem: WorkspaceProblem }
@@ -22,8 +23,6 @@ type DatasetNode =
   | { kind: 'problems'; entries: ReadonlyArray<{ file: string; problem: WorkspaceProblem }> }
   | { kind: 'problem'; file: string; problem: WorkspaceProblem }
   | { kind: 'image'; entry: DatasetEntry; stem: string };
-
-const fmt = (v: number, d = 3) => (Number.isNaN(v) ? '—' : v.toFixed(d));
 
 function problemsItem(problems: readonly WorkspaceProblem[]): vscode.TreeItem {
   const item = new vscode.TreeItem(`${problems.length} problem${problems.length === 1 ? '' : 's'}`, vscode.TreeItemCollapsibleState.Collapsed);
@@ -41,7 +40,26 @@ function problemItem(file: string, p: WorkspaceProblem): vscode.TreeItem {
   return item;
 }
 
-/** Runs → steps → groups → rollouts, lazily expanded, with counts and reward summaries in descriptions. */
+/** A tree tooltip: Markdown built from escaped log text, with HTML and theme icons off. */
+function tooltip(markdown: string): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(markdown, false);
+  md.supportHtml = false;
+  md.isTrusted = false;
+  return md;
+}
+
+/** Tree ids: stable across refreshes, so reveal() finds a row and expansion survives re-indexing. */
+const nodeId = {
+  log: (log: LogEntry) => `log\u0000${log.file}`,
+  step: (log: LogEntry, step: number) => `step\u0000${log.file}\u0000${step}`,
+  group: (log: LogEntry, g: GroupInfo) => `group\u0000${log.file}\u0000${g.ordinal}`,
+  rollout: (log: LogEntry, index: number) => `rollout\u0000${log.file}\u0000${index}`,
+};
+
+/** The step key groupsOfStep() files a group under (records without a step: Infinity). */
+const stepKey = (step: number) => (Number.isNaN(step) ? Number.POSITIVE_INFINITY : step);
+
+/** Runs → steps → groups → rollouts, lazily expanded; short numbers in descriptions, all of them in tooltips. */
 export class RunsTree implements vscode.TreeDataProvider<RunNode> {
   private readonly changed = new vscode.EventEmitter<RunNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -58,9 +76,21 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode> {
     switch (n.kind) {
       case 'log': {
         const ix = n.log.index;
-        const item = new vscode.TreeItem(ix.runs[0] ?? path.basename(path.dirname(n.log.file)), vscode.TreeItemCollapsibleState.Collapsed);
-        item.description = `${ix.count} rollouts · ${n.log.structure.steps.length} steps · ${n.log.structure.groups.length} groups`;
-        item.tooltip = n.log.rel;
+        const t = runText({
+          name: ix.runs[0] ?? path.basename(path.dirname(n.log.file)),
+          runs: ix.runs.length,
+          path: n.log.rel,
+          rollouts: ix.count,
+          steps: n.log.structure.steps.length,
+          groups: n.log.structure.groups.length,
+          reward: summarize(ix.reward),
+          advantage: summarize(ix.advantage),
+          formatFailures: countFormatFailures(ix.components, undefined, ix.count),
+        });
+        const item = new vscode.TreeItem(t.label, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = nodeId.log(n.log);
+        item.description = t.description;
+        item.tooltip = tooltip(t.tooltip);
         item.resourceUri = vscode.Uri.file(n.log.file);
         item.iconPath = new vscode.ThemeIcon('graph-line');
         item.contextValue = 'segr1.log';
@@ -71,35 +101,63 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode> {
       case 'problem':
         return problemItem(n.file, n.problem);
       case 'step': {
+        const ix = n.log.index;
         const groups = n.log.structure.groupsOfStep(n.step);
-        const rewards = groups.flatMap((g) => g.members.map((m) => n.log.index.reward[m]!)).filter((r) => !Number.isNaN(r));
-        const mean = rewards.length ? rewards.reduce((a, b) => a + b, 0) / rewards.length : Number.NaN;
-        const item = new vscode.TreeItem(Number.isFinite(n.step) ? `step ${n.step}` : 'no step', vscode.TreeItemCollapsibleState.Collapsed);
-        item.description = `${groups.length} groups · r̄ ${fmt(mean)}`;
+        const members = groups.flatMap((g) => g.members);
+        const t = stepText({ step: n.step, groups: groups.length, rollouts: members.length, reward: summarize(ix.reward, members), advantage: summarize(ix.advantage, members), formatFailures: countFormatFailures(ix.components, members, ix.count) });
+        const item = new vscode.TreeItem(t.label, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = nodeId.step(n.log, n.step);
+        item.description = t.description;
+        item.tooltip = tooltip(t.tooltip);
         item.iconPath = new vscode.ThemeIcon('debug-step-over');
         return item;
       }
       case 'group': {
+        const ix = n.log.index;
         const s = n.log.structure.rewardStats(n.group);
-        const flat = s.zeroVariance;
-        const item = new vscode.TreeItem(`group ${n.group.key}`, vscode.TreeItemCollapsibleState.Collapsed);
-        item.description = `${n.group.members.length} rollouts · r̄ ${fmt(s.mean)} · σ ${fmt(s.std)}${flat ? ' · no signal' : ''}`;
-        item.tooltip = flat ? 'All rewards equal: GRPO advantages are all 0, the group teaches nothing.' : undefined;
-        item.iconPath = new vscode.ThemeIcon(flat ? 'circle-slash' : 'layers');
+        const t = groupText({
+          key: n.group.key,
+          step: n.group.step,
+          rollouts: n.group.members.length,
+          mean: s.mean,
+          std: s.std,
+          zeroVariance: s.zeroVariance,
+          reward: summarize(ix.reward, n.group.members),
+          advantage: summarize(ix.advantage, n.group.members),
+          formatFailures: countFormatFailures(ix.components, n.group.members, ix.count),
+          path: n.log.rel,
+          firstLine: ix.line[n.group.members[0] ?? 0] ?? 0,
+        });
+        const item = new vscode.TreeItem(t.label, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = nodeId.group(n.log, n.group);
+        item.description = t.description;
+        item.tooltip = tooltip(t.tooltip);
+        item.iconPath = new vscode.ThemeIcon(s.zeroVariance ? 'circle-slash' : 'layers');
         return item;
       }
       case 'rollout': {
         const ix = n.log.index;
-        const sample = ix.sample[n.index]!;
-        const item = new vscode.TreeItem(`rollout ${sample >= 0 ? sample : n.index}`, vscode.TreeItemCollapsibleState.None);
         const adv = ix.advantage[n.index]!;
-        item.description = `r ${fmt(ix.reward[n.index]!)} · A ${Number.isNaN(adv) ? '—' : (adv >= 0 ? '+' : '') + adv.toFixed(3)}`;
-        item.tooltip = `${n.log.rel}:${ix.line[n.index]}`;
+        const t = rolloutText({
+          sample: ix.sample[n.index]!,
+          index: n.index,
+          reward: ix.reward[n.index]!,
+          advantage: adv,
+          format: formatComponent(ix.components)?.[n.index] ?? Number.NaN,
+          path: n.log.rel,
+          line: ix.line[n.index]!,
+        });
+        const item = new vscode.TreeItem(t.label, vscode.TreeItemCollapsibleState.None);
+        item.id = nodeId.rollout(n.log, n.index);
+        item.description = t.description;
+        item.tooltip = tooltip(t.tooltip);
         const ann = this.attribution?.annotationOf(n.log, n.index);
         const marks = ann ? annotationMarks(ann) : undefined;
         if (ann && marks) {
+          // The note is the user's own text, but it sits in a file anyone can commit: shown as escaped text.
+          const extra = [ann.label ? `label overridden: ${ann.label}` : '', ann.note ? `note: ${escapeMarkdown(plainText(ann.note))}` : '', ann.counterfactuals.length ? `${ann.counterfactuals.length} saved prompt${ann.counterfactuals.length === 1 ? '' : 's'}` : ''].filter(Boolean);
           item.description = `${item.description} · ${marks}`;
-          item.tooltip = `${item.tooltip}${ann.label ? `\nlabel overridden: ${ann.label}` : ''}${ann.note ? `\nnote: ${ann.note}` : ''}${ann.counterfactuals.length ? `\n${ann.counterfactuals.length} saved prompt${ann.counterfactuals.length === 1 ? '' : 's'}` : ''}`;
+          item.tooltip = tooltip(`${t.tooltip}\n\n${extra.join('  \n')}`);
         }
         item.iconPath = new vscode.ThemeIcon(Number.isNaN(adv) ? 'circle-outline' : adv > 0 ? 'arrow-up' : adv < 0 ? 'arrow-down' : 'dash');
         const selection: Selection = { kind: 'rollout', log: n.log.file, index: n.index };
@@ -128,6 +186,58 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode> {
         return [];
     }
   }
+
+  /** Parents of step, group and rollout rows: what TreeView.reveal() walks up. */
+  getParent(n: RunNode): RunNode | undefined {
+    switch (n.kind) {
+      case 'step':
+      case 'problems':
+        return n.kind === 'step' ? { kind: 'log', log: n.log } : this.logNode(n.file);
+      case 'problem':
+        return { kind: 'problems', file: n.file, problems: this.model.problemsOf(n.file) };
+      case 'group':
+        return { kind: 'step', log: n.log, step: stepKey(n.group.step) };
+      case 'rollout':
+        return { kind: 'group', log: n.log, group: n.log.structure.groupOf(n.index) };
+      default:
+        return undefined;
+    }
+  }
+
+  /** The row of a rollout the panel shows, if its log is (still) indexed. */
+  rolloutNode(s: Selection): RunNode | undefined {
+    if (s.kind !== 'rollout') return undefined;
+    const log = this.model.log(s.log);
+    if (!log || s.index < 0 || s.index >= log.index.count) return undefined;
+    return { kind: 'rollout', log, index: s.index };
+  }
+
+  private logNode(file: string): RunNode | undefined {
+    const log = this.model.log(file);
+    return log ? { kind: 'log', log } : undefined;
+  }
+}
+
+/**
+ * The Runs tree follows the panel: the rollout it shows gets revealed and selected, without taking focus, whenever
+ * the tree is visible (and once more when it becomes visible). Selecting a row programmatically runs no command,
+ * so the panel is not asked to open it again.
+ */
+export function followPanel(view: vscode.TreeView<RunNode>, tree: RunsTree, onDidShow: vscode.Event<{ readonly selection: Selection }>, current: () => Selection | undefined): vscode.Disposable {
+  const reveal = (s: Selection | undefined) => {
+    if (!s || !view.visible) return;
+    const node = tree.rolloutNode(s);
+    if (!node || node.kind !== 'rollout') return;
+    if (view.selection.some((n) => n.kind === 'rollout' && n.log.file === node.log.file && n.index === node.index)) return;
+    // A log re-indexed meanwhile may no longer hold the row: nothing to follow then.
+    view.reveal(node, { select: true, focus: false, expand: false }).then(undefined, () => undefined);
+  };
+  return vscode.Disposable.from(
+    onDidShow(({ selection }) => reveal(selection)),
+    view.onDidChangeVisibility((e) => {
+      if (e.visible) reveal(current());
+    }),
+  );
 }
 
 /** Datasets → images, with problems (images without masks, size mismatches) as warning items. */

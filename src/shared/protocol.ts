@@ -176,7 +176,8 @@ export interface RolloutAttribution {
 export type HostMessage =
   | { readonly type: 'view/show'; readonly view: ViewPayload }
   | { readonly type: 'view/replayed'; readonly replay: ViewReplay }
-  | { readonly type: 'view/loading'; readonly selection: Selection }
+  /** `label`: what is loading in the user's words (run · step · group · rollout), not the selection's internal key. */
+  | { readonly type: 'view/loading'; readonly selection: Selection; readonly label?: string }
   | { readonly type: 'segmenter/didChange'; readonly badge: SegmenterBadge }
   /** Render the view on screen as a file (PNG at the image's own resolution, or SVG); answered by `export/image`. */
   | { readonly type: 'export/render'; readonly id: number; readonly format: 'png' | 'svg' }

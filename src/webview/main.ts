@@ -342,7 +342,7 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
       applyAttribution();
       break;
     case 'view/loading':
-      title.textContent = `Loading ${selectionKey(msg.selection)}…`;
+      title.textContent = `Loading ${msg.label ?? selectionKey(msg.selection)}…`;
       resegment.disabled = true;
       break;
     case 'segmenter/didChange':
