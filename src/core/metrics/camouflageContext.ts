@@ -180,7 +180,7 @@ export function nearestBackground(bg: Patches, fg: Patches, lambda: number): Int
   const m = bg.count;
   // Channel sums (3 groups of 49) from the row groups.
   const bgC = new Float64Array(m * 3);
-  for (let j = 0; j < m; j++) for (let g = 0; g < GROUPS; g++) bgC[j * 3 + (g % 3)] += bgG[j * GROUPS + g]!;
+  for (let j = 0; j < m; j++) for (let g = 0; g < GROUPS; g++) bgC[j * 3 + (g % 3)] = bgC[j * 3 + (g % 3)]! + bgG[j * GROUPS + g]!;
   const coarse = new Float64Array(m);
   // rest[r] = bound of patch rows r..6 for the candidate being checked (rest[7] = 0).
   const rest = new Float64Array(PATCH + 1);

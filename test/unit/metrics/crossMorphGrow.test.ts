@@ -17,12 +17,12 @@ function blobs(width: number, height: number, seed: number, density: number): Ui
     const y1 = Math.min(height, y0 + 1 + Math.floor(r.next() * height * 0.6));
     for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) m[y * width + x] = 1;
   }
-  for (let i = 0; i < m.length; i++) if (r.next() < density) m[i] ^= 1;
+  for (let i = 0; i < m.length; i++) if (r.next() < density) m[i] = m[i]! ^ 1;
   return m;
 }
 
 function byPasses(mask: Uint8Array, width: number, height: number, passes: number, allow?: Uint8Array): Uint8Array {
-  let m = mask.slice();
+  let m: Uint8Array = mask.slice();
   for (let k = 0; k < passes; k++) {
     m = dilateCross(m, width, height, 1);
     if (allow) for (let i = 0; i < m.length; i++) m[i] = m[i]! & allow[i]!;
@@ -40,7 +40,7 @@ test('multi-pass cross dilation / erosion / dilation within a mask equal single 
         const what = `${w}x${h} seed ${seed} passes ${passes}`;
         assert.deepEqual(Array.from(dilateCross(m, w, h, passes)), Array.from(byPasses(m, w, h, passes)), `dilate ${what}`);
         assert.deepEqual(Array.from(dilateCrossWithin(m, allow, { width: w, height: h }, passes)), Array.from(byPasses(m, w, h, passes, allow)), `within ${what}`);
-        let e = m.slice();
+        let e: Uint8Array = m.slice();
         for (let k = 0; k < passes; k++) e = erodeCross(e, w, h, 1);
         assert.deepEqual(Array.from(erodeCross(m, w, h, passes)), Array.from(e), `erode ${what}`);
       }
