@@ -139,10 +139,35 @@ function scaledCoords(bg: Patches, fg: Patches, lambda: number): Float64Array {
   return out;
 }
 
+/** Per patch, the sum of each (patch row, channel) group of 7 bytes: 21 numbers. */
+function groupSums(p: Patches): Float64Array {
+  const out = new Float64Array(p.count * GROUPS);
+  for (let q = 0; q < p.count; q++) {
+    const o = q * PATCH * PATCH * 3;
+    for (let dy = 0; dy < PATCH; dy++) {
+      for (let ch = 0; ch < 3; ch++) {
+        let s = 0;
+        for (let dx = 0; dx < PATCH; dx++) s += p.features[o + (dy * PATCH + dx) * 3 + ch]!;
+        out[q * GROUPS + dy * 3 + ch] = s;
+      }
+    }
+  }
+  return out;
+}
+
+const GROUPS = PATCH * 3;
+/** A bound is trusted to dismiss a candidate only past this relative margin (it is rounded, the distance too). */
+const MARGIN = 1 + 1e-9;
+
 /**
  * Nearest background patch of each foreground patch in [Lab features, λ·scaled coords] (float32 values), exhaustive
  * like sklearn's brute force (149 dims > 15, so `algorithm="auto"` is brute); ties go to the lowest index.
- * The spatial part alone bounds a candidate's distance from below, so most candidates are dismissed from two numbers.
+ * Exact, but most candidates never get the 147-term distance: by Cauchy–Schwarz a group of g coordinates differs by
+ * at least (Δsum)²/g, so the sums of the 3 channels and of the 21 (row, channel) groups, plus the spatial term, bound
+ * a candidate's distance from below. The query starts from the candidate with the smallest coarse bound, and a
+ * candidate is skipped only when a bound exceeds the best distance so far (with a margin for rounding); the others
+ * get the exact float64 distance, left early once the rows summed plus the bound of the rows left exceed the best,
+ * and are compared as before (lowest index on ties).
  */
 export function nearestBackground(bg: Patches, fg: Patches, lambda: number): Int32Array {
   const coords = scaledCoords(bg, fg, lambda);
@@ -150,25 +175,72 @@ export function nearestBackground(bg: Patches, fg: Patches, lambda: number): Int
   const nn = new Int32Array(fg.count);
   const bf = bg.features;
   const ff = fg.features;
-  for (let q = 0; q < fg.count; q++) {
-    const qy = coords[(bg.count + q) * 2]!;
-    const qx = coords[(bg.count + q) * 2 + 1]!;
+  const bgG = groupSums(bg);
+  const fgG = groupSums(fg);
+  const m = bg.count;
+  // Channel sums (3 groups of 49) from the row groups.
+  const bgC = new Float64Array(m * 3);
+  for (let j = 0; j < m; j++) for (let g = 0; g < GROUPS; g++) bgC[j * 3 + (g % 3)] = bgC[j * 3 + (g % 3)]! + bgG[j * GROUPS + g]!;
+  const coarse = new Float64Array(m);
+  // rest[r] = bound of patch rows r..6 for the candidate being checked (rest[7] = 0).
+  const rest = new Float64Array(PATCH + 1);
+  /** The exact distance, or a bound above `best` once the rows done plus the bound of the rows left exceed it. */
+  const exact = (q: number, j: number, spatial: number, best: number): number => {
     const qo = q * dim;
-    let best = Infinity;
-    let bestJ = -1;
-    for (let j = 0; j < bg.count; j++) {
+    const jo = j * dim;
+    let colour = 0;
+    for (let r = 0, k = 0; r < PATCH; r++) {
+      for (const end = k + PATCH * 3; k < end; k++) {
+        const d = bf[jo + k]! - ff[qo + k]!;
+        colour += d * d;
+      }
+      const bound = colour + rest[r + 1]! + spatial;
+      if (bound > best * MARGIN) return bound;
+    }
+    return colour + spatial;
+  };
+  for (let q = 0; q < fg.count; q++) {
+    const qy = coords[(m + q) * 2]!;
+    const qx = coords[(m + q) * 2 + 1]!;
+    const qg = q * GROUPS;
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    for (let g = 0; g < GROUPS; g += 3) {
+      c0 += fgG[qg + g]!;
+      c1 += fgG[qg + g + 1]!;
+      c2 += fgG[qg + g + 2]!;
+    }
+    let start = 0;
+    for (let j = 0; j < m; j++) {
+      const dy = coords[2 * j]! - qy;
+      const dx = coords[2 * j + 1]! - qx;
+      const e0 = bgC[j * 3]! - c0;
+      const e1 = bgC[j * 3 + 1]! - c1;
+      const e2 = bgC[j * 3 + 2]! - c2;
+      const b = (e0 * e0 + e1 * e1 + e2 * e2) / (PATCH * PATCH) + dy * dy + dx * dx;
+      coarse[j] = b;
+      if (b < coarse[start]!) start = j;
+    }
+    const sy = coords[2 * start]! - qy;
+    const sx = coords[2 * start + 1]! - qx;
+    rest.fill(0);
+    let best = exact(q, start, sy * sy + sx * sx, Infinity);
+    let bestJ = start;
+    for (let j = 0; j < m; j++) {
+      if (coarse[j]! > best * MARGIN || j === start) continue;
       const dy = coords[2 * j]! - qy;
       const dx = coords[2 * j + 1]! - qx;
       const spatial = dy * dy + dx * dx;
-      if (spatial > best) continue;
-      const jo = j * dim;
-      let colour = 0;
-      for (let k = 0; k < dim; k++) {
-        const d = bf[jo + k]! - ff[qo + k]!;
-        colour += d * d;
-        if (colour + spatial > best) break;
+      const jg = j * GROUPS;
+      for (let r = PATCH - 1; r >= 0; r--) {
+        const e0 = bgG[jg + r * 3]! - fgG[qg + r * 3]!;
+        const e1 = bgG[jg + r * 3 + 1]! - fgG[qg + r * 3 + 1]!;
+        const e2 = bgG[jg + r * 3 + 2]! - fgG[qg + r * 3 + 2]!;
+        rest[r] = rest[r + 1]! + (e0 * e0 + e1 * e1 + e2 * e2) / PATCH;
       }
-      const dist = colour + spatial;
+      if (rest[0]! + spatial > best * MARGIN) continue;
+      const dist = exact(q, j, spatial, best);
       if (dist < best || (dist === best && j < bestJ)) {
         best = dist;
         bestJ = j;

@@ -3,7 +3,7 @@ import { preparePair, type PreparedPair } from './prepare';
 import { numpyMean } from './pairwiseSum';
 import { approxPolyDP } from '../image/morphology/approxPolyDP';
 import { findContoursTree } from '../image/morphology/contours';
-import { dilateCross, erodeCross } from '../image/morphology/crossMorph';
+import { dilateCross, dilateCrossWithin, erodeCross } from '../image/morphology/crossMorph';
 import { label8 } from '../image/morphology/label';
 import { skeletonize } from '../image/morphology/skeletonize';
 
@@ -76,42 +76,40 @@ export function hceImage(pair: PreparedPair, options: HceOptions = {}): number {
   const size = { width, height };
   const gt = pair.gt;
   const pred = new Uint8Array(n);
-  for (let i = 0; i < n; i++) pred[i] = pair.value[pair.pred[i]!]! > 0.5 ? 1 : 0;
-  const skel = skeletonize(gt, width, height);
+  const notGt = new Uint8Array(n);
+  const notPred = new Uint8Array(n);
   const union = new Uint8Array(n);
-  const tp = new Uint8Array(n);
-  const fp = new Uint8Array(n);
-  const fn = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const g = gt[i]!;
-    const p = pred[i]!;
-    union[i] = g | p;
-    tp[i] = g & p;
-    fp[i] = p & (g ^ 1);
-    fn[i] = g & (p ^ 1);
+    const p = pair.value[pair.pred[i]!]! > 0.5 ? 1 : 0;
+    pred[i] = p;
+    notPred[i] = p ^ 1;
+    notGt[i] = gt[i]! ^ 1;
+    union[i] = gt[i]! | p;
   }
+  const skel = skeletonize(gt, width, height);
   const eroded = erodeCross(union, width, height, relax);
-  // Relaxed FP: FP pixels reachable from the eroded union within `relax` steps without crossing the GT.
-  let fpR: Uint8Array = new Uint8Array(n);
-  for (let i = 0; i < n; i++) fpR[i] = fp[i]! & eroded[i]!;
-  for (let k = 0; k < relax; k++) {
-    fpR = dilateCross(fpR, width, height, 1);
-    for (let i = 0; i < n; i++) fpR[i] = fpR[i]! & (gt[i]! ^ 1);
+  // Relaxed FP / FN: FP (FN) pixels reachable from the eroded union within `relax` steps without crossing the GT (pred).
+  const fpSeed = new Uint8Array(n);
+  const fnSeed = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    fpSeed[i] = pred[i]! & notGt[i]! & eroded[i]!;
+    fnSeed[i] = gt[i]! & notPred[i]! & eroded[i]!;
   }
-  for (let i = 0; i < n; i++) fpR[i] = fpR[i]! & fp[i]!;
-  let fnR: Uint8Array = new Uint8Array(n);
-  for (let i = 0; i < n; i++) fnR[i] = fn[i]! & eroded[i]!;
-  for (let k = 0; k < relax; k++) {
-    fnR = dilateCross(fnR, width, height, 1);
-    for (let i = 0; i < n; i++) fnR[i] = fnR[i]! & (pred[i]! ^ 1);
-  }
-  // FN_ keeps the GT skeleton pixels the prediction misses (skeleton xor (TP and skeleton)).
-  for (let i = 0; i < n; i++) fnR[i] = (fnR[i]! & fn[i]!) | (skel[i]! & (tp[i]! ^ 1));
+  const fpR = dilateCrossWithin(fpSeed, notGt, size, relax);
+  const fnR = dilateCrossWithin(fnSeed, notPred, size, relax);
   const condFp = new Uint8Array(n);
   const condFn = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    condFp[i] = tp[i]! | fnR[i]!;
-    condFn[i] = (tp[i]! | fpR[i]! | fnR[i]!) ^ 1;
+    const g = gt[i]!;
+    const p = pred[i]!;
+    const tp = g & p;
+    const fpi = fpR[i]! & p & notGt[i]!;
+    // FN_ keeps the GT skeleton pixels the prediction misses (skeleton xor (TP and skeleton)).
+    const fni = (fnR[i]! & g & notPred[i]!) | (skel[i]! & (tp ^ 1));
+    fpR[i] = fpi;
+    fnR[i] = fni;
+    condFp[i] = tp | fni;
+    condFn[i] = (tp | fpi | fni) ^ 1;
   }
   const a = conditionalBoundaries(fpR, condFp, size);
   const b = conditionalBoundaries(fnR, condFn, size);

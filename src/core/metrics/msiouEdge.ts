@@ -126,6 +126,15 @@ export class EdgeCounter {
   private readonly hi: Int16Array;
   private readonly stamps: Int32Array[];
   private run = 0;
+  /** Pixels bucketed by the first cut they are live for (lo + 1, 0..256): `byEntry[entryFrom[e] ..]`. */
+  private readonly entryFrom: Int32Array;
+  private readonly byEntry: Int32Array;
+  /** The live pixels of the last cut swept to (a superset for later cuts until those that ended are dropped). */
+  private readonly active: Int32Array;
+  private activeCount = 0;
+  private sweptTo = -1;
+  /** `pred` with a one-pixel frame of −1 (below every cut: outside is mask 0), so the Sobel reads need no checks. */
+  private readonly framed: Int16Array;
 
   /** Prepares the neighbourhood bounds of `pred` (raw bytes, row-major) against the GT pyramid `gt`. */
   constructor(
@@ -137,6 +146,7 @@ export class EdgeCounter {
     const n = width * height;
     this.lo = new Int16Array(n);
     this.hi = new Int16Array(n);
+    const entryCount = new Int32Array(258);
     for (let y = 0, i = 0; y < height; y++) {
       for (let x = 0; x < width; x++, i++) {
         let lo = 256;
@@ -153,39 +163,79 @@ export class EdgeCounter {
         }
         this.lo[i] = lo;
         this.hi[i] = hi;
+        if (lo < hi) entryCount[lo + 2]!++;
       }
     }
+    // Counting sort by entry cut lo + 1, so a sweep over increasing cuts touches each pixel only while it is live.
+    this.entryFrom = new Int32Array(258);
+    for (let e = 1; e < 258; e++) this.entryFrom[e] = this.entryFrom[e - 1]! + entryCount[e]!;
+    const fill = this.entryFrom.slice();
+    this.byEntry = new Int32Array(this.entryFrom[257]!);
+    for (let i = 0; i < n; i++) if (this.lo[i]! < this.hi[i]!) this.byEntry[fill[this.lo[i]! + 1]!++] = i;
+    this.active = new Int32Array(this.byEntry.length);
+    this.framed = new Int16Array((width + 2) * (height + 2)).fill(-1);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) this.framed[(y + 1) * (width + 2) + x + 1] = pred[y * width + x]!;
     this.stamps = gt.map((l) => new Int32Array(l.cells.length));
   }
 
-  private at(x: number, y: number, cut: number): number {
-    return x < 0 || y < 0 || x >= this.width || y >= this.height || this.pred[y * this.width + x]! < cut ? 0 : 1;
+  /**
+   * The pixels live at `cut` (lo < cut ≤ hi) into `active[0 .. activeCount)`. Increasing cuts (the dynamic curve)
+   * continue the sweep: add the pixels entering, drop those that ended. A lower cut restarts it.
+   */
+  private sweep(cut: number): void {
+    if (cut < this.sweptTo) {
+      this.activeCount = 0;
+      this.sweptTo = -1;
+    }
+    const { active, byEntry, entryFrom, hi } = this;
+    let count = this.activeCount;
+    const last = Math.min(cut, 256);
+    for (let e = this.sweptTo + 1; e <= last; e++) {
+      for (let k = entryFrom[e]!; k < entryFrom[e + 1]!; k++) active[count++] = byEntry[k]!;
+    }
+    let kept = 0;
+    for (let k = 0; k < count; k++) {
+      const i = active[k]!;
+      if (hi[i]! >= cut) active[kept++] = i;
+    }
+    this.activeCount = kept;
+    this.sweptTo = Math.max(this.sweptTo, last);
   }
 
   /** Per level, the cells where both the edge map of `raw ≥ cut` and the GT's edge map have a pixel. */
   counts(cut: number): Int32Array {
-    const { width, height, lo, hi, gt, stamps } = this;
+    const { width, height, gt, stamps } = this;
     const levels = gt.length;
     const out = new Int32Array(levels);
     const run = ++this.run;
-    for (let y = 0, i = 0; y < height; y++) {
-      for (let x = 0; x < width; x++, i++) {
-        if (!(lo[i]! < cut && cut <= hi[i]!)) continue;
-        const sx = this.at(x - 1, y + 1, cut) - this.at(x - 1, y - 1, cut) + 2 * (this.at(x, y + 1, cut) - this.at(x, y - 1, cut)) +
-          this.at(x + 1, y + 1, cut) - this.at(x + 1, y - 1, cut);
-        const sy = this.at(x + 1, y - 1, cut) - this.at(x - 1, y - 1, cut) + 2 * (this.at(x + 1, y, cut) - this.at(x - 1, y, cut)) +
-          this.at(x + 1, y + 1, cut) - this.at(x - 1, y + 1, cut);
-        if (sx === 0 && sy === 0) continue;
-        const fy = height - 1 - y;
-        const fx = width - 1 - x;
-        for (let k = 0; k < levels; k++) {
-          const g = gt[k]!;
-          const c = (fy >> k) * g.cols + (fx >> k);
-          const st = stamps[k]!;
-          if (st[c] === run) break; // this cell, and so every coarser one, is already counted for this cut
-          st[c] = run;
-          if (g.cells[c]) out[k]!++;
-        }
+    this.sweep(cut);
+    const { active, framed } = this;
+    const fw = width + 2;
+    for (let k = 0; k < this.activeCount; k++) {
+      const i = active[k]!;
+      const x = i % width;
+      const y = (i - x) / width;
+      const f = (y + 1) * fw + x + 1;
+      const nw = framed[f - fw - 1]! >= cut ? 1 : 0;
+      const n = framed[f - fw]! >= cut ? 1 : 0;
+      const ne = framed[f - fw + 1]! >= cut ? 1 : 0;
+      const w = framed[f - 1]! >= cut ? 1 : 0;
+      const e = framed[f + 1]! >= cut ? 1 : 0;
+      const sw = framed[f + fw - 1]! >= cut ? 1 : 0;
+      const s = framed[f + fw]! >= cut ? 1 : 0;
+      const se = framed[f + fw + 1]! >= cut ? 1 : 0;
+      const sx = sw - nw + 2 * (s - n) + se - ne;
+      const sy = ne - nw + 2 * (e - w) + se - sw;
+      if (sx === 0 && sy === 0) continue;
+      const fy = height - 1 - y;
+      const fx = width - 1 - x;
+      for (let k2 = 0; k2 < levels; k2++) {
+        const g = gt[k2]!;
+        const c = (fy >> k2) * g.cols + (fx >> k2);
+        const st = stamps[k2]!;
+        if (st[c] === run) break; // this cell, and so every coarser one, is already counted for this cut
+        st[c] = run;
+        if (g.cells[c]) out[k2]!++;
       }
     }
     return out;
