@@ -47,10 +47,11 @@ export function formatReport(report: ReplayReport, all: boolean): string {
   }
   const { compared, differing } = report.summary;
   const d = Object.entries(differing).map(([k, v]) => `${k} ${compared[k] === 0 ? 'not compared' : v}`).join(', ');
-  lines.push(`${report.summary.rollouts} rollouts replayed; differing (|Δ| > ${REPLAY_TOLERANCE}): ${d}; advantages by ${report.summary.estimator}`);
+  // Before the summary line, which stays the last line of the report.
   if (report.summary.nothingCompared) {
     lines.push('nothing compared: no rollout has both a logged and a replayed value (no logged rewards or advantages, or nothing replayable: no gt path, mask or solution); "differing" proves nothing');
   }
+  lines.push(`${report.summary.rollouts} rollouts replayed; differing (|Δ| > ${REPLAY_TOLERANCE}): ${d}; advantages by ${report.summary.estimator}`);
   return lines.join('\n');
 }
 

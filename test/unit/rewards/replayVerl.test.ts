@@ -35,7 +35,7 @@ test('replay of a verl dump scores against its `gts` ground truth: VisionReasone
   const dir = tempDir('segr1-verl-');
   const out = join(dir, 'conv.jsonl');
   await convertLog(verlDump(dir, cases), out);
-  const { report } = await replayLog(out, { rewardSet: getRewardSet('visionreasoner'), root: dir });
+  const { report } = await replayLog(out, { rewardSet: getRewardSet('visionreasoner')!, root: dir });
   assert.equal(report.summary.compared.accuracy, 16);
   assert.equal(report.summary.differing.accuracy, 0);
   assert.equal(report.summary.differing.total, 0);
