@@ -59,6 +59,15 @@ function where(i: LogIssue): string {
   return `${i.file ?? ''}${i.line ? `:${i.line}` : ''}`;
 }
 
+/** The extension's warning about rollouts that name no image (workspaceModel), with the CLI's option and the first sources. */
+function withoutImageWarning(s: ConvertSummary, joined: boolean): string {
+  const first = s.withoutImageFirst.join(', ');
+  return (
+    `warning  ${s.withoutImage} of ${s.records} rollouts name no image (${s.withoutImageFormats.join(', ')} logs do not${joined ? ', and the --images-by join found none for them' : ''}): ` +
+    `join them to dataset images with --images-by, e.g. --images-by order:<images.txt>:<G>; first: ${first}${s.withoutImage > s.withoutImageFirst.length ? ', …' : ''}`
+  );
+}
+
 /** `segr1 convert`: any supported rollout log → canonical JSONL, with a summary of records, steps, groups and problems. */
 export async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -98,6 +107,7 @@ export async function main(argv: string[]): Promise<number> {
   const figures = `${s.records} records, ${s.steps} steps, ${s.groups} groups, ${s.withoutImage} without image (${(ms / 1000).toFixed(2)} s)`;
   if (s.written) out(`wrote    ${a.out}: ${figures}`);
   else out(`nothing  written: no readable rollouts, ${a.out} ${existsSync(a.out) ? 'left as it was' : 'not created'}`);
+  if (s.withoutImage > 0) out(withoutImageWarning(s, a.join !== undefined));
   out(`issues   ${errors} malformed entries (errors), ${s.issues.length - errors} warnings`);
   for (const i of s.issues.slice(0, a.maxIssues)) out(`  ${i.severity.padEnd(7)} ${where(i)}  ${i.field ? `${i.field}: ` : ''}${i.message}`);
   if (s.issues.length > a.maxIssues) out(`  … ${s.issues.length - a.maxIssues} more (--max-issues)`);

@@ -45,7 +45,12 @@ export function formatReport(report: ReplayReport, all: boolean): string {
       lines.push(`  ${name.padEnd(20)} logged ${fmt(c.logged).padStart(10)}  replayed ${fmt(c.replayed).padStart(10)}  diff ${fmt(d).padStart(10)}${differs(c) ? '  ≠' : ''}`);
     }
   }
-  const d = Object.entries(report.summary.differing).map(([k, v]) => `${k} ${v}`).join(', ');
+  const { compared, differing } = report.summary;
+  const d = Object.entries(differing).map(([k, v]) => `${k} ${compared[k] === 0 ? 'not compared' : v}`).join(', ');
+  // Before the summary line, which stays the last line of the report.
+  if (report.summary.nothingCompared) {
+    lines.push('nothing compared: no rollout has both a logged and a replayed value (no logged rewards or advantages, or nothing replayable: no gt path, mask or solution); "differing" proves nothing');
+  }
   lines.push(`${report.summary.rollouts} rollouts replayed; differing (|Δ| > ${REPLAY_TOLERANCE}): ${d}; advantages by ${report.summary.estimator}`);
   return lines.join('\n');
 }

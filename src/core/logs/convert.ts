@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import type { AdapterOptions, RolloutFormat } from './adapterTypes';
 import { AtomicFile, isWorkbenchTemp, unwritableTarget } from './atomicFile';
 import { detectLogFormat, readAdapter } from './formats';
+import { GroupNumbering } from './groupInference';
 import { inferredGroupKey } from './indexBuilder';
 import { IssueList, type LogIssue } from './issues';
 import { ImageJoiner, type ImageJoin } from './imageJoin';
@@ -36,9 +37,16 @@ export interface ConvertSummary {
   readonly groups: number;
   /** Records with no image after joining. */
   readonly withoutImage: number;
+  /** Where the first of them came from (`<file>:<line|row>`, at most {@link FIRST_WITHOUT_IMAGE}). */
+  readonly withoutImageFirst: readonly string[];
+  /** Formats of the sources that gave records without an image. */
+  readonly withoutImageFormats: readonly RolloutFormat[];
   /** Issues of the sources, each naming its file. */
   readonly issues: LogIssue[];
 }
+
+/** How many sources of records without an image a summary keeps. */
+export const FIRST_WITHOUT_IMAGE = 5;
 
 /** Options of a conversion. */
 export interface ConvertOptions extends AdapterOptions {
@@ -144,6 +152,10 @@ export async function convertLog(path: string, out: string, opts: ConvertOptions
   const steps = new Set<number>();
   const groups = new Set<string>();
   const joiner = new ImageJoiner(opts.imageJoin);
+  // Groups are numbered after the join: an image it attaches splits a prompt shared by every image.
+  const numbering = new GroupNumbering();
+  const withoutImageFirst: string[] = [];
+  const withoutImageFormats = new Set<RolloutFormat>();
   let records = 0;
   let written = false;
   const file = new AtomicFile(out);
@@ -166,9 +178,13 @@ export async function convertLog(path: string, out: string, opts: ConvertOptions
               let c = checks.get(f);
               if (!c) checks.set(f, (c = new SequenceChecks()));
               for (const i of c.check(r.run, r.step ?? Number.NaN, r.group, r.sample, line ?? 0)) issues.add({ ...i, file: f });
-              const withImage = joiner.apply(r);
+              const withImage = numbering.assign(joiner.apply(r));
               const source = `${f}${line !== undefined ? `:${line}` : ''}`;
               const rec: RolloutRecord = { ...withImage, extra: { ...withImage.extra, source } };
+              if (rec.image === undefined) {
+                withoutImageFormats.add(src.format);
+                if (withoutImageFirst.length < FIRST_WITHOUT_IMAGE) withoutImageFirst.push(source);
+              }
               w.write(canonicalLine(rec));
               records++;
               if (rec.step !== undefined) steps.add(rec.step);
@@ -200,5 +216,5 @@ export async function convertLog(path: string, out: string, opts: ConvertOptions
     file.discard();
   }
   for (const s of skipped) issues.add({ line: 0, file: basename(s.path), severity: 'warning', message: `skipped: ${s.reason}` });
-  return { sources, skipped, failed, written, records, steps: steps.size, groups: groups.size, withoutImage: joiner.withoutImage.length, issues: issues.finish() };
+  return { sources, skipped, failed, written, records, steps: steps.size, groups: groups.size, withoutImage: joiner.withoutImage.length, withoutImageFirst, withoutImageFormats: [...withoutImageFormats], issues: issues.finish() };
 }

@@ -10,6 +10,9 @@ import { indexRolloutLogCached, type CacheOutcome } from './indexCache';
 import type { RolloutIndex } from './indexBuilder';
 import type { LogIssue } from './issues';
 
+/** Bumped when converting the same source gives different records (2: groups by step + prompt + image after the join). */
+const CONVERSION_VERSION = 2;
+
 /** An opened rollout log: the index the extension reads records through, and where it came from. */
 export interface OpenedLog {
   /** The log as given (file or folder). */
@@ -67,7 +70,8 @@ export async function openRolloutLog(path: string, opts: OpenLogOptions = {}): P
   const out = join(dir, `${stem}.rollouts.jsonl`);
   const metaPath = join(dir, `${stem}.source.json`);
   await mkdir(dir, { recursive: true });
-  const sig = `${format}|${JSON.stringify(opts.imageJoin ?? null)}|${await signature(path)}`;
+  // CONVERSION_VERSION: conversions cached by an older reader (e.g. groups numbered before the image join) are redone.
+  const sig = `${CONVERSION_VERSION}|${format}|${JSON.stringify(opts.imageJoin ?? null)}|${await signature(path)}`;
   let meta: { sig: string; summary: ConvertSummary } | undefined;
   try {
     meta = JSON.parse(await readFile(metaPath, 'utf8')) as { sig: string; summary: ConvertSummary };

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { GroupNumbering } from './groupInference';
 import type { RolloutSink } from './adapterTypes';
 import type { RolloutRecord } from './rollout';
 
@@ -42,11 +41,11 @@ function num(v: unknown): number | undefined {
 /**
  * Turns rows of TRL's completions table (parquet file or W&B export) into rollouts: drops rows repeated
  * across files (TRL's `_logs` deques hold one generation batch, logged again at every optimizer step that
- * reuses it), numbers groups (same step + prompt), and splits reward columns from `log_extra` columns.
+ * reuses it) and splits reward columns from `log_extra` columns. Groups are numbered by the conversion, after
+ * its image join (TRL logs none; see GroupNumbering).
  */
 export class TrlRowMapper {
   private readonly seen = new Map<string, { step: unknown; where: string }>();
-  private readonly groups = new GroupNumbering();
   /** Rows dropped as repeats, per file. */
   readonly repeats = new Map<string, number>();
 
@@ -107,7 +106,7 @@ export class TrlRowMapper {
       ...(advantage !== undefined && Number.isFinite(advantage) ? { advantage } : {}),
       ...(Object.keys(extra).length ? { extra } : {}),
     };
-    this.sink.record(this.groups.assign(r), rowIndex + 1, file);
+    this.sink.record(r, rowIndex + 1, file);
   }
 
   /** Report rows dropped as repeats, one issue per file. */

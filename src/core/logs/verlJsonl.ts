@@ -1,7 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { AdapterOptions, RolloutAdapter, RolloutSink } from './adapterTypes';
-import { GroupNumbering } from './groupInference';
 import type { RolloutRecord } from './rollout';
 import { forEachJsonLine } from './textLines';
 import { describeValue } from './validateRecord';
@@ -52,7 +51,6 @@ export const verlAdapter: RolloutAdapter = {
   summary: 'verl trainer.rollout_data_dir/{step}.jsonl (input, output, gts, score, step)',
   async read(path: string, sink: RolloutSink, opts: AdapterOptions = {}): Promise<void> {
     const files = (await stat(path)).isDirectory() ? (await verlFiles(path)).filter((f) => !opts.skipFile?.(f)) : [path];
-    const groups = new GroupNumbering();
     for (const file of files) {
       const name = basename(file);
       await forEachJsonLine(
@@ -67,7 +65,7 @@ export const verlAdapter: RolloutAdapter = {
           if (score !== undefined && typeof score !== 'number') {
             sink.issue({ line, file: name, severity: 'warning', field: 'score', message: `expected a number, found ${describeValue(score)}; rollout kept without a reward` });
           }
-          sink.record(groups.assign(r), line, name);
+          sink.record(r, line, name);
         },
         (i) => sink.issue({ ...i, file: name }),
         opts,

@@ -66,7 +66,15 @@ export interface ReplayedRollout {
 /** The JSON report. */
 export interface ReplayReport {
   /** `estimator`: the advantage estimator the advantages were replayed with. */
-  readonly summary: { readonly rollouts: number; readonly estimator: AdvantageEstimatorId; readonly differing: Record<string, number> };
+  readonly summary: {
+    readonly rollouts: number;
+    readonly estimator: AdvantageEstimatorId;
+    readonly differing: Record<string, number>;
+    /** Rollouts with both a logged and a replayed value, per key of `differing`: 0 means that key was never checked. */
+    readonly compared: Record<string, number>;
+    /** True when no value of any rollout could be compared: `differing` then proves nothing. */
+    readonly nothingCompared: boolean;
+  };
   readonly rollouts: ReplayedRollout[];
 }
 
@@ -160,7 +168,12 @@ export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{
   for (const n of [...names].sort()) differing[n] = rollouts.filter((r) => differs(r.components[n]!)).length;
   differing.total = rollouts.filter((r) => differs(r.total)).length;
   differing.advantage = rollouts.filter((r) => differs(r.advantage)).length;
-  return { report: { summary: { rollouts: rollouts.length, estimator: estimator.id, differing }, rollouts }, badLines, segmented };
+  const compared: Record<string, number> = {};
+  for (const n of [...names].sort()) compared[n] = rollouts.filter((r) => comparable(r.components[n]!)).length;
+  compared.total = rollouts.filter((r) => comparable(r.total)).length;
+  compared.advantage = rollouts.filter((r) => comparable(r.advantage)).length;
+  const nothingCompared = Object.values(compared).every((v) => v === 0);
+  return { report: { summary: { rollouts: rollouts.length, estimator: estimator.id, differing, compared, nothingCompared }, rollouts }, badLines, segmented };
 }
 
 /** The per-line pass on this thread: every line replayed in order, bad lines and notes reported as they come. */
@@ -206,6 +219,11 @@ export function formatOfSource(source: string | undefined): string | undefined {
   if (VERL_FILE.test(file)) return 'verl';
   if (file === 'generations.log') return 'easyr1-generations';
   return undefined;
+}
+
+/** True when both sides of a value are known, so {@link differs} can tell anything. */
+export function comparable(c: Compared): boolean {
+  return c.logged !== null && c.replayed !== null;
 }
 
 /** True when both sides are known and differ by more than the tolerance (NaN on one side only counts as differing). */
@@ -268,6 +286,20 @@ export class ReplayRun {
 }
 
 /**
+ * The ground-truth text a Seg-Zero/VisionReasoner reward scores against: the record's `solution`, else verl's
+ * `gts` as a converted dump keeps it in `extra` (ray_trainer.py `_dump_generations` writes each item's
+ * `reward_model.ground_truth` as `gts`, the same value verl passes to `compute_score` as the ground truth).
+ */
+function solutionOf(rec: Record<string, unknown>): string | undefined {
+  if (typeof rec.solution === 'string') return rec.solution;
+  const extra = rec.extra;
+  if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) return undefined;
+  const e = extra as Record<string, unknown>;
+  if (typeof e.solution === 'string') return e.solution;
+  return typeof e.gts === 'string' ? e.gts : undefined;
+}
+
+/**
  * Replay one log line (its text and 1-based number) under the options' reward set: the per-rollout work, run on the
  * calling thread or in a replay worker, each with its own {@link ReplayRun}. Throws with the field at fault.
  */
@@ -305,7 +337,8 @@ export async function replayRecord(text: string, line: number, opts: Pick<Replay
   }
   const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, run.inside('image', rec.image), run) : undefined;
 
-  const input = { completion: rec.completion, modelFrame, ...(gt ? { gt } : {}), ...(loggedMask ? { loggedMask } : {}), ...(segment ? { segment } : {}), ...(typeof rec.solution === 'string' ? { solution: rec.solution } : {}) };
+  const solution = solutionOf(rec);
+  const input = { completion: rec.completion, modelFrame, ...(gt ? { gt } : {}), ...(loggedMask ? { loggedMask } : {}), ...(segment ? { segment } : {}), ...(solution !== undefined ? { solution } : {}) };
   let replayed: Record<string, number | null>;
   let total: number | null;
   try {

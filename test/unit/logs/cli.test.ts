@@ -40,3 +40,10 @@ test('segr1 convert: --format override, --images-by order, and argument errors',
   assert.match(bad.stderr, /unknown --format 'nope' \(known: canonical, trl-parquet/);
   assert.equal(run(join(FIX, 'trl014', 'trainer_state.json'), '--out', out).status, 1, 'nothing to convert');
 });
+
+test('segr1 convert: warns about rollouts without an image, with the count and the first sources', () => {
+  const out = join(tempDir('segr1-cli-'), 'out.jsonl');
+  const r = run(join(FIX, 'segr1', 'training.log'), '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^warning {2}4 of 4 rollouts name no image \(segr1-debug logs do not\): join them to dataset images with --images-by, e\.g\. --images-by order:<images\.txt>:<G>; first: training\.log:\d+, training\.log:\d+, training\.log:\d+, training\.log:\d+$/m);
+});

@@ -24,6 +24,7 @@ test('discoverRunLogs lists every fixture log once, tool folders as one log, wit
       'verl/rollout_data rollouts:verl',
       'vlmr1/debug_log.txt rollouts:vlmr1-debug',
       'vlmr1/debug_log_format.txt rollouts:vlmr1-debug',
+      'wandb-segr1/files/media/table/completions_6_0c5e2a9b7d31f4e86a10.table.json rollouts:wandb-table',
       'wandb/media/table/completions_4_5b1f1c3e0a9d7e2f4c68.table.json rollouts:wandb-table',
     ],
   );
