@@ -4,59 +4,17 @@
 // each pass, when run as root, as index.bench.ts does); page-cache figures are printed as a diagnostic, since a read
 // from the page cache is a memory copy no decoder comes near. Indexing is not timed here (the extension keeps the
 // index cached; index.bench.ts measures it). SEGR1_SEARCH_BENCH_BYTES overrides the 1 GB (e.g. for a quick run).
-import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { indexRolloutLog } from '../src/core/logs/jsonlIndex';
 import { searchRun } from '../src/core/search/searchRun';
 import type { SearchSpec } from '../src/core/search/spec';
+import { dropPageCache, rawRead } from './lib/diskRead';
 import { ensureRolloutFile } from './lib/logsData';
 import { report } from './lib/report';
 
 const DATA = process.env.SEGR1_BENCH_DATA ?? join(__dirname, '..', '..', 'bench', '.data');
-const CHUNK = 4 * 1024 * 1024;
 
-/** Sequential read of the whole file in 4 MiB chunks: the floor any streaming search sits on. */
-function rawRead(file: string): { ms: number; bytes: number } {
-  const fd = openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(CHUNK);
-  let bytes = 0;
-  let n: number;
-  let sink = 0;
-  const t0 = performance.now();
-  while ((n = readSync(fd, buf, 0, CHUNK, bytes)) > 0) {
-    bytes += n;
-    sink ^= buf[n - 1]!;
-  }
-  const ms = performance.now() - t0;
-  closeSync(fd);
-  if (sink === -1) console.log(sink);
-  return { ms, bytes };
-}
-
-/** A virtio balloon with free page reporting: dropped pages come back from the host slowly for ~4 s (see index.bench.ts). */
-function freePageReporting(): boolean {
-  const dir = '/sys/bus/virtio/drivers/virtio_balloon';
-  try {
-    return readdirSync(dir).some((d) => d.startsWith('virtio') && readFileSync(join(dir, d, 'features'), 'utf8')[5] === '1');
-  } catch {
-    return false;
-  }
-}
-const REPORTING = freePageReporting();
-
-/** Empty the page cache so the next read comes from disk; false when not allowed (not root, or a container). */
-function dropPageCache(): boolean {
-  try {
-    spawnSync('sync');
-    writeFileSync('/proc/sys/vm/drop_caches', '3');
-    if (REPORTING) spawnSync('sleep', ['4']);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const SPECS: Array<{ name: string; spec: SearchSpec }> = [
   { name: 'literal', spec: { pattern: 'tail shadow' } },
