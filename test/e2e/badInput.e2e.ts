@@ -33,8 +33,13 @@ test('bad lines, unsafe and missing paths, GT size mismatch: reported precisely,
     await page.locator('.activitybar .action-item a[aria-label^="Seg-R1"]').first().click();
     const tree = page.locator('.sidebar .monaco-list-row');
     const run = await waitFor('the run', async () => ((await tree.filter({ hasText: 'SYNTHETIC' }).count()) ? tree.filter({ hasText: 'SYNTHETIC' }).first() : undefined), 60_000);
-    // The good records are all there: the broken lines did not hide them.
-    assert.match((await run.textContent()) ?? '', new RegExp(`${n + 2} rollouts`));
+    // The good records are all there: the broken lines did not hide them (the run row's tooltip counts them).
+    await page.mouse.move(700, 450);
+    await run.hover();
+    const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: /rollouts? ·/ }).first();
+    await hover.waitFor({ state: 'visible', timeout: 20_000 });
+    assert.match((await hover.textContent()) ?? '', new RegExp(`${n + 2} rollouts`));
+    await page.mouse.move(700, 450);
     await run.click();
     const problems = tree.filter({ has: page.locator('.label-name', { hasText: /^\d+ problems?$/ }) }).first();
     await problems.waitFor({ timeout: 30_000 });

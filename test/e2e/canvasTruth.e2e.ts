@@ -121,7 +121,7 @@ test('a rollout the training parser rejects: no mask, no error map, the unlabell
     await badge.waitFor({ state: 'visible', timeout: 60_000 });
     assert.equal(await badge.textContent(), 'RE-SEGMENTED');
     const tip = (await badge.getAttribute('title')) ?? '';
-    assert.match(tip, /none moved/);
+    assert.match(tip, /none edited/);
     assert.match(tip, /no mask: the training parser rejects this answer/);
     assert.doesNotMatch(tip, /prompts? moved in the panel/);
     const after = await waitFor('the re-segmented view', async () => {
