@@ -41,14 +41,7 @@ export async function readGenerationsLog(path: string, sink: RolloutSink, opts: 
         texts[part] += '\n' + text;
       }
       if (part === MARKERS.length - 1) {
-        const score = parseLoggedNumber(texts[3] ?? '');
-        if (score === undefined) sink.issue({ line, severity: 'warning', field: 'reward', message: `score '${texts[3]}' is not a number` });
-        const r: RolloutRecord = {
-          query: texts[0] ?? '',
-          completion: texts[1] ?? '',
-          ...(score !== undefined ? { reward: score } : {}),
-          extra: { ground_truth: texts[2] ?? '', generation_index: index++ },
-        };
+        const r = blockRecord(texts, line, sink, { generation_index: index++ });
         sink.record(r, startLine);
         part = -1;
         texts = [];
@@ -66,3 +59,18 @@ export const easyr1GenerationsAdapter: RolloutAdapter = {
   summary: 'EasyR1 generations.log ([prompt], [output], [ground_truth], [score])',
   read: readGenerationsLog,
 };
+
+/**
+ * The rollout of one prompt / output / ground-truth / score block (EasyR1's `generations.log` and Seg-Zero's stdout
+ * print the same four fields); a score that is not a number is a warning on `line`.
+ */
+export function blockRecord(texts: readonly string[], line: number, sink: RolloutSink, extra: Record<string, unknown>): RolloutRecord {
+  const score = parseLoggedNumber(texts[3] ?? '');
+  if (score === undefined) sink.issue({ line, severity: 'warning', field: 'reward', message: `score '${texts[3]}' is not a number` });
+  return {
+    query: texts[0] ?? '',
+    completion: texts[1] ?? '',
+    ...(score !== undefined ? { reward: score } : {}),
+    extra: { ground_truth: texts[2] ?? '', ...extra },
+  };
+}

@@ -1,6 +1,7 @@
 import type { AdapterOptions, RolloutAdapter, RolloutSink } from './adapterTypes';
 import type { RolloutRecord } from './rollout';
-import { forEachTextLine, parseLoggedNumber } from './textLines';
+import { blockRecord } from './easyr1Generations';
+import { forEachTextLine } from './textLines';
 
 const MARKERS = ['[prompt] ', '[response] ', '[ground_truth] ', '[score] '] as const;
 const COLOUR = '(?:\\x1b\\[[0-9;]*m)*';
@@ -76,14 +77,7 @@ export async function readSegZeroStdout(path: string, sink: RolloutSink, opts: A
         texts[part] += '\n' + body;
       }
       if (part === MARKERS.length - 1) {
-        const score = parseLoggedNumber(texts[3] ?? '');
-        if (score === undefined) sink.issue({ line, severity: 'warning', field: 'reward', message: `score '${texts[3]}' is not a number` });
-        const r: RolloutRecord = {
-          query: texts[0] ?? '',
-          completion: texts[1] ?? '',
-          ...(score !== undefined ? { reward: score } : {}),
-          extra: { ground_truth: texts[2] ?? '', sample_index: index++, ...(source ? { ray_source: source } : {}) },
-        };
+        const r = blockRecord(texts, line, sink, { sample_index: index++, ...(source ? { ray_source: source } : {}) });
         pending = { r, line: startLine, source };
         part = -1;
         texts = [];
