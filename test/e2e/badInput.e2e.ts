@@ -6,7 +6,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { sampleCopy, waitFor, withWorkbench } from './harness';
+import { hoverText, sampleCopy, waitFor, withWorkbench } from './harness';
 
 test('bad lines, unsafe and missing paths, GT size mismatch: reported precisely, the rest opens', { timeout: 300_000 }, async () => {
   const ws = sampleCopy('segr1-bad-ws-');
@@ -34,11 +34,7 @@ test('bad lines, unsafe and missing paths, GT size mismatch: reported precisely,
     const tree = page.locator('.sidebar .monaco-list-row');
     const run = await waitFor('the run', async () => ((await tree.filter({ hasText: 'SYNTHETIC' }).count()) ? tree.filter({ hasText: 'SYNTHETIC' }).first() : undefined), 60_000);
     // The good records are all there: the broken lines did not hide them (the run row's tooltip counts them).
-    await page.mouse.move(700, 450);
-    await run.hover();
-    const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: /rollouts? ·/ }).first();
-    await hover.waitFor({ state: 'visible', timeout: 20_000 });
-    assert.match((await hover.textContent()) ?? '', new RegExp(`${n + 2} rollouts`));
+    assert.match(await hoverText(page, run, /rollouts? ·/), new RegExp(`${n + 2} rollouts`));
     await page.mouse.move(700, 450);
     await run.click();
     const problems = tree.filter({ has: page.locator('.label-name', { hasText: /^\d+ problems?$/ }) }).first();

@@ -6,7 +6,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writ
 import { basename, join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import type * as CodeServerModule from '../../scripts/codeServer.mjs';
 import type { SuiteOutcome } from './suite/runner';
 import { tempDir } from '../unit/tempDir';
@@ -218,6 +218,26 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     await sleep(250);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * Hover `target` until VS Code's hover widget shows text matching `pattern`, and return that text. A single hover is not
+ * enough on a loaded machine: the widget waits for the pointer to rest, and a late layout shift or an earlier hover
+ * still fading can swallow it. So: move away, hover, give the widget a few seconds, and try again.
+ */
+export async function hoverText(page: Page, target: Locator, pattern: RegExp, timeoutMs = 45_000): Promise<string> {
+  const widget = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: pattern }).first();
+  return waitFor(`a hover matching ${pattern}`, async () => {
+    await page.mouse.move(700, 450);
+    await sleep(300);
+    await target.hover();
+    try {
+      await widget.waitFor({ state: 'visible', timeout: 4_000 });
+    } catch {
+      return undefined;
+    }
+    return (await widget.textContent()) ?? undefined;
+  }, timeoutMs);
 }
 
 /** Result of an extension-host suite run. */

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { sampleWorkspace, waitFor, withWorkbench } from './harness';
+import { hoverText, sampleWorkspace, waitFor, withWorkbench } from './harness';
 
 const STEPS = ['Create the sample workspace', 'Open a rollout in the Workbench', 'Read the reasoning and the prompt glyphs', 'Compare the group (advantages)', 'Edit a prompt and see the reward change', 'Trace rewards across steps'];
 
@@ -36,14 +36,18 @@ test('Get Started walkthrough, Runs view title, tree descriptions, and the tree 
     const row = (label: RegExp) => tree.filter({ has: page.locator('.label-name', { hasText: label }) });
 
     // The Runs view title: Open Workbench, Reward Traces and Refresh as icon buttons.
-    await runsPane.locator('.pane-header').hover();
+    // The header shows its actions only while hovered or focused, so each measurement hovers it again and retries
+    // until the action is laid out (a relayout between the hover and the measurement hides them for a moment).
     for (const name of ['Open Workbench', 'Open Reward Traces', 'Refresh']) {
-      const action = runsPane.locator(`.pane-header .actions .action-label[aria-label^="${name}"]`);
-      await action.first().waitFor({ state: 'visible', timeout: 15_000 });
+      const action = runsPane.locator(`.pane-header .actions .action-label[aria-label^="${name}"]`).first();
+      const seen = await waitFor(`the ${name} title action`, async () => {
+        await runsPane.locator('.pane-header').hover();
+        if (!(await action.isVisible())) return undefined;
+        const box = await action.boundingBox();
+        return box ? { text: ((await action.textContent()) ?? '').trim(), width: box.width } : undefined;
+      }, 20_000);
       // An entry without an icon shows its title as text; an icon entry is an empty label the icon font draws.
-      const text = ((await action.first().textContent()) ?? '').trim();
-      const box = await action.first().boundingBox();
-      assert.ok(text === '' && box && box.width > 8 && box.width < 40, `${name} has no icon: "${text}", ${box?.width} px wide`);
+      assert.ok(seen.text === '' && seen.width > 8 && seen.width < 40, `${name} has no icon: "${seen.text}", ${seen.width} px wide`);
     }
 
     // Tree rows: run, step and group descriptions are whole at the default sidebar width.
@@ -62,13 +66,8 @@ test('Get Started walkthrough, Runs view title, tree descriptions, and the tree 
     }
     // Every row has a tooltip with all the numbers: hover the group and read the hover widget.
     // The pointer rests on the clicked row: leave it, then come back so the hover starts.
-    await page.mouse.move(700, 450);
-    await row(/^rollout 0$/).first().hover();
-    await group.hover();
-    const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: /format failures/ }).first();
-    await hover.waitFor({ state: 'visible', timeout: 20_000 });
-    const hoverText = (await hover.textContent()) ?? '';
-    for (const part of [/group cod_\d+@2/, /4 rollouts/, /mean \d\.\d{3} · σ \d\.\d{3}/, /advantage: [+-]\d/, /format failures/, /rollouts\.jsonl:\d+/]) assert.match(hoverText, part);
+    const groupHover = await hoverText(page, group, /format failures/);
+    for (const part of [/group cod_\d+@2/, /4 rollouts/, /mean \d\.\d{3} · σ \d\.\d{3}/, /advantage: [+-]\d/, /format failures/, /rollouts\.jsonl:\d+/]) assert.match(groupHover, part);
     await wb.screenshot('tree');
     await page.mouse.move(700, 450);
 
