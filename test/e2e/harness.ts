@@ -43,7 +43,7 @@ export interface WorkbenchOptions {
   settings?: Record<string, unknown>;
   /** Browser viewport; default 1400×900. */
   viewport?: { width: number; height: number };
-  /** Everything is killed after this long; default 5 min. */
+  /** Everything is killed after this long; default 12 min. */
   hardTimeoutMs?: number;
   /** Extra environment for code-server and the extension host (e.g. SEGR1_SUITE_RESULTS). */
   env?: Record<string, string>;
@@ -92,7 +92,9 @@ export async function withWorkbench<T>(opts: WorkbenchOptions, fn: (wb: Workbenc
     settings: opts.settings,
     env: opts.env,
     trust: opts.trust,
-    hardTimeoutMs: opts.hardTimeoutMs ?? 5 * 60_000,
+    // Longer than the longest test timeout (600 s): a loaded machine must fail a test by its own timeout, with its
+    // artefacts, not by the server vanishing under it.
+    hardTimeoutMs: opts.hardTimeoutMs ?? 12 * 60_000,
     quiet: true,
   });
   let browser: Browser | undefined;
