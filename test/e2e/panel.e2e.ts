@@ -58,7 +58,7 @@ const POSITIVE: [number, number, number] = [86, 180, 233];
 const NEGATIVE: [number, number, number] = [204, 121, 167];
 const BOX: [number, number, number] = [230, 159, 0];
 
-test('open a rollout from the Runs tree: image, overlays, glyphs, linked reasoning, rewards, group, keyboard', { timeout: 300_000 }, async () => {
+test('open a rollout from the Runs tree: image, overlays, glyphs, linked reasoning, rewards, group, keyboard', { timeout: 600_000 }, async () => {
   const workspace = sampleWorkspace();
   assert.ok(workspace, 'the sample workspace could not be generated (dist/cli.js missing?)');
   await withWorkbench({ name: 'panel', copyWorkspace: workspace, viewport: { width: 1500, height: 950 } }, async (wb) => {
