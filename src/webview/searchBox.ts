@@ -39,6 +39,7 @@ export class SearchBox {
   private readonly chips: HTMLElement;
   private readonly nameInput: HTMLInputElement;
   private readonly saveBtn: HTMLButtonElement;
+  private readonly stopBtn: HTMLButtonElement;
   private regex = false;
   private ignoreCase = false;
   private saved: SavedSearch[] = [];
@@ -54,6 +55,8 @@ export class SearchBox {
     this.caseBtn = h('button', { id: 'search-case', 'aria-pressed': 'false', title: 'Match case' }, 'Aa');
     this.nameInput = h('input', { id: 'search-save-name', type: 'text', placeholder: 'filter name', 'aria-label': 'Name of the saved filter' });
     this.saveBtn = h('button', { id: 'search-save', title: 'Save this search as a filter chip that restricts the rollout list', disabled: true }, 'Save as filter');
+    this.stopBtn = h('button', { id: 'search-stop', title: 'Stop this search (the counts so far stay)', hidden: true }, 'Stop');
+    this.stopBtn.addEventListener('click', () => this.stop());
     this.status = h('span', { id: 'search-status', class: 'num', 'aria-live': 'polite' });
     this.error = h('div', { id: 'search-error', class: 'search-error', role: 'alert', hidden: true });
     this.strip = h('div', { id: 'search-steps', class: 'search-steps', role: 'list', 'aria-label': 'Matching rollouts per step' });
@@ -83,7 +86,7 @@ export class SearchBox {
     this.el = h(
       'section',
       { class: 'search-box', 'aria-label': 'Search completions' },
-      h('div', { class: 'search-bar' }, this.input, this.regexBtn, this.caseBtn, this.status, h('span', { class: 'spacer' }), this.nameInput, this.saveBtn),
+      h('div', { class: 'search-bar' }, this.input, this.regexBtn, this.caseBtn, this.stopBtn, this.status, h('span', { class: 'spacer' }), this.nameInput, this.saveBtn),
       this.error,
       this.chips,
       this.strip,
@@ -152,9 +155,24 @@ export class SearchBox {
     }
     this.running = this.searchId;
     this.shownSpec = spec;
+    // A valid search can be saved at once: the filter runs its own pass on the host.
+    this.saveBtn.disabled = false;
     this.status.textContent = 'searching…';
     this.el.dataset.state = 'running';
+    this.stopBtn.hidden = false;
     this.host.start(this.searchId, spec);
+  }
+
+  /** Cancel the running search; what arrived stays on screen, marked as stopped. */
+  private stop(): void {
+    if (this.running === undefined) return;
+    this.host.cancel(this.running);
+    this.running = undefined;
+    // Late batches of the cancelled search are dropped.
+    this.searchId++;
+    this.stopBtn.hidden = true;
+    this.status.textContent = `${this.status.textContent ?? ''} · stopped`;
+    this.el.dataset.state = 'stopped';
   }
 
   private clearResults(): void {
@@ -166,6 +184,7 @@ export class SearchBox {
     this.error.textContent = '';
     this.shownSpec = undefined;
     this.saveBtn.disabled = true;
+    this.stopBtn.hidden = true;
     delete this.el.dataset.state;
   }
 
@@ -187,17 +206,18 @@ export class SearchBox {
   done(id: number, progress: TraceSearchProgress, notes: readonly string[]): void {
     if (id !== this.searchId) return;
     this.running = undefined;
+    this.stopBtn.hidden = true;
     this.showProgress(progress, false);
     clear(this.notes);
     for (const n of notes) this.notes.append(h('div', {}, n));
     this.el.dataset.state = 'done';
-    this.saveBtn.disabled = false;
   }
 
   /** Search `id` could not run. */
   failed(id: number, message: string): void {
     if (id !== this.searchId) return;
     this.running = undefined;
+    this.stopBtn.hidden = true;
     this.showError(message);
   }
 
