@@ -1,5 +1,9 @@
 import type { AttributionLabel } from '../core/attribution/labels';
+import { composeFilters, passesFailureFilter } from '../shared/listFilters';
 import type { ListQuery, ListRow, RolloutTable } from '../shared/protocol';
+
+/** The list column that holds 1 where a rollout's answer fails to parse (0 where it parses, NaN until read). */
+export const FORMAT_FAILURE_COLUMN = 'formatFailure';
 
 /** Attribution of every row (override applied), for the label filter and the label cell. */
 export interface RowAttribution {
@@ -60,9 +64,12 @@ export class RolloutTableModel {
     return t.columns.find((c) => c.name === key)?.values;
   }
 
-  /** Row order for a query (cached for the last sort/filter, so scrolling pages through it cheaply). */
-  order(q: Pick<ListQuery, 'sortKey' | 'dir' | 'stepRange' | 'limit' | 'attribution'>): Int32Array {
-    const key = JSON.stringify([q.sortKey, q.dir, q.stepRange ?? null, q.limit, q.attribution ?? null]);
+  /**
+   * Row order for a query (cached for the last sort/filter, so scrolling pages through it cheaply). `masks` are the
+   * rows each of the query's saved searches keeps (1 = match), in the order of `q.searches`.
+   */
+  order(q: Pick<ListQuery, 'sortKey' | 'dir' | 'stepRange' | 'limit' | 'attribution' | 'formatFailures' | 'searches'>, masks: readonly Uint8Array[] = []): Int32Array {
+    const key = JSON.stringify([q.sortKey, q.dir, q.stepRange ?? null, q.limit, q.attribution ?? null, q.formatFailures ?? 'all', q.searches ?? []]);
     if (this.cache?.key === key) return this.cache.order;
     const t = this.table;
     const n = t.run.length;
@@ -73,10 +80,17 @@ export class RolloutTableModel {
     // A label filter before the pass has run (or after its logs changed) keeps nothing: the list says 0, not all.
     const want = q.attribution;
     const attr = this.attribution;
+    const failures = this.column(FORMAT_FAILURE_COLUMN);
+    const mode = q.formatFailures ?? 'all';
+    const extra = composeFilters([
+      mode === 'all' ? undefined : (i) => passesFailureFilter(failures?.[i] ?? Number.NaN, mode),
+      ...masks.map((m) => (i: number) => m[i] === 1),
+    ]);
     for (let i = 0; i < n; i++) {
       const s = t.step[i]!;
       if (r && !(s >= lo && s <= hi)) continue;
       if (want && (attr?.labels[i] !== want.label || (want.image !== undefined && attr.images[i] !== want.image))) continue;
+      if (extra && !extra(i)) continue;
       keep.push(i);
     }
     const col = this.column(q.sortKey);
@@ -97,8 +111,8 @@ export class RolloutTableModel {
   }
 
   /** One page of rows for a query. */
-  query(q: ListQuery): { total: number; rows: ListRow[] } {
-    const order = this.order(q);
+  query(q: ListQuery, masks: readonly Uint8Array[] = []): { total: number; rows: ListRow[] } {
+    const order = this.order(q, masks);
     const t = this.table;
     const rows: ListRow[] = [];
     const end = Math.min(order.length, q.offset + Math.max(0, Math.min(q.count, 500)));

@@ -119,7 +119,8 @@ export function tracesPayload(sources: readonly TraceSource[], prompts: Readonly
   const sample = new Int32Array(total);
   const group: string[] = new Array(total);
   const names = ['reward', 'advantage', ...new Set(sources.flatMap((s) => [...s.index.components.keys()]))];
-  const promptNames = ['points', 'thinkWords'] as const;
+  // formatFailure: the list's format-failure filter reads it (1 = the answer fails to parse).
+  const promptNames = ['points', 'thinkWords', 'formatFailure'] as const;
   const values = new Map<string, Float64Array>([...names, ...promptNames].map((n) => [n, new Float64Array(total).fill(Number.NaN)]));
   let k = 0;
   sources.forEach((s, r) => {

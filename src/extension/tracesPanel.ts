@@ -10,6 +10,7 @@ import { readSettings } from './settings';
 import type { RolloutTableModel } from './rolloutTable';
 import type { AttributionService } from './attributionService';
 import type { AttributionLabel } from '../core/attribution/labels';
+import type { SearchSpec } from '../core/search/spec';
 import { getAdvantageEstimator } from '../core/rewards/advantageEstimators';
 import { replayLog } from '../core/rewards/replay';
 import { getRewardSet } from '../core/rewards/registry';
@@ -17,6 +18,12 @@ import { getRewardSet } from '../core/rewards/registry';
 /** The list column the replay preset adds. */
 const REPLAY_DIFF_COLUMN = 'replay |Δ total|';
 import { promptColumns, tracesPayload, type PromptColumns, type TraceSource } from './tracesData';
+import { searchLogs, searchMask } from './traceSearch';
+import { readSavedSearches, specKey } from '../shared/listFilters';
+import type { ListQuery } from '../shared/protocol';
+
+/** Workspace-state key of the traces' saved searches (the filter chips). */
+const SAVED_SEARCHES_KEY = 'segr1.traces.savedSearches';
 import { renderWebviewHtml } from './webviewHtml';
 import { withDelayedProgress, type WorkspaceModel } from './workspaceModel';
 
@@ -49,6 +56,7 @@ export class TracesPanel implements vscode.Disposable {
     private readonly attribution: AttributionService,
   ) {
     TracesPanel.current = this;
+    this.workspaceState = context.workspaceState;
     const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
     panel.webview.html = renderWebviewHtml({
       cspSource: panel.webview.cspSource,
@@ -71,10 +79,18 @@ export class TracesPanel implements vscode.Disposable {
   private async onMessage(m: TracesWebviewMessage): Promise<void> {
     switch (m.type) {
       case 'ready':
+        this.post({ type: 'search/saved', searches: readSavedSearches(this.workspaceState.get(SAVED_SEARCHES_KEY)) });
         await this.update();
         return;
       case 'list/query': {
-        const r = this.table?.query(m.query) ?? { total: 0, rows: [] };
+        const table = this.table;
+        const masks = await this.searchMasks(m.query).catch((e: unknown) => {
+          this.post({ type: 'error', message: `saved search filter: ${e instanceof Error ? e.message : String(e)}` });
+          return undefined;
+        });
+        // The payload was replaced while the masks were computed: the webview asks again with the new one.
+        if (table !== this.table) return;
+        const r = table && masks ? table.query(m.query, masks) : { total: 0, rows: [] };
         this.post({ type: 'list/rows', id: m.id, total: r.total, rows: r.rows });
         return;
       }
@@ -107,9 +123,58 @@ export class TracesPanel implements vscode.Disposable {
         else if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', target);
         return;
       }
+      case 'search/start':
+        this.startSearch(m.id, m.spec);
+        return;
+      case 'search/cancel':
+        if (this.search?.id === m.id) this.search.abort.abort();
+        return;
+      case 'search/save':
+        await this.workspaceState.update(SAVED_SEARCHES_KEY, readSavedSearches(m.searches));
+        return;
       default:
         assertNever(m);
     }
+  }
+
+  private readonly workspaceState: vscode.Memento;
+  /** The running search: a new one cancels it. */
+  private search?: { id: number; abort: AbortController };
+  /** Rows each saved search keeps, per search and logs as they were (computed once, on the host's worker threads). */
+  private readonly masks = new Map<string, Promise<Uint8Array>>();
+
+  /** Search every run's completions, streaming hits and counts to the webview; cancels the previous search. */
+  private startSearch(id: number, spec: SearchSpec): void {
+    this.search?.abort.abort();
+    const abort = new AbortController();
+    this.search = { id, abort };
+    const logs = this.model.logs.map((l) => ({ file: l.file, index: l.index }));
+    void searchLogs(logs, spec, { batch: (hits, progress) => this.post({ type: 'search/batch', id, hits, progress }), done: (progress, notes) => this.post({ type: 'search/done', id, progress, notes }) }, { signal: abort.signal }).catch((e: unknown) => {
+      if (e instanceof Error && e.name === 'AbortError') return;
+      this.post({ type: 'search/failed', id, message: e instanceof Error ? e.message : String(e) });
+    });
+  }
+
+  /** The row masks of a query's saved searches (empty without any). */
+  private async searchMasks(q: ListQuery): Promise<Uint8Array[]> {
+    const table = this.table;
+    if (!table || !q.searches?.length) return [];
+    const logs = this.model.logs.map((l) => ({ file: l.file, index: l.index }));
+    const key = this.logsKey();
+    return Promise.all(
+      q.searches.map((spec) => {
+        const k = `${specKey(spec)}\n${key}\n${table.total}`;
+        let p = this.masks.get(k);
+        if (!p) {
+          p = searchMask(logs, spec, table.total, (log) => table.rowsOfLog(log));
+          // A failed pass is not cached: the next query tries again.
+          p.catch(() => this.masks.delete(k));
+          if (this.masks.size > 64) this.masks.clear();
+          this.masks.set(k, p);
+        }
+        return p;
+      }),
+    );
   }
 
   /** Recompute and send the traces for every indexed log. */
@@ -258,6 +323,7 @@ export class TracesPanel implements vscode.Disposable {
 
   dispose(): void {
     if (TracesPanel.current === this) TracesPanel.current = undefined;
+    this.search?.abort.abort();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
   }

@@ -6,6 +6,8 @@ import type { ParsedAnswer } from '../core/completion/types';
 import type { PromptEdit } from '../core/edit/promptEdits';
 import type { AttributionLabel } from '../core/attribution/labels';
 import type { Taxonomy } from '../core/attribution/taxonomy';
+import type { SearchSpec } from '../core/search/spec';
+import type { FailureFilter, SavedSearch } from './listFilters';
 
 export type { PromptEdit };
 
@@ -277,6 +279,10 @@ export interface ListQuery {
   readonly count: number;
   /** Keep only rollouts with this attribution label (override applied), optionally on this image (path as logged). */
   readonly attribution?: { readonly label: AttributionLabel; readonly image?: string };
+  /** Keep only rollouts whose answer fails to parse ('only') or the others ('hide'); absent = all. */
+  readonly formatFailures?: FailureFilter;
+  /** Active saved searches: keep only rollouts whose completion matches every one. */
+  readonly searches?: readonly SearchSpec[];
 }
 
 /** One row of the rollout list. */
@@ -311,7 +317,15 @@ export type TracesHostMessage =
   | { readonly type: 'list/columns'; readonly columns: readonly string[]; readonly sortBy?: string }
   /** The failure taxonomy of the runs (absent: the pass has not run on the logs as they are now). */
   | { readonly type: 'taxonomy/show'; readonly taxonomy?: TaxonomyPayload }
-  | { readonly type: 'error'; readonly message: string };
+  | { readonly type: 'error'; readonly message: string }
+  /** Hits of search `id` as they arrive (the first TRACE_SEARCH_MAX_HITS only) and the counts so far. */
+  | { readonly type: 'search/batch'; readonly id: number; readonly hits: readonly TraceSearchHit[]; readonly progress: TraceSearchProgress }
+  /** Search `id` finished: the final counts and anything not searched. */
+  | { readonly type: 'search/done'; readonly id: number; readonly progress: TraceSearchProgress; readonly notes: readonly string[] }
+  /** Search `id` could not run (bad regex, unreadable log): shown inline under the search box. */
+  | { readonly type: 'search/failed'; readonly id: number; readonly message: string }
+  /** The saved searches of this workspace (host snapshot), sent on `ready`. */
+  | { readonly type: 'search/saved'; readonly searches: readonly SavedSearch[] };
 
 /** What the traces' taxonomy section draws. */
 export interface TaxonomyPayload {
@@ -334,4 +348,40 @@ export type TracesWebviewMessage =
   | { readonly type: 'attribution/run' }
   /** A step was clicked on a chart: open its first GRPO group in the workbench. */
   | { readonly type: 'traces/openStep'; readonly log: string; readonly step: number }
-  | { readonly type: 'traces/export'; readonly format: 'svg' | 'png'; readonly name: string; readonly data: Uint8Array };
+  | { readonly type: 'traces/export'; readonly format: 'svg' | 'png'; readonly name: string; readonly data: Uint8Array }
+  /** Search every completion of every run; a new search cancels the previous one. */
+  | { readonly type: 'search/start'; readonly id: number; readonly spec: SearchSpec }
+  | { readonly type: 'search/cancel'; readonly id: number }
+  /** The saved searches changed: the host keeps them in the workspace state. */
+  | { readonly type: 'search/save'; readonly searches: readonly SavedSearch[] };
+
+/** Hits a search sends to the traces view; the counts cover every match. */
+export const TRACE_SEARCH_MAX_HITS = 500;
+
+/** One completion with matches, as the traces' search lists it. */
+export interface TraceSearchHit {
+  /** Log id (what the panel opens) and record number in it. */
+  readonly log: string;
+  readonly record: number;
+  readonly line: number;
+  readonly step?: number;
+  readonly group?: string;
+  readonly sample?: number;
+  readonly matchCount: number;
+  /** The completion around the first match, and where it starts in the completion. */
+  readonly snippet: string;
+  readonly snippetStart: number;
+  /** [start, end) pairs of matches inside the snippet, in UTF-16 units of the snippet. */
+  readonly marks: readonly number[];
+}
+
+/** A search's counts so far, over every run. */
+export interface TraceSearchProgress {
+  readonly searched: number;
+  readonly total: number;
+  /** Completions with a match, and matches. */
+  readonly matched: number;
+  readonly matches: number;
+  /** Per step (null: records without a step), in step order. */
+  readonly steps: ReadonlyArray<{ readonly step: number | null; readonly rollouts: number; readonly matched: number; readonly matches: number }>;
+}

@@ -1,4 +1,6 @@
 import type { AttributionLabel } from '../core/attribution/labels';
+import type { SearchSpec } from '../core/search/spec';
+import type { FailureFilter, SavedListState } from '../shared/listFilters';
 import type { ListQuery, ListRow, TracesPayload } from '../shared/protocol';
 import { clear, h } from './dom';
 
@@ -11,16 +13,7 @@ const OVERSCAN = 20;
 const BASE_COLUMNS = ['line', 'step', 'group', 'sample'];
 
 /** What the list keeps across a hidden webview and reloads (webview state). */
-export interface ListState {
-  readonly sortKey: string;
-  readonly sortDir: 1 | -1;
-  /** "Worst/Best N": rows kept after sorting; 0 = all. */
-  readonly limit: number;
-  /** The presets' column and N as the user left them. */
-  readonly presetColumn?: string;
-  readonly n: number;
-  readonly scrollTop: number;
-}
+export type ListState = SavedListState;
 
 /**
  * The rollout table of every run: sortable by any column, filtered by the brushed step range and presets
@@ -45,6 +38,9 @@ export class RolloutList {
   private limit = 0;
   /** Attribution label filter (from the taxonomy), sent with every query. */
   private attribution?: { label: AttributionLabel; image?: string };
+  /** Format-failure filter and active saved searches, sent with every query. */
+  private failures: FailureFilter = 'all';
+  private searches: readonly SearchSpec[] = [];
   /** Whether the label column shows (the attribution pass has run). */
   private labelled = false;
   /** Rows received for the current query, by position. */
@@ -154,6 +150,13 @@ export class RolloutList {
     this.refresh();
   }
 
+  /** Format-failure filter and saved-search filters (all must match); `query` false sets them before the first query. */
+  setFilters(f: { failures: FailureFilter; searches: readonly SearchSpec[] }, query = true): void {
+    this.failures = f.failures;
+    this.searches = f.searches;
+    if (query) this.refresh();
+  }
+
   /** Keep only rollouts with this label (and image); undefined = all. */
   setAttribution(f: { label: AttributionLabel; image?: string } | undefined): void {
     this.attribution = f;
@@ -193,7 +196,7 @@ export class RolloutList {
   }
 
   private query(offset: number, count: number): ListQuery {
-    return { sortKey: this.sortKey, dir: this.sortDir, stepRange: this.stepRange, limit: this.limit, offset, count, ...(this.attribution ? { attribution: this.attribution } : {}) };
+    return { sortKey: this.sortKey, dir: this.sortDir, stepRange: this.stepRange, limit: this.limit, offset, count, ...(this.attribution ? { attribution: this.attribution } : {}), ...(this.failures !== 'all' ? { formatFailures: this.failures } : {}), ...(this.searches.length ? { searches: this.searches } : {}) };
   }
 
   /** The query changed: forget rows, ask for the first screen. */
@@ -249,7 +252,7 @@ export class RolloutList {
         continue;
       }
       const cells = [String(r.line), fmt(r.step), r.group, r.sample >= 0 ? String(r.sample) : '—', ...(this.labelled ? [r.label ?? '—'] : []), ...r.values.map(fmt)];
-      const row = h('div', { class: 'list-row', role: 'row', tabindex: -1, 'data-row': k, 'data-step': r.step, 'data-label': r.label ?? '' }, ...cells.map((c) => h('span', { class: 'cell num', role: 'cell' }, c)));
+      const row = h('div', { class: 'list-row', role: 'row', tabindex: -1, 'data-row': k, 'data-step': r.step, 'data-line': r.line, 'data-label': r.label ?? '' }, ...cells.map((c) => h('span', { class: 'cell num', role: 'cell' }, c)));
       row.addEventListener('click', () => this.open(r.log, r.record));
       row.addEventListener('keydown', (e) => {
         if (e.key === 'Enter') this.open(r.log, r.record);

@@ -8,7 +8,9 @@ import { snapStepRange, stepTicks, yDomain } from '../core/traces/axes';
 import { defaultSmoothing, emaSmooth } from '../core/traces/smoothing';
 import { assertNever, type TraceSeries, type TracesHostMessage, type TracesPayload, type TracesWebviewMessage } from '../shared/protocol';
 import { clear, h } from './dom';
-import { RolloutList, type ListState } from './rolloutList';
+import { RolloutList } from './rolloutList';
+import { SearchBox } from './searchBox';
+import { formatStepRange, parseStepRange, readTracesState, specKey, type FailureFilter, type SavedTracesState } from '../shared/listFilters';
 import { TaxonomyView, type TaxonomyFilter } from './taxonomyView';
 import type { TaxonomyPayload } from '../shared/protocol';
 
@@ -49,10 +51,34 @@ const taxonomy = new TaxonomyView(
 const labelFilter = h('span', { id: 'label-filter', class: 'num', hidden: true });
 const clearLabel = h('button', { id: 'clear-label', 'aria-label': 'Clear label filter', hidden: true }, 'Clear label');
 clearLabel.addEventListener('click', () => setLabelFilter(undefined));
+// Step picker (one step or a range, typed or picked from the logged steps), kept in step with the chart brush.
+const stepPicker = h('input', { id: 'step-picker', type: 'text', list: 'step-options', placeholder: 'all steps', size: 9, 'aria-label': 'Steps of the rollout list: one step (7) or a range (3-5); empty for all' });
+const stepOptions = h('datalist', { id: 'step-options' });
+const stepError = h('span', { id: 'step-error', class: 'search-error', role: 'alert', hidden: true });
+const failureSelect = h(
+  'select',
+  { id: 'failure-filter', 'aria-label': 'Format failures in the rollout list' },
+  h('option', { value: 'all' }, 'all rollouts'),
+  h('option', { value: 'only' }, 'only format failures'),
+  h('option', { value: 'hide' }, 'hide format failures'),
+);
+const searchBox = new SearchBox({
+  start: (id, spec) => vscode.postMessage({ type: 'search/start', id, spec }),
+  cancel: (id) => vscode.postMessage({ type: 'search/cancel', id }),
+  open: (log, index) => vscode.postMessage({ type: 'traces/openRollout', log, index }),
+  pickStep: (step) => setRange([step, step], true),
+  savedChanged: (saved) => {
+    vscode.postMessage({ type: 'search/save', searches: saved });
+    applyListFilters(true);
+  },
+  stateChanged: () => saveState(),
+});
 app.append(
   h('div', { class: 'toolbar' }, h('strong', {}, 'Reward traces'), status, h('span', { class: 'spacer' }), h('label', { class: 'smoothing' }, 'Smoothing ', smoothing, smoothingLabel), rangeLabel, clearBrush, labelFilter, clearLabel),
   taxonomy.el,
   charts,
+  searchBox.el,
+  h('div', { class: 'list-filters' }, h('label', {}, 'Steps ', stepPicker), stepOptions, stepError, h('label', {}, 'Format ', failureSelect)),
   list.el,
 );
 
@@ -60,15 +86,9 @@ const brushes: Array<{ g: D3Selection<SVGGElement, unknown, null, undefined>; br
 let clearing = false;
 let shown: TracesPayload | undefined;
 let currentRange: [number, number] | undefined;
-/** What the traces keep across a hidden tab and a reload (VS Code's webview state). */
-interface TracesState {
-  readonly smoothing?: number;
-  readonly range?: [number, number];
-  readonly list?: ListState;
-  /** The taxonomy filter on the list (a clicked bar segment or table cell). */
-  readonly label?: TaxonomyFilter;
-}
-const saved = (vscode.getState() ?? {}) as TracesState;
+/** What the traces keep across a hidden tab and a reload (VS Code's webview state), every field checked on reading. */
+type TracesState = SavedTracesState;
+const saved: TracesState = readTracesState(vscode.getState());
 /** The user's smoothing once they have moved the slider (kept across reloads); until then each payload's default. */
 let chosenSmoothing = saved.smoothing;
 /** A brushed range to draw again once the first payload is in. */
@@ -77,13 +97,64 @@ if (saved.list) list.restore(saved.list);
 let currentLabel = saved.label;
 let shownTaxonomy: TaxonomyPayload | undefined;
 if (currentLabel) list.setAttribution({ label: currentLabel.label, ...(currentLabel.image !== undefined ? { image: currentLabel.image } : {}) });
+let failures: FailureFilter = saved.failures;
+failureSelect.value = failures;
+searchBox.restore(saved.search, saved.saved);
+list.setFilters({ failures, searches: searchBox.activeSpecs() }, false);
+stepPicker.value = formatStepRange(saved.range);
+/** The restored search runs once the first payload is in (the host has indexed the runs by then). */
+let searchPending = saved.search.pattern !== '';
 showLabelFilter();
 list.onStateChange = () => saveState();
 
 /** Everything the user set in this view, saved on each change. */
 function saveState(): void {
-  const state: TracesState = { smoothing: chosenSmoothing, range: currentRange, list: list.snapshot(), label: currentLabel };
+  const box = searchBox.snapshot();
+  const state: TracesState = { smoothing: chosenSmoothing, range: currentRange ?? restoredRange, list: list.snapshot(), label: currentLabel, search: box.search, failures, saved: box.saved };
   vscode.setState(state);
+}
+
+/** The list's format-failure and saved-search filters from the controls; `query` false when nothing visible changed. */
+function applyListFilters(query: boolean): void {
+  list.setFilters({ failures, searches: searchBox.activeSpecs() }, query);
+  saveState();
+}
+
+failureSelect.addEventListener('change', () => {
+  failures = failureSelect.value === 'only' || failureSelect.value === 'hide' ? failureSelect.value : 'all';
+  applyListFilters(true);
+});
+
+/** The step picker's text applied: a valid step or range filters the list and moves the brush; an error says why. */
+function applyStepPicker(): void {
+  const parsed = parseStepRange(stepPicker.value);
+  if ('error' in parsed) {
+    stepError.hidden = false;
+    stepError.textContent = parsed.error;
+    return;
+  }
+  stepError.hidden = true;
+  stepError.textContent = '';
+  const r = parsed.range ? ([parsed.range[0], parsed.range[1]] as [number, number]) : undefined;
+  setRange(r, true);
+  drawBrush(r);
+}
+stepPicker.addEventListener('change', applyStepPicker);
+stepPicker.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') applyStepPicker();
+});
+
+/** Draw a range on every chart's brush without firing the brush's handlers (a single step gets a visible sliver). */
+function drawBrush(range: [number, number] | undefined): void {
+  clearing = true;
+  for (const b of brushes) {
+    if (!range) b.g.call(b.brush.move, null);
+    else {
+      const [x0, x1] = [b.x(range[0]), b.x(range[1])];
+      b.g.call(b.brush.move, x1 - x0 < 4 ? [x0 - 2, x1 + 2] : [x0, x1]);
+    }
+  }
+  clearing = false;
 }
 
 clearBrush.addEventListener('click', () => setRange(undefined, true));
@@ -116,6 +187,8 @@ function setRange(range: [number, number] | undefined, clearAll = false): void {
   list.setStepRange(range);
   saveState();
   rangeLabel.textContent = rangeText(range);
+  stepPicker.value = formatStepRange(snappedRange(range) ?? range);
+  stepError.hidden = true;
   if (clearAll) {
     clearing = true;
     for (const b of brushes) b.g.call(b.brush.move, null);
@@ -123,11 +196,22 @@ function setRange(range: [number, number] | undefined, clearAll = false): void {
   }
 }
 
+/** Every logged step of the runs on screen, ascending. */
+function loggedSteps(): number[] {
+  return [...new Set((shown?.runs ?? []).flatMap((r) => r.series.flatMap((x) => Array.from(x.steps))))].sort((a, b) => a - b);
+}
+
+/** A range narrowed to the logged steps inside it, or undefined (no range, or no logged step in it). */
+function snappedRange(range: [number, number] | undefined): [number, number] | undefined {
+  if (!range) return undefined;
+  const s = snapStepRange(loggedSteps(), range[0], range[1]);
+  return s ? [s[0], s[1]] : undefined;
+}
+
 /** The brushed range named by the logged steps inside it (a brush ends between steps: 2.699–5.248 lists 3–5). */
 function rangeText(range: [number, number] | undefined): string {
   if (!range) return 'all steps';
-  const steps = [...new Set((shown?.runs ?? []).flatMap((r) => r.series.flatMap((x) => Array.from(x.steps))))].sort((a, b) => a - b);
-  const snapped = snapStepRange(steps, range[0], range[1]);
+  const snapped = snapStepRange(loggedSteps(), range[0], range[1]);
   if (!snapped) return 'no logged step in range';
   return snapped[0] === snapped[1] ? `step ${fmt(snapped[0])}` : `steps ${fmt(snapped[0])}–${fmt(snapped[1])}`;
 }
@@ -152,9 +236,16 @@ function render(p: TracesPayload): void {
     restoredRange = undefined;
     list.presetStepRange(currentRange);
     rangeLabel.textContent = rangeText(currentRange);
+    stepPicker.value = formatStepRange(snappedRange(currentRange) ?? currentRange);
   }
+  clear(stepOptions);
+  for (const st of loggedSteps()) stepOptions.append(h('option', { value: String(st) }));
   renderCharts(p);
   list.setData(p);
+  if (searchPending) {
+    searchPending = false;
+    searchBox.run();
+  }
 }
 
 function renderCharts(p: TracesPayload): void {
@@ -410,6 +501,23 @@ window.addEventListener('message', (e: MessageEvent<TracesHostMessage>) => {
     case 'error':
       status.textContent = `✖ ${m.message}`;
       break;
+    case 'search/batch':
+      searchBox.batch(m.id, m.hits, m.progress);
+      break;
+    case 'search/done':
+      searchBox.done(m.id, m.progress, m.notes);
+      break;
+    case 'search/failed':
+      searchBox.failed(m.id, m.message);
+      break;
+    case 'search/saved': {
+      // The workspace's saved searches (host snapshot) replace what the webview state had; the list re-asks only
+      // when the active ones differ.
+      const before = searchBox.activeSpecs().map(specKey).join('\n');
+      searchBox.setSaved(m.searches);
+      applyListFilters(searchBox.activeSpecs().map(specKey).join('\n') !== before);
+      break;
+    }
     default:
       assertNever(m);
   }

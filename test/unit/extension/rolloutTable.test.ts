@@ -50,3 +50,25 @@ test('an attribution filter keeps the rows with that label (and image), combined
   assert.equal(t.query(q).rows[5]!.label, undefined);
   assert.throws(() => t.setAttribution({ labels: ['ok'], images: ['a.jpg'], overridden: [false] }), RangeError);
 });
+
+test('format-failure filter and saved-search masks compose with the step range; the cached order follows them', () => {
+  const t = table();
+  t.setColumn('formatFailure', Float64Array.from([1, 0, 1, Number.NaN, 0, 1]));
+  const q = { sortKey: 'line', dir: 1 as const, limit: 0, offset: 0, count: 10 };
+  const lines = (r: { rows: ReadonlyArray<{ line: number }> }) => r.rows.map((x) => x.line);
+  assert.deepEqual(lines(t.query({ ...q, formatFailures: 'only' })), [1, 3, 6]);
+  assert.deepEqual(lines(t.query({ ...q, formatFailures: 'hide' })), [2, 4, 5]);
+  assert.deepEqual(lines(t.query({ ...q, formatFailures: 'all' })), [1, 2, 3, 4, 5, 6]);
+  const tail = { pattern: 'tail' };
+  const mask = Uint8Array.from([1, 1, 0, 1, 0, 1]);
+  assert.deepEqual(lines(t.query({ ...q, searches: [tail] }, [mask])), [1, 2, 4, 6]);
+  assert.deepEqual(lines(t.query({ ...q, searches: [tail], formatFailures: 'only' }, [mask])), [1, 6]);
+  assert.deepEqual(lines(t.query({ ...q, searches: [tail], formatFailures: 'only', stepRange: [3, 3] }, [mask])), [6]);
+  // Two saved searches: both must match.
+  const head = { pattern: 'head' };
+  assert.deepEqual(lines(t.query({ ...q, searches: [tail, head] }, [mask, Uint8Array.from([0, 1, 1, 1, 1, 0])])), [2, 4]);
+  // Without a formatFailure column (prompts not read yet) "only" keeps nothing and "hide" keeps everything.
+  const fresh = table();
+  assert.equal(fresh.query({ ...q, formatFailures: 'only' }).total, 0);
+  assert.equal(fresh.query({ ...q, formatFailures: 'hide' }).total, 6);
+});
