@@ -29,10 +29,10 @@ export function readTokens(record: unknown): TokenRead | { readonly tokens?: und
 
 /** Which log fields would make the token view work: shown when a record carries none of them. */
 export const TOKEN_FIELDS_HINT =
-  'No per-token log-probabilities in this record. The token view needs one of: `tokens: [{text, logprob, top: [{text, logprob}]}]`; ' +
-  "vLLM / OpenAI chat `logprobs.content[]` (request `logprobs: true, top_logprobs: 5`); vLLM completions `logprobs` " +
-  '(`tokens`, `token_logprobs`, `top_logprobs`; request `logprobs: 5`); SGLang `meta_info.output_token_logprobs` and ' +
-  '`output_top_logprobs` (request `return_logprob`, `top_logprobs_num`, `return_text_in_logprobs`). Entropy needs the top-k alternatives.';
+  'No per-token log-probabilities in this record. The token view needs one of: tokens: [{text, logprob, top: [{text, logprob}]}]; ' +
+  "vLLM / OpenAI chat logprobs.content[] (request logprobs: true, top_logprobs: 5); vLLM completions logprobs " +
+  '(tokens, token_logprobs, top_logprobs; request logprobs: 5); SGLang meta_info.output_token_logprobs and ' +
+  'output_top_logprobs (request return_logprob, top_logprobs_num, return_text_in_logprobs). Entropy needs the top-k alternatives.';
 
 type Field = 'tokens' | 'logprobs' | 'meta_info' | 'output_token_logprobs' | 'choices';
 
