@@ -32,6 +32,7 @@ export default tseslint.config(
       'src/extension/rolloutTable.ts',
       'src/extension/segmentHost.ts',
       'src/extension/segmentWorker.ts',
+      'src/extension/tokenPayload.ts',
       'src/extension/tracesData.ts',
       'src/extension/viewBuilder.ts',
       'src/extension/webviewHtml.ts',
@@ -49,8 +50,8 @@ export default tseslint.config(
           paths: [{ name: 'vscode', message: 'only src/extension may import vscode' }],
           patterns: [
             {
-              regex: '/core/(?!(completion|geometry|traces|edit|signals)/|search/spec$|attribution/(labels|taxonomy)$)',
-              message: 'webviews may import only the pure src/core modules: completion, geometry, traces, edit, signals, search/spec, attribution/labels, attribution/taxonomy',
+              regex: '/core/(?!(completion|geometry|traces|edit|signals|tokens)/|search/spec$|attribution/(labels|taxonomy)$)',
+              message: 'webviews may import only the pure src/core modules: completion, geometry, traces, edit, signals, tokens, search/spec, attribution/labels, attribution/taxonomy',
             },
           ],
         },

@@ -4,6 +4,8 @@ import { forEachJsonLine } from '../core/logs/textLines';
 import type { TrainerMetrics } from '../core/logs/trainerMetrics';
 import { aggregateByStep, rateByStep, zeroVarianceGroupRate, type StepSeries } from '../core/traces/stepAggregate';
 import { promptStats } from '../core/traces/promptStats';
+import { readTokens } from '../core/tokens/readTokens';
+import { tokenStats } from '../core/tokens/stats';
 import type { RolloutTable, TraceRun, TraceSeries, TracesPayload } from '../shared/protocol';
 import { RolloutTableModel } from './rolloutTable';
 
@@ -26,6 +28,10 @@ export interface PromptColumns {
   readonly boxAreaFraction: Float64Array;
   readonly thinkWords: Float64Array;
   readonly formatFailure: Float64Array;
+  /** Mean top-k entropy estimate of the record's tokens (NaN without tokens carrying top-k). */
+  readonly tokenEntropy: Float64Array;
+  /** Mean logprob of the tokens that wrote coordinates (NaN without tokens). */
+  readonly coordLogprob: Float64Array;
 }
 
 /**
@@ -42,6 +48,8 @@ export async function promptColumns(src: TraceSource, signal?: AbortSignal): Pro
     boxAreaFraction: new Float64Array(n).fill(Number.NaN),
     thinkWords: new Float64Array(n).fill(Number.NaN),
     formatFailure: new Float64Array(n).fill(Number.NaN),
+    tokenEntropy: new Float64Array(n).fill(Number.NaN),
+    coordLogprob: new Float64Array(n).fill(Number.NaN),
   };
   let k = 0;
   await forEachJsonLine(
@@ -60,6 +68,12 @@ export async function promptColumns(src: TraceSource, signal?: AbortSignal): Pro
       cols.boxAreaFraction[k] = s.boxAreaFraction;
       cols.thinkWords[k] = s.thinkWords;
       cols.formatFailure[k] = a.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+      const tokens = readTokens(value).tokens;
+      if (tokens) {
+        const t = tokenStats(tokens, r.completion, [...a.points.map((p) => p.span), ...a.boxes.map((b) => b.span)]);
+        cols.tokenEntropy[k] = t.meanEntropy;
+        cols.coordLogprob[k] = t.coordLogprob;
+      }
     },
     () => undefined, // the index already reported every bad line
     signal ? { signal } : {},
@@ -87,6 +101,9 @@ export function runSeries(src: TraceSource, prompts: PromptColumns | undefined):
     out.push(tag(aggregateByStep('boxes per rollout', ix.step, prompts.boxes, n), 'prompts'));
     out.push(tag(aggregateByStep('box area / image', ix.step, prompts.boxAreaFraction, n), 'prompts'));
     out.push(tag(aggregateByStep('think words', ix.step, prompts.thinkWords, n), 'prompts'));
+    // Only where the log carries per-token logprobs: aggregateByStep skips NaN, and empty series are dropped below.
+    out.push(tag(aggregateByStep('mean token entropy (top-k, nats)', ix.step, prompts.tokenEntropy, n), 'behaviour'));
+    out.push(tag(aggregateByStep('coordinate token logprob', ix.step, prompts.coordLogprob, n), 'behaviour'));
   }
   if (src.trainer) out.push(...trainerSeries(src.trainer));
   return out.filter((s) => s.steps.length > 0);

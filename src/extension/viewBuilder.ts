@@ -12,6 +12,7 @@ import { applyPromptEdits, type PromptEdit } from '../core/edit/promptEdits';
 import type { BinaryMask, GrayImage } from '../core/image/types';
 import { readRollout, type RolloutIndex } from '../core/logs/jsonlIndex';
 import type { RolloutRecord } from '../core/logs/rollout';
+import { tokenPayload } from './tokenPayload';
 import { loadGtPilL } from '../core/rewards/groundTruth';
 import { groupAdvantages } from '../core/rewards/advantages';
 import { getRewardSet } from '../core/rewards/registry';
@@ -248,6 +249,7 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
       query: record.query,
       ...rewards,
       extra: extraRows(record),
+      tokens: tokenPayload(logged, edits?.length ? record.completion : undefined),
     },
     glyphs: size ? glyphsOf(answer, frame, size) : [],
     edited: edits ? { originalCompletion: logged.completion, edits } : undefined,

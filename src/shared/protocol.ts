@@ -8,6 +8,7 @@ import type { AttributionLabel } from '../core/attribution/labels';
 import type { Taxonomy } from '../core/attribution/taxonomy';
 import type { SearchSpec } from '../core/search/spec';
 import type { FailureFilter, SavedSearch } from './listFilters';
+import type { Token } from '../core/tokens/types';
 
 export type { PromptEdit };
 
@@ -118,6 +119,8 @@ export interface ViewPayload {
     readonly advantage: RewardRow;
     /** Fields the schema does not name, shown verbatim as text. */
     readonly extra: ReadonlyArray<readonly [string, string]>;
+    /** Per-token log-probabilities for the token view, or the notes saying why there are none. */
+    readonly tokens?: TokenPayload;
   };
   readonly glyphs: readonly Glyph[];
   readonly group: readonly GroupMember[];
@@ -136,6 +139,16 @@ export interface ViewPayload {
   readonly problems: readonly string[];
   /** Position among its siblings, for the navigation label. */
   readonly position?: { readonly index: number; readonly count: number };
+}
+
+/** A completion's tokens as the log holds them (read by core/tokens), with where they came from and what was wrong. */
+export interface TokenPayload {
+  /** Absent when the record carries no usable per-token logprobs. */
+  readonly tokens?: readonly Token[];
+  /** The field and shape read, e.g. `extra.logprobs.content (OpenAI/vLLM chat logprobs)`. */
+  readonly source?: string;
+  /** Problems with the field (or which fields would enable the view), shown above the tokens. */
+  readonly notes: readonly string[];
 }
 
 /** Which engine makes masks right now; the badge text. */
@@ -207,6 +220,8 @@ export interface PersistedState {
   readonly selection?: Selection;
   readonly overlays: { readonly gt: boolean; readonly mask: boolean; readonly errors: boolean; readonly glyphs: boolean };
   readonly opacity: number;
+  /** How the reasoning is drawn: as text, or token by token coloured by logprob or by top-k entropy. */
+  readonly tokenMode?: 'text' | 'logprob' | 'entropy';
 }
 
 /** Compile-time exhaustiveness check for message switches. */

@@ -64,6 +64,8 @@ export class CanvasView {
   /** Opt-in, per view: draw the `logged` layer (a logged mask of a rejected answer). */
   showLogged = false;
   opacity = 0.45;
+  /** Short text drawn beside a glyph and a sentence for its tooltip, by glyph id (the token view's confidence). */
+  glyphNotes: ReadonlyMap<string, { readonly label: string; readonly title: string }> = new Map();
   /** Called with a glyph id (`point:3`, `box:0`) or undefined when the pointer hovers glyphs. */
   onHover: (id: string | undefined) => void = () => undefined;
 
@@ -211,7 +213,7 @@ export class CanvasView {
   }
 
   private drawGlyphs(ctx: CanvasRenderingContext2D) {
-    const out: Array<{ id: string; kind: string; label?: number; unlabelled?: true; x: number; y: number; x2?: number; y2?: number }> = [];
+    const out: Array<{ id: string; kind: string; label?: number; unlabelled?: true; x: number; y: number; x2?: number; y2?: number; note?: string }> = [];
     ctx.lineWidth = 2;
     for (const g of this.glyphs) {
       if (g.kind !== 'box') continue;
@@ -227,7 +229,9 @@ export class CanvasView {
       ctx.lineWidth = hi ? 3 : 2;
       ctx.strokeRect(x1, y1, x2 - x1, y2 - y1);
       ctx.setLineDash([]);
-      out.push({ id, kind: 'box', x: x1, y: y1, x2, y2 });
+      const note = this.glyphNotes.get(id)?.label;
+      if (note) this.drawNote(ctx, note, Math.min(x1, x2), Math.min(y1, y2) - 9);
+      out.push(note ? { id, kind: 'box', x: x1, y: y1, x2, y2, note } : { id, kind: 'box', x: x1, y: y1, x2, y2 });
     }
     ctx.font = '600 11px var(--vscode-editor-font-family, monospace)';
     ctx.textAlign = 'center';
@@ -271,9 +275,25 @@ export class CanvasView {
       ctx.fillText(String(g.index + 1), x + r + 6, y - r + 1);
       ctx.fillStyle = '#ffffff';
       ctx.fillText(String(g.index + 1), x + r + 5, y - r);
-      out.push(g.unlabelled ? { id, kind: 'point', unlabelled: true, x, y } : { id, kind: 'point', label: g.label, x, y });
+      const note = this.glyphNotes.get(id)?.label;
+      if (note) this.drawNote(ctx, note, x + r + 2, y + r + 4);
+      out.push({ ...(g.unlabelled ? { id, kind: 'point', unlabelled: true as const, x, y } : { id, kind: 'point', label: g.label, x, y }), ...(note ? { note } : {}) });
     }
     return out;
+  }
+
+  /** A glyph's note (e.g. `p 0.62`) left-aligned at (x, y), light on a dark outline so it reads on any image. */
+  private drawNote(ctx: CanvasRenderingContext2D, text: string, x: number, y: number): void {
+    ctx.save();
+    ctx.font = '600 10px var(--vscode-editor-font-family, monospace)';
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'middle';
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = 'rgba(0,0,0,0.8)';
+    ctx.strokeText(text, x, y);
+    ctx.fillStyle = '#ffffff';
+    ctx.fillText(text, x, y);
+    ctx.restore();
   }
 
   private hitTest(sx: number, sy: number): string | undefined {
@@ -302,6 +322,12 @@ export class CanvasView {
 
   /** Tooltip text of a glyph: which prompt it is and its label as written (or that none was). */
   private describe(id: string): string {
+    const note = this.glyphNotes.get(id)?.title;
+    const text = this.describeGlyph(id);
+    return text && note ? `${text}\n${note}` : text;
+  }
+
+  private describeGlyph(id: string): string {
     const g = this.glyphs.find((x) => `${x.kind}:${x.index}` === id);
     if (!g) return '';
     if (g.kind === 'box') return `box ${g.index + 1}`;

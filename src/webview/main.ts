@@ -8,6 +8,7 @@ import { contourLayer, errorLayer, fillLayer, resampleMask } from './overlays';
 import { PALETTE } from './palette';
 import { ReasoningView } from './reasoningView';
 import { RewardsView } from './rewardsView';
+import { glyphNotes, TokenView } from './tokenView';
 import { viewPng, viewSvg, type ExportSource } from './viewExport';
 import { vscode } from './vscodeApi';
 
@@ -154,6 +155,15 @@ canvasHost.append(noMaskNotice);
 canvas.toggles = { ...state.overlays };
 canvas.opacity = state.opacity;
 const reasoning = new ReasoningView();
+const tokenView = new TokenView(state.tokenMode ?? 'text');
+reasoning.attach(tokenView.controls, tokenView.el);
+reasoning.setTextHidden(tokenView.current !== 'text');
+tokenView.onMode = (mode) => {
+  state = { ...state, tokenMode: mode };
+  persist();
+  reasoning.setTextHidden(mode !== 'text');
+};
+tokenView.onHover = (id) => canvas.highlight(id);
 const rewards = new RewardsView();
 const group = new GroupStrip();
 const history = new HistoryStrip();
@@ -193,7 +203,10 @@ app.append(
   h('div', { class: 'bottom' }, group.el, history.el),
 );
 
-canvas.onHover = (id) => reasoning.highlight(id);
+canvas.onHover = (id) => {
+  reasoning.highlight(id);
+  tokenView.highlight(id);
+};
 reasoning.onHover = (id) => canvas.highlight(id);
 reasoning.onOpenSource = () => {
   if (current) vscode.postMessage({ type: 'openSource', selection: current.selection });
@@ -285,6 +298,8 @@ async function show(view: ViewPayload): Promise<void> {
   exportLayers = { width: w, height: hgt, ...(gt ? { gt } : {}), ...(layers.mask ? { mask: layers.mask } : {}), ...(layers.errors ? { errors: layers.errors } : {}) };
   exportLogged = layers.logged;
   exportReportButton.hidden = !view.rollout;
+  tokenView.show(view);
+  canvas.glyphNotes = glyphNotes(tokenView.glyphConfidence());
   canvas.setContent(image, w, hgt, layers, view.glyphs, view.noMask?.reason);
   updateLegend();
   currentImage = image;

@@ -62,6 +62,17 @@ export class ReasoningView {
     if (!r.answer.diagnostics.length) this.diags.append(h('li', { class: 'diag ok' }, 'Parsed cleanly.'));
   }
 
+  /** Put a control in the header (the token mode switch) and a body below the text (the token view). */
+  attach(control: HTMLElement, body: HTMLElement): void {
+    this.el.querySelector('h2')?.append(control);
+    this.text.after(body);
+  }
+
+  /** Hide the plain text while another view of the completion (the tokens) stands in for it. */
+  setTextHidden(hidden: boolean): void {
+    this.text.hidden = hidden;
+  }
+
   /** Highlight the text of one glyph (from canvas hover). */
   highlight(id: string | undefined): void {
     for (const el of this.text.querySelectorAll('.hover')) el.classList.remove('hover');
