@@ -1,9 +1,11 @@
 import { assertNever, selectionKey, type RolloutAttribution, type HostMessage, type PersistedState, type PromptEdit, type SegmenterBadge, type ViewPayload, type ViewReplay } from '../shared/protocol';
+import { AdvantageView } from './advantageView';
 import { AttributionBadge } from './attributionBadge';
 import { CanvasView, type CanvasLayers } from './canvasView';
 import { clear, h } from './dom';
 import { GroupStrip } from './groupStrip';
 import { HistoryStrip } from './historyStrip';
+import { OracleControl } from './oracleOverlay';
 import { contourLayer, errorLayer, fillLayer, resampleMask } from './overlays';
 import { PALETTE } from './palette';
 import { ReasoningView } from './reasoningView';
@@ -119,6 +121,8 @@ loggedInput.addEventListener('change', () => {
   updateLegend();
 });
 
+const oracle = new OracleControl();
+
 const toolbar = h(
   'div',
   { class: 'toolbar', role: 'toolbar', 'aria-label': 'Workbench toolbar' },
@@ -131,6 +135,7 @@ const toolbar = h(
   toggle('gt', 'GT', rgb(PALETTE.gt)),
   toggle('mask', 'mask', rgb(PALETTE.mask)),
   loggedToggle,
+  oracle.el,
   toggle('errors', 'errors'),
   errorCounts,
   toggle('glyphs', 'prompts', PALETTE.box),
@@ -157,6 +162,20 @@ const reasoning = new ReasoningView();
 const rewards = new RewardsView();
 const group = new GroupStrip();
 const history = new HistoryStrip();
+const advantage = new AdvantageView();
+group.el.append(advantage.el);
+/** The latest what-if table the host sent, applied to the view of its revision. */
+let whatIf: Extract<HostMessage, { type: 'view/advantage' }> | undefined;
+function applyWhatIf(): void {
+  const w = whatIf;
+  if (!current?.rollout || current.selection.kind !== 'rollout' || !w || w.revision !== current.revision) {
+    advantage.hide();
+    group.setFlips('', new Map());
+    return;
+  }
+  advantage.show(w.whatIf, current.selection.index, w.revision);
+  group.setFlips(w.whatIf.run, new Map(w.whatIf.rows.map((r) => [r.index, r.flips])));
+}
 const legend = h('div', { class: 'legend', id: 'legend', 'aria-label': 'Legend' });
 /** Legend entries by the overlay that draws them: the legend lists only what is on the canvas. */
 const LEGEND: ReadonlyArray<readonly [keyof PersistedState['overlays'], string, string]> = [
@@ -185,6 +204,7 @@ function updateLegend(): void {
   }
   if (state.overlays.glyphs && current?.glyphs.some((g) => g.kind === 'point' && g.unlabelled)) item('glyphs', '? point: no label', PALETTE.unlabelled, ' ring');
   if (noMask && canvas.showLogged && current?.mask) item('logged', 'logged mask (not used by the trainer)', rgb(PALETTE.mask));
+  if (oracle.visible) item('oracle', oracle.legendText, rgb(PALETTE.oracle), ' outline dashed');
 }
 updateLegend();
 app.append(
@@ -199,6 +219,14 @@ reasoning.onOpenSource = () => {
   if (current) vscode.postMessage({ type: 'openSource', selection: current.selection });
 };
 group.onSelect = (selection) => vscode.postMessage({ type: 'select', selection });
+advantage.onSelect = (index) => {
+  if (current?.selection.kind === 'rollout') group.onSelect({ kind: 'rollout', log: current.selection.log, index });
+};
+oracle.onRequest = (selection) => vscode.postMessage({ type: 'oracle/request', selection });
+oracle.onLayer = (layer) => {
+  canvas.setOracle(layer);
+  updateLegend();
+};
 history.onSelect = group.onSelect;
 canvas.onEdit = (edits) => {
   if (current) vscode.postMessage({ type: 'prompt/edit', selection: current.selection, edits });
@@ -286,6 +314,8 @@ async function show(view: ViewPayload): Promise<void> {
   exportLogged = layers.logged;
   exportReportButton.hidden = !view.rollout;
   canvas.setContent(image, w, hgt, layers, view.glyphs, view.noMask?.reason);
+  oracle.viewChanged(view.selection, !!view.rollout && !!view.gt, { width: w, height: hgt });
+  applyWhatIf();
   updateLegend();
   currentImage = image;
   reasoning.show(view);
@@ -352,6 +382,13 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
       break;
     case 'export/render':
       void renderExport(msg.id, msg.format);
+      break;
+    case 'view/advantage':
+      whatIf = msg;
+      applyWhatIf();
+      break;
+    case 'view/oracle':
+      if (current?.revision === msg.revision) oracle.receive(msg.oracle);
       break;
     case 'error':
       clear(problems);
