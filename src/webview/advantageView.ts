@@ -107,7 +107,7 @@ export class AdvantageView {
       edited
         ? h(
             'div',
-            { class: 'would-be-main num', id: 'would-be-main', 'data-logged': edited.logged === undefined ? '' : String(edited.logged), 'data-after': String(edited.after), 'data-before': String(edited.before) },
+            { class: 'would-be-main num', id: 'would-be-main', 'data-logged': edited.logged === undefined ? '' : String(edited.logged), 'data-after': String(edited.after), 'data-before': String(edited.before), 'data-components': JSON.stringify(wb.components) },
             `#${edited.sample ?? edited.index}${edited.index === current ? '' : ' (edited)'}: A logged ${num(edited.logged, 3)} → A would-be ${num(edited.after, 3)}${shift(edited.after, edited.logged)}`,
             edited.flips ? ' ⇄ sign flips' : '',
           )
