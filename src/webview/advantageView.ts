@@ -9,7 +9,8 @@ import { clear, h, num } from './dom';
  */
 export class AdvantageView {
   readonly el: HTMLElement;
-  private readonly wouldBe: HTMLElement;
+  /** The would-be block, mounted beside the rewards (next to the logged advantage) by the page. */
+  readonly wouldBe: HTMLElement;
   private readonly details: HTMLDetailsElement;
   private readonly summary: HTMLElement;
   private readonly body: HTMLElement;
@@ -21,12 +22,13 @@ export class AdvantageView {
     this.body = h('div', { class: 'whatif-body' });
     this.details = h('details', { class: 'whatif', id: 'advantage-whatif' }, this.summary, this.body);
     this.wouldBe = h('div', { class: 'would-be', id: 'would-be', role: 'status', 'aria-live': 'polite', hidden: true });
-    this.el = h('div', { class: 'advantage-pane', hidden: true }, this.wouldBe, this.details);
+    this.el = h('div', { class: 'advantage-pane', hidden: true }, this.details);
   }
 
   /** Nothing to show (a dataset image, or the next view is loading). */
   hide(): void {
     this.el.hidden = true;
+    this.wouldBe.hidden = true;
     this.el.dataset.revision = '';
   }
 
@@ -45,7 +47,7 @@ export class AdvantageView {
     const flips = w.rows.filter((r) => r.flips.length).length;
     const others = w.estimators.filter((e) => e.id !== w.run);
     const run = w.estimators.find((e) => e.id === w.run);
-    this.summary.textContent = `Advantage what-ifs · run's estimator ${w.run}${flips ? ` · ⇄ ${flips} rollout${flips === 1 ? '' : 's'} flip sign` : ' · no sign flips'}`;
+    this.summary.textContent = `Advantage what-ifs · run's estimator ${w.run}${flips ? ` · ⇄ ${flips} ${flips === 1 ? 'rollout flips' : 'rollouts flip'} sign` : ' · no sign flips'}`;
     this.summary.dataset.flips = String(flips);
     const head = h(
       'tr',
@@ -86,7 +88,7 @@ export class AdvantageView {
     });
     const scope = w.totalOnly ? 'the logged total (the log has no components)' : `components ${w.components.join(' + ')}`;
     this.body.append(
-      h('table', { class: 'reward-table whatif-table', id: 'advantage-table' }, h('thead', {}, head), h('tbody', {}, ...rows)),
+      h('div', { class: 'whatif-scroll' }, h('table', { class: 'reward-table whatif-table', id: 'advantage-table' }, h('thead', {}, head), h('tbody', {}, ...rows))),
       h('p', { class: 'muted whatif-note' }, `From the logged rewards (${scope}); batch-scoped estimators over all ${w.batchSize} rollouts of the step. Hover a header for its formula and source.`),
     );
   }

@@ -209,7 +209,7 @@ function updateLegend(): void {
 updateLegend();
 app.append(
   toolbar,
-  h('div', { class: 'main' }, h('div', { class: 'left' }, problems, canvasHost, legend), h('div', { class: 'right' }, reasoning.el, rewards.el)),
+  h('div', { class: 'main' }, h('div', { class: 'left' }, problems, canvasHost, legend), h('div', { class: 'right' }, reasoning.el, rewards.el, advantage.wouldBe)),
   h('div', { class: 'bottom' }, group.el, history.el),
 );
 

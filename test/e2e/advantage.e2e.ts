@@ -116,6 +116,7 @@ test('advantage what-ifs per estimator, a GDPO/GRPO sign flip, the oracle overla
     assert.match((await view.locator('#advantage-table th[data-estimator="verl-rloo"]').getAttribute('title')) ?? '', /core_algos\.py:477/);
     // The group strip marks the flipped rollout's card too.
     await waitFor('the flip on the thumbnail', async () => /⇄ sign flips vs .*trl-gdpo/.test((await view.locator(`#group-strip .thumb[data-index="${target}"] .sign-flip`).textContent().catch(() => '')) ?? ''), 30_000);
+    await view.locator(`#advantage-table tbody tr[data-index="${target}"]`).scrollIntoViewIfNeeded();
     await wb.screenshot('what-if-table');
 
     // Oracle overlay: off by default; on, a dashed magenta outline, its IoU and the engine that segmented it.
@@ -174,6 +175,7 @@ test('advantage what-ifs per estimator, a GDPO/GRPO sign flip, the oracle overla
       return { comps, text, revision: await view.locator('.advantage-pane').getAttribute('data-revision') };
     };
     const first = await check('edit');
+    await main.scrollIntoViewIfNeeded();
     await wb.screenshot('would-be-edit');
 
     // Undo: the edit log is empty again (a re-segment of the prompts as logged): the would-be follows it.
