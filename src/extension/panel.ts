@@ -12,6 +12,9 @@ import { renderWebviewHtml } from './webviewHtml';
 import { resolveRecordPath, type WorkspaceModel } from './workspaceModel';
 import type { SegmenterService } from './segmenterService';
 import type { AttributionService } from './attributionService';
+import { runEstimator, whatIfPayload, withWouldBe } from './advantageWhatIf';
+import { oracleOverlay } from './oracleOverlay';
+import { PANEL_REWARD_SETS } from './viewBuilder';
 
 /** Messages that carry typed arrays: their buffers are handed to postMessage without JSON. */
 function post(panel: vscode.WebviewPanel, msg: HostMessage): Thenable<boolean> {
@@ -198,6 +201,9 @@ export class WorkbenchPanel implements vscode.Disposable {
       case 'attribution/override':
         this.override(m.selection, m.label);
         return;
+      case 'oracle/request':
+        void this.sendOracle(m.selection);
+        return;
       default:
         assertNever(m);
     }
@@ -248,14 +254,46 @@ export class WorkbenchPanel implements vscode.Disposable {
       this.sendAttribution();
       this.resolveFirstView();
       WorkbenchPanel.shown.fire({ selection: target, edited: (edits?.length ?? 0) > 0 });
+      this.sendAdvantage(seq, view);
       if (replay) {
         const replayed = await replay();
         if (seq === this.seq) this.send({ type: 'view/replayed', replay: { ...replayed, revision: seq } });
+        if (seq === this.seq && edits) this.sendAdvantage(seq, view, replayed);
       }
     } catch (e) {
       if (seq !== this.seq) return;
       this.send({ type: 'error', message: `Cannot open ${selectionKey(target)}: ${e instanceof Error ? e.message : String(e)}` });
     }
+  }
+
+  /**
+   * The group's advantages under every estimator (from the index: the whole step is there); with `scored`, the
+   * re-scored edit's would-be advantages too. A failure is a note in the table, never a lost view.
+   */
+  private sendAdvantage(seq: number, view: ViewPayload, scored?: Pick<ViewReplay, 'rewards' | 'total'>): void {
+    const s = view.selection;
+    const log = s.kind === 'rollout' ? this.model.log(s.log) : undefined;
+    if (s.kind !== 'rollout' || !log) return;
+    let whatIf;
+    try {
+      const run = runEstimator(readSettings().advantageEstimator, log.format, view.rollout?.answer.format);
+      whatIf = whatIfPayload(log.index, s.index, run);
+      if (scored) whatIf = withWouldBe(whatIf, log.index, s.index, run, { ...scored, rewardSet: PANEL_REWARD_SETS[0] });
+    } catch (e) {
+      whatIf = { run: '', estimators: [], components: [], totalOnly: false, batchSize: 0, rows: [], note: `line ${log.index.line[s.index] ?? '?'}: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    if (seq === this.seq) this.send({ type: 'view/advantage', revision: seq, whatIf });
+  }
+
+  /** The shown rollout's image oracle, segmented with the segmenter in use, for the overlay (only for the view on screen). */
+  private async sendOracle(s: Selection): Promise<void> {
+    const cur = this.selection;
+    const log = cur?.kind === 'rollout' ? this.model.log(cur.log) : undefined;
+    if (!log || cur?.kind !== 'rollout' || s.kind !== 'rollout' || cur.log !== s.log || cur.index !== s.index) return;
+    const seq = this.seq;
+    const { segmenter, label } = await this.segmenters.inUse();
+    const oracle = await oracleOverlay({ index: log.index, record: cur.index, selection: cur, root: log.folder.uri.fsPath, logFile: log.file, segmenter, label });
+    if (seq === this.seq) this.send({ type: 'view/oracle', revision: seq, oracle });
   }
 
   /** The revision of the view on screen (attribution messages name it). */

@@ -16,4 +16,8 @@ export const PALETTE = {
   box: '#E69F00', // orange
   unlabelled: '#8C8C8C', // neutral grey: a point with no label is neither + nor −
   highlight: '#FFFFFF', // a hovered glyph: white and thicker (emphasis, not a meaning)
+  // The oracle outline: magenta, outside the Okabe–Ito set every other meaning uses, dashed on a black halo so it
+  // differs from the solid GT outline and the TP/FP/FN fills by pattern too.
+  oracle: [255, 0, 255] as const,
+  oracleHalo: [0, 0, 0] as const,
 } as const;

@@ -198,7 +198,11 @@ export type HostMessage =
   | { readonly type: 'export/render'; readonly id: number; readonly format: 'png' | 'svg' }
   /** The shown rollout's label (sent after the view, again when the pass finishes or the override changes). */
   | { readonly type: 'view/attribution'; readonly revision: number; readonly attribution: RolloutAttribution }
-  | { readonly type: 'error'; readonly message: string };
+  | { readonly type: 'error'; readonly message: string }
+  /** The group's advantages under every estimator (sent after the view; again with `wouldBe` once an edit is re-scored). */
+  | { readonly type: 'view/advantage'; readonly revision: number; readonly whatIf: AdvantageWhatIf }
+  /** The image's oracle mask for the overlay, answering `oracle/request`. */
+  | { readonly type: 'view/oracle'; readonly revision: number; readonly oracle: OracleOverlay };
 
 /** Webview → host. */
 export type WebviewMessage =
@@ -213,7 +217,58 @@ export type WebviewMessage =
   /** The rendered file for `export/render` `id` (or why it could not be rendered); the host checks it and saves it. */
   | { readonly type: 'export/image'; readonly id: number; readonly format: 'png' | 'svg'; readonly data?: Uint8Array; readonly error?: string }
   /** Override the rollout's attribution label (null: remove the override), stored in `.segr1/annotations.json`. */
-  | { readonly type: 'attribution/override'; readonly selection: Selection; readonly label: AttributionLabel | null };
+  | { readonly type: 'attribution/override'; readonly selection: Selection; readonly label: AttributionLabel | null }
+  /** Segment the shown rollout's image oracle (its GT's prompts) with the segmenter in use, for the overlay. */
+  | { readonly type: 'oracle/request'; readonly selection: Selection };
+
+/** One advantage estimator as the what-if table names it. */
+export interface AdvantageEstimatorInfo {
+  readonly id: string;
+  readonly trainer: string;
+  readonly scope: 'group' | 'batch';
+  readonly formula: string;
+  readonly source: string;
+}
+
+/** The advantages of the shown rollout's group under every estimator, from the logged rewards. */
+export interface AdvantageWhatIf {
+  /** The run's estimator id (`segr1.advantage.estimator`, `auto` resolved). */
+  readonly run: string;
+  readonly estimators: readonly AdvantageEstimatorInfo[];
+  /** Components summed, in order; `total` alone when the log has no components. */
+  readonly components: readonly string[];
+  readonly totalOnly: boolean;
+  /** Rollouts of the step the batch-scoped estimators normalise over. */
+  readonly batchSize: number;
+  /** The group, in log order: record index, sample, logged advantage, each estimator's, estimators whose sign flips. */
+  readonly rows: ReadonlyArray<{ readonly index: number; readonly sample?: number; readonly logged?: number; readonly values: Readonly<Record<string, number>>; readonly flips: readonly string[] }>;
+  /** While editing: the group's advantages under the run's estimator with the edited rollout's new reward. */
+  readonly wouldBe?: {
+    readonly edited: number;
+    /** `flips`: the would-be advantage has the opposite sign to the logged one (else to the one before the edit). */
+    readonly rows: ReadonlyArray<{ readonly index: number; readonly sample?: number; readonly logged?: number; readonly before: number; readonly after: number; readonly flips: boolean }>;
+    readonly components: Readonly<Record<string, number | null>>;
+    /** Components the re-score did not produce: their logged value was kept. */
+    readonly kept: readonly string[];
+  };
+  /** Why there is no table (e.g. the log is not indexed); rows are then empty. */
+  readonly note?: string;
+}
+
+/** The image's oracle mask (GT-derived prompts segmented with the segmenter in use), or why there is none. */
+export interface OracleOverlay {
+  readonly selection: Selection;
+  /** Mask in the frame it was segmented in (the webview scales it to the image). */
+  readonly mask?: MaskPayload;
+  /** Best IoU of the three prompt sets, and the set that reached it. */
+  readonly iou?: number;
+  readonly kind?: string;
+  readonly ious?: Readonly<Record<string, number>>;
+  /** The engine that segmented it ("classical fallback — not SAM2" when no SAM2 export is loaded). */
+  readonly segmenter: string;
+  readonly classical: boolean;
+  readonly reason?: string;
+}
 
 /** The state the webview persists with setState (survives hide/reveal and reload). */
 export interface PersistedState {

@@ -20,6 +20,8 @@ export interface CanvasLayers {
   mask?: Layer;
   errors?: Layer;
   logged?: Layer;
+  /** The image's oracle mask outline, drawn while `showOracle` (opt-in). */
+  oracle?: Layer;
 }
 
 /** Image → screen transform: X = x·scale + tx (CSS pixels). */
@@ -63,6 +65,8 @@ export class CanvasView {
   toggles: OverlayToggles = { gt: true, mask: true, errors: false, glyphs: true };
   /** Opt-in, per view: draw the `logged` layer (a logged mask of a rejected answer). */
   showLogged = false;
+  /** Opt-in: draw the `oracle` layer. */
+  showOracle = false;
   opacity = 0.45;
   /** Short text drawn beside a glyph and a sentence for its tooltip, by glyph id (the token view's confidence). */
   glyphNotes: ReadonlyMap<string, { readonly label: string; readonly title: string }> = new Map();
@@ -84,6 +88,14 @@ export class CanvasView {
     this.canvas.addEventListener('pointerleave', () => this.setHover(undefined));
     this.canvas.addEventListener('dblclick', () => this.fit());
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
+  }
+
+  /** Set (or remove) the oracle outline of the view on screen and redraw; shown while there is one. */
+  setOracle(layer: Layer | undefined): void {
+    if (layer) this.layers.oracle = layer;
+    else delete this.layers.oracle;
+    this.showOracle = !!layer;
+    this.draw();
   }
 
   /**
@@ -185,7 +197,7 @@ export class CanvasView {
       ctx.imageSmoothingEnabled = false;
       const put = (name: keyof CanvasLayers, alpha: number) => {
         const l = this.layers[name];
-        if (!l || !(name === 'logged' ? this.showLogged : this.toggles[name])) return;
+        if (!l || !(name === 'logged' ? this.showLogged : name === 'oracle' ? this.showOracle : this.toggles[name])) return;
         ctx.globalAlpha = alpha;
         ctx.drawImage(l as CanvasImageSource, tx, ty, this.width * scale, this.height * scale);
         ctx.globalAlpha = 1;
@@ -195,6 +207,7 @@ export class CanvasView {
       put('logged', this.opacity);
       put('errors', Math.min(1, this.opacity + 0.2));
       put('gt', 0.95);
+      put('oracle', 0.95);
     }
     const glyphBoxes = this.toggles.glyphs ? this.drawGlyphs(ctx) : [];
     // Published for tests and tools: what is on screen and where (CSS pixels, relative to the canvas).

@@ -14,6 +14,9 @@ export class GroupStrip {
   private readonly list: HTMLElement;
   /** Called when the user picks a sibling rollout. */
   onSelect: (s: Selection) => void = () => undefined;
+  /** Estimators whose advantage flips sign against the run's, by record index (from the what-if table). */
+  private flips: ReadonlyMap<number, readonly string[]> = new Map();
+  private runEstimator = '';
 
   constructor() {
     this.list = h('div', { class: 'group-list', id: 'group-strip', role: 'listbox', 'aria-label': 'Rollouts of this GRPO group' });
@@ -53,6 +56,24 @@ export class GroupStrip {
         }
       });
       this.list.append(card);
+    }
+    this.applyFlips();
+  }
+
+  /** Mark the cards of rollouts whose advantage flips sign between the run's estimator and another (icon and words). */
+  setFlips(run: string, flips: ReadonlyMap<number, readonly string[]>): void {
+    this.runEstimator = run;
+    this.flips = flips;
+    this.applyFlips();
+  }
+
+  private applyFlips(): void {
+    for (const card of this.list.querySelectorAll<HTMLElement>('.thumb[data-index]')) {
+      card.querySelector('.sign-flip')?.remove();
+      const f = this.flips.get(Number(card.dataset.index));
+      card.classList.toggle('flipped', !!f?.length);
+      if (!f?.length) continue;
+      card.append(h('div', { class: 'sign-flip', title: `Under ${f.join(', ')} this rollout's advantage has the opposite sign to ${this.runEstimator}'s: the estimator decides whether it is reinforced.` }, `⇄ sign flips vs ${f.join(', ')}`));
     }
   }
 

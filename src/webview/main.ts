@@ -1,9 +1,11 @@
 import { assertNever, selectionKey, type RolloutAttribution, type HostMessage, type PersistedState, type PromptEdit, type SegmenterBadge, type ViewPayload, type ViewReplay } from '../shared/protocol';
+import { AdvantageView } from './advantageView';
 import { AttributionBadge } from './attributionBadge';
 import { CanvasView, type CanvasLayers } from './canvasView';
 import { clear, h } from './dom';
 import { GroupStrip } from './groupStrip';
 import { HistoryStrip } from './historyStrip';
+import { OracleControl } from './oracleOverlay';
 import { contourLayer, errorLayer, fillLayer, resampleMask } from './overlays';
 import { PALETTE } from './palette';
 import { ReasoningView } from './reasoningView';
@@ -120,6 +122,8 @@ loggedInput.addEventListener('change', () => {
   updateLegend();
 });
 
+const oracle = new OracleControl();
+
 const toolbar = h(
   'div',
   { class: 'toolbar', role: 'toolbar', 'aria-label': 'Workbench toolbar' },
@@ -132,6 +136,7 @@ const toolbar = h(
   toggle('gt', 'GT', rgb(PALETTE.gt)),
   toggle('mask', 'mask', rgb(PALETTE.mask)),
   loggedToggle,
+  oracle.el,
   toggle('errors', 'errors'),
   errorCounts,
   toggle('glyphs', 'prompts', PALETTE.box),
@@ -167,6 +172,20 @@ tokenView.onHover = (id) => canvas.highlight(id);
 const rewards = new RewardsView();
 const group = new GroupStrip();
 const history = new HistoryStrip();
+const advantage = new AdvantageView();
+group.el.append(advantage.el);
+/** The latest what-if table the host sent, applied to the view of its revision. */
+let whatIf: Extract<HostMessage, { type: 'view/advantage' }> | undefined;
+function applyWhatIf(): void {
+  const w = whatIf;
+  if (!current?.rollout || current.selection.kind !== 'rollout' || !w || w.revision !== current.revision) {
+    advantage.hide();
+    group.setFlips('', new Map());
+    return;
+  }
+  advantage.show(w.whatIf, current.selection.index, w.revision);
+  group.setFlips(w.whatIf.run, new Map(w.whatIf.rows.map((r) => [r.index, r.flips])));
+}
 const legend = h('div', { class: 'legend', id: 'legend', 'aria-label': 'Legend' });
 /** Legend entries by the overlay that draws them: the legend lists only what is on the canvas. */
 const LEGEND: ReadonlyArray<readonly [keyof PersistedState['overlays'], string, string]> = [
@@ -195,11 +214,12 @@ function updateLegend(): void {
   }
   if (state.overlays.glyphs && current?.glyphs.some((g) => g.kind === 'point' && g.unlabelled)) item('glyphs', '? point: no label', PALETTE.unlabelled, ' ring');
   if (noMask && canvas.showLogged && current?.mask) item('logged', 'logged mask (not used by the trainer)', rgb(PALETTE.mask));
+  if (oracle.visible) item('oracle', oracle.legendText, rgb(PALETTE.oracle), ' outline dashed');
 }
 updateLegend();
 app.append(
   toolbar,
-  h('div', { class: 'main' }, h('div', { class: 'left' }, problems, canvasHost, legend), h('div', { class: 'right' }, reasoning.el, rewards.el)),
+  h('div', { class: 'main' }, h('div', { class: 'left' }, problems, canvasHost, legend), h('div', { class: 'right' }, reasoning.el, rewards.el, advantage.wouldBe)),
   h('div', { class: 'bottom' }, group.el, history.el),
 );
 
@@ -212,6 +232,14 @@ reasoning.onOpenSource = () => {
   if (current) vscode.postMessage({ type: 'openSource', selection: current.selection });
 };
 group.onSelect = (selection) => vscode.postMessage({ type: 'select', selection });
+advantage.onSelect = (index) => {
+  if (current?.selection.kind === 'rollout') group.onSelect({ kind: 'rollout', log: current.selection.log, index });
+};
+oracle.onRequest = (selection) => vscode.postMessage({ type: 'oracle/request', selection });
+oracle.onLayer = (layer) => {
+  canvas.setOracle(layer);
+  updateLegend();
+};
 history.onSelect = group.onSelect;
 canvas.onEdit = (edits) => {
   if (current) vscode.postMessage({ type: 'prompt/edit', selection: current.selection, edits });
@@ -301,6 +329,8 @@ async function show(view: ViewPayload): Promise<void> {
   tokenView.show(view);
   canvas.glyphNotes = glyphNotes(tokenView.glyphConfidence());
   canvas.setContent(image, w, hgt, layers, view.glyphs, view.noMask?.reason);
+  oracle.viewChanged(view.selection, !!view.rollout && !!view.gt, { width: w, height: hgt });
+  applyWhatIf();
   updateLegend();
   currentImage = image;
   reasoning.show(view);
@@ -367,6 +397,13 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
       break;
     case 'export/render':
       void renderExport(msg.id, msg.format);
+      break;
+    case 'view/advantage':
+      whatIf = msg;
+      applyWhatIf();
+      break;
+    case 'view/oracle':
+      if (current?.revision === msg.revision) oracle.receive(msg.oracle);
       break;
     case 'error':
       clear(problems);
