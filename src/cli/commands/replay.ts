@@ -22,7 +22,9 @@ classical segmenter (not SAM2) segments the record's image, squashed to the rewa
   --mask-only     never segment: rollouts without a logged mask get no segment/total/advantage replay
   --all           print every rollout, not only those that differ
   --jobs <n>      worker threads (default 1 = this thread; try 2 on long logs); same numbers and order for any n
-Values differ when |logged - replayed| > 1e-6. Advantages are recomputed from the replayed components with the estimator.`;
+Values differ when |logged - replayed| > 1e-6. Advantages are recomputed from the replayed components with the estimator,
+weighting each run's components by the 'reward_weights' its records carry (TRL's GRPOConfig.reward_weights: a list aligned
+with the record's 'rewards' keys, or a {"name": weight} map; also read from 'extra.reward_weights'), else by 1.`;
 
 /** Worker threads by default: two already give most of the gain, and replay shares the machine with the editor. */
 // One thread by default: on the 384-rollout sample two workers measured 0.52× one thread (each worker decodes every
@@ -51,8 +53,25 @@ export function formatReport(report: ReplayReport, all: boolean): string {
   if (report.summary.nothingCompared) {
     lines.push('nothing compared: no rollout has both a logged and a replayed value (no logged rewards or advantages, or nothing replayable: no gt path, mask or solution); "differing" proves nothing');
   }
-  lines.push(`${report.summary.rollouts} rollouts replayed; differing (|Δ| > ${REPLAY_TOLERANCE}): ${d}; advantages by ${report.summary.estimator}`);
+  lines.push(`${report.summary.rollouts} rollouts replayed; differing (|Δ| > ${REPLAY_TOLERANCE}): ${d}; advantages by ${report.summary.estimator}${weightsText(report.summary.rewardWeights)}`);
   return lines.join('\n');
+}
+
+/** The reward weights of the summary line: nothing when every run used 1; else each distinct set and where it came from. */
+export function weightsText(runs: ReplayReport['summary']['rewardWeights']): string {
+  const used = runs.filter((r) => r.from !== 'default');
+  if (used.length === 0) return '';
+  const sets = new Map<string, string[]>();
+  for (const r of used) {
+    const k = `${Object.keys(r.weights)
+      .sort()
+      .map((n) => `${n} ${r.weights[n]}`)
+      .join(', ')} (${r.from === 'log' ? 'from the log' : 'given'})`;
+    sets.set(k, [...(sets.get(k) ?? []), r.run ?? '(no run)']);
+  }
+  const rest = runs.length - used.length;
+  const parts = [...sets].map(([k, rs]) => (runs.length === 1 ? k : `${k} for ${rs.length === 1 ? `run ${rs[0]}` : `${rs.length} runs`}`));
+  return ` with reward weights ${parts.join('; ')}${rest > 0 ? `; 1 for ${rest} other run${rest === 1 ? '' : 's'}` : ''}`;
 }
 
 interface Args {
@@ -129,6 +148,7 @@ export async function main(argv: string[]): Promise<number> {
       workers: args.jobs,
       onBadLine: (line, message) => progress.around(() => err(`${args.log}:${line}: ${message}`)),
       onNote: (m) => progress.around(() => err(`note: ${m}`)),
+      onIssue: (i) => progress.around(() => err(`${args.log}:${i.line}: field ${i.field ?? '?'}: ${i.message}`)),
       ...(progress.enabled ? { onProgress: (p: ReplayProgress) => progress.show(p) } : {}),
     });
     progress.clear();

@@ -52,11 +52,14 @@ export class TrlRowMapper {
   /**
    * @param rewardNames reward function columns; undefined: every numeric column other than step/advantage.
    * @param rewardWeights GRPOConfig.reward_weights by name (default 1), for the total `reward` TRL never logs per row.
+   * @param recordWeights whether each record carries them as `extra.reward_weights` (weights read from the run), so
+   *   that replay weighs advantages as the run did.
    */
   constructor(
     private readonly sink: RolloutSink,
     private readonly rewardNames: readonly string[] | undefined,
     private readonly rewardWeights: Readonly<Record<string, number>> = {},
+    private readonly recordWeights = false,
   ) {}
 
   /** Map one row; `where` names the file and row for issues. */
@@ -86,6 +89,7 @@ export class TrlRowMapper {
         continue;
       } else extra[k] = typeof v === 'bigint' ? Number(v) : v;
     }
+    if (this.recordWeights) extra.reward_weights = { ...this.rewardWeights };
     const step = num(row.step);
     const advantage = num(row.advantage);
     const key = JSON.stringify([row.prompt, completion, advantage, rewards]);

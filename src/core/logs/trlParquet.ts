@@ -2,6 +2,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { AdapterOptions, RolloutAdapter, RolloutSink } from './adapterTypes';
 import { abortError } from './lineScanner';
+import { trlRunRewardWeights } from './trainingArgs';
 import { TrlRowMapper, trlRewardNames } from './trlCompletions';
 
 /** TRL writes `<output_dir>/completions/completions_{step:05d}.parquet`. */
@@ -101,6 +102,11 @@ async function fileBuffer(path: string): Promise<{ buf: FileBuffer; close: () =>
   };
 }
 
+/** The output_dir of a completions file: TRL writes `<output_dir>/completions/completions_N.parquet`. */
+function trlOutputDir(file: string): string {
+  return basename(dirname(file)) === 'completions' ? dirname(dirname(file)) : dirname(file);
+}
+
 /** Read every completions parquet file of a TRL run (or one file) through `mapper`, row group by row group. */
 export async function readTrlParquet(path: string, sink: RolloutSink, opts: AdapterOptions = {}, rewardWeights?: Readonly<Record<string, number>>): Promise<void> {
   const { parquetMetadataAsync, parquetSchema, parquetReadObjects, snappyUncompress } = await import('hyparquet');
@@ -137,7 +143,13 @@ export async function readTrlParquet(path: string, sink: RolloutSink, opts: Adap
         .children.filter((c) => c.element.type === 'DOUBLE' || c.element.type === 'FLOAT')
         .map((c) => c.element.name)
         .filter((c) => c !== 'advantage');
-      const m = (mapper ??= new TrlRowMapper(sink, logged ?? floats, rewardWeights));
+      if (!mapper) {
+        // reward_funcs order is the table's: TRL writes the reward columns in it (grpo_trainer.py `table = {...}`).
+        const rewardCols = columns.filter((c) => (logged ?? floats).includes(c));
+        const weights = rewardWeights ?? (await trlRunRewardWeights(trlOutputDir(file), rewardCols, (i) => sink.issue(i)));
+        mapper = new TrlRowMapper(sink, logged ?? floats, weights, weights !== undefined);
+      }
+      const m = mapper;
       let rowStart = 0;
       for (const [g, rg] of metadata.row_groups.entries()) {
         const rowEnd = rowStart + Number(rg.num_rows);

@@ -12,6 +12,8 @@ import { DEFAULT_MAX_LINE_BYTES } from '../logs/lineScanner';
 import type { CocoRle } from '../logs/rollout';
 import { readTextLines } from '../logs/textLines';
 import { describeValue } from '../logs/validateRecord';
+import type { LogIssue } from '../logs/issues';
+import { readRewardWeights, sameWeights } from '../logs/rewardWeights';
 import type { Segmenter } from '../segment/segmenter';
 import { segmentAnswer } from '../segment/segmentAnswer';
 import { TRL_PARQUET_FILE } from '../logs/trlParquet';
@@ -55,6 +57,14 @@ export interface Compared {
   readonly replayed: number | null;
 }
 
+/** One run's reward weights in the report: `log` (its records' `reward_weights`, first at `line`), `default` (1), or `caller`. */
+export interface RunWeights {
+  readonly run: string | null;
+  readonly weights: Record<string, number>;
+  readonly from: 'log' | 'default' | 'caller';
+  readonly line?: number;
+}
+
 /** One replayed rollout in the JSON report. */
 export interface ReplayedRollout {
   readonly line: number;
@@ -74,6 +84,8 @@ export interface ReplayReport {
     readonly compared: Record<string, number>;
     /** True when no value of any rollout could be compared: `differing` then proves nothing. */
     readonly nothingCompared: boolean;
+    /** The reward weights the advantages were replayed with, per run (by reward-set component), and where they came from. */
+    readonly rewardWeights: readonly RunWeights[];
   };
   readonly rollouts: ReplayedRollout[];
 }
@@ -93,8 +105,13 @@ export interface ReplayOptions {
   readonly estimator?: string;
   /** Format the log was converted from, when known; else read from the records' `extra.source`. */
   readonly format?: string;
-  /** Reward weights by component name (TRL `reward_weights`); 1 where absent. */
+  /**
+   * Reward weights by component name (TRL `reward_weights`), for every run, over what the log says; absent: each
+   * run's records' `reward_weights` (or `extra.reward_weights`, where a conversion put TRL's), else 1.
+   */
   readonly rewardWeights?: Readonly<Record<string, number>>;
+  /** Called for a logged `reward_weights` that cannot be used (the run then falls back to 1), with its line and field. */
+  readonly onIssue?: (issue: LogIssue) => void;
   /** Lines longer than this are reported as bad lines, never read whole (default 64 MiB, as the index and convert). */
   readonly maxLineBytes?: number;
   /**
@@ -124,6 +141,8 @@ export interface Pending {
   components: Record<string, Compared>;
   total: Compared;
   loggedAdvantage: number | null;
+  /** The record's `reward_weights` as logged, with the reward function names its `rewards` lists (in order). */
+  rewardWeights?: { value: unknown; names?: string[] };
 }
 
 /** Progress of a replay: rollouts scored so far, and how far into the file (characters read ≈ bytes, for a fraction). */
@@ -151,17 +170,29 @@ export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{
   // Advantages: a group (one `group` of one run) replays only when every member's total did; a batch-scoped
   // estimator needs every rollout of the step.
   const groupKey = (p: Pending) => (estimator.scope === 'batch' ? JSON.stringify([p.run ?? '', p.step ?? null]) : JSON.stringify([p.run ?? '', p.group]));
+  const runWeights = weightsByRun(pending, names, opts);
   const complete = new Map<string, boolean>();
   for (const p of pending) complete.set(groupKey(p), (complete.get(groupKey(p)) ?? true) && p.total.replayed !== null);
-  const weights = names.map((n) => opts.rewardWeights?.[n] ?? 1);
-  const adv = estimator.estimate(
-    pending.map((p) => ({ run: p.run, step: p.step, group: p.group, components: names.map((n) => p.components[n]?.replayed ?? 0) })),
-    weights,
-  );
+  // Each run with its own weights: estimators never mix runs (groups and batches are per run), so this is exact.
+  const adv = new Array<number>(pending.length);
+  const byRun = new Map<string | null, number[]>();
+  pending.forEach((p, i) => {
+    const l = byRun.get(p.run ?? null);
+    if (l) l.push(i);
+    else byRun.set(p.run ?? null, [i]);
+  });
+  for (const [run, idx] of byRun) {
+    const w = runWeights.get(run)!;
+    const a = estimator.estimate(
+      idx.map((i) => ({ run: pending[i]!.run, step: pending[i]!.step, group: pending[i]!.group, components: names.map((n) => pending[i]!.components[n]?.replayed ?? 0) })),
+      names.map((n) => w.weights[n]!),
+    );
+    idx.forEach((i, k) => (adv[i] = a[k]!));
+  }
   const rollouts: ReplayedRollout[] = pending.map((p, i) => ({
     line: p.line,
     components: p.components,
-    total: p.total,
+    total: weightedTotal(p, runWeights.get(p.run ?? null)!),
     advantage: { logged: p.loggedAdvantage, replayed: complete.get(groupKey(p)) ? adv[i]! : null },
   }));
   const differing: Record<string, number> = {};
@@ -173,7 +204,68 @@ export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{
   compared.total = rollouts.filter((r) => comparable(r.total)).length;
   compared.advantage = rollouts.filter((r) => comparable(r.advantage)).length;
   const nothingCompared = Object.values(compared).every((v) => v === 0);
-  return { report: { summary: { rollouts: rollouts.length, estimator: estimator.id, differing, compared, nothingCompared }, rollouts }, badLines, segmented };
+  const rewardWeights = [...runWeights.values()];
+  return { report: { summary: { rollouts: rollouts.length, estimator: estimator.id, differing, compared, nothingCompared, rewardWeights }, rollouts }, badLines, segmented };
+}
+
+/**
+ * The replayed total under the run's weights: the reward set's own total where the run weighs every component 1;
+ * else TRL's `(rewards_per_func * reward_weights).nansum()` over the replayed components (the logged `reward` of a
+ * TRL run is that weighted sum).
+ */
+function weightedTotal(p: Pending, w: RunWeights): Compared {
+  if (w.from === 'default' || p.total.replayed === null) return p.total;
+  let sum = 0;
+  for (const [name, c] of Object.entries(p.components)) if (c.replayed !== null && !Number.isNaN(c.replayed)) sum += c.replayed * (w.weights[name] ?? 1);
+  return { logged: p.total.logged, replayed: sum };
+}
+
+/** The reward-set component a logged reward function name stands for (ALIASES), else the name itself. */
+function componentOf(logName: string, components: readonly string[]): string | undefined {
+  return components.find((c) => (ALIASES[c] ?? [c]).includes(logName));
+}
+
+/**
+ * Each run's weights by reward-set component: the caller's, else the first usable `reward_weights` its records log
+ * (later records that log other weights are reported and ignored), else 1. An unusable value is reported with its
+ * line and field, once per run and field, and leaves the run at 1 unless another record of it logs usable weights.
+ */
+function weightsByRun(pending: readonly Pending[], components: readonly string[], opts: Pick<ReplayOptions, 'rewardWeights' | 'onIssue' | 'onNote'>): Map<string | null, RunWeights> {
+  const out = new Map<string | null, RunWeights>();
+  const logged = new Map<string | null, { weights: Readonly<Record<string, number>>; line: number }>();
+  const reported = new Set<string>();
+  const report = (p: Pending, field: string, message: string) => {
+    const key = JSON.stringify([p.run ?? null, field]);
+    if (reported.has(key)) return;
+    reported.add(key);
+    const issue: LogIssue = { line: p.line, severity: 'error', field, message };
+    if (opts.onIssue) opts.onIssue(issue);
+    else opts.onNote?.(`line ${p.line}: field ${field}: ${message}`);
+  };
+  for (const p of pending) {
+    const run = p.run ?? null;
+    if (!out.has(run)) out.set(run, { run, weights: {}, from: 'default' });
+    if (opts.rewardWeights || !p.rewardWeights) continue;
+    const r = readRewardWeights(p.rewardWeights.value, p.rewardWeights.names);
+    const first = logged.get(run);
+    if ('field' in r) report(p, r.field, `${r.message}; ${first ? `the weights of line ${first.line} kept` : 'weights of 1 used unless another record of the run logs usable ones'}`);
+    else if (!first) logged.set(run, { weights: r.weights, line: p.line });
+    else if (!sameWeights(first.weights, r.weights)) report(p, 'reward_weights', `${JSON.stringify(r.weights)} differs from ${JSON.stringify(first.weights)} logged for the same run at line ${first.line}; those kept`);
+  }
+  for (const [run, w] of out) {
+    const l = logged.get(run);
+    const weights: Record<string, number> = {};
+    for (const c of components) weights[c] = 1;
+    if (opts.rewardWeights) for (const c of components) weights[c] = opts.rewardWeights[c] ?? 1;
+    else if (l) {
+      for (const [name, v] of Object.entries(l.weights)) {
+        const c = componentOf(name, components);
+        if (c !== undefined) weights[c] = v;
+      }
+    }
+    out.set(run, { ...w, weights, from: opts.rewardWeights ? 'caller' : l ? 'log' : 'default', ...(l && !opts.rewardWeights ? { line: l.line } : {}) });
+  }
+  return out;
 }
 
 /** The per-line pass on this thread: every line replayed in order, bad lines and notes reported as they come. */
@@ -363,6 +455,9 @@ export async function replayRecord(text: string, line: number, opts: Pick<Replay
   }
   const group = typeof rec.group === 'string' || typeof rec.group === 'number' ? String(rec.group) : `${String(rec.step ?? '')}|${String(rec.image ?? '')}|${String(rec.query ?? '')}`;
   const extra = rec.extra && typeof rec.extra === 'object' ? (rec.extra as Record<string, unknown>) : {};
+  // A run-level field: canonical logs may carry it on every record; conversions of TRL runs put it in `extra`.
+  const weightsValue = rec.reward_weights !== undefined ? rec.reward_weights : extra.reward_weights;
+  const rewardNames = rec.rewards && typeof rec.rewards === 'object' && !Array.isArray(rec.rewards) ? Object.keys(rec.rewards) : undefined;
   return {
     line,
     run: typeof rec.run === 'string' ? rec.run : undefined,
@@ -372,6 +467,7 @@ export async function replayRecord(text: string, line: number, opts: Pick<Replay
     components,
     total: { logged: num(rec.reward), replayed: total },
     loggedAdvantage: num(rec.advantage),
+    ...(weightsValue !== undefined ? { rewardWeights: { value: weightsValue, ...(rewardNames ? { names: rewardNames } : {}) } } : {}),
   };
 }
 

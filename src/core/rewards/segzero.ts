@@ -249,9 +249,32 @@ export function parseSegZeroSolution(text: string): { box?: readonly [number, nu
 }
 
 /**
+ * Squared `scipy.ndimage.distance_transform_edt(m)` of a 0/1 mask (distance of each non-zero pixel to the nearest
+ * zero), as exact integers. Pixels outside the image are not background. A mask with no zero at all gets what scipy
+ * gives it (SciPy 1.10 and 1.17 alike, test/fixtures/gen/rewards_gt_from_mask.py): its feature transform finds no
+ * feature and leaves every index at row −1, column 0, so each pixel measures (y+1)² + x² from that phantom point,
+ * and the maximum is the bottom-right pixel rather than 0 everywhere.
+ */
+export function scipyEdt2(data: Uint8Array, w: number, h: number): ArrayLike<number> {
+  const n = w * h;
+  const background = new Uint8Array(n);
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    background[i] = data[i] ? 0 : 1;
+    any ||= background[i] === 1;
+  }
+  if (any) return featureTransform(background, w, h).dist2;
+  // Float64: (h)² + (w−1)² outgrows int32 for sides past ~32k.
+  const d2 = new Float64Array(n);
+  for (let y = 0, i = 0; y < h; y++) for (let x = 0; x < w; x++, i++) d2[i] = (y + 1) * (y + 1) + x * x;
+  return d2;
+}
+
+/**
  * Seg-Zero's `get_two_representative_points` on a 0/1 mask (original pixels): the EDT maximum, then the EDT
  * maximum among pixels farther than the median distance from it (else near the centroid), each snapped onto the
- * mask. Null for an empty mask. Squared integer distances stand in for the float EDT: same order, same ties.
+ * mask; NumPy's argmax/argmin keep the first in row-major order. Null for an empty mask (the reference returns
+ * (None, None)). Squared integer distances stand in for the float EDT: same order, same ties.
  */
 export function twoRepresentativePoints(mask: { width: number; height: number; data: Uint8Array }): [[number, number], [number, number]] | null {
   const { width: w, height: h, data } = mask;
@@ -259,10 +282,7 @@ export function twoRepresentativePoints(mask: { width: number; height: number; d
   const fg: number[] = [];
   for (let i = 0; i < n; i++) if (data[i] === 1) fg.push(i);
   if (fg.length === 0) return null;
-  const background = new Uint8Array(n);
-  for (let i = 0; i < n; i++) background[i] = data[i] ? 0 : 1;
-  // Squared EDT (distance of each mask pixel to the nearest background pixel), as exact integers.
-  const edt2 = featureTransform(background, w, h).dist2;
+  const edt2 = scipyEdt2(data, w, h);
   let best = 0;
   for (let i = 1; i < n; i++) if (edt2[i]! > edt2[best]!) best = i;
   let y1 = Math.floor(best / w);
@@ -311,7 +331,11 @@ export function twoRepresentativePoints(mask: { width: number; height: number; d
   return [[x1, y1], snap(x2, y2)];
 }
 
-/** Seg-Zero's GT from a mask: extent box and representative points, scaled to the frame with int(v·f + 0.5). */
+/**
+ * Seg-Zero's GT from a mask (> 127 is foreground): extent box and representative points, scaled to the frame with
+ * int(v·f + 0.5). Undefined for a mask with no foreground: the reference's box (`np.where(m == 1)[1].min()`) raises
+ * ValueError there, so such a mask never became a training sample and has no GT to score against.
+ */
 export function segzeroSolutionFromMask(gt: GrayImage, frame: { width: number; height: number }): SegZeroSolution | undefined {
   const bin = { width: gt.width, height: gt.height, data: gt.data.map((v) => (v > 127 ? 1 : 0)) };
   let x0 = Infinity;

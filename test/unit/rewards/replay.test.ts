@@ -34,7 +34,7 @@ test('segr1 replay end to end: logged RLE masks, deliberate defects found, bad l
     assert.match(r.err, /rollouts\.jsonl:10: .*outside the workspace/m);
     const report = JSON.parse(readFileSync(json, 'utf8')) as ReplayReport;
     assert.deepEqual(Object.keys(report), ['summary', 'rollouts']);
-    assert.deepEqual(report.summary, { rollouts: 9, estimator: 'trl-group', differing: { format: 1, segment: 1, total: 0, advantage: 0 }, compared: { format: 9, segment: 8, total: 8, advantage: 8 }, nothingCompared: false });
+    assert.deepEqual(report.summary, { rollouts: 9, estimator: 'trl-group', differing: { format: 1, segment: 1, total: 0, advantage: 0 }, compared: { format: 9, segment: 8, total: 8, advantage: 8 }, nothingCompared: false, rewardWeights: [{ run: 'fixture', weights: { format: 1, segment: 1 }, from: 'default' }] });
     assert.deepEqual(report.rollouts.map((x) => x.line), [1, 2, 3, 4, 6, 7, 8, 9, 11]);
     const first = report.rollouts[0]!;
     assert.deepEqual(Object.keys(first), ['line', 'components', 'total', 'advantage']);

@@ -25,8 +25,8 @@ async function replayAll(log: string, opts: ReplayOptions): Promise<{ json: stri
   const progress: ReplayProgress[] = [];
   const r = await replayLog(log, { ...opts, onBadLine: (l, m) => calls.push(`bad ${l}: ${m}`), onNote: (m) => calls.push(`note ${m}`), onProgress: (p) => progress.push(p) });
   calls.push(`badLines ${r.badLines}`);
-  // The report in the shape the build before the GT-in-frame work wrote (its summary had no compared counts).
-  const { compared: _compared, nothingCompared: _nothing, ...summary } = r.report.summary;
+  // The report in the shape the build before the GT-in-frame work wrote (its summary had no compared counts, nor the weights).
+  const { compared: _compared, nothingCompared: _nothing, rewardWeights: _weights, ...summary } = r.report.summary;
   return { json: reportJson(r.report), beforeJson: reportJson({ ...r.report, summary }), calls, progress, segmented: r.segmented };
 }
 

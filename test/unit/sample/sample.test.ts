@@ -214,7 +214,7 @@ test('segr1 replay reproduces the run when it has to re-segment (no logged masks
   const seg = await replayLog(file, { rewardSet, root: ws, segmenter: createClassicalSegmenter() });
   await fs.rm(file);
   assert.equal(seg.badLines, 0);
-  assert.deepEqual(seg.report.summary, { rollouts: 8, estimator: 'trl-group', differing: { format: 0, segment: 0, total: 0, advantage: 0 }, compared: { format: 8, segment: 8, total: 8, advantage: 8 }, nothingCompared: false });
+  assert.deepEqual(seg.report.summary, { rollouts: 8, estimator: 'trl-group', differing: { format: 0, segment: 0, total: 0, advantage: 0 }, compared: { format: 8, segment: 8, total: 8, advantage: 8 }, nothingCompared: false, rewardWeights: [{ run: 'synthetic-segr1 (SYNTHETIC sample)', weights: { format: 1, segment: 1 }, from: 'default' }] });
   assert.ok(seg.report.rollouts.every((r) => r.components['segment']!.replayed !== null), 'segment was actually replayed');
 });
 
