@@ -17,7 +17,8 @@ import { getRewardSet } from '../core/rewards/registry';
 /** The list column the replay preset adds. */
 const REPLAY_DIFF_COLUMN = 'replay |Δ total|';
 import { promptColumns, tracesPayload, type PromptColumns, type TraceSource } from './tracesData';
-import { renderWebviewHtml } from './webviewHtml';
+import { WebviewRecovery } from './webviewRecovery';
+import { isLifecycleMessage } from '../shared/webviewLifecycle';
 import { withDelayedProgress, type WorkspaceModel } from './workspaceModel';
 
 /**
@@ -27,6 +28,8 @@ import { withDelayedProgress, type WorkspaceModel } from './workspaceModel';
 export class TracesPanel implements vscode.Disposable {
   static current: TracesPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  /** Loads the page, and shows an error with Reload when it fails to come up. */
+  private readonly recovery: WebviewRecovery;
   /** Parsed prompt statistics per log, reused until the log changes. */
   private static promptCache = new Map<string, { size: number; mtimeMs: number; cols: PromptColumns }>();
 
@@ -49,14 +52,12 @@ export class TracesPanel implements vscode.Disposable {
     private readonly attribution: AttributionService,
   ) {
     TracesPanel.current = this;
-    const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
-    panel.webview.html = renderWebviewHtml({
-      cspSource: panel.webview.cspSource,
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'traces.js')).toString(),
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'traces.css')).toString(),
-      title: 'Seg-R1 Reward Traces',
-    });
+    // The page keeps its brush, smoothing and list in webview state; the host re-sends the payload on `ready`.
+    this.recovery = new WebviewRecovery(panel, context.extensionUri, { title: 'Seg-R1 Reward Traces', key: 'traces', script: 'traces.js', style: 'traces.css', beforeReload: () => undefined });
+    this.recovery.load();
     this.disposables.push(
+      this.recovery,
+      panel.onDidChangeViewState(() => this.recovery.visibilityChanged(panel.visible)),
       panel.webview.onDidReceiveMessage((m: TracesWebviewMessage) => void this.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),
       model.onDidChange(() => void this.update()),
@@ -69,8 +70,13 @@ export class TracesPanel implements vscode.Disposable {
   }
 
   private async onMessage(m: TracesWebviewMessage): Promise<void> {
+    if (isLifecycleMessage(m)) {
+      this.recovery.onMessage(m);
+      return;
+    }
     switch (m.type) {
       case 'ready':
+        this.recovery.ready();
         await this.update();
         return;
       case 'list/query': {

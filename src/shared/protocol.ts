@@ -2,6 +2,7 @@
  * The one message protocol between the extension host and the workbench webview.
  * Every message is an object keyed by a string `type`; handlers switch on it and end in `assertNever`.
  */
+import type { WebviewLifecycleMessage } from './webviewLifecycle';
 import type { ParsedAnswer } from '../core/completion/types';
 import type { PromptEdit } from '../core/edit/promptEdits';
 import type { AttributionLabel } from '../core/attribution/labels';
@@ -198,7 +199,8 @@ export type WebviewMessage =
   /** The rendered file for `export/render` `id` (or why it could not be rendered); the host checks it and saves it. */
   | { readonly type: 'export/image'; readonly id: number; readonly format: 'png' | 'svg'; readonly data?: Uint8Array; readonly error?: string }
   /** Override the rollout's attribution label (null: remove the override), stored in `.segr1/annotations.json`. */
-  | { readonly type: 'attribution/override'; readonly selection: Selection; readonly label: AttributionLabel | null };
+  | { readonly type: 'attribution/override'; readonly selection: Selection; readonly label: AttributionLabel | null }
+  | WebviewLifecycleMessage;
 
 /** The state the webview persists with setState (survives hide/reveal and reload). */
 export interface PersistedState {
@@ -334,4 +336,5 @@ export type TracesWebviewMessage =
   | { readonly type: 'attribution/run' }
   /** A step was clicked on a chart: open its first GRPO group in the workbench. */
   | { readonly type: 'traces/openStep'; readonly log: string; readonly step: number }
-  | { readonly type: 'traces/export'; readonly format: 'svg' | 'png'; readonly name: string; readonly data: Uint8Array };
+  | { readonly type: 'traces/export'; readonly format: 'svg' | 'png'; readonly name: string; readonly data: Uint8Array }
+  | WebviewLifecycleMessage;
