@@ -141,6 +141,11 @@ export class WorkbenchPanel implements vscode.Disposable {
     });
   }
 
+  /** Rebuild the page (Seg-R1: Reload Panels); it comes back on what it showed. */
+  reload(): void {
+    this.recovery.reload();
+  }
+
   /** Currently shown selection. */
   get current(): Selection | undefined {
     return this.selection;

@@ -118,6 +118,11 @@ export class TracesPanel implements vscode.Disposable {
     }
   }
 
+  /** Rebuild the page (Seg-R1: Reload Panels); it comes back on what it showed. */
+  reload(): void {
+    this.recovery.reload();
+  }
+
   /** Recompute and send the traces for every indexed log. */
   async update(): Promise<void> {
     await this.model.ready();

@@ -4,12 +4,15 @@ import { renderErrorHtml, renderWebviewHtml } from './webviewHtml';
 import type { WebviewLifecycleMessage } from '../shared/webviewLifecycle';
 
 /**
- * Test-only hook: the extension host's environment names a panel ("workbench" or "traces") whose first page load
- * points at a script that does not exist, as a failed resource load does. Unset in production; it only ever costs
- * that one load, which Reload recovers.
+ * Test-only hook: `SEGR1_TEST_FAIL_WEBVIEW_LOAD=workbench:2` (comma-separated `key:attempt`) in the extension host's
+ * environment makes that page load of that panel point at a script that does not exist, as a failed resource load
+ * does. Unset in production; it costs only that one load, which Reload recovers.
  */
-const FAIL_ONCE_ENV = 'SEGR1_TEST_FAIL_WEBVIEW_LOAD';
-const failedOnce = new Set<string>();
+const FAIL_LOAD_ENV = 'SEGR1_TEST_FAIL_WEBVIEW_LOAD';
+
+function failThisLoad(key: string, attempt: number): boolean {
+  return (process.env[FAIL_LOAD_ENV] ?? '').split(',').some((e) => e.trim() === `${key}:${attempt}`);
+}
 
 /** What a panel gives its recovery. */
 export interface RecoveryOptions {
@@ -46,10 +49,8 @@ export class WebviewRecovery implements vscode.Disposable {
   /** Set (or reset) the page's HTML: a fresh nonce each time, so VS Code really reloads it. */
   load(): void {
     const webview = this.panel.webview;
-    const hook = (process.env[FAIL_ONCE_ENV] ?? '').split(',').includes(this.o.key) && !failedOnce.has(this.o.key);
-    if (hook) failedOnce.add(this.o.key);
-    const script = hook ? 'missing-for-recovery-test.js' : this.o.script;
     this.watchdog.loading();
+    const script = failThisLoad(this.o.key, this.watchdog.attempts) ? 'missing-for-recovery-test.js' : this.o.script;
     webview.html = renderWebviewHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.dist, script)).toString(),
