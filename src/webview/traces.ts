@@ -10,6 +10,7 @@ import { assertNever, type TraceSeries, type TracesHostMessage, type TracesPaylo
 import { clear, h } from './dom';
 import { RolloutList, type ListState } from './rolloutList';
 import { TaxonomyView, type TaxonomyFilter } from './taxonomyView';
+import { inlineRunColours, resolvedRunColour, runColour, RUN_COLOUR_COUNT } from './runColours';
 import type { TaxonomyPayload } from '../shared/protocol';
 
 interface Api {
@@ -20,8 +21,8 @@ interface Api {
 declare function acquireVsCodeApi(): Api;
 const vscode = acquireVsCodeApi();
 
-/** Okabe–Ito order for overlaid runs. */
-const RUN_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442'];
+/** Okabe–Ito order for overlaid runs, as theme variables (a light theme gets darker shades: see runColours.ts). */
+const RUN_COLOURS = Array.from({ length: RUN_COLOUR_COUNT }, (_, k) => runColour(k));
 const W = 300;
 const H = 150;
 const M = { top: 18, right: 10, bottom: 22, left: 44 };
@@ -220,14 +221,14 @@ function chart(p: TracesPayload, name: string, weight: number): HTMLElement {
     svg
       .append('path')
       .attr('class', 'band')
-      .attr('fill', colour)
+      .style('fill', colour)
       .attr('d', area<number>().x((k) => x(series.steps[k]!)).y0((k) => y(series.lo[k]!)).y1((k) => y(series.hi[k]!))(idx) ?? '');
     // One path per value series over the steps; gaps (non-finite values) stay gaps.
     const path = (values: ArrayLike<number>, cls: string) =>
       svg
         .append('path')
         .attr('class', cls)
-        .attr('stroke', colour)
+        .style('stroke', colour)
         .attr('fill', 'none')
         .attr('d', line<number>().defined((k) => Number.isFinite(values[k]!)).x((k) => x(series.steps[k]!)).y((k) => y(values[k]!))(idx) ?? '');
     const sm = smoothed.get(i);
@@ -242,7 +243,7 @@ function chart(p: TracesPayload, name: string, weight: number): HTMLElement {
       .join('circle')
       .attr('class', 'point')
       .attr('r', 2.5)
-      .attr('fill', colour)
+      .style('fill', colour)
       .attr('cx', (k) => x(series.steps[k]!))
       .attr('cy', (k) => y(series.mean[k]!))
       .attr('data-run', String(i))
@@ -307,7 +308,7 @@ function chart(p: TracesPayload, name: string, weight: number): HTMLElement {
   });
   const exportSvg = h('button', { class: 'export', 'aria-label': `Export ${name} as SVG` }, 'SVG');
   const exportPng = h('button', { class: 'export', 'aria-label': `Export ${name} as PNG` }, 'PNG');
-  const context: ExportContext = { title: name, runs: runs.map(({ r, i }) => ({ label: r.label, colour: RUN_COLOURS[i % RUN_COLOURS.length]! })) };
+  const context: ExportContext = { title: name, runs: runs.map(({ r, i }) => ({ label: r.label, colour: resolvedRunColour(i) })) };
   exportSvg.addEventListener('click', () => vscode.postMessage({ type: 'traces/export', format: 'svg', name, data: new TextEncoder().encode(serializeSvg(svgEl, context).text) }));
   exportPng.addEventListener('click', () => void toPng(svgEl, context).then((data) => vscode.postMessage({ type: 'traces/export', format: 'png', name, data })));
   figure.append(svgEl, h('figcaption', {}, tooltip, h('span', { class: 'spacer' }), exportSvg, exportPng));
@@ -332,6 +333,7 @@ const LEGEND_ROW = 14;
 function serializeSvg(svg: SVGSVGElement, context: ExportContext): { text: string; height: number } {
   const NS = 'http://www.w3.org/2000/svg';
   const clone = svg.cloneNode(true) as SVGSVGElement;
+  inlineRunColours(clone);
   clone.setAttribute('xmlns', NS);
   clone.setAttribute('font-family', EXPORT_FONT);
   const height = H + LEGEND_ROW * context.runs.length + 4;
