@@ -13,6 +13,10 @@ import type { AttributionLabel } from '../core/attribution/labels';
 import { getAdvantageEstimator } from '../core/rewards/advantageEstimators';
 import { replayLog } from '../core/rewards/replay';
 import { getRewardSet } from '../core/rewards/registry';
+import { describeReplaySummary, summariseReplay, type SummaryRollout } from '../core/rewards/replaySummary';
+import type { ReplayedRollout } from '../core/rewards/replay';
+import type { RolloutIndex } from '../core/logs/indexBuilder';
+import { DEFAULT_REPLAY_SET } from '../shared/rewardSetChoices';
 
 /** The list column the replay preset adds. */
 const REPLAY_DIFF_COLUMN = 'replay |Δ total|';
@@ -85,7 +89,7 @@ export class TracesPanel implements vscode.Disposable {
         return;
       }
       case 'list/replayDiff':
-        await this.replayDiff();
+        await this.replayDiff(typeof m.rewardSet === 'string' ? m.rewardSet : DEFAULT_REPLAY_SET);
         return;
       case 'attribution/run':
         await vscode.commands.executeCommand(COMMANDS.attributeFailures);
@@ -169,14 +173,19 @@ export class TracesPanel implements vscode.Disposable {
   }
 
   /**
-   * Replay every rollout of every run under the training code's reward (logged masks; rollouts without one
-   * keep only their format component) and add |replayed − logged| total as a list column, sorted largest first.
+   * Replay every rollout of every run under the chosen reward set (default: the training code's; logged masks;
+   * rollouts without one keep only their format component), add |replayed − logged| total as a list column sorted
+   * largest first, and summarise: how many totals change and which rankings invert within GRPO groups.
    */
-  private async replayDiff(): Promise<void> {
+  private async replayDiff(rewardSet: string): Promise<void> {
     const table = this.table;
     if (!table) return;
-    const set = getRewardSet('segr1-reference');
-    if (!set) return;
+    const set = getRewardSet(rewardSet);
+    if (!set) {
+      this.post({ type: 'error', message: `Replay: unknown reward set ${JSON.stringify(rewardSet.slice(0, 80))}` });
+      return;
+    }
+    const summaryRows: SummaryRollout[] = [];
     const diff = new Float64Array(table.total).fill(Number.NaN);
     // A hand-edited setting outside the enum falls back to auto rather than failing the replay.
     const chosen = readSettings().advantageEstimator;
@@ -185,7 +194,7 @@ export class TracesPanel implements vscode.Disposable {
     const finished = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Seg-R1: replaying rewards', cancellable: true }, async (progress, token) => {
       token.onCancellationRequested(() => cancelled.abort());
       for (const log of this.model.logs) {
-        progress.report({ message: log.rel });
+        progress.report({ message: `${log.rel} under ${set.id}` });
         const rows = table.rowsOfLog(log.file);
         const lineToRecord = new Map<number, number>();
         for (let i = 0; i < log.index.count; i++) lineToRecord.set(log.index.line[i]!, i);
@@ -208,11 +217,15 @@ export class TracesPanel implements vscode.Disposable {
           const record = lineToRecord.get(r.line);
           const row = record === undefined ? undefined : rows.get(record);
           if (row !== undefined && r.total.logged !== null && r.total.replayed !== null) diff[row] = Math.abs(r.total.replayed - r.total.logged);
+          // The log names a group only where several logs could hold groups of the same name.
+          summaryRows.push(summaryRollout(this.model.logs.length > 1 ? log.rel : undefined, log.index, record, r));
         }
       }
       return true;
     });
     if (!finished) return;
+    const summary = summariseReplay(set.id, summaryRows);
+    this.post({ type: 'list/replaySummary', summary, text: describeReplaySummary(summary) });
     table.setColumn(REPLAY_DIFF_COLUMN, diff);
     this.replayColumn = { logs: this.logsKey(), values: diff };
     this.post({ type: 'list/columns', columns: table.columns, sortBy: REPLAY_DIFF_COLUMN });
@@ -284,4 +297,14 @@ async function trainerMetricsBeside(logFile: string): Promise<TrainerMetrics | u
     // Unreadable metrics only cost the trainer charts; the rollouts still chart.
   }
   return undefined;
+}
+
+/**
+ * A replayed rollout for the summary: its group is the log's GRPO group (with the log when there are several, so
+ * groups of different logs never mix; a rollout without a group is alone in one), its name the log line.
+ */
+function summaryRollout(logRel: string | undefined, index: RolloutIndex, record: number | undefined, r: ReplayedRollout): SummaryRollout {
+  const g = record === undefined ? -1 : index.group[record]!;
+  const groupName = (g >= 0 ? index.groups[g] : undefined) ?? `line ${r.line}`;
+  return { group: logRel === undefined ? groupName : `${groupName} (${logRel})`, name: `line ${r.line}`, total: r.total };
 }

@@ -3,6 +3,7 @@
  * Every message is an object keyed by a string `type`; handlers switch on it and end in `assertNever`.
  */
 import type { WebviewLifecycleMessage } from './webviewLifecycle';
+import type { ReplaySummary } from '../core/rewards/replaySummary';
 import type { ParsedAnswer } from '../core/completion/types';
 import type { PromptEdit } from '../core/edit/promptEdits';
 import type { AttributionLabel } from '../core/attribution/labels';
@@ -313,7 +314,9 @@ export type TracesHostMessage =
   | { readonly type: 'list/columns'; readonly columns: readonly string[]; readonly sortBy?: string }
   /** The failure taxonomy of the runs (absent: the pass has not run on the logs as they are now). */
   | { readonly type: 'taxonomy/show'; readonly taxonomy?: TaxonomyPayload }
-  | { readonly type: 'error'; readonly message: string };
+  | { readonly type: 'error'; readonly message: string }
+  /** What the last "Largest replay Δ" found (`text`: the summary as a sentence); sent before its column. */
+  | { readonly type: 'list/replaySummary'; readonly summary: ReplaySummary; readonly text: string };
 
 /** What the traces' taxonomy section draws. */
 export interface TaxonomyPayload {
@@ -331,7 +334,7 @@ export type TracesWebviewMessage =
   | { readonly type: 'traces/openRollout'; readonly log: string; readonly index: number }
   | { readonly type: 'list/query'; readonly id: number; readonly query: ListQuery }
   /** Replay every rollout under the run's reward code and list the largest logged-vs-replayed differences. */
-  | { readonly type: 'list/replayDiff' }
+  | { readonly type: 'list/replayDiff'; readonly rewardSet?: string }
   /** Run the attribution pass over every run (the "Attribute failures" button). */
   | { readonly type: 'attribution/run' }
   /** A step was clicked on a chart: open its first GRPO group in the workbench. */

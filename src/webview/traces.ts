@@ -10,6 +10,7 @@ import { assertNever, type TraceSeries, type TracesHostMessage, type TracesPaylo
 import { clear, h } from './dom';
 import { RolloutList, type ListState } from './rolloutList';
 import { TaxonomyView, type TaxonomyFilter } from './taxonomyView';
+import { ReplayDelta } from './replayDelta';
 import { inlineRunColours, resolvedRunColour, runColour, RUN_COLOUR_COUNT } from './runColours';
 import type { TaxonomyPayload } from '../shared/protocol';
 
@@ -32,10 +33,15 @@ const POINT_PX = 4;
 const app = document.getElementById('app')!;
 const status = h('div', { class: 'traces-status', id: 'traces-status', 'aria-live': 'polite' }, 'Loading traces…');
 const charts = h('div', { class: 'charts', id: 'charts' });
+/** The reward set and summary of "Largest replay Δ" (its choice is kept in the webview state, read here before the rest). */
+const replayDelta = new ReplayDelta(((vscode.getState() ?? {}) as { replaySet?: string }).replaySet);
 const list = new RolloutList(
   (id, query) => vscode.postMessage({ type: 'list/query', id, query }),
   (log, index) => vscode.postMessage({ type: 'traces/openRollout', log, index }),
-  () => vscode.postMessage({ type: 'list/replayDiff' }),
+  () => {
+    replayDelta.running();
+    vscode.postMessage({ type: 'list/replayDiff', rewardSet: replayDelta.rewardSet });
+  },
 );
 const clearBrush = h('button', { id: 'clear-range', 'aria-label': 'Clear step range' }, 'Clear range');
 const rangeLabel = h('span', { id: 'range-label', class: 'num' }, 'all steps');
@@ -54,6 +60,7 @@ app.append(
   h('div', { class: 'toolbar' }, h('strong', {}, 'Reward traces'), status, h('span', { class: 'spacer' }), h('label', { class: 'smoothing' }, 'Smoothing ', smoothing, smoothingLabel), rangeLabel, clearBrush, labelFilter, clearLabel),
   taxonomy.el,
   charts,
+  replayDelta.el,
   list.el,
 );
 
@@ -68,8 +75,11 @@ interface TracesState {
   readonly list?: ListState;
   /** The taxonomy filter on the list (a clicked bar segment or table cell). */
   readonly label?: TaxonomyFilter;
+  /** The reward set "Largest replay Δ" replays with. */
+  readonly replaySet?: string;
 }
 const saved = (vscode.getState() ?? {}) as TracesState;
+replayDelta.onChange = () => saveState();
 /** The user's smoothing once they have moved the slider (kept across reloads); until then each payload's default. */
 let chosenSmoothing = saved.smoothing;
 /** A brushed range to draw again once the first payload is in. */
@@ -83,7 +93,7 @@ list.onStateChange = () => saveState();
 
 /** Everything the user set in this view, saved on each change. */
 function saveState(): void {
-  const state: TracesState = { smoothing: chosenSmoothing, range: currentRange, list: list.snapshot(), label: currentLabel };
+  const state: TracesState = { smoothing: chosenSmoothing, range: currentRange, list: list.snapshot(), label: currentLabel, replaySet: replayDelta.rewardSet };
   vscode.setState(state);
 }
 
@@ -411,6 +421,9 @@ window.addEventListener('message', (e: MessageEvent<TracesHostMessage>) => {
       break;
     case 'error':
       status.textContent = `✖ ${m.message}`;
+      break;
+    case 'list/replaySummary':
+      replayDelta.show(m.summary, m.text);
       break;
     default:
       assertNever(m);
