@@ -17,6 +17,7 @@ export const COMMANDS = {
   saveEvaluationJson: 'segr1.saveEvaluationJson',
   getStarted: 'segr1.getStarted',
   createSample: 'segr1.createSample',
+  reloadPanels: 'segr1.reloadPanels',
 } as const;
 
 /** The webview panel type (serializer and activation event use it). */

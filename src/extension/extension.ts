@@ -90,6 +90,10 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
     }),
     vscode.commands.registerCommand(COMMANDS.getStarted, () => openWalkthrough(model)),
     vscode.commands.registerCommand(COMMANDS.createSample, () => createSampleWorkspace(() => model.refresh())),
+    vscode.commands.registerCommand(COMMANDS.reloadPanels, () => {
+      WorkbenchPanel.current?.reload();
+      TracesPanel.current?.reload();
+    }),
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new WorkbenchNotebookSerializer()),
     new WorkbenchNotebookController(model),
     vscode.commands.registerCommand(COMMANDS.newNotebook, async () => {

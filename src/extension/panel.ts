@@ -8,7 +8,8 @@ import { buildImageView } from './imageView';
 import { isAttributionLabel, type AttributionLabel } from '../core/signals/labels';
 import { readSettings } from './settings';
 import { buildRolloutView } from './viewBuilder';
-import { renderWebviewHtml } from './webviewHtml';
+import { WebviewRecovery } from './webviewRecovery';
+import { isLifecycleMessage } from '../shared/webviewLifecycle';
 import { resolveRecordPath, type WorkspaceModel } from './workspaceModel';
 import type { SegmenterService } from './segmenterService';
 import type { AttributionService } from './attributionService';
@@ -56,6 +57,8 @@ export class WorkbenchPanel implements vscode.Disposable {
   /** Exports asked of the webview, by request id. */
   private readonly exports = new Map<number, (r: { data?: Uint8Array; error?: string }) => void>();
   private exportSeq = 0;
+  /** Loads the page, and shows an error with Reload when it fails to come up. */
+  private readonly recovery: WebviewRecovery;
 
   /** Give panels the attribution service (labels and overrides). */
   static useAttribution(a: AttributionService): void {
@@ -100,21 +103,19 @@ export class WorkbenchPanel implements vscode.Disposable {
     this.pending = initial;
     this.firstView = new Promise((r) => (this.resolveFirstView = r));
     const webview = panel.webview;
-    const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'segr1.svg');
-    webview.html = renderWebviewHtml({
-      cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
-      title: 'Seg-R1 Workbench',
-    });
+    // The selection and its edits stay here across a Reload: the rebuilt page says `ready` and gets them again.
+    this.recovery = new WebviewRecovery(panel, context.extensionUri, { title: 'Seg-R1 Workbench', key: 'workbench', script: 'webview.js', style: 'webview.css', beforeReload: () => (this.ready = false) });
+    this.recovery.load();
     this.disposables.push(
       webview.onDidReceiveMessage((m: WebviewMessage) => this.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),
       // A hidden webview is torn down (no retainContextWhenHidden); it re-announces `ready` when shown again.
       panel.onDidChangeViewState(() => {
         if (!panel.visible) this.ready = false;
+        this.recovery.visibilityChanged(panel.visible);
       }),
+      this.recovery,
       segmenters.onDidChange((badge) => this.send({ type: 'segmenter/didChange', badge })),
     );
     const attribution = WorkbenchPanel.attribution;
@@ -143,6 +144,11 @@ export class WorkbenchPanel implements vscode.Disposable {
     });
   }
 
+  /** Rebuild the page (Seg-R1: Reload Panels); it comes back on what it showed. */
+  reload(): void {
+    this.recovery.reload();
+  }
+
   /** Currently shown selection. */
   get current(): Selection | undefined {
     return this.selection;
@@ -159,9 +165,14 @@ export class WorkbenchPanel implements vscode.Disposable {
   }
 
   private onMessage(m: WebviewMessage): void {
+    if (isLifecycleMessage(m)) {
+      this.recovery.onMessage(m);
+      return;
+    }
     switch (m.type) {
       case 'ready': {
         this.ready = true;
+        this.recovery.ready();
         const queued = this.queue;
         this.queue = [];
         this.send({ type: 'segmenter/didChange', badge: this.segmenters.badge });

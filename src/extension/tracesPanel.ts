@@ -14,6 +14,10 @@ import type { SearchSpec } from '../core/search/spec';
 import { getAdvantageEstimator } from '../core/rewards/advantageEstimators';
 import { replayLog } from '../core/rewards/replay';
 import { getRewardSet } from '../core/rewards/registry';
+import { describeReplaySummary, summariseReplay, type SummaryRollout } from '../core/rewards/replaySummary';
+import type { ReplayedRollout } from '../core/rewards/replay';
+import type { RolloutIndex } from '../core/logs/indexBuilder';
+import { DEFAULT_REPLAY_SET } from '../shared/rewardSetChoices';
 
 /** The list column the replay preset adds. */
 const REPLAY_DIFF_COLUMN = 'replay |Δ total|';
@@ -24,7 +28,8 @@ import type { ListQuery } from '../shared/protocol';
 
 /** Workspace-state key of the traces' saved searches (the filter chips). */
 const SAVED_SEARCHES_KEY = 'segr1.traces.savedSearches';
-import { renderWebviewHtml } from './webviewHtml';
+import { WebviewRecovery } from './webviewRecovery';
+import { isLifecycleMessage } from '../shared/webviewLifecycle';
 import { withDelayedProgress, type WorkspaceModel } from './workspaceModel';
 
 /**
@@ -34,6 +39,8 @@ import { withDelayedProgress, type WorkspaceModel } from './workspaceModel';
 export class TracesPanel implements vscode.Disposable {
   static current: TracesPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  /** Loads the page, and shows an error with Reload when it fails to come up. */
+  private readonly recovery: WebviewRecovery;
   /** Parsed prompt statistics per log, reused until the log changes. */
   private static promptCache = new Map<string, { size: number; mtimeMs: number; cols: PromptColumns }>();
 
@@ -57,14 +64,12 @@ export class TracesPanel implements vscode.Disposable {
   ) {
     TracesPanel.current = this;
     this.workspaceState = context.workspaceState;
-    const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
-    panel.webview.html = renderWebviewHtml({
-      cspSource: panel.webview.cspSource,
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'traces.js')).toString(),
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'traces.css')).toString(),
-      title: 'Seg-R1 Reward Traces',
-    });
+    // The page keeps its brush, smoothing and list in webview state; the host re-sends the payload on `ready`.
+    this.recovery = new WebviewRecovery(panel, context.extensionUri, { title: 'Seg-R1 Reward Traces', key: 'traces', script: 'traces.js', style: 'traces.css', beforeReload: () => undefined });
+    this.recovery.load();
     this.disposables.push(
+      this.recovery,
+      panel.onDidChangeViewState(() => this.recovery.visibilityChanged(panel.visible)),
       panel.webview.onDidReceiveMessage((m: TracesWebviewMessage) => void this.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),
       model.onDidChange(() => void this.update()),
@@ -77,9 +82,14 @@ export class TracesPanel implements vscode.Disposable {
   }
 
   private async onMessage(m: TracesWebviewMessage): Promise<void> {
+    if (isLifecycleMessage(m)) {
+      this.recovery.onMessage(m);
+      return;
+    }
     switch (m.type) {
       case 'ready':
         this.post({ type: 'search/saved', searches: readSavedSearches(this.workspaceState.get(SAVED_SEARCHES_KEY)) });
+        this.recovery.ready();
         await this.update();
         return;
       case 'list/query': {
@@ -95,7 +105,7 @@ export class TracesPanel implements vscode.Disposable {
         return;
       }
       case 'list/replayDiff':
-        await this.replayDiff();
+        await this.replayDiff(typeof m.rewardSet === 'string' ? m.rewardSet : DEFAULT_REPLAY_SET);
         return;
       case 'attribution/run':
         await vscode.commands.executeCommand(COMMANDS.attributeFailures);
@@ -177,6 +187,11 @@ export class TracesPanel implements vscode.Disposable {
     );
   }
 
+  /** Rebuild the page (Seg-R1: Reload Panels); it comes back on what it showed. */
+  reload(): void {
+    this.recovery.reload();
+  }
+
   /** Recompute and send the traces for every indexed log. */
   async update(): Promise<void> {
     await this.model.ready();
@@ -223,14 +238,19 @@ export class TracesPanel implements vscode.Disposable {
   }
 
   /**
-   * Replay every rollout of every run under the training code's reward (logged masks; rollouts without one
-   * keep only their format component) and add |replayed − logged| total as a list column, sorted largest first.
+   * Replay every rollout of every run under the chosen reward set (default: the training code's; logged masks;
+   * rollouts without one keep only their format component), add |replayed − logged| total as a list column sorted
+   * largest first, and summarise: how many totals change and which rankings invert within GRPO groups.
    */
-  private async replayDiff(): Promise<void> {
+  private async replayDiff(rewardSet: string): Promise<void> {
     const table = this.table;
     if (!table) return;
-    const set = getRewardSet('segr1-reference');
-    if (!set) return;
+    const set = getRewardSet(rewardSet);
+    if (!set) {
+      this.post({ type: 'error', message: `Replay: unknown reward set ${JSON.stringify(rewardSet.slice(0, 80))}` });
+      return;
+    }
+    const summaryRows: SummaryRollout[] = [];
     const diff = new Float64Array(table.total).fill(Number.NaN);
     // A hand-edited setting outside the enum falls back to auto rather than failing the replay.
     const chosen = readSettings().advantageEstimator;
@@ -239,7 +259,7 @@ export class TracesPanel implements vscode.Disposable {
     const finished = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Seg-R1: replaying rewards', cancellable: true }, async (progress, token) => {
       token.onCancellationRequested(() => cancelled.abort());
       for (const log of this.model.logs) {
-        progress.report({ message: log.rel });
+        progress.report({ message: `${log.rel} under ${set.id}` });
         const rows = table.rowsOfLog(log.file);
         const lineToRecord = new Map<number, number>();
         for (let i = 0; i < log.index.count; i++) lineToRecord.set(log.index.line[i]!, i);
@@ -262,11 +282,15 @@ export class TracesPanel implements vscode.Disposable {
           const record = lineToRecord.get(r.line);
           const row = record === undefined ? undefined : rows.get(record);
           if (row !== undefined && r.total.logged !== null && r.total.replayed !== null) diff[row] = Math.abs(r.total.replayed - r.total.logged);
+          // The log names a group only where several logs could hold groups of the same name.
+          summaryRows.push(summaryRollout(this.model.logs.length > 1 ? log.rel : undefined, log.index, record, r));
         }
       }
       return true;
     });
     if (!finished) return;
+    const summary = summariseReplay(set.id, summaryRows);
+    this.post({ type: 'list/replaySummary', summary, text: describeReplaySummary(summary) });
     table.setColumn(REPLAY_DIFF_COLUMN, diff);
     this.replayColumn = { logs: this.logsKey(), values: diff };
     this.post({ type: 'list/columns', columns: table.columns, sortBy: REPLAY_DIFF_COLUMN });
@@ -339,4 +363,14 @@ async function trainerMetricsBeside(logFile: string): Promise<TrainerMetrics | u
     // Unreadable metrics only cost the trainer charts; the rollouts still chart.
   }
   return undefined;
+}
+
+/**
+ * A replayed rollout for the summary: its group is the log's GRPO group (with the log when there are several, so
+ * groups of different logs never mix; a rollout without a group is alone in one), its name the log line.
+ */
+function summaryRollout(logRel: string | undefined, index: RolloutIndex, record: number | undefined, r: ReplayedRollout): SummaryRollout {
+  const g = record === undefined ? -1 : index.group[record]!;
+  const groupName = (g >= 0 ? index.groups[g] : undefined) ?? `line ${r.line}`;
+  return { group: logRel === undefined ? groupName : `${groupName} (${logRel})`, name: `line ${r.line}`, total: r.total };
 }

@@ -6,6 +6,7 @@
  */
 import { ATTRIBUTION_LABELS, type AttributionLabel } from '../core/attribution/labels';
 import { specProblem, type SearchSpec } from '../core/search/spec';
+import { REWARD_SET_CHOICES } from './rewardSetChoices';
 
 /** Which rollouts the format-failure filter keeps: every one, only those whose answer fails to parse, or the others. */
 export type FailureFilter = 'all' | 'only' | 'hide';
@@ -155,6 +156,8 @@ export interface SavedTracesState {
   readonly failures: FailureFilter;
   /** Saved searches as last seen (the host's workspace state is the source; this shows them before it answers). */
   readonly saved: readonly SavedSearch[];
+  /** The reward set "Largest replay Δ" replays with. */
+  readonly replaySet?: string;
 }
 
 function finiteIn(v: unknown, lo: number, hi: number): number | undefined {
@@ -195,5 +198,6 @@ export function readTracesState(v: unknown): SavedTracesState {
     search: readSearchBox(o.search),
     failures: readFailureFilter(o.failures),
     saved: readSavedSearches(o.saved),
+    ...(typeof o.replaySet === 'string' && REWARD_SET_CHOICES.some((c) => c.id === o.replaySet) ? { replaySet: o.replaySet } : {}),
   };
 }

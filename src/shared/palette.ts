@@ -21,3 +21,19 @@ export const PALETTE = {
   oracle: [255, 0, 255] as const,
   oracleHalo: [0, 0, 0] as const,
 } as const;
+
+/**
+ * Colours of overlaid runs in the reward traces, per VS Code theme kind (the webview body's class). Dark and high
+ * contrast keep the Okabe–Ito order; on a light background orange, sky blue, reddish purple and yellow fall below
+ * the 3:1 WCAG minimum for chart marks, so the light set darkens each hue in the same order (yellow becomes olive).
+ * traces.css defines the same values as `--segr1-run-<k>` per body class; a unit test keeps the two equal.
+ */
+export const RUN_COLOURS_BY_THEME = {
+  dark: ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442'],
+  light: ['#0072B2', '#A66F00', '#00805D', '#B04A87', '#007C91', '#C24E00', '#7D7300'],
+  highContrast: ['#56B4E9', '#E69F00', '#009E73', '#CC79A7', '#88CCEE', '#D55E00', '#F0E442'],
+  highContrastLight: ['#0072B2', '#A66F00', '#00805D', '#B04A87', '#007C91', '#C24E00', '#7D7300'],
+} as const;
+
+/** The editor background of VS Code's default theme of each kind (Dark Modern, Light Modern, High Contrast, High Contrast Light). */
+export const DEFAULT_THEME_BACKGROUNDS = { dark: '#1F1F1F', light: '#FFFFFF', highContrast: '#000000', highContrastLight: '#FFFFFF' } as const;

@@ -2,6 +2,8 @@
  * The one message protocol between the extension host and the workbench webview.
  * Every message is an object keyed by a string `type`; handlers switch on it and end in `assertNever`.
  */
+import type { WebviewLifecycleMessage } from './webviewLifecycle';
+import type { ReplaySummary } from '../core/rewards/replaySummary';
 import type { ParsedAnswer } from '../core/completion/types';
 import type { PromptEdit } from '../core/edit/promptEdits';
 import type { AttributionLabel } from '../core/attribution/labels';
@@ -219,7 +221,8 @@ export type WebviewMessage =
   /** Override the rollout's attribution label (null: remove the override), stored in `.segr1/annotations.json`. */
   | { readonly type: 'attribution/override'; readonly selection: Selection; readonly label: AttributionLabel | null }
   /** Segment the shown rollout's image oracle (its GT's prompts) with the segmenter in use, for the overlay. */
-  | { readonly type: 'oracle/request'; readonly selection: Selection };
+  | { readonly type: 'oracle/request'; readonly selection: Selection }
+  | WebviewLifecycleMessage;
 
 /** One advantage estimator as the what-if table names it. */
 export interface AdvantageEstimatorInfo {
@@ -395,7 +398,9 @@ export type TracesHostMessage =
   /** Search `id` could not run (bad regex, unreadable log): shown inline under the search box. */
   | { readonly type: 'search/failed'; readonly id: number; readonly message: string }
   /** The saved searches of this workspace (host snapshot), sent on `ready`. */
-  | { readonly type: 'search/saved'; readonly searches: readonly SavedSearch[] };
+  | { readonly type: 'search/saved'; readonly searches: readonly SavedSearch[] }
+  /** What the last "Largest replay Δ" found (`text`: the summary as a sentence); sent before its column. */
+  | { readonly type: 'list/replaySummary'; readonly summary: ReplaySummary; readonly text: string };
 
 /** What the traces' taxonomy section draws. */
 export interface TaxonomyPayload {
@@ -413,7 +418,7 @@ export type TracesWebviewMessage =
   | { readonly type: 'traces/openRollout'; readonly log: string; readonly index: number }
   | { readonly type: 'list/query'; readonly id: number; readonly query: ListQuery }
   /** Replay every rollout under the run's reward code and list the largest logged-vs-replayed differences. */
-  | { readonly type: 'list/replayDiff' }
+  | { readonly type: 'list/replayDiff'; readonly rewardSet?: string }
   /** Run the attribution pass over every run (the "Attribute failures" button). */
   | { readonly type: 'attribution/run' }
   /** A step was clicked on a chart: open its first GRPO group in the workbench. */
@@ -423,7 +428,8 @@ export type TracesWebviewMessage =
   | { readonly type: 'search/start'; readonly id: number; readonly spec: SearchSpec }
   | { readonly type: 'search/cancel'; readonly id: number }
   /** The saved searches changed: the host keeps them in the workspace state. */
-  | { readonly type: 'search/save'; readonly searches: readonly SavedSearch[] };
+  | { readonly type: 'search/save'; readonly searches: readonly SavedSearch[] }
+  | WebviewLifecycleMessage;
 
 /** Hits a search sends to the traces view; the counts cover every match. */
 export const TRACE_SEARCH_MAX_HITS = 500;

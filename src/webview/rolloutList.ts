@@ -139,7 +139,8 @@ export class RolloutList {
       this.sortSelect.value = sortBy;
       this.sortKey = sortBy;
       this.sortDir = -1;
-      this.limit = 0;
+      // "Largest replay Δ" is a preset like "Worst N": it keeps the N the user set.
+      this.limit = Math.max(1, Number(this.limitInput.value) || 20);
     }
     this.refresh();
   }

@@ -12,6 +12,8 @@ import { RolloutList } from './rolloutList';
 import { SearchBox } from './searchBox';
 import { formatStepRange, parseStepRange, readTracesState, specKey, type FailureFilter, type SavedTracesState } from '../shared/listFilters';
 import { TaxonomyView, type TaxonomyFilter } from './taxonomyView';
+import { ReplayDelta } from './replayDelta';
+import { inlineRunColours, resolvedRunColour, runColour, RUN_COLOUR_COUNT } from './runColours';
 import type { TaxonomyPayload } from '../shared/protocol';
 
 interface Api {
@@ -22,8 +24,8 @@ interface Api {
 declare function acquireVsCodeApi(): Api;
 const vscode = acquireVsCodeApi();
 
-/** Okabe–Ito order for overlaid runs. */
-const RUN_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442'];
+/** Okabe–Ito order for overlaid runs, as theme variables (a light theme gets darker shades: see runColours.ts). */
+const RUN_COLOURS = Array.from({ length: RUN_COLOUR_COUNT }, (_, k) => runColour(k));
 const W = 300;
 const H = 150;
 const M = { top: 18, right: 10, bottom: 22, left: 44 };
@@ -33,10 +35,15 @@ const POINT_PX = 4;
 const app = document.getElementById('app')!;
 const status = h('div', { class: 'traces-status', id: 'traces-status', 'aria-live': 'polite' }, 'Loading traces…');
 const charts = h('div', { class: 'charts', id: 'charts' });
+/** The reward set and summary of "Largest replay Δ" (its choice is kept in the webview state, read here before the rest). */
+const replayDelta = new ReplayDelta(readTracesState(vscode.getState()).replaySet);
 const list = new RolloutList(
   (id, query) => vscode.postMessage({ type: 'list/query', id, query }),
   (log, index) => vscode.postMessage({ type: 'traces/openRollout', log, index }),
-  () => vscode.postMessage({ type: 'list/replayDiff' }),
+  () => {
+    replayDelta.running();
+    vscode.postMessage({ type: 'list/replayDiff', rewardSet: replayDelta.rewardSet });
+  },
 );
 const clearBrush = h('button', { id: 'clear-range', 'aria-label': 'Clear step range' }, 'Clear range');
 const rangeLabel = h('span', { id: 'range-label', class: 'num' }, 'all steps');
@@ -79,6 +86,7 @@ app.append(
   charts,
   searchBox.el,
   h('div', { class: 'list-filters' }, h('label', {}, 'Steps ', stepPicker), stepOptions, stepError, h('label', {}, 'Format ', failureSelect)),
+  replayDelta.el,
   list.el,
 );
 
@@ -89,6 +97,7 @@ let currentRange: [number, number] | undefined;
 /** What the traces keep across a hidden tab and a reload (VS Code's webview state), every field checked on reading. */
 type TracesState = SavedTracesState;
 const saved: TracesState = readTracesState(vscode.getState());
+replayDelta.onChange = () => saveState();
 /** The user's smoothing once they have moved the slider (kept across reloads); until then each payload's default. */
 let chosenSmoothing = saved.smoothing;
 /** A brushed range to draw again once the first payload is in. */
@@ -110,7 +119,7 @@ list.onStateChange = () => saveState();
 /** Everything the user set in this view, saved on each change. */
 function saveState(): void {
   const box = searchBox.snapshot();
-  const state: TracesState = { smoothing: chosenSmoothing, range: currentRange ?? restoredRange, list: list.snapshot(), label: currentLabel, search: box.search, failures, saved: box.saved };
+  const state: TracesState = { smoothing: chosenSmoothing, range: currentRange ?? restoredRange, list: list.snapshot(), label: currentLabel, search: box.search, failures, saved: box.saved, replaySet: replayDelta.rewardSet };
   vscode.setState(state);
 }
 
@@ -311,14 +320,14 @@ function chart(p: TracesPayload, name: string, weight: number): HTMLElement {
     svg
       .append('path')
       .attr('class', 'band')
-      .attr('fill', colour)
+      .style('fill', colour)
       .attr('d', area<number>().x((k) => x(series.steps[k]!)).y0((k) => y(series.lo[k]!)).y1((k) => y(series.hi[k]!))(idx) ?? '');
     // One path per value series over the steps; gaps (non-finite values) stay gaps.
     const path = (values: ArrayLike<number>, cls: string) =>
       svg
         .append('path')
         .attr('class', cls)
-        .attr('stroke', colour)
+        .style('stroke', colour)
         .attr('fill', 'none')
         .attr('d', line<number>().defined((k) => Number.isFinite(values[k]!)).x((k) => x(series.steps[k]!)).y((k) => y(values[k]!))(idx) ?? '');
     const sm = smoothed.get(i);
@@ -333,7 +342,7 @@ function chart(p: TracesPayload, name: string, weight: number): HTMLElement {
       .join('circle')
       .attr('class', 'point')
       .attr('r', 2.5)
-      .attr('fill', colour)
+      .style('fill', colour)
       .attr('cx', (k) => x(series.steps[k]!))
       .attr('cy', (k) => y(series.mean[k]!))
       .attr('data-run', String(i))
@@ -398,7 +407,7 @@ function chart(p: TracesPayload, name: string, weight: number): HTMLElement {
   });
   const exportSvg = h('button', { class: 'export', 'aria-label': `Export ${name} as SVG` }, 'SVG');
   const exportPng = h('button', { class: 'export', 'aria-label': `Export ${name} as PNG` }, 'PNG');
-  const context: ExportContext = { title: name, runs: runs.map(({ r, i }) => ({ label: r.label, colour: RUN_COLOURS[i % RUN_COLOURS.length]! })) };
+  const context: ExportContext = { title: name, runs: runs.map(({ r, i }) => ({ label: r.label, colour: resolvedRunColour(i) })) };
   exportSvg.addEventListener('click', () => vscode.postMessage({ type: 'traces/export', format: 'svg', name, data: new TextEncoder().encode(serializeSvg(svgEl, context).text) }));
   exportPng.addEventListener('click', () => void toPng(svgEl, context).then((data) => vscode.postMessage({ type: 'traces/export', format: 'png', name, data })));
   figure.append(svgEl, h('figcaption', {}, tooltip, h('span', { class: 'spacer' }), exportSvg, exportPng));
@@ -423,6 +432,7 @@ const LEGEND_ROW = 14;
 function serializeSvg(svg: SVGSVGElement, context: ExportContext): { text: string; height: number } {
   const NS = 'http://www.w3.org/2000/svg';
   const clone = svg.cloneNode(true) as SVGSVGElement;
+  inlineRunColours(clone);
   clone.setAttribute('xmlns', NS);
   clone.setAttribute('font-family', EXPORT_FONT);
   const height = H + LEGEND_ROW * context.runs.length + 4;
@@ -518,6 +528,9 @@ window.addEventListener('message', (e: MessageEvent<TracesHostMessage>) => {
       applyListFilters(searchBox.activeSpecs().map(specKey).join('\n') !== before);
       break;
     }
+    case 'list/replaySummary':
+      replayDelta.show(m.summary, m.text);
+      break;
     default:
       assertNever(m);
   }
