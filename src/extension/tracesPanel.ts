@@ -18,6 +18,7 @@ import { getRewardSet } from '../core/rewards/registry';
 const REPLAY_DIFF_COLUMN = 'replay |Δ total|';
 import { promptColumns, tracesPayload, type PromptColumns, type TraceSource } from './tracesData';
 import { renderWebviewHtml } from './webviewHtml';
+import { SignalsHost } from './signalsHost';
 import { withDelayedProgress, type WorkspaceModel } from './workspaceModel';
 
 /**
@@ -62,7 +63,12 @@ export class TracesPanel implements vscode.Disposable {
       model.onDidChange(() => void this.update()),
       attribution.onDidChange(() => this.showAttribution(true)),
     );
+    this.signals = new SignalsHost(model, attribution, (m) => this.post(m));
+    this.disposables.push(attribution.onDidChange(() => this.signals.relabel()));
   }
+
+  /** The reward-hacking signal charts and the sign-flip chart. */
+  private readonly signals: SignalsHost;
 
   private post(m: TracesHostMessage): void {
     void this.panel.webview.postMessage(m);
@@ -107,6 +113,9 @@ export class TracesPanel implements vscode.Disposable {
         else if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', target);
         return;
       }
+      case 'signals/alternative':
+        this.signals.setAlternative(m.alternative);
+        return;
       default:
         assertNever(m);
     }
@@ -137,6 +146,7 @@ export class TracesPanel implements vscode.Disposable {
       return hit && hit.size === s.index.size && hit.mtimeMs === s.index.mtimeMs ? hit.cols : undefined;
     });
     this.show(tracesPayload(sources, cached, synthetic));
+    void this.signals.update().catch((e: unknown) => this.post({ type: 'error', message: `signals: ${e instanceof Error ? e.message : String(e)}` }));
     if (cached.every(Boolean)) return;
     const prompts = await withDelayedProgress('Seg-R1: reading prompts', async (report, token) => {
       const abort = new AbortController();

@@ -6,6 +6,7 @@ import type { ParsedAnswer } from '../core/completion/types';
 import type { PromptEdit } from '../core/edit/promptEdits';
 import type { AttributionLabel } from '../core/attribution/labels';
 import type { Taxonomy } from '../core/attribution/taxonomy';
+import type { SignalsPayload } from './signalsProtocol';
 
 export type { PromptEdit };
 
@@ -311,7 +312,9 @@ export type TracesHostMessage =
   | { readonly type: 'list/columns'; readonly columns: readonly string[]; readonly sortBy?: string }
   /** The failure taxonomy of the runs (absent: the pass has not run on the logs as they are now). */
   | { readonly type: 'taxonomy/show'; readonly taxonomy?: TaxonomyPayload }
-  | { readonly type: 'error'; readonly message: string };
+  | { readonly type: 'error'; readonly message: string }
+  /** The reward-hacking signal charts and the sign-flip chart (computed after the prompts). */
+  | { readonly type: 'signals/show'; readonly payload: SignalsPayload };
 
 /** What the traces' taxonomy section draws. */
 export interface TaxonomyPayload {
@@ -334,4 +337,6 @@ export type TracesWebviewMessage =
   | { readonly type: 'attribution/run' }
   /** A step was clicked on a chart: open its first GRPO group in the workbench. */
   | { readonly type: 'traces/openStep'; readonly log: string; readonly step: number }
-  | { readonly type: 'traces/export'; readonly format: 'svg' | 'png'; readonly name: string; readonly data: Uint8Array };
+  | { readonly type: 'traces/export'; readonly format: 'svg' | 'png'; readonly name: string; readonly data: Uint8Array }
+  /** The estimator the sign-flip chart compares the run's estimator with. */
+  | { readonly type: 'signals/alternative'; readonly alternative: string };

@@ -11,6 +11,7 @@ import { clear, h } from './dom';
 import { RolloutList, type ListState } from './rolloutList';
 import { TaxonomyView, type TaxonomyFilter } from './taxonomyView';
 import type { TaxonomyPayload } from '../shared/protocol';
+import { SignalsView } from './signalsView';
 
 interface Api {
   postMessage(m: TracesWebviewMessage): void;
@@ -46,6 +47,15 @@ const taxonomy = new TaxonomyView(
   () => vscode.postMessage({ type: 'attribution/run' }),
   (f) => setLabelFilter(f),
 );
+// Reward-hacking signals and the sign-flip chart: a click on a step filters the list as the other charts' points do.
+const signals = new SignalsView({
+  onStep: (log, step) => {
+    setRange([step, step], true);
+    vscode.postMessage({ type: 'traces/openStep', log, step });
+  },
+  onAlternative: (alternative) => vscode.postMessage({ type: 'signals/alternative', alternative }),
+  onAttribute: () => vscode.postMessage({ type: 'attribution/run' }),
+});
 const labelFilter = h('span', { id: 'label-filter', class: 'num', hidden: true });
 const clearLabel = h('button', { id: 'clear-label', 'aria-label': 'Clear label filter', hidden: true }, 'Clear label');
 clearLabel.addEventListener('click', () => setLabelFilter(undefined));
@@ -181,6 +191,7 @@ function renderCharts(p: TracesPayload): void {
     }
     charts.append(chart(p, name, weight));
   }
+  charts.append(signals.el);
   // A step range brushed before a re-render (smoothing moved, statistics arrived) is drawn again on every chart.
   if (currentRange) {
     clearing = true;
@@ -406,6 +417,9 @@ window.addEventListener('message', (e: MessageEvent<TracesHostMessage>) => {
       shownTaxonomy = m.taxonomy;
       list.showLabels(m.taxonomy !== undefined);
       taxonomy.render(m.taxonomy, currentLabel);
+      break;
+    case 'signals/show':
+      signals.render(m.payload);
       break;
     case 'error':
       status.textContent = `✖ ${m.message}`;
