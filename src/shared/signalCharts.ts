@@ -18,7 +18,7 @@ const SYMBOL: Readonly<Record<string, string>> = {
   'flat-groups': 'flat',
   'points-per-rollout': 'points',
   'box-area-vs-gt': 'ratio',
-  'reward-labelled': 'reward-labelled',
+  'reward-labelled': 'share',
 };
 
 /** The label on a threshold line: `τ < 0.3` (values on that side are flagged). */

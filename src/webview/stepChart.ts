@@ -53,13 +53,13 @@ export interface StepChartOptions {
   readonly onPoint?: (series: StepChartSeries, step: number) => void;
 }
 
-/** The svg with title and both axes; the x scale spans the steps (one step gets ±0.5). */
-function frame(title: string, steps: readonly number[], yRange: [number, number]): { svgEl: SVGSVGElement; svg: Selection<SVGSVGElement, unknown, null, undefined>; x: ScaleLinear<number, number>; y: ScaleLinear<number, number> } {
+/** The svg with title and both axes; the x scale spans the steps (one step gets ±0.5), y the range given, niced. */
+export function chartFrame(title: string, steps: readonly number[], yRange: readonly [number, number]): { svgEl: SVGSVGElement; svg: Selection<SVGSVGElement, unknown, null, undefined>; x: ScaleLinear<number, number>; y: ScaleLinear<number, number> } {
   const { width: W, height: H, margin: M } = CHART_SIZE;
   const first = steps.length ? Math.min(...steps) : 0;
   const last = steps.length ? Math.max(...steps) : 1;
   const x = scaleLinear().domain(first === last ? [first - 0.5, last + 0.5] : [first, last]).range([M.left, W - M.right]);
-  const y = scaleLinear().domain(yRange).nice().range([H - M.bottom, M.top]);
+  const y = scaleLinear().domain([...yRange]).nice().range([H - M.bottom, M.top]);
   const svgEl = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
   svgEl.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svgEl.setAttribute('width', String(W));
@@ -80,11 +80,13 @@ export function stepChart(o: StepChartOptions): HTMLElement {
   const { width: W, height: H, margin: M } = CHART_SIZE;
   const lines = o.lines ?? [];
   const allSteps = [...new Set(o.series.flatMap((s) => s.steps))].sort((a, b) => a - b);
-  const { svgEl, svg, x, y } = frame(o.title, allSteps, chartYRange(o.series, lines));
+  const { svgEl, svg, x, y } = chartFrame(o.title, allSteps, chartYRange(o.series, lines));
   for (const l of lines) {
     const g = svg.append('g').attr('class', 'threshold').attr('data-value', String(l.value));
     g.append('line').attr('class', 'threshold-line').attr('x1', M.left).attr('x2', W - M.right).attr('y1', y(l.value)).attr('y2', y(l.value));
-    g.append('text').attr('class', 'threshold-label').attr('x', W - M.right).attr('y', y(l.value) - 2).attr('text-anchor', 'end').text(l.label);
+    // Above its line, unless the line runs along the top of the plot (the title is there): then below it.
+    const ly = y(l.value) - M.top < 10 ? y(l.value) + 9 : y(l.value) - 2;
+    g.append('text').attr('class', 'threshold-label').attr('x', W - M.right).attr('y', ly).attr('text-anchor', 'end').text(l.label);
     if (l.why) g.append('title').text(l.why);
   }
   for (const s of o.series) {
@@ -135,7 +137,9 @@ export function stepChart(o: StepChartOptions): HTMLElement {
     rule.style('display', null).attr('x1', x(nearest)).attr('x2', x(nearest));
     const parts = o.series.map((s) => {
       const k = s.steps.indexOf(nearest);
-      return `${s.label}: ${k < 0 ? '—' : s.detail(k)}`;
+      const value = k < 0 ? '—' : s.detail(k);
+      // One run needs no name (the legend above has it); several are told apart by it.
+      return o.series.length === 1 ? value : `${s.label}: ${value}`;
     });
     tooltip.textContent = `step ${nearest} · ${parts.join(' · ')}`;
   });
