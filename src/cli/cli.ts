@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMai
   annotations: { summary: 'list a workspace\'s rollout annotations (notes, label overrides, counterfactual prompts)', load: async () => (await import('./commands/annotations')).main },
   search: { summary: 'search every completion of a run (literal or regex): hits and counts per step', load: async () => (await import('./commands/search')).main },
   compare: { summary: 'compare two metrics results, two logs or two steps of a log: per-image deltas, sign test, bootstrap CI', load: async () => (await import('./commands/compare')).main },
+  signals: { summary: 'reward-hacking signals per step (reward–IoU τ, flat groups, points, box area) and advantage sign flips', load: async () => (await import('./commands/signals')).main },
 };
 
 /** Register a command (used by command modules added later to keep this table the single index). */

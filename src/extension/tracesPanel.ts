@@ -30,6 +30,7 @@ import type { ListQuery } from '../shared/protocol';
 const SAVED_SEARCHES_KEY = 'segr1.traces.savedSearches';
 import { WebviewRecovery } from './webviewRecovery';
 import { isLifecycleMessage } from '../shared/webviewLifecycle';
+import { SignalsHost } from './signalsHost';
 import { withDelayedProgress, type WorkspaceModel } from './workspaceModel';
 
 /**
@@ -75,7 +76,12 @@ export class TracesPanel implements vscode.Disposable {
       model.onDidChange(() => void this.update()),
       attribution.onDidChange(() => this.showAttribution(true)),
     );
+    this.signals = new SignalsHost(model, attribution, (m) => this.post(m));
+    this.disposables.push(attribution.onDidChange(() => this.signals.relabel()));
   }
+
+  /** The reward-hacking signal charts and the sign-flip chart. */
+  private readonly signals: SignalsHost;
 
   private post(m: TracesHostMessage): void {
     void this.panel.webview.postMessage(m);
@@ -141,6 +147,9 @@ export class TracesPanel implements vscode.Disposable {
         return;
       case 'search/save':
         await this.workspaceState.update(SAVED_SEARCHES_KEY, readSavedSearches(m.searches));
+        return;
+      case 'signals/alternative':
+        this.signals.setAlternative(m.alternative);
         return;
       default:
         assertNever(m);
@@ -217,6 +226,7 @@ export class TracesPanel implements vscode.Disposable {
       return hit && hit.size === s.index.size && hit.mtimeMs === s.index.mtimeMs ? hit.cols : undefined;
     });
     this.show(tracesPayload(sources, cached, synthetic));
+    void this.signals.update().catch((e: unknown) => this.post({ type: 'error', message: `signals: ${e instanceof Error ? e.message : String(e)}` }));
     if (cached.every(Boolean)) return;
     const prompts = await withDelayedProgress('Seg-R1: reading prompts', async (report, token) => {
       const abort = new AbortController();

@@ -11,6 +11,7 @@ import type { Taxonomy } from '../core/attribution/taxonomy';
 import type { SearchSpec } from '../core/search/spec';
 import type { FailureFilter, SavedSearch } from './listFilters';
 import type { Token } from '../core/tokens/types';
+import type { SignalsPayload } from './signalsProtocol';
 
 export type { PromptEdit };
 
@@ -400,7 +401,9 @@ export type TracesHostMessage =
   /** The saved searches of this workspace (host snapshot), sent on `ready`. */
   | { readonly type: 'search/saved'; readonly searches: readonly SavedSearch[] }
   /** What the last "Largest replay Δ" found (`text`: the summary as a sentence); sent before its column. */
-  | { readonly type: 'list/replaySummary'; readonly summary: ReplaySummary; readonly text: string };
+  | { readonly type: 'list/replaySummary'; readonly summary: ReplaySummary; readonly text: string }
+  /** The reward-hacking signal charts and the sign-flip chart (computed after the prompts). */
+  | { readonly type: 'signals/show'; readonly payload: SignalsPayload };
 
 /** What the traces' taxonomy section draws. */
 export interface TaxonomyPayload {
@@ -429,7 +432,9 @@ export type TracesWebviewMessage =
   | { readonly type: 'search/cancel'; readonly id: number }
   /** The saved searches changed: the host keeps them in the workspace state. */
   | { readonly type: 'search/save'; readonly searches: readonly SavedSearch[] }
-  | WebviewLifecycleMessage;
+  | WebviewLifecycleMessage
+  /** The estimator the sign-flip chart compares the run's estimator with. */
+  | { readonly type: 'signals/alternative'; readonly alternative: string };
 
 /** Hits a search sends to the traces view; the counts cover every match. */
 export const TRACE_SEARCH_MAX_HITS = 500;

@@ -1,10 +1,8 @@
 import { bisectCenter } from 'd3-array';
-import { axisBottom, axisLeft } from 'd3-axis';
 import { brushX, type D3BrushEvent } from 'd3-brush';
-import { scaleLinear } from 'd3-scale';
-import { select, type Selection as D3Selection } from 'd3-selection';
+import type { Selection as D3Selection } from 'd3-selection';
 import { area, line } from 'd3-shape';
-import { snapStepRange, stepTicks, yDomain } from '../core/traces/axes';
+import { snapStepRange, yDomain } from '../core/traces/axes';
 import { defaultSmoothing, emaSmooth } from '../core/traces/smoothing';
 import { assertNever, type TraceSeries, type TracesHostMessage, type TracesPayload, type TracesWebviewMessage } from '../shared/protocol';
 import { clear, h } from './dom';
@@ -13,8 +11,10 @@ import { SearchBox } from './searchBox';
 import { formatStepRange, parseStepRange, readTracesState, specKey, type FailureFilter, type SavedTracesState } from '../shared/listFilters';
 import { TaxonomyView, type TaxonomyFilter } from './taxonomyView';
 import { ReplayDelta } from './replayDelta';
-import { inlineRunColours, resolvedRunColour, runColour, RUN_COLOUR_COUNT } from './runColours';
+import { inlineRunColours, resolvedRunColour } from './runColours';
 import type { TaxonomyPayload } from '../shared/protocol';
+import { SignalsView } from './signalsView';
+import { CHART_SIZE, chartFrame, RUN_COLOURS } from './stepChart';
 
 interface Api {
   postMessage(m: TracesWebviewMessage): void;
@@ -24,11 +24,8 @@ interface Api {
 declare function acquireVsCodeApi(): Api;
 const vscode = acquireVsCodeApi();
 
-/** Okabe–Ito order for overlaid runs, as theme variables (a light theme gets darker shades: see runColours.ts). */
-const RUN_COLOURS = Array.from({ length: RUN_COLOUR_COUNT }, (_, k) => runColour(k));
-const W = 300;
-const H = 150;
-const M = { top: 18, right: 10, bottom: 22, left: 44 };
+// One geometry and one run palette for every traces chart (stepChart.ts).
+const { width: W, height: H, margin: M } = CHART_SIZE;
 /** Below this many pixels a step, per-step points would merge into a blob: the line alone is drawn. */
 const POINT_PX = 4;
 
@@ -55,6 +52,15 @@ const taxonomy = new TaxonomyView(
   () => vscode.postMessage({ type: 'attribution/run' }),
   (f) => setLabelFilter(f),
 );
+// Reward-hacking signals and the sign-flip chart: a click on a step filters the list as the other charts' points do.
+const signals = new SignalsView({
+  onStep: (log, step) => {
+    setRange([step, step], true);
+    vscode.postMessage({ type: 'traces/openStep', log, step });
+  },
+  onAlternative: (alternative) => vscode.postMessage({ type: 'signals/alternative', alternative }),
+  onAttribute: () => vscode.postMessage({ type: 'attribution/run' }),
+});
 const labelFilter = h('span', { id: 'label-filter', class: 'num', hidden: true });
 const clearLabel = h('button', { id: 'clear-label', 'aria-label': 'Clear label filter', hidden: true }, 'Clear label');
 clearLabel.addEventListener('click', () => setLabelFilter(undefined));
@@ -281,6 +287,7 @@ function renderCharts(p: TracesPayload): void {
     }
     charts.append(chart(p, name, weight));
   }
+  charts.append(signals.el);
   // A step range brushed before a re-render (smoothing moved, statistics arrived) is drawn again on every chart.
   if (currentRange) {
     clearing = true;
@@ -296,23 +303,9 @@ function chart(p: TracesPayload, name: string, weight: number): HTMLElement {
   const smoothed = new Map(runs.map(({ s, i }) => [i, weight > 0 ? emaSmooth(s!.mean, weight) : undefined]));
   const lo = Math.min(...runs.flatMap((x) => x.s!.lo.filter(Number.isFinite)));
   const hi = Math.max(...runs.flatMap((x) => x.s!.hi.filter(Number.isFinite)));
-  const x = scaleLinear().domain([allSteps[0]!, allSteps[allSteps.length - 1]!]).range([M.left, W - M.right]);
-  if (x.domain()[0] === x.domain()[1]) x.domain([x.domain()[0]! - 0.5, x.domain()[1]! + 0.5]);
-  const y = scaleLinear().domain(yDomain(lo, hi)).nice().range([H - M.bottom, M.top]);
+  const { svgEl, svg, x, y } = chartFrame(name, allSteps, yDomain(lo, hi));
   const tooltip = h('div', { class: 'tooltip', role: 'status' });
   const figure = h('figure', { class: 'chart', 'data-series': name });
-  const svgEl = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  svgEl.setAttribute('viewBox', `0 0 ${W} ${H}`);
-  svgEl.setAttribute('width', String(W));
-  svgEl.setAttribute('height', String(H));
-  svgEl.setAttribute('role', 'img');
-  svgEl.setAttribute('aria-label', `${name} per step`);
-  const svg = select(svgEl);
-  svg.append('text').attr('x', M.left).attr('y', 12).attr('class', 'chart-title').text(name);
-  const [x0, x1] = x.domain() as [number, number];
-  svg.append('g').attr('class', 'axis').attr('transform', `translate(0,${H - M.bottom})`).call(axisBottom(x).tickValues(stepTicks(x0, x1, 6)).tickFormat((v) => String(v)).tickSizeOuter(0));
-  svg.append('text').attr('class', 'axis-label').attr('x', M.left - 6).attr('y', H - M.bottom + 14).attr('text-anchor', 'end').text('step');
-  svg.append('g').attr('class', 'axis').attr('transform', `translate(${M.left},0)`).call(axisLeft(y).ticks(4));
   for (const { s, i } of runs) {
     const series = s!;
     const colour = RUN_COLOURS[i % RUN_COLOURS.length]!;
@@ -507,6 +500,9 @@ window.addEventListener('message', (e: MessageEvent<TracesHostMessage>) => {
       shownTaxonomy = m.taxonomy;
       list.showLabels(m.taxonomy !== undefined);
       taxonomy.render(m.taxonomy, currentLabel);
+      break;
+    case 'signals/show':
+      signals.render(m.payload);
       break;
     case 'error':
       status.textContent = `✖ ${m.message}`;
