@@ -91,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
     vscode.commands.registerCommand(COMMANDS.getStarted, () => openWalkthrough(model)),
     vscode.commands.registerCommand(COMMANDS.createSample, () => createSampleWorkspace(() => model.refresh())),
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new WorkbenchNotebookSerializer()),
-    new WorkbenchNotebookController(model),
+    new WorkbenchNotebookController(model, segmenters),
     vscode.commands.registerCommand(COMMANDS.newNotebook, async () => {
       const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, new WorkbenchNotebookSerializer().deserializeNotebook(new Uint8Array()));
       await vscode.window.showNotebookDocument(doc);
