@@ -32,19 +32,26 @@ test('notebook: New Workbench Notebook opens, its query cell runs and renders ro
 });
 
 /** Pixels of the mask colour (PALETTE.mask, opaque) in a card's mask layer, decoded from its data URL in the page. */
-const MASK_PIXELS = `async (el) => {
-  const img = new Image();
-  img.src = el.getAttribute('href');
+async function maskPixels(el: unknown): Promise<number> {
+  // Runs in the page (this tsconfig has no DOM lib): the slices of the DOM it uses, typed here.
+  type Ctx = { drawImage(i: unknown, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+  const g = globalThis as unknown as {
+    Image: new () => { src: string; naturalWidth: number; naturalHeight: number; decode(): Promise<void> };
+    document: { createElement(t: 'canvas'): { width: number; height: number; getContext(k: '2d'): Ctx } };
+  };
+  const img = new g.Image();
+  img.src = (el as { getAttribute(n: string): string }).getAttribute('href');
   await img.decode();
-  const c = document.createElement('canvas');
-  c.width = img.naturalWidth; c.height = img.naturalHeight;
+  const c = g.document.createElement('canvas');
+  c.width = img.naturalWidth;
+  c.height = img.naturalHeight;
   const ctx = c.getContext('2d');
   ctx.drawImage(img, 0, 0);
   const d = ctx.getImageData(0, 0, c.width, c.height).data;
   let n = 0;
   for (let i = 0; i < d.length; i += 4) if (d[i] === 0 && d[i + 1] === 114 && d[i + 2] === 178 && d[i + 3] === 255) n++;
   return n;
-}`;
+}
 
 test('notebook cards: mask, GT outline and +/− glyphs; best 2 by iou; a sorted group with mean/σ; Open in Workbench', { timeout: 420_000 }, async () => {
   const ws = sampleCopy('segr1-nbcards-');
@@ -76,8 +83,8 @@ test('notebook cards: mask, GT outline and +/− glyphs; best 2 by iou; a sorted
     const first = rank.first();
     const maskLayer = first.locator('svg.segr1-picture image.mask');
     assert.match((await maskLayer.getAttribute('href')) ?? '', /^data:image\/png;base64,/);
-    const maskPixels = (await maskLayer.evaluate(MASK_PIXELS as never)) as unknown as number;
-    assert.ok(maskPixels > 100, `the mask layer has ${maskPixels} mask pixels`);
+    const masked = await maskLayer.evaluate(maskPixels);
+    assert.ok(masked > 100, `the mask layer has ${masked} mask pixels`);
     assert.equal(await first.locator('svg.segr1-picture g.gt-outline path').count(), 2);
     assert.ok(((await first.locator('svg.segr1-picture g.gt-outline path').first().getAttribute('d')) ?? '').length > 10);
     const plus = out.locator('svg.segr1-picture g.glyph.point.positive');
