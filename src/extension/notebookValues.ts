@@ -28,8 +28,8 @@ export interface RankHit {
   readonly v: number;
 }
 
-/** Most rollouts a replay column (IoU, S-measure) scores for one query: each is a mask against a GT. */
-export const MAX_REPLAY_ROWS = 20_000;
+/** Most rollouts a replay column (IoU, S-measure) scores for one query: each is a mask against a GT (≈ 20 ms). */
+export const MAX_REPLAY_ROWS = 2_000;
 
 /** Values of any query column, with the per-log caches a notebook session keeps. */
 export class ColumnValues {
