@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
 import { sampleCopy, sampleWorkspace, waitFor, withWorkbench } from './harness';
 
 test('notebook: New Workbench Notebook opens, its query cell runs and renders rollout cards', { timeout: 300_000 }, async () => {
@@ -51,6 +52,17 @@ async function maskPixels(el: unknown): Promise<number> {
   let n = 0;
   for (let i = 0; i < d.length; i += 4) if (d[i] === 0 && d[i + 1] === 114 && d[i + 2] === 178 && d[i + 3] === 255) n++;
   return n;
+}
+
+/** Scroll the notebook (mouse wheel over its list) until `target`, inside the output webview, is on screen. */
+async function scrollNotebookTo(page: Page, target: Locator, what: string): Promise<void> {
+  await waitFor(what, async () => {
+    const box = await target.boundingBox();
+    if (box && box.y > 120 && box.y + Math.min(box.height, 200) < 1050) return true;
+    await page.mouse.move(750, 600);
+    await page.mouse.wheel(0, !box || box.y > 600 ? 400 : -400);
+    return undefined;
+  }, 60_000);
 }
 
 test('notebook cards: mask, GT outline and +/− glyphs; best 2 by iou; a sorted group with mean/σ; Open in Workbench', { timeout: 420_000 }, async () => {
@@ -113,13 +125,14 @@ test('notebook cards: mask, GT outline and +/− glyphs; best 2 by iou; a sorted
     const repeated = out.locator(`${groupCell} .segr1-diags li`, { hasText: '×5' });
     assert.equal(await repeated.count(), 1, 'five near-identical warnings are one line ×5');
     assert.ok((await out.locator(`${groupCell} svg.segr1-picture g.glyph.point.negative`).count()) >= 1, 'a − point glyph');
-    await out.locator('.segr1-group-header').scrollIntoViewIfNeeded();
+    await scrollNotebookTo(page, out.locator('.segr1-group-header'), 'the group header on screen');
     await wb.screenshot('notebook-group');
     // Open in Workbench: the panel opens on that rollout.
     const card = out.locator(`${rankCell} .segr1-rollout`).first();
     const cardTitle = (await card.locator('.segr1-title').textContent()) ?? '';
     const want = /step \S+ · group \S+ · rollout \S+/.exec(cardTitle)?.[0];
     assert.ok(want, `card title: ${cardTitle}`);
+    await scrollNotebookTo(page, card.locator('button.segr1-open'), 'the first card\'s Open in Workbench on screen');
     await card.locator('button.segr1-open').click();
     await waitFor('the panel on that rollout', async () => {
       for (let k = 0; k < (await page.locator('iframe.webview.ready').count()); k++) {
