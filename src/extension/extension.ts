@@ -95,7 +95,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
       TracesPanel.current?.reload();
     }),
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new WorkbenchNotebookSerializer()),
-    new WorkbenchNotebookController(model),
+    new WorkbenchNotebookController(model, segmenters),
     vscode.commands.registerCommand(COMMANDS.newNotebook, async () => {
       const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, new WorkbenchNotebookSerializer().deserializeNotebook(new Uint8Array()));
       await vscode.window.showNotebookDocument(doc);

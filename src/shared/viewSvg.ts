@@ -152,37 +152,81 @@ const legendItemWidth = (e: LegendEntry, font: number) => font * 2 + textWidth(e
 
 const n = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
 
-function glyphElements(glyphs: readonly Glyph[], unit: number): string {
-  const parts: string[] = [];
+/** One SVG element as data: drawn as markup by the export and as DOM nodes (setAttribute, textContent) by the notebook. */
+export interface SvgNode {
+  readonly tag: 'g' | 'rect' | 'circle' | 'path' | 'text';
+  /** Attributes in document order; values are plain text (escaped when serialised). */
+  readonly attrs: Readonly<Record<string, string>>;
+  readonly children?: readonly SvgNode[];
+  readonly text?: string;
+}
+
+/** Serialise nodes as SVG markup, every attribute value and text escaped. */
+export function svgMarkup(nodes: readonly SvgNode[]): string {
+  return nodes
+    .map((e) => {
+      const attrs = Object.entries(e.attrs).map(([k, v]) => ` ${k}="${escapeXml(v)}"`).join('');
+      const inner = e.text !== undefined ? escapeXml(e.text) : svgMarkup(e.children ?? []);
+      return inner || e.children?.length || e.text !== undefined ? `<${e.tag}${attrs}>${inner}</${e.tag}>` : `<${e.tag}${attrs}/>`;
+    })
+    .join('');
+}
+
+/**
+ * The prompt glyphs as the panel draws them: dashed orange boxes on a dark under-stroke, points as filled discs with a
+ * white + or − (a grey ? when unlabelled) and their number. `unit`: the size of one screen pixel in image pixels.
+ */
+export function glyphNodes(glyphs: readonly Glyph[], unit: number): SvgNode[] {
+  const parts: SvgNode[] = [];
   for (const g of glyphs) {
     if (g.kind !== 'box') continue;
     const [x, y, w, h] = [Math.min(g.x1, g.x2), Math.min(g.y1, g.y2), Math.abs(g.x2 - g.x1), Math.abs(g.y2 - g.y1)];
-    parts.push(
-      `<g class="glyph box" data-index="${g.index}"><rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" fill="none" stroke="rgba(0,0,0,0.7)" stroke-width="${n(4 * unit)}" stroke-dasharray="${n(6 * unit)} ${n(3 * unit)}"/>` +
-        `<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" fill="none" stroke="${PALETTE.box}" stroke-width="${n(2 * unit)}" stroke-dasharray="${n(6 * unit)} ${n(3 * unit)}"/></g>`,
-    );
+    const rect = (stroke: string, width: number): SvgNode => ({ tag: 'rect', attrs: { x: n(x), y: n(y), width: n(w), height: n(h), fill: 'none', stroke, 'stroke-width': n(width * unit), 'stroke-dasharray': `${n(6 * unit)} ${n(3 * unit)}` } });
+    parts.push({ tag: 'g', attrs: { class: 'glyph box', 'data-index': String(g.index) }, children: [rect('rgba(0,0,0,0.7)', 4), rect(PALETTE.box, 2)] });
   }
   const r = 9 * unit;
   const arm = 4 * unit;
   for (const g of glyphs) {
     if (g.kind !== 'point') continue;
     const [x, y] = [g.x, g.y];
-    const number = `<text x="${n(x + r + 5 * unit)}" y="${n(y - r)}" font-size="${n(11 * unit)}" font-weight="600" fill="#ffffff" stroke="#000000" stroke-width="${n(2 * unit)}" paint-order="stroke" text-anchor="middle" dominant-baseline="central">${g.index + 1}</text>`;
+    const number: SvgNode = { tag: 'text', attrs: { x: n(x + r + 5 * unit), y: n(y - r), 'font-size': n(11 * unit), 'font-weight': '600', fill: '#ffffff', stroke: '#000000', 'stroke-width': n(2 * unit), 'paint-order': 'stroke', 'text-anchor': 'middle', 'dominant-baseline': 'central' }, text: String(g.index + 1) };
     if (g.unlabelled) {
-      parts.push(
-        `<g class="glyph point unlabelled" data-index="${g.index}"><circle cx="${n(x)}" cy="${n(y)}" r="${n(r)}" fill="rgba(0,0,0,0.55)" stroke="${PALETTE.unlabelled}" stroke-width="${n(3 * unit)}"/>` +
-          `<text x="${n(x)}" y="${n(y)}" font-size="${n(11 * unit)}" fill="#ffffff" text-anchor="middle" dominant-baseline="central">?</text>${number}</g>`,
-      );
+      parts.push({
+        tag: 'g',
+        attrs: { class: 'glyph point unlabelled', 'data-index': String(g.index) },
+        children: [
+          { tag: 'circle', attrs: { cx: n(x), cy: n(y), r: n(r), fill: 'rgba(0,0,0,0.55)', stroke: PALETTE.unlabelled, 'stroke-width': n(3 * unit) } },
+          { tag: 'text', attrs: { x: n(x), y: n(y), 'font-size': n(11 * unit), fill: '#ffffff', 'text-anchor': 'middle', 'dominant-baseline': 'central' }, text: '?' },
+          number,
+        ],
+      });
       continue;
     }
     const positive = g.label === 1;
     const cross = `M${n(x - arm)} ${n(y)}H${n(x + arm)}${positive ? `M${n(x)} ${n(y - arm)}V${n(y + arm)}` : ''}`;
-    parts.push(
-      `<g class="glyph point ${positive ? 'positive' : 'negative'}" data-index="${g.index}" data-label="${g.label}"><circle cx="${n(x)}" cy="${n(y)}" r="${n(r)}" fill="${positive ? PALETTE.positive : PALETTE.negative}" stroke="#ffffff" stroke-width="${n(2 * unit)}"/>` +
-        `<path d="${cross}" stroke="#ffffff" stroke-width="${n(2 * unit)}" fill="none"/>${number}</g>`,
-    );
+    parts.push({
+      tag: 'g',
+      attrs: { class: `glyph point ${positive ? 'positive' : 'negative'}`, 'data-index': String(g.index), 'data-label': String(g.label) },
+      children: [
+        { tag: 'circle', attrs: { cx: n(x), cy: n(y), r: n(r), fill: positive ? PALETTE.positive : PALETTE.negative, stroke: '#ffffff', 'stroke-width': n(2 * unit) } },
+        { tag: 'path', attrs: { d: cross, stroke: '#ffffff', 'stroke-width': n(2 * unit), fill: 'none' } },
+        number,
+      ],
+    });
   }
-  return parts.join('');
+  return parts;
+}
+
+/** The GT outline of a 0/1 mask as the export draws it: white over a black halo, `width` units wide. */
+export function gtOutlineNode(d: string, width: number): SvgNode {
+  return {
+    tag: 'g',
+    attrs: { class: 'gt-outline', fill: 'none', 'stroke-linejoin': 'miter' },
+    children: [
+      { tag: 'path', attrs: { d, stroke: rgb(PALETTE.gtHalo), 'stroke-width': n(width + 2) } },
+      { tag: 'path', attrs: { d, stroke: rgb(PALETTE.gt), 'stroke-width': n(width) } },
+    ],
+  };
 }
 
 function legendElements(entries: readonly LegendEntry[], x0: number, y: number, font: number): string {
@@ -223,12 +267,10 @@ export function buildViewSvg(input: ViewSvgInput): string {
     const d = contourPath(maskContours(input.gt, w, h));
     if (d) {
       const stroke = Math.max(1, Math.round(Math.max(w, h) / 400));
-      layers.push(
-        `<g class="gt-outline" fill="none" stroke-linejoin="miter"><path d="${d}" stroke="${rgb(PALETTE.gtHalo)}" stroke-width="${stroke + 2}"/><path d="${d}" stroke="${rgb(PALETTE.gt)}" stroke-width="${stroke}"/></g>`,
-      );
+      layers.push(svgMarkup([gtOutlineNode(d, stroke)]));
     }
   }
-  if (t.glyphs) layers.push(`<g class="glyphs">${glyphElements(input.glyphs, unit)}</g>`);
+  if (t.glyphs) layers.push(`<g class="glyphs">${svgMarkup(glyphNodes(input.glyphs, unit))}</g>`);
   const caption = lines.map((l, k) => `<text class="caption-line" x="${pad}" y="${n(h + pad + line * (k + 0.5))}" dominant-baseline="central"${k < titleRows ? ' font-weight="600"' : ''}>${escapeXml(l)}</text>`).join('');
   const legend = legendRows.map((row, k) => legendElements(row, pad, h + pad + line * (lines.length + k + 0.5), font)).join('');
   const total = h + band;

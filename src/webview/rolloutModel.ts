@@ -1,11 +1,12 @@
 import { parseCompletion } from '../core/completion/parse';
 import type { ParsedAnswer } from '../core/completion/types';
 import { modelFrameSize, type FrameSpec } from '../core/geometry/frames';
+import type { CardExtras } from '../shared/notebookCard';
 import type { Glyph } from '../shared/protocol';
 import { buildMarks, segments, type Segment } from '../shared/textMarks';
 
 /** The notebook output a training notebook emits: a canonical rollout record, optionally with the image inlined. */
-export interface RolloutOutput {
+export interface RolloutOutput extends CardExtras {
   readonly completion: string;
   readonly step?: number;
   readonly group?: string;
