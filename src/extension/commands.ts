@@ -17,6 +17,8 @@ export const COMMANDS = {
   saveEvaluationJson: 'segr1.saveEvaluationJson',
   getStarted: 'segr1.getStarted',
   createSample: 'segr1.createSample',
+  compareRuns: 'segr1.compareRuns',
+  compareSteps: 'segr1.compareSteps',
 } as const;
 
 /** The webview panel type (serializer and activation event use it). */
