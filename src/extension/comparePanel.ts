@@ -2,8 +2,8 @@ import * as vscode from 'vscode';
 import { compareSides, type Comparison } from '../core/compare/compare';
 import { bestRollout, orderByChange, rolloutsByImage } from '../core/compare/pairing';
 import { loadLogSide } from '../core/compare/sources';
-import { assertNever } from '../shared/protocol';
-import type { CompareHostMessage, ComparePanelSide, ComparePayload, CompareSideRef, CompareWebviewMessage } from '../shared/compareProtocol';
+import { RpcEndpoint, type RpcMessage } from '../shared/rpc';
+import type { CompareHostNotifications, CompareHostRequests, ComparePanelSide, ComparePayload, CompareSideRef, CompareWebviewNotifications } from '../shared/compareProtocol';
 import { COMMANDS } from './commands';
 import { readSettings } from './settings';
 import type { SegmenterService } from './segmenterService';
@@ -34,8 +34,9 @@ export function sideLabel(log: Pick<LogEntry, 'rel'>, step: number): string {
 export class ComparePanel implements vscode.Disposable {
   static current: ComparePanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private ready = false;
+  private disposed = false;
   private revision = 0;
+  private readonly rpc: RpcEndpoint<Record<never, never>, CompareHostRequests, CompareHostNotifications, CompareWebviewNotifications>;
   private sides?: { a: LoadedSide; b: LoadedSide };
   private metric?: string;
   private payload?: ComparePayload;
@@ -70,22 +71,37 @@ export class ComparePanel implements vscode.Disposable {
       styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'compare.css')).toString(),
       title: 'Seg-R1 Compare',
     });
+    this.rpc = new RpcEndpoint((m: RpcMessage) => {
+      // A rollout view built after the panel closed has nowhere to go.
+      if (!this.disposed) void this.panel.webview.postMessage(m);
+    });
+    // Also after the webview was hidden and rebuilt: it gets the comparison back.
+    this.rpc.on('ready', () => {
+      if (this.payload) this.rpc.notify('compare/show', this.payload);
+    });
+    this.rpc.on('compare/metric', (m) => {
+      this.metric = m.metric;
+      void this.recompute();
+    });
+    this.rpc.on('compare/open', (m) => void vscode.commands.executeCommand(COMMANDS.openSelection, { kind: 'rollout', log: m.log, index: m.index }, { beside: true }));
+    this.rpc.handle('compare/pair', async (p) => {
+      const s = this.sides;
+      if (!s || p.revision !== this.revision) return undefined;
+      const [a, b] = await Promise.all([this.panelSide(s.a, p.image, p.pick?.a), this.panelSide(s.b, p.image, p.pick?.b)]);
+      return { a, b };
+    });
     this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: CompareWebviewMessage) => void this.onMessage(m)),
+      panel.webview.onDidReceiveMessage((m: unknown) => void this.rpc.receive(m)),
       panel.onDidDispose(() => this.dispose()),
       model.onDidChange(() => void this.recompute()),
     );
-  }
-
-  private post(m: CompareHostMessage): void {
-    if (this.ready || m.type !== 'compare/pair') void this.panel.webview.postMessage(m);
   }
 
   private setSides(a: CompareSideRef, b: CompareSideRef): void {
     const la = this.model.log(a.log);
     const lb = this.model.log(b.log);
     if (!la || !lb) {
-      this.post({ type: 'error', message: `log ${!la ? a.log : b.log} is not indexed (was it moved or deleted?)` });
+      this.rpc.notify('error', { message: `log ${!la ? a.log : b.log} is not indexed (was it moved or deleted?)` });
       return;
     }
     this.sides = { a: { ref: a, log: la, label: sideLabel(la, a.step) }, b: { ref: b, log: lb, label: sideLabel(lb, b.step) } };
@@ -103,7 +119,7 @@ export class ComparePanel implements vscode.Disposable {
     const la = this.model.log(s.a.ref.log);
     const lb = this.model.log(s.b.ref.log);
     if (!la || !lb) {
-      this.post({ type: 'error', message: `log ${!la ? s.a.ref.log : s.b.ref.log} is no longer indexed` });
+      this.rpc.notify('error', { message: `log ${!la ? s.a.ref.log : s.b.ref.log} is no longer indexed` });
       return;
     }
     this.sides = { a: { ...s.a, log: la }, b: { ...s.b, log: lb } };
@@ -117,7 +133,7 @@ export class ComparePanel implements vscode.Disposable {
       const b = { ...loadLogSide(lb.index, { path: lb.rel, step: s.b.ref.step }, warn), label: s.b.label };
       comparison = compareSides(a, b, this.metric);
     } catch (e) {
-      this.post({ type: 'error', message: `Seg-R1 compare: ${e instanceof Error ? e.message : String(e)}` });
+      this.rpc.notify('error', { message: `Seg-R1 compare: ${e instanceof Error ? e.message : String(e)}` });
       return;
     }
     if (!comparison.images.length) warn(`${s.a.label} and ${s.b.label} have no image in common: pick steps that show the same images`);
@@ -130,33 +146,7 @@ export class ComparePanel implements vscode.Disposable {
       warnings,
       synthetic: [la, lb].some((l) => l.index.runs.some((r) => /synthetic/i.test(r))),
     };
-    this.post({ type: 'compare/show', payload: this.payload });
-  }
-
-  private async onMessage(m: CompareWebviewMessage): Promise<void> {
-    switch (m.type) {
-      case 'ready':
-        // Also after the webview was hidden and rebuilt: it gets the comparison back.
-        this.ready = true;
-        if (this.payload) this.post({ type: 'compare/show', payload: this.payload });
-        return;
-      case 'compare/select': {
-        const s = this.sides;
-        if (!s || m.revision !== this.revision) return;
-        const [a, b] = await Promise.all([this.panelSide(s.a, m.image, m.pick?.a), this.panelSide(s.b, m.image, m.pick?.b)]);
-        this.post({ type: 'compare/pair', revision: m.revision, id: m.id, image: m.image, a, b });
-        return;
-      }
-      case 'compare/metric':
-        this.metric = m.metric;
-        await this.recompute();
-        return;
-      case 'compare/open':
-        await vscode.commands.executeCommand(COMMANDS.openSelection, { kind: 'rollout', log: m.log, index: m.index }, { beside: true });
-        return;
-      default:
-        assertNever(m);
-    }
+    this.rpc.notify('compare/show', this.payload);
   }
 
   /** One side of an image: the picked rollout (when it is one of the image's at that step) or the best one, as a view. */
@@ -185,6 +175,8 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
+    this.rpc.dispose();
     if (ComparePanel.current === this) ComparePanel.current = undefined;
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();

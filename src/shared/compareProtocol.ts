@@ -1,6 +1,6 @@
 /**
- * Messages between the extension host and the compare webview (two runs, or two steps of one run, on the same
- * images). Every message is keyed by `type`; handlers switch on it and end in `assertNever`.
+ * The channel between the extension host and the compare webview (two runs, or two steps of one run, on the same
+ * images): request and notification maps for an `RpcEndpoint` on each end.
  */
 import type { Comparison, ImageDelta } from '../core/compare/compare';
 
@@ -46,18 +46,33 @@ export interface ComparePanelSide {
   readonly shown?: number;
 }
 
-/** Host → compare webview. */
-export type CompareHostMessage =
-  | { readonly type: 'compare/show'; readonly payload: ComparePayload }
-  | { readonly type: 'compare/pair'; readonly revision: number; readonly id: number; readonly image: string; readonly a: ComparePanelSide; readonly b: ComparePanelSide }
-  | { readonly type: 'error'; readonly message: string };
+/** Which rollout each side shows for an image: a record of that side's group instead of its best rollout. */
+export interface ComparePick {
+  readonly a?: number;
+  readonly b?: number;
+}
 
-/** Compare webview → host. */
-export type CompareWebviewMessage =
-  | { readonly type: 'ready' }
-  /** Show an image's two rollouts; `pick` chooses a record per side instead of the best one. */
-  | { readonly type: 'compare/select'; readonly revision: number; readonly id: number; readonly image: string; readonly pick?: { readonly a?: number; readonly b?: number } }
+/** Requests the compare webview sends the host (over `RpcEndpoint`). */
+export type CompareHostRequests = {
+  /** An image's two rollouts as views (undefined when the comparison changed since `revision`). */
+  readonly 'compare/pair': {
+    readonly params: { readonly revision: number; readonly image: string; readonly pick?: ComparePick };
+    readonly result: { readonly a: ComparePanelSide; readonly b: ComparePanelSide } | undefined;
+  };
+};
+
+/** Notifications the host sends the compare webview. */
+export type CompareHostNotifications = {
+  readonly 'compare/show': ComparePayload;
+  readonly error: { readonly message: string };
+};
+
+/** Notifications the compare webview sends the host. */
+export type CompareWebviewNotifications = {
+  /** The webview is listening (again, after it was hidden and rebuilt): send the comparison. */
+  readonly ready: null;
   /** Recompare on another key (the better/worse lists and the statistics follow it). */
-  | { readonly type: 'compare/metric'; readonly metric: string }
+  readonly 'compare/metric': { readonly metric: string };
   /** Open one side's rollout in the workbench panel. */
-  | { readonly type: 'compare/open'; readonly log: string; readonly index: number };
+  readonly 'compare/open': { readonly log: string; readonly index: number };
+};

@@ -1,5 +1,6 @@
-import { assertNever, type ViewPayload } from '../shared/protocol';
-import type { CompareHostMessage, ComparePanelSide, ComparePayload, CompareWebviewMessage, ImageDelta } from '../shared/compareProtocol';
+import type { ViewPayload } from '../shared/protocol';
+import type { CompareHostNotifications, CompareHostRequests, ComparePanelSide, ComparePayload, ComparePick, CompareWebviewNotifications, ImageDelta } from '../shared/compareProtocol';
+import { RpcEndpoint, type RpcMessage } from '../shared/rpc';
 import { syncTransform } from '../shared/viewportSync';
 import { CanvasView, type CanvasLayers } from './canvasView';
 import { clear, h } from './dom';
@@ -14,12 +15,15 @@ import { ReasoningView } from './reasoningView';
  */
 
 interface Api {
-  postMessage(m: CompareWebviewMessage): void;
+  postMessage(m: RpcMessage): void;
   getState(): unknown;
   setState(s: unknown): void;
 }
 declare function acquireVsCodeApi(): Api;
 const vscode = acquireVsCodeApi();
+/** Building two rollout views (decode, maybe segment) can take a while on a loaded machine. */
+const PAIR_TIMEOUT_MS = 120_000;
+const rpc = new RpcEndpoint<CompareHostRequests, Record<never, never>, CompareWebviewNotifications, CompareHostNotifications>((m) => vscode.postMessage(m));
 
 type Filter = 'all' | 'better' | 'worse';
 type SideName = 'a' | 'b';
@@ -34,15 +38,18 @@ let state: CompareState = { filter: saved?.filter === 'better' || saved?.filter 
 let payload: ComparePayload | undefined;
 let rows: ImageDelta[] = [];
 let selectSeq = 0;
+/** The pair request in flight: a newer selection cancels it. */
+let inFlight: AbortController | undefined;
 
-const signed = (v: number | undefined, digits = 4): string => (v === undefined ? '—' : Number.isNaN(v) ? 'NaN' : `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`);
-const plain = (v: number | undefined, digits = 4): string => (v === undefined ? '—' : Number.isNaN(v) ? 'NaN' : v.toFixed(digits));
+// NaN may arrive as null (the webview channel serializes numbers as JSON does).
+const signed = (v: number | null | undefined, digits = 4): string => (v === undefined ? '—' : typeof v !== 'number' || Number.isNaN(v) ? 'NaN' : `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`);
+const plain = (v: number | null | undefined, digits = 4): string => (v === undefined ? '—' : typeof v !== 'number' || Number.isNaN(v) ? 'NaN' : v.toFixed(digits));
 const baseName = (p: string): string => p.split(/[\\/]/).pop() ?? p;
 
 const app = document.getElementById('app')!;
 const sidesLine = h('div', { class: 'compare-sides', id: 'compare-sides' });
 const metricSelect = h('select', { id: 'compare-metric', 'aria-label': 'Metric the lists and statistics follow' });
-metricSelect.addEventListener('change', () => vscode.postMessage({ type: 'compare/metric', metric: metricSelect.value }));
+metricSelect.addEventListener('change', () => rpc.notify('compare/metric', { metric: metricSelect.value }));
 const stats = h('div', { class: 'compare-stats num', id: 'compare-stats', 'aria-live': 'polite' });
 const datasetTable = h('table', { class: 'compare-dataset num', id: 'compare-dataset', 'aria-label': 'Dataset values' });
 const warnings = h('div', { class: 'problems', id: 'compare-warnings', role: 'status' });
@@ -79,6 +86,7 @@ class SidePanel {
   view?: ViewPayload;
   /** The record on screen. */
   shown?: number;
+  private seq = 0;
 
   constructor(readonly side: SideName) {
     this.canvas = new CanvasView(this.host);
@@ -95,7 +103,7 @@ class SidePanel {
     this.reasoning.onHover = (id) => this.canvas.highlight(id);
     const openRollout = () => {
       const s = this.view?.selection;
-      if (s?.kind === 'rollout') vscode.postMessage({ type: 'compare/open', log: s.log, index: s.index });
+      if (s?.kind === 'rollout') rpc.notify('compare/open', { log: s.log, index: s.index });
     };
     this.open.addEventListener('click', openRollout);
     this.reasoning.onOpenSource = openRollout;
@@ -121,13 +129,20 @@ class SidePanel {
     for (const msg of p.view?.problems ?? []) this.note.append(h('div', { class: 'problem' }, `⚠ ${msg}`));
     this.view = p.view;
     this.shown = p.shown;
+    this.seq++;
     this.open.hidden = !p.view;
     const v = p.view;
     if (!v) {
       this.canvas.setContent(undefined, 0, 0, {}, []);
       return;
     }
+    const seq = this.seq;
     const image = v.image ? await createImageBitmap(new Blob([v.image.bytes as BlobPart], { type: v.image.mime })) : undefined;
+    // A newer image was asked for while this one decoded.
+    if (seq !== this.seq) {
+      image?.close();
+      return;
+    }
     const w = v.image?.width ?? v.gt?.width ?? v.mask?.width ?? 0;
     const hgt = v.image?.height ?? v.gt?.height ?? v.mask?.height ?? 0;
     const layers: CanvasLayers = {};
@@ -246,7 +261,7 @@ function renderTable(): void {
 }
 
 /** Ask the host for an image's two rollouts (the best of each side, unless `pick` names one). */
-function select(image: string, pick?: { a?: number; b?: number }): void {
+function select(image: string, pick?: ComparePick): void {
   if (!payload) return;
   state = { ...state, image };
   persist();
@@ -258,17 +273,29 @@ function select(image: string, pick?: { a?: number; b?: number }): void {
   imageTitle.textContent = `Loading ${baseName(image)}…`;
   // Picking a rollout on one side keeps the other side's rollout on screen.
   const chosen = pick ? { a: pick.a ?? sides.a.shown, b: pick.b ?? sides.b.shown } : undefined;
-  vscode.postMessage({ type: 'compare/select', revision: payload.revision, id: ++selectSeq, image, ...(chosen ? { pick: chosen } : {}) });
+  const id = ++selectSeq;
+  const revision = payload.revision;
+  inFlight?.abort();
+  const ac = (inFlight = new AbortController());
+  rpc.request('compare/pair', { revision, image, ...(chosen ? { pick: chosen } : {}) }, { signal: ac.signal, timeoutMs: PAIR_TIMEOUT_MS }).then(
+    (pair) => {
+      if (pair && id === selectSeq && payload?.revision === revision) void showPair(id, image, pair.a, pair.b);
+    },
+    (e: unknown) => {
+      if (e instanceof Error && e.name === 'AbortError') return;
+      if (id === selectSeq) imageTitle.textContent = `✖ ${baseName(image)}: ${e instanceof Error ? e.message : String(e)}`;
+    },
+  );
 }
 
-async function showPair(m: Extract<CompareHostMessage, { type: 'compare/pair' }>): Promise<void> {
-  if (!payload || m.revision !== payload.revision || m.id !== selectSeq) return;
+async function showPair(id: number, image: string, a: ComparePanelSide, b: ComparePanelSide): Promise<void> {
+  if (!payload) return;
   const c = payload.comparison;
-  const d = c.images.find((i) => i.image === m.image);
-  imageTitle.textContent = `${baseName(m.image)} · Δ ${c.metric} ${signed(d?.delta[c.metric])}`;
-  imageTitle.title = m.image;
-  await Promise.all([sides.a.show(m.a, payload.a.label, `${c.metric} ${plain(d?.a[c.metric])}`), sides.b.show(m.b, payload.b.label, `${c.metric} ${plain(d?.b[c.metric])}`)]);
-  document.body.dataset.shown = m.image;
+  const d = c.images.find((i) => i.image === image);
+  imageTitle.textContent = `${baseName(image)} · Δ ${c.metric} ${signed(d?.delta[c.metric])}`;
+  imageTitle.title = image;
+  await Promise.all([sides.a.show(a, payload.a.label, `${c.metric} ${plain(d?.a[c.metric])}`), sides.b.show(b, payload.b.label, `${c.metric} ${plain(d?.b[c.metric])}`)]);
+  if (id === selectSeq) document.body.dataset.shown = image;
 }
 
 /** Up/Down move through the listed images (outside form controls). */
@@ -283,30 +310,19 @@ window.addEventListener('keydown', (e) => {
   if (next !== at) select(rows[next]!.image);
 });
 
-window.addEventListener('message', (e: MessageEvent<CompareHostMessage>) => {
-  const msg = e.data;
-  switch (msg.type) {
-    case 'compare/show': {
-      payload = msg.payload;
-      clear(warnings);
-      renderHeader(msg.payload);
-      renderTable();
-      document.body.dataset.revision = String(msg.payload.revision);
-      // Keep the selected image when it is still compared; else start on the image that moved most.
-      const keep = state.image && msg.payload.comparison.images.some((i) => i.image === state.image) ? state.image : rows[0]?.image;
-      if (keep) select(keep);
-      break;
-    }
-    case 'compare/pair':
-      void showPair(msg);
-      break;
-    case 'error':
-      clear(warnings);
-      warnings.append(h('div', { class: 'problem' }, `✖ ${msg.message}`));
-      break;
-    default:
-      assertNever(msg);
-  }
+rpc.on('compare/show', (p) => {
+  payload = p;
+  renderHeader(p);
+  renderTable();
+  document.body.dataset.revision = String(p.revision);
+  // Keep the selected image when it is still compared; else start on the image that moved most.
+  const keep = state.image && p.comparison.images.some((i) => i.image === state.image) ? state.image : rows[0]?.image;
+  if (keep) select(keep);
 });
+rpc.on('error', (e) => {
+  clear(warnings);
+  warnings.append(h('div', { class: 'problem' }, `✖ ${e.message}`));
+});
+window.addEventListener('message', (e: MessageEvent<unknown>) => void rpc.receive(e.data));
 
-vscode.postMessage({ type: 'ready' });
+rpc.notify('ready', null);
