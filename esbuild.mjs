@@ -36,6 +36,8 @@ const targets = [
   bundle({ entryPoints: ['src/webview/traces.ts'], outfile: 'dist/traces.js', platform: 'browser', format: 'iife' }),
   bundle({ entryPoints: ['src/webview/traces.css'], outfile: 'dist/traces.css', loader: { '.css': 'css' } }),
   bundle({ entryPoints: ['src/webview/renderer.ts'], outfile: 'dist/renderer.js', platform: 'browser', format: 'esm' }),
+  bundle({ entryPoints: ['src/webview/compare.ts'], outfile: 'dist/compare.js', platform: 'browser', format: 'iife' }),
+  bundle({ entryPoints: ['src/webview/compare.css'], outfile: 'dist/compare.css', loader: { '.css': 'css' } }),
 ];
 
 /** Every .ts file under the given roots, for the unbundled test/bench build. */

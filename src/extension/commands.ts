@@ -18,6 +18,8 @@ export const COMMANDS = {
   getStarted: 'segr1.getStarted',
   createSample: 'segr1.createSample',
   reloadPanels: 'segr1.reloadPanels',
+  compareRuns: 'segr1.compareRuns',
+  compareSteps: 'segr1.compareSteps',
 } as const;
 
 /** The webview panel type (serializer and activation event use it). */

@@ -12,6 +12,7 @@ import { DatasetsTree, RunsTree, followPanel } from './treeViews';
 import { EVALUATION_SCHEME, PredictionEvaluator } from './evaluatePredictions';
 import { openWalkthrough, trackWalkthrough } from './walkthrough';
 import { createSampleWorkspace } from './sampleCommand';
+import { compareRuns, compareSteps } from './compareCommands';
 import { WorkspaceModel } from './workspaceModel';
 
 /** When this bundle started evaluating: activation cost includes loading the module. */
@@ -94,6 +95,8 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
       WorkbenchPanel.current?.reload();
       TracesPanel.current?.reload();
     }),
+    vscode.commands.registerCommand(COMMANDS.compareRuns, (arg?: unknown) => compareRuns(context, model, segmenters, arg)),
+    vscode.commands.registerCommand(COMMANDS.compareSteps, (arg?: unknown) => compareSteps(context, model, segmenters, arg)),
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new WorkbenchNotebookSerializer()),
     new WorkbenchNotebookController(model, segmenters),
     vscode.commands.registerCommand(COMMANDS.newNotebook, async () => {

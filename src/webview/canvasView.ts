@@ -1,4 +1,5 @@
 import type { Glyph, PromptEdit } from '../shared/protocol';
+import type { ViewTransform as SharedTransform, Viewport } from '../shared/viewportSync';
 import { PALETTE } from './palette';
 
 type Layer = OffscreenCanvas | HTMLCanvasElement;
@@ -72,6 +73,8 @@ export class CanvasView {
   glyphNotes: ReadonlyMap<string, { readonly label: string; readonly title: string }> = new Map();
   /** Called with a glyph id (`point:3`, `box:0`) or undefined when the pointer hovers glyphs. */
   onHover: (id: string | undefined) => void = () => undefined;
+  /** Called after zoom or pan changes here (wheel, drag, keys, fit); not after `setView` (so two views can follow each other). */
+  onViewChange: (t: SharedTransform, fitted: boolean) => void = () => undefined;
 
   constructor(private readonly host: HTMLElement) {
     this.canvas = document.createElement('canvas');
@@ -154,6 +157,24 @@ export class CanvasView {
     this.view = { scale, tx: (cw - this.width * scale) / 2, ty: (ch - this.height * scale) / 2 };
     this.fitted = true;
     this.draw();
+    this.onViewChange({ ...this.view }, true);
+  }
+
+  /** Show the image with this transform (from a synchronized view); `fitted` keeps it fitting on resize. */
+  setView(t: SharedTransform, fitted = false): void {
+    this.view = { scale: t.scale, tx: t.tx, ty: t.ty };
+    this.fitted = fitted;
+    this.draw();
+  }
+
+  /** The canvas and image sizes the transform maps between (CSS and image pixels). */
+  viewport(): Viewport {
+    return { canvasWidth: this.canvas.clientWidth, canvasHeight: this.canvas.clientHeight, imageWidth: this.width, imageHeight: this.height };
+  }
+
+  /** The transform on screen. */
+  transform(): SharedTransform {
+    return { ...this.view };
   }
 
   /** Zoom by a factor around a screen point. */
@@ -163,6 +184,7 @@ export class CanvasView {
     this.view = { scale, tx: sx - (sx - this.view.tx) * k, ty: sy - (sy - this.view.ty) * k };
     this.fitted = false;
     this.draw();
+    this.onViewChange({ ...this.view }, false);
   }
 
   private resize(): void {
@@ -428,6 +450,7 @@ export class CanvasView {
       this.view = { ...this.view, tx: this.drag.tx + e.clientX - this.drag.x, ty: this.drag.ty + e.clientY - this.drag.y };
       this.fitted = false;
       this.draw();
+      this.onViewChange({ ...this.view }, false);
       return;
     }
     const r = this.canvas.getBoundingClientRect();
@@ -463,6 +486,7 @@ export class CanvasView {
       this.view = { ...this.view, tx: this.view.tx + d[0]!, ty: this.view.ty + d[1]! };
       this.fitted = false;
       this.draw();
+      this.onViewChange({ ...this.view }, false);
     } else return;
     e.preventDefault();
     e.stopPropagation();
