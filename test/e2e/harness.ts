@@ -196,7 +196,9 @@ export async function runCommand(page: Page, title: string, timeoutMs = 45_000):
     try {
       await entry.first().waitFor({ state: 'visible', timeout: 2_000 });
       await entry.first().click();
-      await input.waitFor({ state: 'hidden', timeout: 10_000 });
+      // The palette closed, or the command replaced it with its own quick pick (its input no longer holds the
+      // `>command` text): either way the command ran. Retrying then would cancel the command's own picker.
+      await waitFor('the command palette to close', async () => !(await input.isVisible()) || !(await input.inputValue()).startsWith('>'), 10_000);
       return;
     } catch (e) {
       if (Date.now() > end) throw new Error(`command '${title}' not found in the palette after ${attempt + 1} attempts`, { cause: e });

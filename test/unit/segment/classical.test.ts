@@ -197,20 +197,6 @@ test('rejects encodings from another engine', async () => {
   await assert.rejects(seg.decode({ key: 'x', width: 4, height: 4 }, { points: [] }), /another engine/);
 });
 
-test('encode + decode of a 768×768 image stays well under the interactive budget', async () => {
-  const s = paintScene(11, 99, 768, 768, 1);
-  const seg = createClassicalSegmenter();
-  const prompt: SegmentPrompt = { box: tightBox(s), points: [centroid(s)] };
-  await seg.decode(await seg.encode(s.image), prompt); // warm-up (JIT)
-  const t0 = performance.now();
-  const enc = await seg.encode(s.image);
-  const t1 = performance.now();
-  await seg.decode(enc, prompt);
-  const t2 = performance.now();
-  // Measured ≈20 ms encode + ≈20 ms decode on an idle core; the bound is loose because CI shares its cores.
-  assert.ok(t2 - t0 < 600, `encode ${(t1 - t0).toFixed(1)} ms, decode ${(t2 - t1).toFixed(1)} ms`);
-});
-
 test('degenerate inputs give empty or tiny masks, never a throw', async () => {
   const seg = createClassicalSegmenter();
   const sum = (m: BinaryMask): number => m.data.reduce((a, v) => a + v, 0);

@@ -85,10 +85,12 @@ test('5xx answers are retried with backoff; exhausted retries and 4xx fail with 
 
 test('per-attempt timeout, and cancellation stops without retrying', async () => {
   await ready;
-  const be = await createKserveBackend({ url: server.url, model: 'toy', timeoutMs: 50, retries: 1, backoffMs: 5 });
-  server.control.delayMs = 300;
+  // The timeout also bounds the metadata request `createKserveBackend` makes, which a loaded machine can take
+  // 100 ms to answer: 1 s leaves room for that and stays well under the server's 4 s delay.
+  const be = await createKserveBackend({ url: server.url, model: 'toy', timeoutMs: 1000, retries: 1, backoffMs: 5 });
+  server.control.delayMs = 4000;
   try {
-    await assert.rejects(be.run(feeds), /timed out after 50 ms/);
+    await assert.rejects(be.run(feeds), /timed out after 1000 ms/);
     const ac = new AbortController();
     const n0 = server.control.infers.get('toy') ?? 0;
     const slow = await createKserveBackend({ url: server.url, model: 'toy', timeoutMs: 5000, retries: 3 });
