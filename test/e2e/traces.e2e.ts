@@ -46,7 +46,8 @@ test('traces: chart points equal per-step means; brushing steps filters the roll
     for (const name of ['points per rollout', 'box area / image', 'zero-variance groups', 'format failure rate']) await view.locator(`figure[data-series="${name}"]`).waitFor({ timeout: 10_000 });
 
     const count = view.locator('#list-count');
-    assert.equal(await count.textContent(), `${records.length} of ${records.length} rollouts`);
+    // The list fills after the charts (its rows come with the prompt statistics): wait for it.
+    await waitFor('the full rollout list', async () => (await count.textContent()) === `${records.length} of ${records.length} rollouts`, 30_000);
     const list = view.locator('#rollout-list');
     const rendered = Number(await list.getAttribute('data-rendered'));
     assert.ok(rendered > 0 && rendered < records.length, `virtualized list renders ${rendered} of ${records.length} rows`);
