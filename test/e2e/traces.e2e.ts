@@ -75,6 +75,8 @@ test('traces: chart points equal per-step means; brushing steps filters the roll
     await wb.screenshot('traces-brushed');
 
     // "Largest replay Δ": every rollout replayed under the training code's reward; the sample replays exactly.
+    // The replay keeps the N largest (like Worst N): N = 1000 keeps every row for the step filter below.
+    await view.locator('#preset-n').fill('1000');
     await view.locator('#preset-replay').click();
     await waitFor('replay difference column', async () => ((await view.locator('.list-header').textContent()) ?? '').includes('replay |Δ total|') || undefined, 120_000);
     const firstRow = await waitFor('sorted rows', async () => {
