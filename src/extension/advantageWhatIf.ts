@@ -1,7 +1,8 @@
 import type { AnswerFormat } from '../core/completion/types';
 import type { RolloutIndex } from '../core/logs/indexBuilder';
 import { getAdvantageEstimator, listAdvantageEstimators, resolveAdvantageEstimator, type AdvantageEstimator } from '../core/rewards/advantageEstimators';
-import { advantageWhatIf, signFlips, whatIfBatch, wouldBeRows } from '../core/signals/advantageWhatIf';
+import { componentWeights, weightsLabel, type LogRunConfig } from '../core/logs/runConfig';
+import { advantageWhatIf, canonicalComponent, signFlips, whatIfBatch, wouldBeRows, type WhatIfBatch } from '../core/signals/advantageWhatIf';
 import type { AdvantageWhatIf, RewardRow } from '../shared/protocol';
 
 /**
@@ -19,8 +20,15 @@ function rewardSetOf(format: AnswerFormat | undefined): string {
  * The run's estimator: the `segr1.advantage.estimator` setting, or for `auto` (and for a hand-edited value outside
  * the list) the trainer the log format names, else the answer format's reward set's.
  */
-export function runEstimator(choice: string, logFormat: string | undefined, answerFormat: AnswerFormat | undefined): AdvantageEstimator {
-  return resolveAdvantageEstimator(getAdvantageEstimator(choice) ? choice : 'auto', rewardSetOf(answerFormat), logFormat);
+export function runEstimator(choice: string, logFormat: string | undefined, answerFormat: AnswerFormat | undefined, config?: LogRunConfig): AdvantageEstimator {
+  return resolveAdvantageEstimator(getAdvantageEstimator(choice) ? choice : 'auto', rewardSetOf(answerFormat), logFormat, config?.trainer);
+}
+
+/** The weights of record `i`'s run aligned with the batch's components (as replay weighs them), and their label. */
+function batchWeights(index: RolloutIndex, i: number, batch: WhatIfBatch, config: LogRunConfig | undefined): { weights: number[]; label: string } {
+  const r = index.run[i]!;
+  const weights = componentWeights(config, r >= 0 ? index.runs[r]! : '', batch.components, canonicalComponent);
+  return { weights, label: weightsLabel(batch.components, weights) };
 }
 
 const loggedOf = (index: RolloutIndex) => (k: number) => {
@@ -34,9 +42,10 @@ const sampleOf = (index: RolloutIndex, k: number) => {
 };
 
 /** The what-if table of record `i`'s group under every estimator (logged rewards, whole step). */
-export function whatIfPayload(index: RolloutIndex, i: number, run: AdvantageEstimator): AdvantageWhatIf {
+export function whatIfPayload(index: RolloutIndex, i: number, run: AdvantageEstimator, config?: LogRunConfig): AdvantageWhatIf {
   const batch = whatIfBatch(index, i);
-  const table = advantageWhatIf(batch, run, loggedOf(index));
+  const w = batchWeights(index, i, batch, config);
+  const table = advantageWhatIf(batch, run, loggedOf(index), w.weights);
   return {
     run: run.id,
     estimators: listAdvantageEstimators().map((e) => ({ id: e.id, trainer: e.trainer, scope: e.scope, formula: e.formula, source: e.source })),
@@ -44,6 +53,7 @@ export function whatIfPayload(index: RolloutIndex, i: number, run: AdvantageEsti
     totalOnly: batch.totalOnly,
     batchSize: table.batchSize,
     rows: table.rows.map((r) => ({ index: r.record, ...sampleOf(index, r.record), ...(r.logged !== undefined ? { logged: r.logged } : {}), values: r.values, flips: r.flips })),
+    weights: w.label,
   };
 }
 
@@ -57,6 +67,7 @@ export function withWouldBe(
   i: number,
   run: AdvantageEstimator,
   scored: { readonly rewards: readonly RewardRow[]; readonly total: RewardRow; readonly rewardSet: string },
+  config?: LogRunConfig,
 ): AdvantageWhatIf {
   const components: Record<string, number> = {};
   for (const r of scored.rewards) {
@@ -65,7 +76,8 @@ export function withWouldBe(
   }
   const total = scored.total.replayed[scored.rewardSet];
   if (!Object.keys(components).length && total === undefined) return payload;
-  const w = wouldBeRows(whatIfBatch(index, i), i, run, { components, ...(total !== undefined ? { total } : {}) }, loggedOf(index));
+  const batch = whatIfBatch(index, i);
+  const w = wouldBeRows(batch, i, run, { components, ...(total !== undefined ? { total } : {}) }, loggedOf(index), batchWeights(index, i, batch, config).weights);
   return {
     ...payload,
     wouldBe: {

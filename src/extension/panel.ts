@@ -14,6 +14,7 @@ import { resolveRecordPath, type WorkspaceModel } from './workspaceModel';
 import type { SegmenterService } from './segmenterService';
 import type { AttributionService } from './attributionService';
 import { runEstimator, whatIfPayload, withWouldBe } from './advantageWhatIf';
+import { logRunConfig } from './runConfigCache';
 import { oracleOverlay } from './oracleOverlay';
 import { PANEL_REWARD_SETS } from './viewBuilder';
 
@@ -265,11 +266,11 @@ export class WorkbenchPanel implements vscode.Disposable {
       this.sendAttribution();
       this.resolveFirstView();
       WorkbenchPanel.shown.fire({ selection: target, edited: (edits?.length ?? 0) > 0 });
-      this.sendAdvantage(seq, view);
+      void this.sendAdvantage(seq, view);
       if (replay) {
         const replayed = await replay();
         if (seq === this.seq) this.send({ type: 'view/replayed', replay: { ...replayed, revision: seq } });
-        if (seq === this.seq && edits) this.sendAdvantage(seq, view, replayed);
+        if (seq === this.seq && edits) void this.sendAdvantage(seq, view, replayed);
       }
     } catch (e) {
       if (seq !== this.seq) return;
@@ -281,15 +282,18 @@ export class WorkbenchPanel implements vscode.Disposable {
    * The group's advantages under every estimator (from the index: the whole step is there); with `scored`, the
    * re-scored edit's would-be advantages too. A failure is a note in the table, never a lost view.
    */
-  private sendAdvantage(seq: number, view: ViewPayload, scored?: Pick<ViewReplay, 'rewards' | 'total'>): void {
+  private async sendAdvantage(seq: number, view: ViewPayload, scored?: Pick<ViewReplay, 'rewards' | 'total'>): Promise<void> {
     const s = view.selection;
     const log = s.kind === 'rollout' ? this.model.log(s.log) : undefined;
     if (s.kind !== 'rollout' || !log) return;
     let whatIf;
     try {
-      const run = runEstimator(readSettings().advantageEstimator, log.format, view.rollout?.answer.format);
-      whatIf = whatIfPayload(log.index, s.index, run);
-      if (scored) whatIf = withWouldBe(whatIf, log.index, s.index, run, { ...scored, rewardSet: PANEL_REWARD_SETS[0] });
+      // The run's reward weights and TRL settings, as replay reads them (cached per version of the log).
+      const config = await logRunConfig(log.index);
+      if (seq !== this.seq) return;
+      const run = runEstimator(readSettings().advantageEstimator, log.format, view.rollout?.answer.format, config);
+      whatIf = whatIfPayload(log.index, s.index, run, config);
+      if (scored) whatIf = withWouldBe(whatIf, log.index, s.index, run, { ...scored, rewardSet: PANEL_REWARD_SETS[0] }, config);
     } catch (e) {
       whatIf = { run: '', estimators: [], components: [], totalOnly: false, batchSize: 0, rows: [], note: `line ${log.index.line[s.index] ?? '?'}: ${e instanceof Error ? e.message : String(e)}` };
     }

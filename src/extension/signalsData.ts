@@ -24,6 +24,10 @@ export interface SignalsRun {
   readonly advantage: readonly AdvantageRollout[];
   /** The run's estimator (setting resolved for this log). */
   readonly base: AdvantageEstimator;
+  /** Each run's component weights (its logged `reward_weights`, as replay reads them); absent: 1 each. */
+  readonly weights?: (run: string) => readonly number[];
+  /** Those weights named for the chart title (`weights segment×2, format×0.5`). */
+  readonly weightsLabel?: string;
   /** Attribution labels by log line, when the pass has run on this log. */
   readonly labels?: ReadonlyMap<number, AttributionLabel>;
   /** Messages (`file:line: field …`) of the lines whose GT or mask could not be read. */
@@ -49,8 +53,8 @@ export function pickAlternative(asked: string | undefined, bases: readonly strin
 export function signFlipChart(runs: readonly SignalsRun[], alternative: string): SignFlipChart {
   const alt = getAdvantageEstimator(alternative);
   if (!alt) throw new Error(`unknown advantage estimator '${alternative}' (known: ${ADVANTAGE_ESTIMATOR_IDS.join(', ')})`);
-  const series = runs.map((r) => ({ r, s: signFlipShare(r.advantage, r.base, alt) }));
-  const bases = [...new Set(runs.map((r) => r.base.id))];
+  const series = runs.map((r) => ({ r, s: signFlipShare(r.advantage, r.base, alt, r.weights) }));
+  const bases = [...new Set(runs.map((r) => `${r.base.id}${r.weightsLabel ? ` (${r.weightsLabel})` : ''}`))];
   return {
     id: 'sign-flips',
     title: `advantage sign flips: ${bases.join(' / ')} → ${alternative}`,

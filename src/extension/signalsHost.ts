@@ -3,6 +3,10 @@ import { getAdvantageEstimator, resolveAdvantageEstimator, type AdvantageRollout
 import type { AttributionLabel } from '../core/signals/labels';
 import { readSignalRollouts } from '../core/signals/signalLog';
 import { advantageRolloutsOfIndex } from '../core/signals/signFlips';
+import { canonicalComponent } from '../core/signals/advantageWhatIf';
+import { componentWeights, weightsLabel, type LogRunConfig } from '../core/logs/runConfig';
+import type { RolloutIndex } from '../core/logs/indexBuilder';
+import { logRunConfig } from './runConfigCache';
 import type { SignalRollout } from '../core/signals/stepSignals';
 import type { TracesHostMessage } from '../shared/protocol';
 import type { AttributionService } from './attributionService';
@@ -18,7 +22,17 @@ interface LogInputs {
   readonly stamp: string;
   readonly rollouts: SignalRollout[];
   readonly advantage: AdvantageRollout[];
+  /** The log's reward weights and TRL advantage settings, as replay reads them. */
+  readonly config: LogRunConfig;
   readonly problems: string[];
+}
+
+/** The runs' component weights (the index's components, as advantageRolloutsOfIndex orders them) and their label. */
+function runWeights(index: RolloutIndex, config: LogRunConfig): { weights: (run: string) => number[]; weightsLabel: string } {
+  const components = index.components.size ? [...index.components.keys()] : ['total'];
+  const weights = (run: string) => componentWeights(config, run, components, canonicalComponent);
+  const runs = index.runs.length ? index.runs : [''];
+  return { weights, weightsLabel: [...new Set(runs.map((r) => weightsLabel(components, weights(r))))].join(' / ') };
 }
 
 const stampOf = (log: LogEntry) => `${log.index.path}\0${log.index.size}\0${log.index.mtimeMs}`;
@@ -61,7 +75,8 @@ export class SignalsHost {
             throw e;
           });
           if (!rollouts) return false;
-          SignalsHost.inputs.set(log.file, { stamp: stampOf(log), rollouts, advantage: advantageRolloutsOfIndex(log.index), problems });
+          const config = await logRunConfig(log.index, (m) => problems.push(m));
+          SignalsHost.inputs.set(log.file, { stamp: stampOf(log), rollouts, advantage: advantageRolloutsOfIndex(log.index), problems, config });
         }
         return true;
       });
@@ -96,7 +111,8 @@ export class SignalsHost {
         label: log.index.runs[0] ?? path.basename(path.dirname(log.file)),
         rollouts: inputs.rollouts,
         advantage: inputs.advantage,
-        base: resolveAdvantageEstimator(setting, REWARD_SET, log.format),
+        base: resolveAdvantageEstimator(setting, REWARD_SET, log.format, inputs.config.trainer),
+        ...runWeights(log.index, inputs.config),
         ...(labels ? { labels } : {}),
         problems: inputs.problems,
       });

@@ -257,6 +257,8 @@ export interface AdvantageWhatIf {
   };
   /** Why there is no table (e.g. the log is not indexed); rows are then empty. */
   readonly note?: string;
+  /** The reward weights the advantages were computed with (the run's logged `reward_weights`, as replay reads them), named. */
+  readonly weights?: string;
 }
 
 /** The image's oracle mask (GT-derived prompts segmented with the segmenter in use), or why there is none. */

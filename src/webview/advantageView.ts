@@ -47,7 +47,7 @@ export class AdvantageView {
     const flips = w.rows.filter((r) => r.flips.length).length;
     const others = w.estimators.filter((e) => e.id !== w.run);
     const run = w.estimators.find((e) => e.id === w.run);
-    this.summary.textContent = `Advantage what-ifs · run's estimator ${w.run}${flips ? ` · ⇄ ${flips} ${flips === 1 ? 'rollout flips' : 'rollouts flip'} sign` : ' · no sign flips'}`;
+    this.summary.textContent = `Advantage what-ifs · run's estimator ${w.run}${w.weights ? ` (${w.weights})` : ''}${flips ? ` · ⇄ ${flips} ${flips === 1 ? 'rollout flips' : 'rollouts flip'} sign` : ' · no sign flips'}`;
     this.summary.dataset.flips = String(flips);
     const head = h(
       'tr',

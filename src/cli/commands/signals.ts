@@ -4,6 +4,8 @@ import { indexRolloutLog } from '../../core/logs/jsonlIndex';
 import { ADVANTAGE_ESTIMATOR_IDS, getAdvantageEstimator, resolveAdvantageEstimator } from '../../core/rewards/advantageEstimators';
 import { SIGNAL_INFO } from '../../core/signals/signalInfo';
 import { readSignalRollouts } from '../../core/signals/signalLog';
+import { componentWeights, readLogRunConfig, weightsLabel } from '../../core/logs/runConfig';
+import { canonicalComponent } from '../../core/signals/advantageWhatIf';
 import { advantageRolloutsOfIndex, signFlipShare, type SignFlipSeries } from '../../core/signals/signFlips';
 import { stepSignals, type SignalSeries } from '../../core/signals/stepSignals';
 import { argsOrExit, err, out } from '../output';
@@ -70,7 +72,7 @@ function fmt(v: number): string {
 }
 
 /** The signals as a table: one block per signal, a row per step, flagged steps marked. */
-export function formatSignals(signals: readonly SignalSeries[], flips: SignFlipSeries): string {
+export function formatSignals(signals: readonly SignalSeries[], flips: SignFlipSeries, weights?: string): string {
   const lines: string[] = [];
   for (const s of signals) {
     const info = SIGNAL_INFO[s.id];
@@ -78,7 +80,7 @@ export function formatSignals(signals: readonly SignalSeries[], flips: SignFlipS
     s.steps.forEach((st, k) => lines.push(`  step ${String(st).padStart(5)}  ${fmt(s.mean[k]!).padStart(8)}  ${info.unit} ${s.n[k]}${s.excluded[k] ? ` (+${s.excluded[k]} left out)` : ''}${s.flag[k] ? '  ⚑ crosses' : ''}`));
     lines.push('');
   }
-  lines.push(`sign flips ${flips.base} → ${flips.alternative}`);
+  lines.push(`sign flips ${flips.base} → ${flips.alternative}${weights ? ` (${weights})` : ''}`);
   flips.steps.forEach((st, k) => lines.push(`  step ${String(st).padStart(5)}  ${fmt(flips.mean[k]!).padStart(8)}  ${flips.flips[k]} of ${flips.n[k]} rollouts`));
   return lines.join('\n');
 }
@@ -97,9 +99,15 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const rollouts = await readSignalRollouts(index, { root: args.root ?? dirname(args.log), onBadLine: (line, m) => err(`${args.log}:${line}: ${m}`) });
-  const base = resolveAdvantageEstimator(args.estimator, 'segr1-reference');
-  const flips = signFlipShare(advantageRolloutsOfIndex(index), base, getAdvantageEstimator(args.alternative)!);
+  // The run's weights and TRL advantage settings, read as replay reads them, so the flips are replay's advantages.
+  const config = await readLogRunConfig(args.log, (i) => err(`${args.log}:${i.line}: field ${i.field ?? ''}: ${i.message}`));
+  const base = resolveAdvantageEstimator(args.estimator, 'segr1-reference', undefined, config.trainer);
+  const components = index.components.size ? [...index.components.keys()] : ['total'];
+  const weightsOf = (run: string) => componentWeights(config, run, components, canonicalComponent);
+  const flips = signFlipShare(advantageRolloutsOfIndex(index), base, getAdvantageEstimator(args.alternative)!, weightsOf);
+  const runs = index.runs.length ? index.runs : [''];
+  const weights = [...new Set(runs.map((r) => weightsLabel(components, weightsOf(r))))].join(' / ');
   const signals = stepSignals(rollouts);
-  out(args.json ? toJson({ signals, signFlips: flips }) : formatSignals(signals, flips));
+  out(args.json ? toJson({ signals, signFlips: { ...flips, weights } }) : formatSignals(signals, flips, weights));
   return 0;
 }

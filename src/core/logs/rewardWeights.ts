@@ -1,4 +1,5 @@
 import { describeValue } from './validateRecord';
+import type { LogIssue } from './issues';
 
 /**
  * A run's reward weights (TRL `GRPOConfig.reward_weights`), as a log carries them: a list aligned with the reward
@@ -44,4 +45,80 @@ export function readRewardWeights(value: unknown, names: readonly string[] | und
 export function sameWeights(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean {
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => Object.is(a[k], b[k]));
+}
+
+/** A record's `reward_weights` as logged, with the reward function names its `rewards` lists (in order). */
+export interface LoggedRewardWeights {
+  readonly value: unknown;
+  readonly names?: string[];
+}
+
+/**
+ * The reward weights a record logs: its own `reward_weights` (a canonical log may carry the run-level field on
+ * every record), else `extra.reward_weights` (where a conversion of a TRL run put them); undefined when neither.
+ */
+export function recordRewardWeights(rec: Readonly<Record<string, unknown>>): LoggedRewardWeights | undefined {
+  const extra = rec.extra && typeof rec.extra === 'object' ? (rec.extra as Record<string, unknown>) : {};
+  const value = rec.reward_weights !== undefined ? rec.reward_weights : extra.reward_weights;
+  if (value === undefined) return undefined;
+  const names = rec.rewards && typeof rec.rewards === 'object' && !Array.isArray(rec.rewards) ? Object.keys(rec.rewards) : undefined;
+  return { value, ...(names ? { names } : {}) };
+}
+
+/** One run's weights as its log gives them: by logged reward function name, first logged at `line`. */
+export interface RunLoggedWeights {
+  readonly weights: Readonly<Record<string, number>>;
+  readonly line: number;
+}
+
+/**
+ * Each run's reward weights from its records, as replay takes them: the first usable `reward_weights` a record of the
+ * run logs; a later record of the run logging other weights is reported and ignored. An unusable value is an error
+ * naming its line and field, once per run and field, and leaves the run at 1 unless another record logs usable ones.
+ * Feed records in line order with {@link RunWeightsReader.add}; runs are keyed by id (null: no run).
+ */
+export class RunWeightsReader {
+  private readonly logged = new Map<string | null, RunLoggedWeights>();
+  private readonly reported = new Set<string>();
+
+  /** `onIssue` receives each problem once per run and field. */
+  constructor(private readonly onIssue: (issue: LogIssue) => void) {}
+
+  /** Take the weights (if any) that the record at `line` of `run` logs. */
+  add(run: string | null, line: number, logged: LoggedRewardWeights | undefined): void {
+    if (!logged) return;
+    const r = readRewardWeights(logged.value, logged.names);
+    const first = this.logged.get(run);
+    if ('field' in r) this.report(run, line, r.field, `${r.message}; ${first ? `the weights of line ${first.line} kept` : 'weights of 1 used unless another record of the run logs usable ones'}`);
+    else if (!first) this.logged.set(run, { weights: r.weights, line });
+    else if (!sameWeights(first.weights, r.weights)) this.report(run, line, 'reward_weights', `${JSON.stringify(r.weights)} differs from ${JSON.stringify(first.weights)} logged for the same run at line ${first.line}; those kept`);
+  }
+
+  /** The run's weights, or undefined when none of its records logged usable ones (TRL's default: 1 each). */
+  get(run: string | null): RunLoggedWeights | undefined {
+    return this.logged.get(run);
+  }
+
+  /** Every run that logged usable weights. */
+  runs(): ReadonlyMap<string | null, RunLoggedWeights> {
+    return this.logged;
+  }
+
+  private report(run: string | null, line: number, field: string, message: string): void {
+    const key = JSON.stringify([run, field]);
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.onIssue({ line, severity: 'error', field, message });
+  }
+}
+
+/**
+ * Weights aligned with `components` (a log's component names): the logged weight of the same name, else of the name
+ * `match` maps it to (e.g. `rewards/format_reward` and `format`), else 1 (TRL's default).
+ */
+export function weightsFor(components: readonly string[], weights: Readonly<Record<string, number>> | undefined, match: (name: string) => string = (n) => n): number[] {
+  if (!weights) return components.map(() => 1);
+  const byMatch = new Map(Object.entries(weights).map(([k, v]) => [match(k), v]));
+  // Own keys only: a logged name like `constructor` must not find Object.prototype's.
+  return components.map((c) => (Object.hasOwn(weights, c) ? weights[c] : undefined) ?? byMatch.get(match(c)) ?? 1);
 }

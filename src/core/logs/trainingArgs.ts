@@ -264,29 +264,45 @@ export function plainValue(v: unknown, depth = 32): unknown {
   return undefined;
 }
 
+/** What a TRL run's GRPOConfig says that a replay of its advantages needs. */
+export interface TrlRunConfig {
+  /** reward_weights by reward function name; undefined: None or unusable (TRL's default, 1 each). */
+  readonly rewardWeights?: Record<string, number>;
+  /** `multi_objective_aggregation` ("sum_then_normalize" / "normalize_then_sum"), when saved. */
+  readonly multiObjectiveAggregation?: string;
+  /** `scale_rewards` ("group" / "batch" / "none"; booleans before TRL's __post_init__ maps them), when saved. */
+  readonly scaleRewards?: string | boolean;
+}
+
 /**
- * GRPOConfig.reward_weights of the TRL run in `outputDir`, by reward function name (`names`: the completions
- * table's reward columns, in reward_funcs order), from its training_args.bin. Undefined when the run saved none or
- * left reward_weights None (TRL then weighs every function 1); an unreadable file or unusable value is an issue
- * naming the file and field, and undefined (weights of 1).
+ * GRPOConfig.reward_weights, multi_objective_aggregation and scale_rewards of the TRL run in `outputDir`, from its
+ * training_args.bin (`names`: the completions table's reward columns, in reward_funcs order). Empty when the run
+ * saved none; an unreadable file or unusable value is an issue naming the file and field, and that field is left
+ * out (weights of 1; the estimator then follows the log format).
  */
-export async function trlRunRewardWeights(outputDir: string, names: readonly string[], issue: (i: LogIssue) => void): Promise<Record<string, number> | undefined> {
+export async function trlRunConfig(outputDir: string, names: readonly string[], issue: (i: LogIssue) => void): Promise<TrlRunConfig> {
   const path = await findTrainingArgs(outputDir);
-  if (!path) return undefined;
+  if (!path) return {};
   const file = relative(outputDir, path);
   const read = await readTrainingArgs(path);
   if ('error' in read) {
     issue({ line: 0, file, severity: 'warning', message: `could not be read (${read.error}); reward weights 1 assumed` });
-    return undefined;
+    return {};
   }
+  const out: { rewardWeights?: Record<string, number>; multiObjectiveAggregation?: string; scaleRewards?: string | boolean } = {};
   const value = plainValue(read.fields.get('reward_weights'));
-  if (value === null || value === undefined) return undefined;
-  const r = readRewardWeights(value, names);
-  if ('field' in r) {
-    issue({ line: 0, file, severity: 'error', field: r.field, message: `${r.message}; reward weights 1 used` });
-    return undefined;
+  if (value !== null && value !== undefined) {
+    const r = readRewardWeights(value, names);
+    if ('field' in r) issue({ line: 0, file, severity: 'error', field: r.field, message: `${r.message}; reward weights 1 used` });
+    else out.rewardWeights = { ...r.weights };
   }
-  return { ...r.weights };
+  const agg = plainValue(read.fields.get('multi_objective_aggregation'));
+  if (typeof agg === 'string') out.multiObjectiveAggregation = agg;
+  else if (agg !== undefined && agg !== null) issue({ line: 0, file, severity: 'warning', field: 'multi_objective_aggregation', message: `expected a string, found ${typeof agg}; ignored` });
+  const scale = plainValue(read.fields.get('scale_rewards'));
+  if (typeof scale === 'string' || typeof scale === 'boolean') out.scaleRewards = scale;
+  else if (scale !== undefined && scale !== null) issue({ line: 0, file, severity: 'warning', field: 'scale_rewards', message: `expected a string or a boolean, found ${typeof scale}; ignored` });
+  return out;
 }
 
 /**

@@ -54,12 +54,15 @@ export class TrlRowMapper {
    * @param rewardWeights GRPOConfig.reward_weights by name (default 1), for the total `reward` TRL never logs per row.
    * @param recordWeights whether each record carries them as `extra.reward_weights` (weights read from the run), so
    *   that replay weighs advantages as the run did.
+   * @param runFields run-level GRPOConfig fields every record carries in `extra` (multi_objective_aggregation,
+   *   scale_rewards), so that `auto` resolves to the run's estimator.
    */
   constructor(
     private readonly sink: RolloutSink,
     private readonly rewardNames: readonly string[] | undefined,
     private readonly rewardWeights: Readonly<Record<string, number>> = {},
     private readonly recordWeights = false,
+    private readonly runFields: Readonly<Record<string, unknown>> = {},
   ) {}
 
   /** Map one row; `where` names the file and row for issues. */
@@ -90,6 +93,7 @@ export class TrlRowMapper {
       } else extra[k] = typeof v === 'bigint' ? Number(v) : v;
     }
     if (this.recordWeights) extra.reward_weights = { ...this.rewardWeights };
+    Object.assign(extra, this.runFields);
     const step = num(row.step);
     const advantage = num(row.advantage);
     const key = JSON.stringify([row.prompt, completion, advantage, rewards]);

@@ -2,7 +2,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { AdapterOptions, RolloutAdapter, RolloutSink } from './adapterTypes';
 import { abortError } from './lineScanner';
-import { trlRunRewardWeights } from './trainingArgs';
+import { trlRunConfig } from './trainingArgs';
 import { TrlRowMapper, trlRewardNames } from './trlCompletions';
 
 /** TRL writes `<output_dir>/completions/completions_{step:05d}.parquet`. */
@@ -146,8 +146,14 @@ export async function readTrlParquet(path: string, sink: RolloutSink, opts: Adap
       if (!mapper) {
         // reward_funcs order is the table's: TRL writes the reward columns in it (grpo_trainer.py `table = {...}`).
         const rewardCols = columns.filter((c) => (logged ?? floats).includes(c));
-        const weights = rewardWeights ?? (await trlRunRewardWeights(trlOutputDir(file), rewardCols, (i) => sink.issue(i)));
-        mapper = new TrlRowMapper(sink, logged ?? floats, weights, weights !== undefined);
+        const config = await trlRunConfig(trlOutputDir(file), rewardCols, (i) => sink.issue(i));
+        const weights = rewardWeights ?? config.rewardWeights;
+        // The trainer's advantage settings travel on every record, so `auto` picks the estimator the run used.
+        const runFields = {
+          ...(config.multiObjectiveAggregation !== undefined ? { multi_objective_aggregation: config.multiObjectiveAggregation } : {}),
+          ...(config.scaleRewards !== undefined ? { scale_rewards: config.scaleRewards } : {}),
+        };
+        mapper = new TrlRowMapper(sink, logged ?? floats, weights, weights !== undefined, runFields);
       }
       const m = mapper;
       let rowStart = 0;

@@ -228,17 +228,42 @@ const FORMAT_TRAINER: Readonly<Record<string, 'trl' | 'verl'>> = {
 const VERL_REWARD_SETS = new Set(['segzero', 'segzero-strict', 'visionreasoner']);
 
 /**
- * The estimator `auto` means: the trainer's default GRPO for a log whose format names its trainer, else the
- * default of the trainer the reward set was trained with.
+ * TRL GRPOConfig fields choosing its advantage estimator, as a converted run logs them (`extra.*`): raw values,
+ * judged here as TRL 1.13 does (grpo_config.py `scale_rewards`: "group" / true, "batch", "none" / false;
+ * `multi_objective_aggregation`: "sum_then_normalize" or "normalize_then_sum").
  */
-export function defaultAdvantageEstimator(rewardSetId: string, format?: string): AdvantageEstimatorId {
-  const trainer = (format !== undefined ? FORMAT_TRAINER[format] : undefined) ?? (VERL_REWARD_SETS.has(rewardSetId) ? 'verl' : 'trl');
-  return trainer === 'verl' ? 'verl-grpo' : 'trl-group';
+export interface TrlAdvantageConfig {
+  readonly multiObjectiveAggregation?: unknown;
+  readonly scaleRewards?: unknown;
 }
 
-/** Resolve a user's choice (`auto` or an id); throws naming the known ids for anything else. */
-export function resolveAdvantageEstimator(choice: string | undefined, rewardSetId: string, format?: string): AdvantageEstimator {
-  const id = choice === undefined || choice === 'auto' ? defaultAdvantageEstimator(rewardSetId, format) : choice;
+/** The TRL estimator a run's GRPOConfig names; undefined when it names none this registry knows. */
+function trlEstimatorOf(config: TrlAdvantageConfig): AdvantageEstimatorId | undefined {
+  if (config.multiObjectiveAggregation === 'normalize_then_sum') return 'trl-gdpo';
+  const s = config.scaleRewards;
+  if (s === 'batch') return 'trl-batch';
+  if (s === 'none' || s === false) return 'trl-none';
+  if (s === 'group' || s === true || config.multiObjectiveAggregation === 'sum_then_normalize') return 'trl-group';
+  return undefined;
+}
+
+/**
+ * The estimator `auto` means: for a TRL log whose records carry the trainer's config, the estimator that config
+ * names; else the trainer's default GRPO for a log whose format names its trainer, else the default of the trainer
+ * the reward set was trained with.
+ */
+export function defaultAdvantageEstimator(rewardSetId: string, format?: string, config?: TrlAdvantageConfig): AdvantageEstimatorId {
+  const trainer = (format !== undefined ? FORMAT_TRAINER[format] : undefined) ?? (VERL_REWARD_SETS.has(rewardSetId) ? 'verl' : 'trl');
+  if (trainer === 'verl') return 'verl-grpo';
+  return (config && trlEstimatorOf(config)) ?? 'trl-group';
+}
+
+/**
+ * Resolve a user's choice (`auto` or an id); throws naming the known ids for anything else. `config`: the TRL
+ * run's logged advantage settings, which `auto` follows.
+ */
+export function resolveAdvantageEstimator(choice: string | undefined, rewardSetId: string, format?: string, config?: TrlAdvantageConfig): AdvantageEstimator {
+  const id = choice === undefined || choice === 'auto' ? defaultAdvantageEstimator(rewardSetId, format, config) : choice;
   const e = getAdvantageEstimator(id);
   if (!e) throw new Error(`unknown advantage estimator '${id}' (known: auto, ${ADVANTAGE_ESTIMATOR_IDS.join(', ')})`);
   return e;

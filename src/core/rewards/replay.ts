@@ -13,7 +13,8 @@ import type { CocoRle } from '../logs/rollout';
 import { readTextLines } from '../logs/textLines';
 import { describeValue } from '../logs/validateRecord';
 import type { LogIssue } from '../logs/issues';
-import { readRewardWeights, sameWeights } from '../logs/rewardWeights';
+import { recordRewardWeights, type LoggedRewardWeights } from '../logs/rewardWeights';
+import { RunConfigReader, trainerConfigOf, type TrainerAdvantageConfig } from '../logs/runConfig';
 import type { Segmenter } from '../segment/segmenter';
 import { segmentAnswer } from '../segment/segmentAnswer';
 import { TRL_PARQUET_FILE } from '../logs/trlParquet';
@@ -142,7 +143,9 @@ export interface Pending {
   total: Compared;
   loggedAdvantage: number | null;
   /** The record's `reward_weights` as logged, with the reward function names its `rewards` lists (in order). */
-  rewardWeights?: { value: unknown; names?: string[] };
+  rewardWeights?: LoggedRewardWeights;
+  /** TRL's advantage settings the record logs. */
+  trainer?: TrainerAdvantageConfig;
 }
 
 /** Progress of a replay: rollouts scored so far, and how far into the file (characters read ≈ bytes, for a fraction). */
@@ -166,11 +169,12 @@ export async function replayLog(logPath: string, opts: ReplayOptions): Promise<{
   const { pending, badLines, segmented } = inWorkers ?? (await replayLines(logPath, opts));
   const names = opts.rewardSet.components;
   const format = opts.format ?? pending.map((p) => formatOfSource(p.source)).find((f) => f !== undefined);
-  const estimator = resolveAdvantageEstimator(opts.estimator, opts.rewardSet.id, format);
+  const config = runConfigOf(pending, opts);
+  const estimator = resolveAdvantageEstimator(opts.estimator, opts.rewardSet.id, format, config.result().trainer);
   // Advantages: a group (one `group` of one run) replays only when every member's total did; a batch-scoped
   // estimator needs every rollout of the step.
   const groupKey = (p: Pending) => (estimator.scope === 'batch' ? JSON.stringify([p.run ?? '', p.step ?? null]) : JSON.stringify([p.run ?? '', p.group]));
-  const runWeights = weightsByRun(pending, names, opts);
+  const runWeights = weightsByRun(pending, names, opts, config);
   const complete = new Map<string, boolean>();
   for (const p of pending) complete.set(groupKey(p), (complete.get(groupKey(p)) ?? true) && p.total.replayed !== null);
   // Each run with its own weights: estimators never mix runs (groups and batches are per run), so this is exact.
@@ -227,33 +231,16 @@ function componentOf(logName: string, components: readonly string[]): string | u
 
 /**
  * Each run's weights by reward-set component: the caller's, else the first usable `reward_weights` its records log
- * (later records that log other weights are reported and ignored), else 1. An unusable value is reported with its
- * line and field, once per run and field, and leaves the run at 1 unless another record of it logs usable weights.
+ * ({@link RunConfigReader}, shared with the index-based consumers), else 1.
  */
-function weightsByRun(pending: readonly Pending[], components: readonly string[], opts: Pick<ReplayOptions, 'rewardWeights' | 'onIssue' | 'onNote'>): Map<string | null, RunWeights> {
+function weightsByRun(pending: readonly Pending[], components: readonly string[], opts: Pick<ReplayOptions, 'rewardWeights' | 'onIssue' | 'onNote'>, config: RunConfigReader): Map<string | null, RunWeights> {
   const out = new Map<string | null, RunWeights>();
-  const logged = new Map<string | null, { weights: Readonly<Record<string, number>>; line: number }>();
-  const reported = new Set<string>();
-  const report = (p: Pending, field: string, message: string) => {
-    const key = JSON.stringify([p.run ?? null, field]);
-    if (reported.has(key)) return;
-    reported.add(key);
-    const issue: LogIssue = { line: p.line, severity: 'error', field, message };
-    if (opts.onIssue) opts.onIssue(issue);
-    else opts.onNote?.(`line ${p.line}: field ${field}: ${message}`);
-  };
   for (const p of pending) {
     const run = p.run ?? null;
     if (!out.has(run)) out.set(run, { run, weights: {}, from: 'default' });
-    if (opts.rewardWeights || !p.rewardWeights) continue;
-    const r = readRewardWeights(p.rewardWeights.value, p.rewardWeights.names);
-    const first = logged.get(run);
-    if ('field' in r) report(p, r.field, `${r.message}; ${first ? `the weights of line ${first.line} kept` : 'weights of 1 used unless another record of the run logs usable ones'}`);
-    else if (!first) logged.set(run, { weights: r.weights, line: p.line });
-    else if (!sameWeights(first.weights, r.weights)) report(p, 'reward_weights', `${JSON.stringify(r.weights)} differs from ${JSON.stringify(first.weights)} logged for the same run at line ${first.line}; those kept`);
   }
   for (const [run, w] of out) {
-    const l = logged.get(run);
+    const l = opts.rewardWeights ? undefined : config.weights.get(run);
     const weights: Record<string, number> = {};
     for (const c of components) weights[c] = 1;
     if (opts.rewardWeights) for (const c of components) weights[c] = opts.rewardWeights[c] ?? 1;
@@ -263,9 +250,19 @@ function weightsByRun(pending: readonly Pending[], components: readonly string[]
         if (c !== undefined) weights[c] = v;
       }
     }
-    out.set(run, { ...w, weights, from: opts.rewardWeights ? 'caller' : l ? 'log' : 'default', ...(l && !opts.rewardWeights ? { line: l.line } : {}) });
+    out.set(run, { ...w, weights, from: opts.rewardWeights ? 'caller' : l ? 'log' : 'default', ...(l ? { line: l.line } : {}) });
   }
   return out;
+}
+
+/** The log's run configuration from the replayed lines (weights are only read when the caller gave none). */
+function runConfigOf(pending: readonly Pending[], opts: Pick<ReplayOptions, 'rewardWeights' | 'onIssue' | 'onNote'>): RunConfigReader {
+  const config = new RunConfigReader((issue) => {
+    if (opts.onIssue) opts.onIssue(issue);
+    else opts.onNote?.(`line ${issue.line}: field ${issue.field ?? ''}: ${issue.message}`);
+  });
+  for (const p of pending) config.addLogged(p.run ?? null, p.line, opts.rewardWeights ? undefined : p.rewardWeights, p.trainer);
+  return config;
 }
 
 /** The per-line pass on this thread: every line replayed in order, bad lines and notes reported as they come. */
@@ -455,9 +452,9 @@ export async function replayRecord(text: string, line: number, opts: Pick<Replay
   }
   const group = typeof rec.group === 'string' || typeof rec.group === 'number' ? String(rec.group) : `${String(rec.step ?? '')}|${String(rec.image ?? '')}|${String(rec.query ?? '')}`;
   const extra = rec.extra && typeof rec.extra === 'object' ? (rec.extra as Record<string, unknown>) : {};
-  // A run-level field: canonical logs may carry it on every record; conversions of TRL runs put it in `extra`.
-  const weightsValue = rec.reward_weights !== undefined ? rec.reward_weights : extra.reward_weights;
-  const rewardNames = rec.rewards && typeof rec.rewards === 'object' && !Array.isArray(rec.rewards) ? Object.keys(rec.rewards) : undefined;
+  // Run-level fields: canonical logs may carry them on every record; conversions of TRL runs put them in `extra`.
+  const rewardWeights = recordRewardWeights(rec);
+  const trainer = trainerConfigOf(rec);
   return {
     line,
     run: typeof rec.run === 'string' ? rec.run : undefined,
@@ -467,7 +464,8 @@ export async function replayRecord(text: string, line: number, opts: Pick<Replay
     components,
     total: { logged: num(rec.reward), replayed: total },
     loggedAdvantage: num(rec.advantage),
-    ...(weightsValue !== undefined ? { rewardWeights: { value: weightsValue, ...(rewardNames ? { names: rewardNames } : {}) } } : {}),
+    ...(rewardWeights ? { rewardWeights } : {}),
+    ...(trainer ? { trainer } : {}),
   };
 }
 

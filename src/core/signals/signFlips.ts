@@ -45,10 +45,31 @@ export function advantageRolloutsOfIndex(ix: RolloutIndex): AdvantageRollout[] {
   return out;
 }
 
+/** Weights by component for every run, or per run (each run weighs its components by its own `reward_weights`). */
+export type FlipWeights = readonly number[] | ((run: string) => readonly number[] | undefined);
+
+/** `estimator`'s advantages, each run estimated with its own weights (estimators never mix runs, so this is exact). */
+function estimateByRun(estimator: AdvantageEstimator, rollouts: readonly AdvantageRollout[], weights: FlipWeights | undefined): number[] {
+  if (typeof weights !== 'function') return estimator.estimate(rollouts, weights);
+  const byRun = new Map<string, number[]>();
+  rollouts.forEach((r, i) => {
+    const k = r.run ?? '';
+    const l = byRun.get(k);
+    if (l) l.push(i);
+    else byRun.set(k, [i]);
+  });
+  const out = new Array<number>(rollouts.length);
+  for (const [run, idx] of byRun) {
+    const a = estimator.estimate(idx.map((i) => rollouts[i]!), weights(run));
+    idx.forEach((i, k) => (out[i] = a[k]!));
+  }
+  return out;
+}
+
 /** Per step, the share of rollouts whose advantage under `alternative` has the opposite sign of that under `base`. */
-export function signFlipShare(rollouts: readonly AdvantageRollout[], base: AdvantageEstimator, alternative: AdvantageEstimator, weights?: readonly number[]): SignFlipSeries {
-  const a = base.estimate(rollouts, weights);
-  const b = alternative.estimate(rollouts, weights);
+export function signFlipShare(rollouts: readonly AdvantageRollout[], base: AdvantageEstimator, alternative: AdvantageEstimator, weights?: FlipWeights): SignFlipSeries {
+  const a = estimateByRun(base, rollouts, weights);
+  const b = estimateByRun(alternative, rollouts, weights);
   const steps: number[] = [];
   const flags: number[] = [];
   const excludedBy = new Map<number, number>();

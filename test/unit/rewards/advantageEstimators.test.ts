@@ -99,3 +99,20 @@ test('defaults: reward set, then the log format\'s trainer; unknown names are re
   assert.equal(resolveAdvantageEstimator('trl-gdpo', 'segzero').id, 'trl-gdpo');
   assert.throws(() => resolveAdvantageEstimator('grpo', 'segzero'), /unknown advantage estimator 'grpo'.*trl-group/);
 });
+
+test("auto follows a TRL run's logged GRPOConfig: normalize_then_sum → GDPO, scale_rewards batch / none / group", () => {
+  const auto = (config: { multiObjectiveAggregation?: unknown; scaleRewards?: unknown }, format = 'trl-parquet', set = 'segr1-reference') => resolveAdvantageEstimator('auto', set, format, config).id;
+  assert.equal(auto({ multiObjectiveAggregation: 'normalize_then_sum', scaleRewards: 'batch' }), 'trl-gdpo');
+  assert.equal(auto({ multiObjectiveAggregation: 'sum_then_normalize', scaleRewards: 'batch' }), 'trl-batch');
+  assert.equal(auto({ scaleRewards: 'none' }), 'trl-none');
+  assert.equal(auto({ scaleRewards: false }), 'trl-none');
+  assert.equal(auto({ scaleRewards: true }), 'trl-group');
+  assert.equal(auto({ scaleRewards: 'group' }), 'trl-group');
+  assert.equal(auto({ scaleRewards: 'whatever' }), 'trl-group');
+  assert.equal(auto({}), 'trl-group');
+  // The TRL settings choose among TRL's estimators only; a verl log stays verl's, an explicit choice stays.
+  assert.equal(auto({ scaleRewards: 'batch' }, 'verl'), 'verl-grpo');
+  assert.equal(auto({ scaleRewards: 'batch' }, 'canonical', 'segzero'), 'verl-grpo');
+  assert.equal(resolveAdvantageEstimator('trl-group', 'segr1-reference', 'trl-parquet', { scaleRewards: 'batch' }).id, 'trl-group');
+  assert.equal(defaultAdvantageEstimator('segr1-reference', undefined, { multiObjectiveAggregation: 'normalize_then_sum' }), 'trl-gdpo');
+});
