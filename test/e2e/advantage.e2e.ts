@@ -91,7 +91,7 @@ test('advantage what-ifs per estimator, a GDPO/GRPO sign flip, the oracle overla
     await waitFor('the what-if table', async () => (await pane.isVisible()) && (await view.locator('#advantage-table tbody tr').count()) === members.length, 60_000);
     assert.equal(await pane.getAttribute('data-run'), 'trl-group');
     const summary = view.locator('#advantage-summary');
-    assert.match((await summary.textContent()) ?? '', /run's estimator trl-group · ⇄ \d+ rollouts? flips? sign/);
+    assert.match((await summary.textContent()) ?? '', /run's estimator trl-group \(weights 1\) · ⇄ \d+ rollouts? flips? sign/);
     await summary.click();
     await view.locator('#advantage-table').waitFor({ state: 'visible', timeout: 10_000 });
     for (const i of members) {

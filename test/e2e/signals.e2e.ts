@@ -108,12 +108,12 @@ test('signals: charts equal the core, threshold lines, hover and click, sign fli
     const flips = view.locator('figure[data-series="sign-flips"]');
     await flips.scrollIntoViewIfNeeded();
     assert.equal(await view.locator('#signals-alternative').inputValue(), 'trl-gdpo');
-    assert.match((await flips.locator('.chart-title').textContent()) ?? '', /trl-group → trl-gdpo/);
+    assert.match((await flips.locator('.chart-title').textContent()) ?? '', /trl-group \(weights 1\) → trl-gdpo/);
     assert.deepEqual(await pointsOf(view, 'sign-flips'), expectedPoints(gdpo.signFlips));
     await view.locator('#signals-alternative').selectOption('verl-rloo');
     await waitFor('sign flips vs verl-rloo', async () => (await flips.getAttribute('data-alternative')) === 'verl-rloo' || undefined, 30_000);
     assert.deepEqual(await pointsOf(view, 'sign-flips'), expectedPoints(rloo.signFlips));
-    assert.match((await flips.locator('.chart-title').textContent()) ?? '', /trl-group → verl-rloo/);
+    assert.match((await flips.locator('.chart-title').textContent()) ?? '', /trl-group \(weights 1\) → verl-rloo/);
     await wb.screenshot('signals-sign-flips');
 
     // Attribution from the hint's button: the reward-labelled chart replaces the hint; per step, reward-labelled /
