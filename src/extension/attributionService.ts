@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { annotationKeyOf, loadAnnotations, logKeyPath, lookupAnnotation, updateAnnotations, type AnnotationEntry, type LoadedAnnotations } from '../core/annotations';
 import { effectiveLabel, labelOverrides } from '../core/attribution/overrides';
-import { labelMeasured, measureLog, type AttributedRollout, type MeasuredRollout } from '../core/attribution/attributeLog';
+import { labelMeasured, measureLog, OracleCache, type AttributedRollout, type MeasuredRollout } from '../core/attribution/attributeLog';
 import { DEFAULT_THRESHOLDS, type AttributionLabel } from '../core/attribution/labels';
 import { taxonomyOf, type TaxonomyItem } from '../core/attribution/taxonomy';
 import { getRewardSet } from '../core/rewards/registry';
@@ -57,6 +57,8 @@ function stampOf(log: LogEntry): string {
  */
 export class AttributionService implements vscode.Disposable {
   private readonly cache = new Map<string, LogMeasurement>();
+  /** Oracles of earlier passes (keyed by segmenter and the files' sizes and times): a re-run after the log grew segments only new images. */
+  private readonly oracleCache = new OracleCache();
   /** Annotations per workspace folder as last read; dropped whenever the file changes (watcher) or is written here. */
   private readonly annotations = new Map<string, LoadedAnnotations>();
   private readonly changed = new vscode.EventEmitter<void>();
@@ -141,6 +143,7 @@ export class AttributionService implements vscode.Disposable {
             segmenter,
             signal: abort.signal,
             workers: ATTRIBUTION_WORKERS,
+            oracleCache: this.oracleCache,
             onBadLine: (lineNo, message) => {
               unattributed++;
               // One bad line never hides the others: it is counted in the taxonomy and listed with the log's problems.

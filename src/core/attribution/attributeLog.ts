@@ -1,12 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { modelFrameSize } from '../geometry/frames';
 import type { BinaryMask, GrayImage } from '../image/types';
 import { DEFAULT_MAX_LINE_BYTES } from '../logs/lineScanner';
 import { readTextLines } from '../logs/textLines';
-import { iouCounts, iouFromCounts } from '../metrics/iou';
-import { maskTo255, SEGR1_REWARD_SIDE } from '../rewards/masks';
+import { iouFromCounts } from '../metrics/iou';
+import { frameGt, frameOverlap } from '../rewards/frameGt';
+import { SEGR1_REWARD_SIDE } from '../rewards/masks';
 import { getRewardSet } from '../rewards/registry';
 import { PROGRESS_EVERY, ReplayRun, scoreRecord, usesMasks, type ReplayProgress } from '../rewards/replay';
 import { linesInWorkers, type ReplayWorkerConfig } from '../rewards/replayPool';
@@ -43,6 +44,59 @@ export interface AttributeOptions {
   /** Lines longer than this are bad lines, never read whole (default 64 MiB, as replay). */
   readonly maxLineBytes?: number;
   readonly signal?: AbortSignal;
+  /** Oracles kept across passes (segmented by this segmenter): a hit skips the image's oracle segmentation. */
+  readonly oracleCache?: OracleCache;
+}
+
+/** An image's oracle as cached: the oracle (null: none) and the note the image raised when it was segmented. */
+export interface CachedOracle {
+  readonly oracle: ImageOracle | null;
+  readonly note?: string;
+}
+
+/** An oracle first met while measuring a line: by image (as logged), with its cache key when it can be cached. */
+export interface FreshOracle extends CachedOracle {
+  readonly image: string;
+  readonly key?: string;
+}
+
+/**
+ * Oracles kept across passes (the editor's re-runs, a bench's repeats): by segmenter, and the image's and GT's real
+ * paths, sizes and modification times, so a changed file is segmented again. Bounded by entries (an oracle is a few
+ * numbers and prompts); the oldest entry goes first.
+ */
+export class OracleCache {
+  private readonly map = new Map<string, CachedOracle>();
+
+  constructor(private readonly maxEntries = 100_000) {}
+
+  /** The cached oracle under `key`, if any. */
+  get(key: string): CachedOracle | undefined {
+    return this.map.get(key);
+  }
+
+  /** Keep an oracle. */
+  set(key: string, value: CachedOracle): void {
+    this.map.delete(key);
+    if (this.map.size >= this.maxEntries) this.map.delete(this.map.keys().next().value!);
+    this.map.set(key, value);
+  }
+
+  /** Every entry (plain data: a worker gets a copy). */
+  entries(): Array<[string, CachedOracle]> {
+    return [...this.map];
+  }
+}
+
+/** The cache key of an image's oracle; undefined when either file cannot be read (then nothing is cached). */
+export function oracleKey(segmenter: SegmenterInfo, imagePath: string, gtPath: string): string | undefined {
+  try {
+    const a = statSync(imagePath);
+    const b = statSync(gtPath);
+    return JSON.stringify([segmenter.id, imagePath, a.size, a.mtimeMs, gtPath, b.size, b.mtimeMs]);
+  } catch {
+    return undefined;
+  }
 }
 
 /** One rollout's measured numbers and where it sits. */
@@ -92,13 +146,15 @@ export class AttributionContext {
   readonly run: ReplayRun;
   /** Oracle per image path as written in the log (undefined: none, e.g. empty GT). */
   readonly oracles = new Map<string, ImageOracle | undefined>();
-  /** Oracles computed since the last {@link takeFresh} (a worker sends them with the line that computed them). */
-  private fresh: Array<[string, ImageOracle | null]> = [];
+  readonly oracleCache?: OracleCache;
+  /** Oracles met since the last {@link takeFresh} (a worker sends them with the line that met them). */
+  private fresh: FreshOracle[] = [];
 
-  constructor(opts: Pick<AttributeOptions, 'rewardSet' | 'root' | 'segmenter' | 'onNote' | 'signal'>) {
+  constructor(opts: Pick<AttributeOptions, 'rewardSet' | 'root' | 'segmenter' | 'onNote' | 'signal' | 'oracleCache'>) {
     this.rewardSet = opts.rewardSet;
     this.segmenter = opts.segmenter;
     if (opts.signal) this.signal = opts.signal;
+    if (opts.oracleCache) this.oracleCache = opts.oracleCache;
     this.run = new ReplayRun({ root: opts.root, ...(opts.onNote ? { onNote: opts.onNote } : {}) });
   }
 
@@ -107,14 +163,14 @@ export class AttributionContext {
     this.run.note(m);
   }
 
-  /** Record an image's oracle (computed here, or by a worker). */
-  setOracle(image: string, oracle: ImageOracle | undefined): void {
-    this.oracles.set(image, oracle);
-    this.fresh.push([image, oracle ?? null]);
+  /** Record an image's oracle (segmented here or cached) for this pass. */
+  setOracle(fresh: FreshOracle): void {
+    this.oracles.set(fresh.image, fresh.oracle ?? undefined);
+    this.fresh.push(fresh);
   }
 
-  /** The oracles computed since the last call. */
-  takeFresh(): Array<[string, ImageOracle | null]> {
+  /** The oracles met since the last call. */
+  takeFresh(): FreshOracle[] {
     const f = this.fresh;
     this.fresh = [];
     return f;
@@ -125,9 +181,13 @@ function num(v: unknown): number | null {
   return typeof v === 'number' ? v : null;
 }
 
-/** IoU of a 0/1 mask in the reward frame with the GT in that frame (the project's IoU). */
+/**
+ * IoU of a mask in the reward frame with the GT in that frame (the project's IoU: pred non-zero, GT > 127, both
+ * empty = 1), counted against the GT's derived reward-frame mask, which replay's reward derives and caches per GT.
+ */
 function maskIou(mask: BinaryMask, gt: GrayImage): number {
-  return iouFromCounts(iouCounts(maskTo255(mask), gt));
+  const o = frameOverlap(mask, frameGt(gt), false).overlap;
+  return iouFromCounts(o);
 }
 
 /**
@@ -163,14 +223,18 @@ export async function measureRollout(text: string, line: number, ctx: Attributio
       // Sets that score text only: segment the answer (written in the model frame) as the trainer would have.
       mask = await segmentAnswer(ctx.segmenter, await encode(), answer, modelFrameSize(modelFrame, gtFull), ctx.signal);
     }
-    // An answer the trainer segmented nothing for has an empty mask, as the trainer's starts all zeros.
-    if (!mask && (masks || !parsed)) mask = { ...FRAME, data: new Uint8Array(FRAME.width * FRAME.height) };
-    if (mask) iou = maskIou(mask, gtFrame);
+    if (result.overlap && !scored.missing && mask === result.mask && scored.gt === gtFrame) {
+      // The set already counted this mask against this GT in the reward frame: the project's IoU from its counts.
+      iou = iouFromCounts(result.overlap);
+    } else if (!mask && (masks || !parsed)) {
+      // An answer the trainer segmented nothing for has an empty mask, as the trainer's starts all zeros.
+      iou = frameGt(gtFrame).area === 0 ? 1 : 0;
+    } else if (mask) iou = maskIou(mask, gtFrame);
   }
 
   let oracleIou: number | null = null;
   if (imageRel !== undefined && gtFrame && gtRel !== undefined && encode) {
-    const oracle = await imageOracle(ctx, imageRel, gtRel, encode);
+    const oracle = await imageOracle(ctx, { imageRel, imagePath: imagePath!, gtRel }, encode);
     oracleIou = oracle ? oracle.best : null;
   }
   const group = typeof rec.group === 'string' || typeof rec.group === 'number' ? String(rec.group) : `${String(rec.step ?? '')}|${String(rec.image ?? '')}|${String(rec.query ?? '')}`;
@@ -183,28 +247,45 @@ export async function measureRollout(text: string, line: number, ctx: Attributio
   };
 }
 
-/** The image's oracle, segmented on first sight; a failure is a note and the image has no oracle. */
-async function imageOracle(ctx: AttributionContext, imageRel: string, gtRel: string, encode: () => Promise<EncodedImage>): Promise<ImageOracle | undefined> {
+/** The image's oracle, segmented on first sight (or taken from the cache); a failure is a note and the image has no oracle. */
+async function imageOracle(ctx: AttributionContext, where: { imageRel: string; imagePath: string; gtRel: string }, encode: () => Promise<EncodedImage>): Promise<ImageOracle | undefined> {
+  const { imageRel, gtRel } = where;
   if (ctx.oracles.has(imageRel)) return ctx.oracles.get(imageRel);
+  const key = ctx.oracleCache ? oracleKey(ctx.segmenter.info, where.imagePath, ctx.run.inside('gt', gtRel)) : undefined;
+  const hit = key !== undefined ? ctx.oracleCache?.get(key) : undefined;
+  if (hit) {
+    // The same notes as when it was segmented: a cached pass tells the same story.
+    if (hit.note !== undefined) ctx.note(hit.note);
+    ctx.setOracle({ image: imageRel, ...hit });
+    return hit.oracle ?? undefined;
+  }
   let oracle: ImageOracle | NoOracle | undefined;
+  let note: string | undefined;
+  let failed = false;
   try {
     const [gt, gtInFrame] = [await ctx.run.gt(gtRel, false), await ctx.run.gt(gtRel, true)];
     oracle = await segmentOracle({ segmenter: ctx.segmenter, encoded: await encode(), gt, gtInFrame, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (e) {
+    ctx.signal?.throwIfAborted();
+    failed = true;
     ctx.note(`image '${imageRel}': no oracle: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (oracle && 'reason' in oracle) {
-    ctx.note(oracle.reason === 'empty' ? 'images with an empty GT have no oracle (their rollouts are never labelled segmenter or policy)' : `image '${imageRel}': no oracle: GT box of ${oracle.boxPixels} pixels is over the limit`);
+    note = oracle.reason === 'empty' ? 'images with an empty GT have no oracle (their rollouts are never labelled segmenter or policy)' : `image '${imageRel}': no oracle: GT box of ${oracle.boxPixels} pixels is over the limit`;
+    ctx.note(note);
     oracle = undefined;
   }
-  ctx.setOracle(imageRel, oracle);
+  const cached: CachedOracle = { oracle: oracle ?? null, ...(note !== undefined ? { note } : {}) };
+  // A failure (unreadable file) is not kept: the next pass tries again.
+  if (key !== undefined && !failed) ctx.oracleCache?.set(key, cached);
+  ctx.setOracle({ image: imageRel, ...cached, ...(key !== undefined && !failed ? { key } : {}) });
   return oracle;
 }
 
 /** One line measured on a worker: its numbers and the oracles first computed while measuring it (plain data). */
 export interface MeasuredLine {
   readonly measured: MeasuredRollout;
-  readonly oracles: ReadonlyArray<readonly [string, ImageOracle | null]>;
+  readonly oracles: readonly FreshOracle[];
 }
 
 /** Options of {@link measureLog}: an attribution pass's, plus threads and progress. */
@@ -227,11 +308,16 @@ export async function measureLog(logPath: string, opts: MeasureOptions): Promise
   const script = opts.workerScript ?? [join(__dirname, 'replayWorker.js'), join(__dirname, '../rewards/replayWorker.js')].find((f) => existsSync(f));
   const workers = opts.workers ?? 1;
   if (workers > 1 && script && getRewardSet(opts.rewardSet.id) === opts.rewardSet && opts.segmenter.info.kind === 'classical' && existsSync(script)) {
-    const config: ReplayWorkerConfig = { role: 'segr1-replay', job: 'attribute', rewardSet: opts.rewardSet.id, root: opts.root, segmenter: 'classical' };
+    const config: ReplayWorkerConfig = { role: 'segr1-replay', job: 'attribute', rewardSet: opts.rewardSet.id, root: opts.root, segmenter: 'classical', ...(opts.oracleCache ? { oracles: opts.oracleCache.entries() } : {}) };
     const r = await linesInWorkers<MeasuredLine>(logPath, config, { ...opts, workers, workerScript: script });
     const oracles = new Map<string, ImageOracle | undefined>();
     // Two workers may both meet an image first: the oracle is the same either way (one engine, one encoding path).
-    for (const v of r.values) for (const [image, o] of v.oracles) if (!oracles.has(image)) oracles.set(image, o ?? undefined);
+    for (const v of r.values) {
+      for (const o of v.oracles) {
+        if (!oracles.has(o.image)) oracles.set(o.image, o.oracle ?? undefined);
+        if (o.key !== undefined) opts.oracleCache?.set(o.key, { oracle: o.oracle, ...(o.note !== undefined ? { note: o.note } : {}) });
+      }
+    }
     return { measured: r.values.map((v) => v.measured), oracles, badLines: r.badLines };
   }
   const ctx = new AttributionContext(opts);

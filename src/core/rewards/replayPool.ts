@@ -6,7 +6,7 @@ import { DEFAULT_MAX_LINE_BYTES } from '../logs/lineScanner';
 import { readTextLines } from '../logs/textLines';
 import { getRewardSet } from './registry';
 import type { Pending, ReplayedLines, ReplayOptions } from './replay';
-import type { MeasuredLine } from '../attribution/attributeLog';
+import type { CachedOracle, MeasuredLine } from '../attribution/attributeLog';
 
 /**
  * Replay's and attribution's per-line pass over worker threads. This thread reads the log and hands out batches of
@@ -42,6 +42,8 @@ export interface ReplayWorkerConfig {
   readonly segmenter?: 'classical';
   /** What the worker does with each line: replay it (default), or measure it for attribution (segmenter required). */
   readonly job?: 'replay' | 'attribute';
+  /** Attribution: the caller's cached oracles (by cache key), so no worker segments them again. */
+  readonly oracles?: ReadonlyArray<readonly [string, CachedOracle]>;
 }
 
 /** One line handed to a worker. */

@@ -1,5 +1,5 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { AttributionContext, measureRollout, type MeasuredLine } from '../attribution/attributeLog';
+import { AttributionContext, measureRollout, OracleCache, type MeasuredLine } from '../attribution/attributeLog';
 import { createClassicalSegmenter } from '../segment/classical';
 import type { Segmenter } from '../segment/segmenter';
 import { getRewardSet } from './registry';
@@ -29,7 +29,9 @@ async function serve(config: ReplayWorkerConfig, post: (m: ReplayWorkerMessage) 
       post({ type: 'replay/failed', message: 'attribution needs a segmenter' });
       return;
     }
-    const ctx = new AttributionContext({ rewardSet, root: config.root, segmenter, onNote });
+    const oracleCache = new OracleCache();
+    for (const [key, o] of config.oracles ?? []) oracleCache.set(key, o);
+    const ctx = new AttributionContext({ rewardSet, root: config.root, segmenter, onNote, oracleCache });
     one = async (text, line) => ({ measured: await measureRollout(text, line, ctx), oracles: ctx.takeFresh() });
     segmented = () => ctx.run.segmented;
   } else {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { attributeLog, measureLog, type MeasureOptions } from '../../../src/core/attribution/attributeLog';
+import { attributeLog, measureLog, OracleCache, type MeasureOptions } from '../../../src/core/attribution/attributeLog';
 import { getRewardSet } from '../../../src/core/rewards/registry';
 import type { ReplayProgress } from '../../../src/core/rewards/replay';
 import { SAMPLE_PATHS } from '../../../src/core/sample/config';
@@ -60,6 +60,14 @@ test('attribution on 2 workers gives the single-thread report, bad lines and not
     assert.deepEqual(two.calls, one.calls);
     assert.equal(two.json, one.json);
     assert.ok(one.calls.some((c) => c.startsWith('bad 21:')) && one.calls.some((c) => c.startsWith('bad 41:')), 'the log has bad lines');
+    // With oracles cached by an earlier pass, on one thread and on workers: the same again.
+    const oracleCache = new OracleCache();
+    await attributeAll(log, { rewardSet, root: ws, segmenter, oracleCache });
+    for (const workers of [1, 2]) {
+      const warm = await attributeAll(log, { rewardSet, root: ws, segmenter, workers, workerScript: script, oracleCache });
+      assert.deepEqual(warm.calls, one.calls, `cached oracles, ${workers} thread(s): bad lines and notes`);
+      assert.equal(warm.json, one.json, `cached oracles, ${workers} thread(s): the report`);
+    }
     const report = JSON.parse(one.json) as { rollouts: unknown[]; images: Record<string, unknown> };
     assert.equal(report.rollouts.length, 64);
     assert.equal(Object.keys(report.images).length, 8, 'an oracle per image');
