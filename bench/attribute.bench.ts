@@ -2,6 +2,7 @@
 // ×8) in the same run (figure A), and attribution on 2 worker threads against 1 thread (figure B). The cold pass
 // (every oracle segmented in it) is printed alongside.
 import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { attributeLog, OracleCache, type AttributionReport } from '../src/core/attribution/attributeLog';
 import { getRewardSet } from '../src/core/rewards/registry';
 import { replayLog, type ReplayReport } from '../src/core/rewards/replay';
@@ -11,6 +12,8 @@ import { ensureSample, scaledLog, WS } from './lib/replaySample';
 
 /** Each timing is the best of this many runs: the machine is shared, and contention only adds time. */
 const REPEATS = Number(process.env.SEGR1_BENCH_REPEATS ?? 3);
+/** The worker as shipped (the bundle `node esbuild.mjs` writes; the CLI and the editor start it), not the transpiled tree. */
+const WORKER = resolve('dist/replayWorker.js');
 /** Both commands' default reward set. */
 const REWARD = getRewardSet('segr1-reference')!;
 
@@ -36,13 +39,13 @@ async function best<R>(pass: () => Promise<{ report: R; badLines: number }>): Pr
 /** `segr1 replay` as the command runs it (the classical fallback for maskless rollouts). */
 function replay(log: string, workers: number): Promise<Timed<ReplayReport>> {
   const segmenter = createClassicalSegmenter();
-  return best(() => replayLog(log, { rewardSet: REWARD, root: WS, segmenter, workerSegmenter: 'classical', workers }));
+  return best(() => replayLog(log, { rewardSet: REWARD, root: WS, segmenter, workerSegmenter: 'classical', workers, workerScript: WORKER }));
 }
 
 /** `segr1 attribute` as the command runs it (the classical fallback; oracles segmented once per image, or cached). */
 function attribute(log: string, workers: number, oracleCache?: OracleCache): Promise<Timed<AttributionReport>> {
   const segmenter = createClassicalSegmenter();
-  return best(() => attributeLog(log, { rewardSet: REWARD, root: WS, segmenter, workers, ...(oracleCache ? { oracleCache } : {}) }));
+  return best(() => attributeLog(log, { rewardSet: REWARD, root: WS, segmenter, workers, workerScript: WORKER, ...(oracleCache ? { oracleCache } : {}) }));
 }
 
 /** The report as `segr1 attribute --json` compares (oracles included). */
