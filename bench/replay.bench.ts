@@ -1,52 +1,23 @@
 // Replay throughput: `segr1 replay` on the sample run vs Seg-R1's Python reward code on the same rollouts (figure A),
 // and replay on 2 worker threads vs 1 thread (figure B).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseSegR1Strict } from '../src/core/completion/segr1Strict';
 import { getRewardSet } from '../src/core/rewards/registry';
 import { replayLog, type ReplayReport } from '../src/core/rewards/replay';
 import { segr1Segments } from '../src/core/rewards/segr1';
-import { SAMPLE_PATHS } from '../src/core/sample/config';
-import { segr1ReferenceScoring } from '../src/core/sample/scoring';
-import { generateSampleWorkspace } from '../src/core/sample/workspace';
 import { report } from './lib/report';
+import { DATA, ensureSample, scaledLog, WS } from './lib/replaySample';
 
-const DATA = resolve('bench/.data/replay');
-const WS = join(DATA, 'sample');
 /** Each timing is the best of this many runs on both sides: the machine is shared, and contention only adds time. */
 const REPEATS = Number(process.env.SEGR1_BENCH_REPEATS ?? 3);
-/** The sample run copied this many times (as later steps) for the worker figure: a run long enough that starting threads is noise. */
-const SCALE = 8;
 /** The Python anchor's two forms, each against the reward set that reproduces it. */
 const MODES = [
   { mode: 'as-trained', set: getRewardSet('segr1-reference')!, what: "Seg-R1's reward as trained (grpo.py: PIL resize of the GT + numpy IoU + PySODMetrics 1.6.2 Smeasure.cal_sm on the > 128 GT)" },
   { mode: 'intended', set: getRewardSet('segr1-intended')!, what: "Seg-R1's reward with the true S-measure (PIL resize of the GT + numpy IoU + PySODMetrics 1.6.2 Smeasure.cal_sm)" },
 ] as const;
 const REWARD = MODES[1].set;
-
-/** The default sample workspace (384 rollouts, 24 images), generated once. */
-async function ensureSample(): Promise<string> {
-  const marker = join(DATA, '.complete-sample');
-  if (!existsSync(marker)) {
-    mkdirSync(DATA, { recursive: true });
-    await generateSampleWorkspace(WS, { scoring: segr1ReferenceScoring() });
-    writeFileSync(marker, '');
-  }
-  return join(WS, SAMPLE_PATHS.rollouts);
-}
-
-/** The sample log repeated SCALE times, each copy as later steps of the same run (so groups stay groups). */
-function scaledLog(log: string): string {
-  const out = join(DATA, `rollouts-x${SCALE}.jsonl`);
-  if (existsSync(out)) return out;
-  const records = readFileSync(log, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { step: number; group: string });
-  const steps = Math.max(...records.map((r) => r.step));
-  const lines: string[] = [];
-  for (let k = 0; k < SCALE; k++) for (const r of records) lines.push(JSON.stringify({ ...r, step: r.step + k * steps, group: `${r.group}#${k}` }));
-  writeFileSync(out, lines.join('\n') + '\n');
-  return out;
-}
 
 /** Best wall and CPU milliseconds of REPEATS fresh replays (each starts with an empty GT cache), and the last report. */
 async function timeReplay(log: string, workers: number, rewardSet = REWARD): Promise<{ wallMs: number; cpuMs: number; report: ReplayReport }> {

@@ -1,11 +1,9 @@
 import * as vscode from 'vscode';
 import { annotationKeyOf, loadAnnotations, logKeyPath, lookupAnnotation, updateAnnotations, type AnnotationEntry, type LoadedAnnotations } from '../core/annotations';
 import { effectiveLabel, labelOverrides } from '../core/attribution/overrides';
-import { AttributionContext, labelMeasured, measureRollout, type AttributedRollout, type MeasuredRollout } from '../core/attribution/attributeLog';
+import { labelMeasured, measureLog, OracleCache, type AttributedRollout, type MeasuredRollout } from '../core/attribution/attributeLog';
 import { DEFAULT_THRESHOLDS, type AttributionLabel } from '../core/attribution/labels';
 import { taxonomyOf, type TaxonomyItem } from '../core/attribution/taxonomy';
-import { DEFAULT_MAX_LINE_BYTES } from '../core/logs/lineScanner';
-import { readTextLines } from '../core/logs/textLines';
 import { getRewardSet } from '../core/rewards/registry';
 import type { RolloutAttribution, TaxonomyPayload } from '../shared/protocol';
 import type { SegmenterService } from './segmenterService';
@@ -13,6 +11,8 @@ import type { LogEntry, WorkspaceModel } from './workspaceModel';
 
 /** The reward set whose format component and replayed totals the labels use (the CLI's default too). */
 const REWARD_SET = 'segr1-reference';
+/** Worker threads of a pass (replay's pool; the classical fallback only): 2 measured ~1.6–1.9× one thread. */
+const ATTRIBUTION_WORKERS = 2;
 
 /** `segr1.attribution.*` as set, falling back to the documented defaults for values that are not finite. */
 export function readAttributionThresholds(): { tauSeg: number; delta: number } {
@@ -57,6 +57,8 @@ function stampOf(log: LogEntry): string {
  */
 export class AttributionService implements vscode.Disposable {
   private readonly cache = new Map<string, LogMeasurement>();
+  /** Oracles of earlier passes (keyed by segmenter and the files' sizes and times): a re-run after the log grew segments only new images. */
+  private readonly oracleCache = new OracleCache();
   /** Annotations per workspace folder as last read; dropped whenever the file changes (watcher) or is written here. */
   private readonly annotations = new Map<string, LoadedAnnotations>();
   private readonly changed = new vscode.EventEmitter<void>();
@@ -130,23 +132,33 @@ export class AttributionService implements vscode.Disposable {
       let seen = 0;
       const results = new Map<string, LogMeasurement>();
       for (const log of logs) {
-        const ctx = new AttributionContext({ rewardSet, root: log.folder.uri.fsPath, segmenter, signal: abort.signal });
-        const measured: MeasuredRollout[] = [];
         let unattributed = 0;
-        for await (const { lineNo, text, problem } of readTextLines(log.index.path, { maxLineBytes: DEFAULT_MAX_LINE_BYTES })) {
+        let before = 0;
+        let measured: MeasuredRollout[];
+        try {
+          // Replay's worker pool with the classical fallback (each worker makes its own); a SAM2 export stays here.
+          ({ measured } = await measureLog(log.index.path, {
+            rewardSet,
+            root: log.folder.uri.fsPath,
+            segmenter,
+            signal: abort.signal,
+            workers: ATTRIBUTION_WORKERS,
+            oracleCache: this.oracleCache,
+            onBadLine: (lineNo, message) => {
+              unattributed++;
+              // One bad line never hides the others: it is counted in the taxonomy and listed with the log's problems.
+              this.model.addProblem({ file: log.file, line: lineNo, message: `not attributed: ${message}`, severity: 'warning' });
+            },
+            onProgress: (p) => {
+              progress.report({ message: `${log.rel}: ${seen + p.rollouts}/${total} rollouts`, increment: ((p.rollouts - before) / total) * 100 });
+              before = p.rollouts;
+            },
+          }));
+        } catch (e) {
           if (token.isCancellationRequested) return undefined;
-          if (problem !== undefined || text.trim() === '') continue;
-          try {
-            measured.push(await measureRollout(text, lineNo, ctx));
-          } catch (e) {
-            if (token.isCancellationRequested) return undefined;
-            unattributed++;
-            // One bad line never hides the others: it is counted in the taxonomy and listed with the log's problems.
-            this.model.addProblem({ file: log.file, line: lineNo, message: `not attributed: ${e instanceof Error ? e.message : String(e)}`, severity: 'warning' });
-          }
-          seen++;
-          if (seen % 8 === 0) progress.report({ message: `${log.rel}: ${seen}/${total} rollouts`, increment: (8 / total) * 100 });
+          throw e;
         }
+        seen += measured.length;
         const recordOfLine = new Map<number, number>();
         for (let i = 0; i < log.index.count; i++) recordOfLine.set(log.index.line[i]!, i);
         results.set(log.file, { stamp: stampOf(log), segmenter: label, recordOfLine, measured, unattributed });

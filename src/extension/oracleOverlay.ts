@@ -65,9 +65,10 @@ export async function oracleOverlay(req: OracleRequest): Promise<OracleOverlay> 
 async function segment(req: OracleRequest, image: { rel: string; path: string }, gt: { rel: string; path: string }): Promise<Omit<OracleOverlay, 'selection'>> {
   const ctx = new AttributionContext({ rewardSet: getRewardSet('segr1-reference')!, root: req.root, segmenter: req.segmenter, ...(req.signal ? { signal: req.signal } : {}) });
   const classical = req.segmenter.info.kind === 'classical';
-  const full = await ctx.gt(gt.rel, gt.path, false);
-  const inFrame = await ctx.gt(gt.rel, gt.path, true);
-  const encoded = await ctx.encode(image.rel, image.path);
+  // The GT resolves under the root as the record's did (gt.path is that resolution).
+  const full = await ctx.run.gt(gt.rel, false);
+  const inFrame = await ctx.run.gt(gt.rel, true);
+  const encoded = await ctx.run.encode(req.segmenter, image.rel, image.path, req.signal);
   const oracle = await segmentOracle({ segmenter: req.segmenter, encoded, gt: full, gtInFrame: inFrame, ...(req.signal ? { signal: req.signal } : {}) });
   if ('reason' in oracle) {
     return { segmenter: req.label, classical, reason: oracle.reason === 'empty' ? `GT '${gt.rel}' is empty: no oracle prompts` : `GT '${gt.rel}': box of ${oracle.boxPixels} pixels is over the limit` };

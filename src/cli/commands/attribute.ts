@@ -7,7 +7,7 @@ import { EmbeddingCache } from '../../core/segment/embeddingCache';
 import type { Segmenter } from '../../core/segment/segmenter';
 import { argsOrExit, err, out } from '../output';
 
-const USAGE = `usage: segr1 attribute <log.jsonl> [--root <dir>] [--model <export>] [--reward <set>] [--tau-seg 0.5] [--delta 0.2] [--json <file>]
+const USAGE = `usage: segr1 attribute <log.jsonl> [--root <dir>] [--model <export>] [--reward <set>] [--tau-seg 0.5] [--delta 0.2] [--json <file>] [--jobs <n>]
 
 Says why each rollout failed: one label by precedence, plus every flag that holds.
   format     the reward set's format component is 0, or no prompt could be parsed
@@ -25,7 +25,8 @@ logged mask, else the segmenter; its total is the logged one, else the replayed 
   --reward <id>    reward set for the format component and replayed totals (default segr1-reference)
   --tau-seg <x>    segmenter threshold on the oracle IoU (default ${DEFAULT_THRESHOLDS.tauSeg})
   --delta <x>      policy margin below the oracle IoU (default ${DEFAULT_THRESHOLDS.delta})
-  --json <file>    write {"summary": {...}, "images": {...}, "rollouts": [...]}`;
+  --json <file>    write {"summary": {...}, "images": {...}, "rollouts": [...]}
+  --jobs <n>       worker threads for the classical fallback (default 1 = this thread); same output for any n`;
 
 interface Args {
   log: string;
@@ -37,12 +38,13 @@ interface Args {
   json?: string;
   tauSeg: number;
   delta: number;
+  jobs: number;
 }
 
 /** Parse argv; a string is a usage error. */
 export function parseAttributeArgs(argv: string[]): Args | string {
-  const a: Partial<Args> = { reward: 'segr1-reference', tauSeg: DEFAULT_THRESHOLDS.tauSeg, delta: DEFAULT_THRESHOLDS.delta };
-  const valued = new Set(['--reward', '--root', '--model', '--cache', '--threads', '--json', '--tau-seg', '--delta']);
+  const a: Partial<Args> = { reward: 'segr1-reference', tauSeg: DEFAULT_THRESHOLDS.tauSeg, delta: DEFAULT_THRESHOLDS.delta, jobs: 1 };
+  const valued = new Set(['--reward', '--root', '--model', '--cache', '--threads', '--json', '--tau-seg', '--delta', '--jobs']);
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     if (valued.has(k)) {
@@ -59,6 +61,9 @@ export function parseAttributeArgs(argv: string[]): Args | string {
         if (k === '--threads') {
           if (!Number.isInteger(n) || n < 0) return '--threads must be a non-negative integer';
           a.threads = n;
+        } else if (k === '--jobs') {
+          if (!Number.isInteger(n) || n < 1) return '--jobs must be a positive integer';
+          a.jobs = n;
         } else if (k === '--tau-seg') a.tauSeg = n;
         else a.delta = n;
       }
@@ -116,12 +121,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   const root = resolve(args.root ?? dirname(resolve(args.log)));
   const segmenter = await openSegmenter(args);
+  if (args.jobs > 1 && segmenter.info.kind !== 'classical') err('note: --jobs applies to the classical fallback; the SAM2 export runs on this thread');
   try {
     const { report, badLines } = await attributeLog(args.log, {
       rewardSet,
       root,
       segmenter,
       thresholds: { tauSeg: args.tauSeg, delta: args.delta },
+      // Workers make their own classical segmenter; with a SAM2 export the pass stays on this thread.
+      workers: args.jobs,
       onBadLine: (line, message) => err(`${args.log}:${line}: ${message}`),
       onNote: (m) => err(`note: ${m}`),
     });

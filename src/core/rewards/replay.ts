@@ -15,7 +15,7 @@ import { describeValue } from '../logs/validateRecord';
 import type { LogIssue } from '../logs/issues';
 import { recordRewardWeights, type LoggedRewardWeights } from '../logs/rewardWeights';
 import { RunConfigReader, trainerConfigOf, type TrainerAdvantageConfig } from '../logs/runConfig';
-import type { Segmenter } from '../segment/segmenter';
+import type { EncodedImage, Segmenter } from '../segment/segmenter';
 import { segmentAnswer } from '../segment/segmentAnswer';
 import { TRL_PARQUET_FILE } from '../logs/trlParquet';
 import { VERL_FILE } from '../logs/verlJsonl';
@@ -24,7 +24,7 @@ import { loadGtInFrame, loadGtPilL } from './groundTruth';
 import { SEGR1_REWARD_SIDE } from './masks';
 import { PROGRESS_EVERY, replayLinesInWorkers, throwIfAborted } from './replayPool';
 import { MissingGtError, MissingMaskError } from './segr1';
-import type { RewardSet } from './types';
+import type { RewardResult, RewardSet } from './types';
 
 /**
  * Reward replay: recompute every component of every rollout of a canonical log under one reward set and
@@ -348,6 +348,7 @@ export class ReplayRun {
   private readonly notes = new Set<string>();
   /** Each distinct (field, path) resolved once: a GT repeats across its group and across steps. */
   private readonly paths = new Map<string, { path: string } | { error: string }>();
+  private lastEncoded?: { path: string; segmenter: Segmenter; encoded: EncodedImage };
 
   /** `opts`: the root paths resolve against and where notes go. */
   constructor(private readonly opts: Pick<ReplayOptions, 'root' | 'onNote'>) {}
@@ -372,6 +373,35 @@ export class ReplayRun {
     if ('error' in r) throw new Error(r.error);
     return r.path;
   }
+
+  /** A record's GT (`rel` as logged), in the reward frame or at its original size, decoded once (errors name the field). */
+  async gt(rel: string, inFrame: boolean): Promise<GrayImage> {
+    const p = this.inside('gt', rel);
+    const key = `${inFrame ? 'frame' : 'full'}:${p}`;
+    let gt = this.gtCache.get(key)?.gt;
+    if (!gt) {
+      gt = await (inFrame ? loadGtInFrame(p, SEGR1_REWARD_SIDE) : loadGtPilL(p)).catch((e: unknown) => {
+        throw new Error(`field gt '${rel}': ${imageError(e)}`);
+      });
+      // A reward-frame GT also holds the mask the reward derives from it: twice its bytes.
+      this.gtCache.set(key, { gt, bytes: gt.data.byteLength * (inFrame ? 2 : 1) });
+    }
+    return gt;
+  }
+
+  /**
+   * The image squashed to the reward frame in training's channel order, encoded by `segmenter`. Records of a group
+   * are adjacent, so the image encoded last is kept: a group's rollouts (and its oracle) share one encoding.
+   */
+  async encode(segmenter: Segmenter, rel: string, path: string, signal?: AbortSignal): Promise<EncodedImage> {
+    if (this.lastEncoded?.path === path && this.lastEncoded.segmenter === segmenter) return this.lastEncoded.encoded;
+    const img = await loadFrameImage(path, SEGR1_REWARD_SIDE, 'bgr').catch((e: unknown) => {
+      throw new Error(`field image '${rel}': ${imageError(e)}`);
+    });
+    const encoded = await segmenter.encode(img, signal);
+    this.lastEncoded = { path, segmenter, encoded };
+    return encoded;
+  }
 }
 
 /**
@@ -388,11 +418,26 @@ function solutionOf(rec: Record<string, unknown>): string | undefined {
   return typeof e.gts === 'string' ? e.gts : undefined;
 }
 
+/** What {@link scoreRecord} gives: the record, what it was scored with, the reward set's result. */
+export interface ScoredRecord {
+  readonly rec: Record<string, unknown>;
+  /** The frame the model wrote its coordinates in. */
+  readonly modelFrame: FrameSpec;
+  /** The GT as the set scored it: in the reward frame for Seg-R1's sets, at full size for the text-scoring ones. */
+  readonly gt?: GrayImage;
+  /** The logged mask (in the run's scratch buffer for Seg-R1's sets: read it before the next record). */
+  readonly loggedMask?: BinaryMask;
+  /** The set's result; with blanks for a missing GT or mask (then `missing` says which). */
+  readonly result: RewardResult;
+  readonly missing?: 'gt' | 'mask';
+}
+
 /**
- * Replay one log line (its text and 1-based number) under the options' reward set: the per-rollout work, run on the
- * calling thread or in a replay worker, each with its own {@link ReplayRun}. Throws with the field at fault.
+ * Parse one log line and score it under the options' reward set: the per-rollout path replay and attribution share
+ * (GT from the run's cache in the frame the set scores in, a logged mask checked against the reward frame, else the
+ * segmenter on the training-time path). A missing GT or mask scores with blanks so the other components still count.
  */
-export async function replayRecord(text: string, line: number, opts: Pick<ReplayOptions, 'rewardSet' | 'segmenter'>, run: ReplayRun): Promise<Pending> {
+export async function scoreRecord(text: string, line: number, opts: Pick<ReplayOptions, 'rewardSet' | 'segmenter' | 'signal'>, run: ReplayRun): Promise<ScoredRecord> {
   // Logs are written by Python (json.dumps: NaN/Infinity by default, sometimes a BOM): read them as Python does.
   const rec = parsePythonJsonLine(text, line) as Record<string, unknown>;
   if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) throw new Error('not a JSON object');
@@ -411,35 +456,35 @@ export async function replayRecord(text: string, line: number, opts: Pick<Replay
     // Only the score reads the mask, and nothing keeps it past this record: decode into the run's buffer.
     loggedMask = decodeRle(rec.mask as CocoRle, { field: 'mask', ...(is840 ? {} : { frame: REWARD_FRAME, into: run.maskScratch }) });
   }
-  let gt: GrayImage | undefined;
-  if (typeof rec.gt === 'string') {
-    const p = run.inside('gt', rec.gt);
-    // Seg-R1's sets only ever use the GT in the 768² reward frame: decode it straight into that frame, once.
-    const key = `${is840 ? 'full' : 'frame'}:${p}`;
-    gt = run.gtCache.get(key)?.gt;
-    if (!gt) {
-      gt = await (is840 ? loadGtPilL(p) : loadGtInFrame(p, SEGR1_REWARD_SIDE)).catch((e: unknown) => {
-        throw new Error(`field gt '${rec.gt as string}': ${imageError(e)}`);
-      });
-      run.gtCache.set(key, { gt, bytes: gt.data.byteLength * (is840 ? 1 : 2) });
-    }
-  }
-  const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, run.inside('image', rec.image), run) : undefined;
+  // Seg-R1's sets only ever use the GT in the 768² reward frame: decode it straight into that frame, once.
+  const gt = typeof rec.gt === 'string' ? await run.gt(rec.gt, !is840) : undefined;
+  const segment = !loggedMask && opts.segmenter && typeof rec.image === 'string' ? segmentWith(opts.segmenter, rec.image, run, opts.signal) : undefined;
 
   const solution = solutionOf(rec);
   const input = { completion: rec.completion, modelFrame, ...(gt ? { gt } : {}), ...(loggedMask ? { loggedMask } : {}), ...(segment ? { segment } : {}), ...(solution !== undefined ? { solution } : {}) };
-  let replayed: Record<string, number | null>;
-  let total: number | null;
+  const base = { rec, modelFrame, ...(gt ? { gt } : {}), ...(loggedMask ? { loggedMask } : {}) };
   try {
-    const r = await set.score(input);
-    replayed = { ...r.components };
-    total = r.total;
+    return { ...base, result: await set.score(input) };
   } catch (e) {
     if (!(e instanceof MissingMaskError || e instanceof MissingGtError)) throw e;
+    const result = await set.score({ ...input, loggedMask: run.blank, gt: run.blank });
+    return { ...base, result, missing: e instanceof MissingGtError ? 'gt' : 'mask' };
+  }
+}
+
+/**
+ * Replay one log line (its text and 1-based number) under the options' reward set: the per-rollout work, run on the
+ * calling thread or in a replay worker, each with its own {@link ReplayRun}. Throws with the field at fault.
+ */
+export async function replayRecord(text: string, line: number, opts: Pick<ReplayOptions, 'rewardSet' | 'segmenter' | 'signal'>, run: ReplayRun): Promise<Pending> {
+  const set = opts.rewardSet;
+  const { rec, result, missing } = await scoreRecord(text, line, opts, run);
+  let replayed: Record<string, number | null> = { ...result.components };
+  let total: number | null = result.total;
+  if (missing) {
     // No mask (or no GT): the other components still replay, format needs neither.
-    run.note(e instanceof MissingGtError ? 'segment not replayed for rollouts without a gt path' : 'segment not replayed for rollouts without a logged mask (no segmenter: --mask-only, or no image path)');
-    const r = await set.score({ ...input, loggedMask: run.blank, gt: run.blank });
-    replayed = { ...r.components, segment: null };
+    run.note(missing === 'gt' ? 'segment not replayed for rollouts without a gt path' : 'segment not replayed for rollouts without a logged mask (no segmenter: --mask-only, or no image path)');
+    replayed = { ...replayed, segment: null };
     total = null;
   }
   const logged = (rec.rewards && typeof rec.rewards === 'object' ? rec.rewards : {}) as Record<string, unknown>;
@@ -503,10 +548,10 @@ function isFrame(v: unknown): v is { width: number; height: number } {
  * The training-time segmentation path: the image squashed to the 768² reward frame (PIL bilinear, as
  * `TF.resize`), channels swapped (grpo.py hands SAM2 `cvtColor(RGB, BGR2RGB)`, i.e. BGR), one decode per box OR-ed.
  */
-function segmentWith(segmenter: Segmenter, imagePath: string, run: ReplayRun): (answer: ParsedAnswer) => Promise<BinaryMask> {
+function segmentWith(segmenter: Segmenter, imageRel: string, run: ReplayRun, signal: AbortSignal | undefined): (answer: ParsedAnswer) => Promise<BinaryMask> {
+  const path = run.inside('image', imageRel);
   return async (answer) => {
     run.segmented++;
-    const encoded = await segmenter.encode(await loadFrameImage(imagePath, SEGR1_REWARD_SIDE, 'bgr'));
-    return segmentAnswer(segmenter, encoded, answer);
+    return segmentAnswer(segmenter, await run.encode(segmenter, imageRel, path, signal), answer, undefined, signal);
   };
 }

@@ -6,11 +6,13 @@ import { DEFAULT_MAX_LINE_BYTES } from '../logs/lineScanner';
 import { readTextLines } from '../logs/textLines';
 import { getRewardSet } from './registry';
 import type { Pending, ReplayedLines, ReplayOptions } from './replay';
+import type { CachedOracle, MeasuredLine } from '../attribution/attributeLog';
 
 /**
- * Replay's per-line pass over worker threads. This thread reads the log and hands out batches of lines; each worker
- * keeps its own GT cache and replays its batches with `replayRecord`; results are put back in line order, so the
- * report, the bad lines and the notes are exactly the single-thread ones.
+ * Replay's and attribution's per-line pass over worker threads. This thread reads the log and hands out batches of
+ * lines; each worker keeps its own GT cache and scores its batches with `replayRecord` (or, for attribution,
+ * `measureRollout`: the same per-record path); results are put back in line order, so the report, the bad lines and
+ * the notes are exactly the single-thread ones.
  */
 
 /** Rollouts between two progress calls. */
@@ -38,6 +40,10 @@ export interface ReplayWorkerConfig {
   readonly root: string;
   /** Segmenter for rollouts without a logged mask; absent: their segment is not replayed. */
   readonly segmenter?: 'classical';
+  /** What the worker does with each line: replay it (default), or measure it for attribution (segmenter required). */
+  readonly job?: 'replay' | 'attribute';
+  /** Attribution: the caller's cached oracles (by cache key), so no worker segments them again. */
+  readonly oracles?: ReadonlyArray<readonly [string, CachedOracle]>;
 }
 
 /** One line handed to a worker. */
@@ -53,17 +59,17 @@ export interface ReplayBatchRequest {
   readonly items: readonly ReplayItem[];
 }
 
-/** What one line gave: its replay or why it could not be, and the notes it raised first on its worker. */
-export interface ReplayItemResult {
+/** What one line gave: its replay (or measurement) or why it could not be, and the notes it raised first on its worker. */
+export interface ReplayItemResult<T = Pending> {
   readonly line: number;
-  readonly pending?: Pending;
+  readonly value?: T;
   readonly error?: string;
   readonly notes: readonly string[];
 }
 
 /** Worker → parent. */
-export type ReplayWorkerMessage =
-  | { readonly type: 'replay/done'; readonly id: number; readonly results: readonly ReplayItemResult[]; readonly segmented: number }
+export type ReplayWorkerMessage<T = Pending | MeasuredLine> =
+  | { readonly type: 'replay/done'; readonly id: number; readonly results: readonly ReplayItemResult<T>[]; readonly segmented: number }
   | { readonly type: 'replay/failed'; readonly message: string };
 
 /** Lines per batch: large enough that messaging is noise next to scoring, small enough to balance two threads. */
@@ -82,12 +88,21 @@ export async function replayLinesInWorkers(logPath: string, opts: ReplayOptions)
   const count = opts.workers ?? 1;
   if (count <= 1 || getRewardSet(opts.rewardSet.id) !== opts.rewardSet || (opts.segmenter && !opts.workerSegmenter) || !existsSync(script)) return undefined;
   const config: ReplayWorkerConfig = { role: 'segr1-replay', rewardSet: opts.rewardSet.id, root: opts.root, ...(opts.segmenter && opts.workerSegmenter ? { segmenter: opts.workerSegmenter } : {}) };
+  const r = await linesInWorkers<Pending>(logPath, config, { ...opts, workerScript: script, workers: count });
+  return { pending: r.values, badLines: r.badLines, segmented: r.segmented };
+}
+
+/** What {@link linesInWorkers} needs besides the worker config: where to report, and how many threads. */
+export type PoolOptions = Pick<ReplayOptions, 'onBadLine' | 'onNote' | 'maxLineBytes' | 'onProgress' | 'signal'> & { readonly workers: number; readonly workerScript: string };
+
+/** Every line of a log through `opts.workers` workers set up by `config`; values, bad lines and notes in line order. */
+export async function linesInWorkers<T>(logPath: string, config: ReplayWorkerConfig, opts: PoolOptions): Promise<{ values: T[]; badLines: number; segmented: number }> {
   const totalBytes = (await stat(logPath)).size;
-  return new ReplayPool(script, config, count, opts, totalBytes).run(logPath);
+  return new ReplayPool<T>(opts.workerScript, config, opts.workers, opts, totalBytes).run(logPath);
 }
 
 /** A slot of the ordered output: a batch of lines (pending until its worker answers) or a line that could not be read. */
-type Slot = { kind: 'batch'; items: ReplayItem[]; bytes: number; results?: readonly ReplayItemResult[] } | { kind: 'problem'; line: number; message: string };
+type Slot<T> = { kind: 'batch'; items: ReplayItem[]; bytes: number; results?: readonly ReplayItemResult<T>[] } | { kind: 'problem'; line: number; message: string };
 
 /** A worker and the batches it holds. */
 interface WorkerState {
@@ -95,15 +110,15 @@ interface WorkerState {
   readonly inFlight: Set<number>;
 }
 
-class ReplayPool {
+class ReplayPool<T> {
   private readonly workers: Worker[] = [];
   private readonly idle: WorkerState[] = [];
-  private readonly slots: Slot[] = [];
+  private readonly slots: Slot<T>[] = [];
   /** Batches not yet handed to a worker, by slot index. */
   private readonly queue: number[] = [];
   /** The first slot not yet flushed to the caller. */
   private flushed = 0;
-  private readonly out: Pending[] = [];
+  private readonly out: T[] = [];
   private badLines = 0;
   private segmented = 0;
   private bytesDone = 0;
@@ -116,11 +131,11 @@ class ReplayPool {
     private readonly script: string,
     private readonly config: ReplayWorkerConfig,
     private readonly count: number,
-    private readonly opts: ReplayOptions,
+    private readonly opts: PoolOptions,
     private readonly totalBytes: number,
   ) {}
 
-  async run(logPath: string): Promise<ReplayedLines> {
+  async run(logPath: string): Promise<{ values: T[]; badLines: number; segmented: number }> {
     const onAbort = (): void => this.fail(replayAborted());
     this.opts.signal?.addEventListener('abort', onAbort);
     try {
@@ -154,7 +169,7 @@ class ReplayPool {
       while (!this.failure && this.flushed < this.slots.length) await this.next();
       if (this.failure) throw this.failure;
       this.opts.onProgress?.({ rollouts: this.out.length, bytesRead: this.totalBytes, totalBytes: this.totalBytes });
-      return { pending: this.out, badLines: this.badLines, segmented: this.segmented };
+      return { values: this.out, badLines: this.badLines, segmented: this.segmented };
     } finally {
       this.opts.signal?.removeEventListener('abort', onAbort);
       for (const w of this.workers) void w.terminate();
@@ -165,7 +180,7 @@ class ReplayPool {
     const state: WorkerState = { worker: new Worker(this.script, { workerData: this.config }), inFlight: new Set() };
     const w = state.worker;
     this.workers.push(w);
-    w.on('message', (m: ReplayWorkerMessage) => {
+    w.on('message', (m: ReplayWorkerMessage<T>) => {
       if (m.type === 'replay/failed') return this.fail(new Error(`replay worker: ${m.message}`));
       const slot = this.slots[m.id];
       if (slot?.kind === 'batch') slot.results = m.results;
@@ -188,7 +203,7 @@ class ReplayPool {
     while (!this.failure && this.queue.length > 0 && this.idle.length > 0) {
       const state = this.idle.shift()!;
       const id = this.queue.shift()!;
-      const slot = this.slots[id] as Extract<Slot, { kind: 'batch' }>;
+      const slot = this.slots[id] as Extract<Slot<T>, { kind: 'batch' }>;
       state.inFlight.add(id);
       state.worker.postMessage({ type: 'replay/batch', id, items: slot.items } satisfies ReplayBatchRequest);
     }
@@ -210,7 +225,7 @@ class ReplayPool {
             this.notes.add(n);
             opts.onNote?.(n);
           }
-          if (r.pending) this.out.push(r.pending);
+          if (r.value !== undefined) this.out.push(r.value);
           else {
             this.badLines++;
             opts.onBadLine?.(r.line, r.error ?? 'not replayed');

@@ -5,7 +5,7 @@ import type { BinaryMask } from '../image/types';
 import { smeasureBinary } from '../metrics/smeasure';
 import { trainerTotal } from './advantages';
 import { frameGt, frameOverlap } from './frameGt';
-import { SEGR1_REWARD_SIDE, rewardIou } from './masks';
+import { SEGR1_REWARD_SIDE, rewardIou, type Overlap } from './masks';
 import type { RewardInput, RewardResult, RewardSet } from './types';
 
 /** Seg-R1's reward functions in trainer order (`reward_funcs = ["segment", "format"]`). */
@@ -75,6 +75,7 @@ async function scoreSegR1(input: RewardInput, mode: SegR1SmMode): Promise<Reward
   const details: Record<string, number> = { referenceWouldStall: ref.referenceWouldStall ? 1 : 0, boxes: ref.boxes?.length ?? 0 };
   let segment = 0;
   let mask: BinaryMask | undefined;
+  let overlap: Overlap | undefined;
   if (segr1Segments(ref)) {
     if (!input.gt) throw new MissingGtError();
     if (input.loggedMask) mask = input.loggedMask;
@@ -90,6 +91,7 @@ async function scoreSegR1(input: RewardInput, mode: SegR1SmMode): Promise<Reward
     // The GT's mask and S-measure statistics are derived once per GT image; per rollout, one pass over the mask.
     const gt = frameGt(input.gt);
     const { overlap: o, quadrants } = frameOverlap(mask, gt, mode === 'intended');
+    overlap = o;
     const iou = rewardIou(o);
     const n = gt.mask.width * gt.mask.height;
     let sm: number;
@@ -103,7 +105,7 @@ async function scoreSegR1(input: RewardInput, mode: SegR1SmMode): Promise<Reward
     segment = 0.7 * iou + 0.3 * smTerm;
     Object.assign(details, { iou, sm, smTerm, predArea: o.predArea / n, gtArea: o.gtArea / n });
   }
-  return { components: { segment, format }, total: trainerTotal([segment, format]), details, answer, ...(mask ? { mask } : {}) };
+  return { components: { segment, format }, total: trainerTotal([segment, format]), details, answer, ...(mask ? { mask } : {}), ...(overlap ? { overlap } : {}) };
 }
 
 /** Seg-R1's rewards exactly as trained (including the S-measure quirk). */

@@ -2,6 +2,7 @@ import type { ParsedAnswer } from '../completion/types';
 import type { FrameSpec } from '../geometry/frames';
 import type { BinaryMask, GrayImage } from '../image/types';
 import type { Segmenter } from '../segment/segmenter';
+import type { Overlap } from './masks';
 
 /** Everything a reward set may need to score one rollout. */
 export interface RewardInput {
@@ -36,6 +37,8 @@ export interface RewardResult {
   readonly answer: ParsedAnswer;
   /** The predicted mask in the reward frame, when one was made. */
   readonly mask?: BinaryMask;
+  /** That mask's pixel counts against the reward-frame GT, when the set counted them (attribution's IoU reuses them). */
+  readonly overlap?: Overlap;
 }
 
 /** A named, typed set of reward functions (registry entry). */
