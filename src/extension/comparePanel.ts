@@ -7,9 +7,9 @@ import type { CompareHostNotifications, CompareHostRequests, ComparePanelSide, C
 import { COMMANDS } from './commands';
 import { readSettings } from './settings';
 import type { SegmenterService } from './segmenterService';
-import { buildRolloutView } from './viewBuilder';
+import { buildRolloutView, logViewContext } from './viewBuilder';
 import { renderWebviewHtml } from './webviewHtml';
-import { resolveRecordPath, type LogEntry, type WorkspaceModel } from './workspaceModel';
+import type { LogEntry, WorkspaceModel } from './workspaceModel';
 
 /** The compare panel's webview type. */
 export const COMPARE_VIEW_TYPE = 'segr1.compare';
@@ -157,17 +157,10 @@ export class ComparePanel implements vscode.Disposable {
     const shown = pick !== undefined && members.includes(pick) ? pick : bestRollout(ix, members);
     if (shown === undefined) return { members: list, error: `${side.label}: no rollout on ${image}` };
     const settings = readSettings();
-    const root = side.log.folder.uri.fsPath;
     const log = side.log;
     try {
-      const { view } = await buildRolloutView(ix, shown, log.structure.groupOf(shown).members, {
-        logId: log.file,
-        frame: settings.frame,
-        answerFormat: settings.answerFormat,
-        resolve: (rel) => resolveRecordPath(root, log.file, rel),
-        segment: (imagePath, answer, frame) => this.segmenters.segmentAnswer(imagePath, answer, frame),
-        problem: (line, message) => this.model.addProblem({ file: log.file, line, message, severity: 'warning' }),
-      });
+      const ctx = logViewContext(log, settings, (imagePath, answer, frame) => this.segmenters.segmentAnswer(imagePath, answer, frame), (line, message) => this.model.addProblem({ file: log.file, line, message, severity: 'warning' }));
+      const { view } = await buildRolloutView(ix, shown, log.structure.groupOf(shown).members, ctx);
       return { view: { ...view, revision: this.revision }, members: list, shown };
     } catch (e) {
       return { members: list, shown, error: `${side.label}: ${e instanceof Error ? e.message : String(e)}` };

@@ -7,10 +7,10 @@ import { COMMANDS, PANEL_VIEW_TYPE } from './commands';
 import { buildImageView } from './imageView';
 import { isAttributionLabel, type AttributionLabel } from '../core/signals/labels';
 import { readSettings } from './settings';
-import { buildRolloutView } from './viewBuilder';
+import { buildRolloutView, logViewContext } from './viewBuilder';
 import { WebviewRecovery } from './webviewRecovery';
 import { isLifecycleMessage } from '../shared/webviewLifecycle';
-import { resolveRecordPath, type WorkspaceModel } from './workspaceModel';
+import type { WorkspaceModel } from './workspaceModel';
 import type { SegmenterService } from './segmenterService';
 import type { AttributionService } from './attributionService';
 import { runEstimator, whatIfPayload, withWouldBe } from './advantageWhatIf';
@@ -373,15 +373,8 @@ export class WorkbenchPanel implements vscode.Disposable {
         const log = this.model.log(s.log);
         if (!log) throw new Error(`log ${s.log} is not indexed (was it moved or deleted?)`);
         if (s.index < 0 || s.index >= log.index.count) throw new Error(`rollout ${s.index} is out of range (log has ${log.index.count})`);
-        const root = log.folder.uri.fsPath;
-        return buildRolloutView(log.index, s.index, log.structure.groupOf(s.index).members, {
-          logId: log.file,
-          frame: settings.frame,
-          answerFormat: settings.answerFormat,
-          resolve: (rel) => resolveRecordPath(root, log.file, rel),
-          segment: (imagePath, answer, frame) => this.segmenters.segmentAnswer(imagePath, answer, frame),
-          problem: (line, message) => this.model.addProblem({ file: log.file, line, message, severity: 'warning' }),
-        }, edits);
+        const ctx = logViewContext(log, settings, (imagePath, answer, frame) => this.segmenters.segmentAnswer(imagePath, answer, frame), (line, message) => this.model.addProblem({ file: log.file, line, message, severity: 'warning' }));
+        return buildRolloutView(log.index, s.index, log.structure.groupOf(s.index).members, ctx, edits);
       }
       case 'image': {
         const d = this.model.dataset(s.dataset);

@@ -17,6 +17,8 @@ import { loadGtPilL } from '../core/rewards/groundTruth';
 import { groupAdvantages } from '../core/rewards/advantages';
 import { getRewardSet } from '../core/rewards/registry';
 import { segr1Segments } from '../core/rewards/segr1';
+import { resolveRecordPath } from '../core/dataset/paths';
+import type { LogEntry } from './workspaceModel';
 import type { Glyph, GroupMember, MaskPayload, RewardRow, Selection, ViewPayload, ViewReplay } from '../shared/protocol';
 
 /** Mime types a webview can decode with createImageBitmap; anything else is re-encoded as PNG. */
@@ -40,6 +42,15 @@ export interface ViewContext {
   segment?(imagePath: string, answer: ParsedAnswer, frame: { width: number; height: number }): Promise<{ mask: BinaryMask; source: string } | undefined>;
   /** Report a problem on a log line (Problems panel). */
   problem(line: number | undefined, message: string): void;
+}
+
+/**
+ * The view context of a rollout of `log`: its id, the frame and answer-format settings, record paths resolved inside
+ * its workspace folder; `segment` and `problem` are the caller's (panel, compare view and notebook differ there).
+ */
+export function logViewContext(log: Pick<LogEntry, 'file' | 'folder'>, settings: Pick<ViewContext, 'frame' | 'answerFormat'>, segment: ViewContext['segment'] | undefined, problem: ViewContext['problem']): ViewContext {
+  const root = log.folder.uri.fsPath;
+  return { logId: log.file, frame: settings.frame, answerFormat: settings.answerFormat, resolve: (rel) => resolveRecordPath(root, log.file, rel), ...(segment ? { segment } : {}), problem };
 }
 
 /** Decoded image file: bytes for the webview and its size. */

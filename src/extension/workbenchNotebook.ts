@@ -14,8 +14,8 @@ import { parseNotebookCell, type NotebookQuery } from './notebookQuery';
 import { ColumnValues, columnOf, rankQuery, type QueryLog } from './notebookValues';
 import type { SegmenterService } from './segmenterService';
 import { readSettings } from './settings';
-import { buildRolloutView, thumbnailMask } from './viewBuilder';
-import { resolveRecordPath, type LogEntry, type WorkspaceModel } from './workspaceModel';
+import { buildRolloutView, logViewContext, thumbnailMask, type ViewContext } from './viewBuilder';
+import type { LogEntry, WorkspaceModel } from './workspaceModel';
 
 /** Notebook type and file pattern (package.json contributes the same). */
 export const NOTEBOOK_TYPE = 'segr1-workbench';
@@ -224,14 +224,8 @@ export class WorkbenchNotebookController implements vscode.Disposable {
     const settings = readSettings();
     const root = log.folder.uri.fsPath;
     const segmenters = this.segmenters;
-    const { view } = await buildRolloutView(log.index, index, log.structure.groupOf(index).members, {
-      logId: log.file,
-      frame: settings.frame,
-      answerFormat: settings.answerFormat,
-      resolve: (rel) => resolveRecordPath(root, log.file, rel),
-      ...(segmenters ? { segment: (imagePath: string, answer: Parameters<SegmenterService['segmentAnswer']>[1], frame: { width: number; height: number }) => segmenters.segmentAnswer(imagePath, answer, frame) } : {}),
-      problem: () => undefined,
-    });
+    const segment: ViewContext['segment'] = segmenters ? (imagePath, answer, frame) => segmenters.segmentAnswer(imagePath, answer, frame) : undefined;
+    const { view } = await buildRolloutView(log.index, index, log.structure.groupOf(index).members, logViewContext(log, settings, segment, () => undefined));
     const r = view.rollout!;
     const problems = [...view.problems];
     let image_data: string | undefined;

@@ -33,7 +33,9 @@ const app = document.getElementById('app')!;
 const status = h('div', { class: 'traces-status', id: 'traces-status', 'aria-live': 'polite' }, 'Loading traces…');
 const charts = h('div', { class: 'charts', id: 'charts' });
 /** The reward set and summary of "Largest replay Δ" (its choice is kept in the webview state, read here before the rest). */
-const replayDelta = new ReplayDelta(readTracesState(vscode.getState()).replaySet);
+/** What the traces keep across a hidden tab and a reload (VS Code's webview state), every field checked on reading. */
+const saved: SavedTracesState = readTracesState(vscode.getState());
+const replayDelta = new ReplayDelta(saved.replaySet);
 const list = new RolloutList(
   (id, query) => vscode.postMessage({ type: 'list/query', id, query }),
   (log, index) => vscode.postMessage({ type: 'traces/openRollout', log, index }),
@@ -100,9 +102,7 @@ const brushes: Array<{ g: D3Selection<SVGGElement, unknown, null, undefined>; br
 let clearing = false;
 let shown: TracesPayload | undefined;
 let currentRange: [number, number] | undefined;
-/** What the traces keep across a hidden tab and a reload (VS Code's webview state), every field checked on reading. */
 type TracesState = SavedTracesState;
-const saved: TracesState = readTracesState(vscode.getState());
 replayDelta.onChange = () => saveState();
 /** The user's smoothing once they have moved the slider (kept across reloads); until then each payload's default. */
 let chosenSmoothing = saved.smoothing;
