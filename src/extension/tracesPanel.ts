@@ -15,6 +15,7 @@ import { promptColumns, tracesPayload, type PromptColumns, type TraceSource } fr
 import { searchLogs, searchMask } from './traceSearch';
 import { readSavedSearches, specKey } from '../shared/listFilters';
 import { errorText, type ListPage, type ListQuery, type SavedSearchDto, type SearchSpecDto, type TraceSearchHit, type TraceSearchProgress, type TracesPayload } from '../shared/tracesProtocol';
+import { isRpcMessage } from '../shared/rpc';
 import { serveTraces, type ReplayDiffResult, type TracesBackend, type TracesHostEndpoint } from './tracesChannel';
 import { WebviewRecovery } from './webviewRecovery';
 import { isLifecycleMessage, type WebviewLifecycleMessage } from '../shared/webviewLifecycle';
@@ -41,7 +42,17 @@ export class TracesPanel implements vscode.Disposable, TracesBackend {
   private disposed = false;
   /** Loads the page, and shows an error with Reload when it fails to come up. */
   private readonly recovery: WebviewRecovery;
-  private readonly rpc: TracesHostEndpoint;
+  /**
+   * The channel to the page as it is now. A rebuilt page (hidden and shown again, or reloaded) starts its request ids
+   * at 1 again, so each `ready` gets a fresh endpoint: answers of the old page's requests are dropped, never taken
+   * for the new page's answers to requests with the same ids.
+   */
+  private rpc: TracesHostEndpoint;
+  /**
+   * Every endpoint a page of this panel had: an old page's long work (a replay) finishes and lands in the table for
+   * the new page; closing the panel stops all of it.
+   */
+  private readonly endpoints: TracesHostEndpoint[] = [];
   /** Parsed prompt statistics per log, reused until the log changes. */
   private static promptCache = new Map<string, { size: number; mtimeMs: number; cols: PromptColumns }>();
 
@@ -65,10 +76,7 @@ export class TracesPanel implements vscode.Disposable, TracesBackend {
   ) {
     TracesPanel.current = this;
     this.workspaceState = context.workspaceState;
-    this.rpc = serveTraces((m) => {
-      // An answer computed after the panel closed has nowhere to go.
-      if (!this.disposed) void this.panel.webview.postMessage(m);
-    }, this);
+    this.rpc = this.connect();
     // The page keeps its brush, smoothing and list in webview state; the host re-sends the payload on `ready`.
     this.recovery = new WebviewRecovery(panel, context.extensionUri, { title: 'Seg-R1 Reward Traces', key: 'traces', script: 'traces.js', style: 'traces.css', beforeReload: () => undefined });
     this.recovery.load();
@@ -76,6 +84,7 @@ export class TracesPanel implements vscode.Disposable, TracesBackend {
       this.recovery,
       panel.onDidChangeViewState(() => this.recovery.visibilityChanged(panel.visible)),
       panel.webview.onDidReceiveMessage((m: unknown) => {
+        if (isRpcMessage(m) && m.rpc === 'notification' && m.method === 'ready') this.rpc = this.connect();
         if (!this.rpc.receive(m) && isLifecycle(m)) this.recovery.onMessage(m);
       }),
       panel.onDidDispose(() => this.dispose()),
@@ -88,6 +97,15 @@ export class TracesPanel implements vscode.Disposable, TracesBackend {
 
   /** The reward-hacking signal charts and the sign-flip chart. */
   private readonly signals: SignalsHost;
+
+  /** A new endpoint for the page; it posts only while it is the current one and the panel is open. */
+  private connect(): TracesHostEndpoint {
+    const rpc = serveTraces((m) => {
+      if (!this.disposed && this.rpc === rpc) void this.panel.webview.postMessage(m);
+    }, this);
+    this.endpoints.push(rpc);
+    return rpc;
+  }
 
   /** Recompute and send the traces; a failure is said in the page's status line, never left unhandled. */
   private refresh(): void {
@@ -269,6 +287,7 @@ export class TracesPanel implements vscode.Disposable, TracesBackend {
     const chosen = readSettings().advantageEstimator;
     const estimator = getAdvantageEstimator(chosen) ? chosen : 'auto';
     const key = this.logsKey();
+    const page = this.rpc;
     const logs = this.model.logs.map((l) => ({ file: l.file, rel: l.rel, root: l.folder.uri.fsPath, format: l.format, index: l.index }));
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Seg-R1: replaying rewards', cancellable: true }, async (progress, token) => {
       const abort = new AbortController();
@@ -296,6 +315,8 @@ export class TracesPanel implements vscode.Disposable, TracesBackend {
     if (!now || this.logsKey() !== key || now.total !== result.column.length) throw new Error('Replay: the logs changed while they were replayed; run it again');
     now.setColumn(REPLAY_DIFF_COLUMN, result.column);
     this.replayColumn = { logs: key, values: result.column };
+    // The page that asked was rebuilt meanwhile: its successor gets the column (the answer goes nowhere).
+    if (page !== this.rpc) this.rpc.notify('list/columns', { columns: now.columns });
     return { summary: { rewardSet: result.summary.rewardSet, changed: result.summary.changed, invertedPairs: result.summary.invertedPairs, text: result.text }, columns: now.columns, sortBy: REPLAY_DIFF_COLUMN };
   }
 
@@ -353,7 +374,7 @@ export class TracesPanel implements vscode.Disposable, TracesBackend {
     this.disposed = true;
     this.runningSearch?.abort();
     // Aborts running handlers (a replay stops its workers).
-    this.rpc.dispose();
+    for (const rpc of this.endpoints.splice(0)) rpc.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
   }

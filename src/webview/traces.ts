@@ -29,7 +29,6 @@ function showError(e: unknown): void {
 function send(p: Promise<unknown>): void {
   p.catch(showError);
 }
-/** The reward set and summary of "Largest replay Δ" (its choice is kept in the webview state, read here before the rest). */
 /** What the traces keep across a hidden tab and a reload (VS Code's webview state), every field checked on reading. */
 const saved: SavedTracesState = readTracesState(vscode.getState());
 const replayDelta = new ReplayDelta(saved.replaySet);
