@@ -48,18 +48,20 @@ const r = spawnSync(
 // plus one failure of its own only when it failed with every subtest passing (e.g. the host exited non-zero).
 const counts = { passed: 0, failed: 0, skipped: 0 };
 if (existsSync(tap)) {
+  /** @type {{ indent: number, ok: boolean, skip: boolean }[]} */
   const results = [];
   for (const line of readFileSync(tap, 'utf8').split('\n')) {
     const m = /^(\s*)(ok|not ok) \d+ - (.*)$/.exec(line);
-    if (m) results.push({ indent: m[1].length, ok: m[2] === 'ok', skip: /# SKIP/i.test(m[3]) });
+    if (m) results.push({ indent: (m[1] ?? '').length, ok: m[2] === 'ok', skip: /# SKIP/i.test(m[3] ?? '') });
   }
   // In TAP a parent's result line comes after its subtests' lines, which are indented deeper.
   results.forEach((res, i) => {
     let childFailed = false;
     let children = 0;
-    for (let j = i - 1; j >= 0 && results[j].indent > res.indent; j--) {
+    for (const child of results.slice(0, i).reverse()) {
+      if (child.indent <= res.indent) break;
       children++;
-      if (!results[j].ok) childFailed = true;
+      if (!child.ok) childFailed = true;
     }
     if (children) {
       if (!res.ok && !childFailed) counts.failed++;
