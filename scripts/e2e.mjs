@@ -8,8 +8,9 @@ import { ensureCodeServer, REPO_ROOT } from './codeServer.mjs';
 const CHROMIUM = process.env.SEGR1_CHROMIUM ?? '/usr/bin/chromium';
 const E2E_DIR = join(REPO_ROOT, 'dist-test', 'test', 'e2e');
 const RESULTS = join(REPO_ROOT, 'test-results');
-// Optional filter: `node scripts/e2e.mjs smoke` runs only files whose name contains "smoke".
-const filter = process.argv[2];
+// Optional filters: `node scripts/e2e.mjs smoke badInput` runs only files whose name contains "smoke" or "badInput".
+const filters = process.argv.slice(2);
+const filter = filters.join("' or '");
 
 process.chdir(REPO_ROOT);
 if (!existsSync(join(REPO_ROOT, 'dist', 'extension.js')) || !existsSync(join(E2E_DIR, 'harness.js'))) {
@@ -27,7 +28,7 @@ ensureCodeServer();
 mkdirSync(RESULTS, { recursive: true });
 
 const files = readdirSync(E2E_DIR)
-  .filter((f) => f.endsWith('.e2e.js') && (!filter || f.includes(filter)))
+  .filter((f) => f.endsWith('.e2e.js') && (!filters.length || filters.some((s) => f.includes(s))))
   .sort()
   .map((f) => join(E2E_DIR, f));
 if (!files.length) {
