@@ -7,7 +7,7 @@ import type { GrayImage } from '../src/core/image/types';
 import { scorePairs, aggregate, type PairJob } from '../src/core/metrics/dataset';
 import { imageMetrics, MetricSuite } from '../src/core/metrics/suite';
 import { report } from './lib/report';
-import { DATA, ensureSet, pysodPath } from './lib/metricsData';
+import { DATA, ensureSet, pysodPath, type PySodLocation } from './lib/metricsData';
 
 const ANCHOR = 'PySODMetrics 1.6.2 (Sm, wFm, MAE, Em, Fm), same files, one thread';
 /** Each timing is the best of this many runs on both sides: the machine is shared, and contention only adds time. */
@@ -23,7 +23,7 @@ function runPySod(jobs: PairJob[], name: string, path: string): PySodTiming | st
   return JSON.parse(r.stdout.trim().split('\n').slice(-1)[0]!) as PySodTiming;
 }
 
-async function benchSet(name: string, w: number, h: number, count: number, pysod: string | undefined): Promise<void> {
+async function benchSet(name: string, w: number, h: number, count: number, pysod: PySodLocation): Promise<void> {
   const jobs = await ensureSet(name, w, h, count);
   // Decode everything first, one at a time, so the metric timing below is pure single-thread compute.
   let decodeMs = Infinity;
@@ -53,7 +53,7 @@ async function benchSet(name: string, w: number, h: number, count: number, pysod
   const oursE2eRate = count / ((metricsMs + decodeMs) / 1000);
   console.log(`${name}: ours decode ${(decodeMs / count).toFixed(2)} ms/pair, metrics ${(metricsMs / count).toFixed(2)} ms/pair (${(metricsCpuMs / count).toFixed(2)} CPU-ms); Sm ${ours.Smeasure.toFixed(6)} wFm ${ours.wFmeasure.toFixed(6)} maxFm ${ours.maxFm.toFixed(6)}`);
 
-  const py = pysod ? runPySod(jobs, name, pysod) : 'PySODMetrics not found (set PYSOD_PATH)';
+  const py = 'path' in pysod ? runPySod(jobs, name, pysod.path) : pysod.missing;
   if (typeof py === 'string') console.log(`${name}: PySODMetrics anchor unavailable: ${py}; reporting our throughput only`);
   else {
     console.log(`${name}: PySOD decode ${((py.decode_s * 1000) / count).toFixed(2)} ms/pair, metrics ${((py.metrics_s * 1000) / count).toFixed(2)} ms/pair (${((py.metrics_cpu_s * 1000) / count).toFixed(2)} CPU-ms); Sm ${py.sm.toFixed(6)} wFm ${py.wfm.toFixed(6)} maxFm ${py.maxFm.toFixed(6)}`);
@@ -94,7 +94,7 @@ async function benchWorkers(name: string, w: number, h: number, count: number): 
 
 async function main(): Promise<void> {
   const pysod = pysodPath();
-  if (!pysod) console.log('PySODMetrics not available: set PYSOD_PATH to a checkout of lartpang/PySODMetrics@ac5b1fc7');
+  if ('missing' in pysod) console.log(`PySODMetrics anchor unavailable: ${pysod.missing}; the figures are reported without it`);
   await benchSet('352x352', 352, 352, 1000, pysod);
   await benchSet('1024x768', 1024, 768, 100, pysod);
   await benchWorkers('352x352', 352, 352, 1000);

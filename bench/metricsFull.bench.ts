@@ -7,7 +7,7 @@ import { loadMaskGray } from '../src/core/image/grayscale';
 import type { GrayImage } from '../src/core/image/types';
 import type { PairJob } from '../src/core/metrics/dataset';
 import { FullSet } from '../src/core/metrics/fullSet';
-import { DATA, ensureSet, pysodPath } from './lib/metricsData';
+import { DATA, ensureSet, pysodPath, type PySodLocation } from './lib/metricsData';
 import { report } from './lib/report';
 
 /** Best of this many runs on both sides (a shared machine only adds time). */
@@ -31,7 +31,7 @@ function runPySod(jobs: PairJob[], name: string, path: string, keys: readonly st
   return JSON.parse(r.stdout.trim().split('\n').slice(-1)[0]!) as PySodFull;
 }
 
-async function benchFull(name: string, w: number, h: number, count: number, pysod: string | undefined): Promise<void> {
+async function benchFull(name: string, w: number, h: number, count: number, pysod: PySodLocation): Promise<void> {
   const jobs = await ensureSet(name, w, h, count);
   const data: Array<{ stem: string; pred: GrayImage; gt: GrayImage }> = [];
   for (const j of jobs) data.push({ stem: j.stem, pred: await loadMaskGray(j.predPath), gt: await loadMaskGray(j.gtPath) });
@@ -52,7 +52,7 @@ async function benchFull(name: string, w: number, h: number, count: number, pyso
   }
   const keys = warm.keys;
   console.log(`${name} full set (${keys.length} keys): ours ${(ms / count).toFixed(2)} ms/pair (${(cpuMs / count).toFixed(2)} CPU-ms)`);
-  const py = pysod ? runPySod(jobs, name, pysod, keys) : 'PySODMetrics not found (set PYSOD_PATH)';
+  const py = 'path' in pysod ? runPySod(jobs, name, pysod.path, keys) : pysod.missing;
   const anchor = `PySODMetrics 1.6.2 computing the same ${keys.length}-key set (test_metrics.py classes), same files, one thread`;
   if (typeof py === 'string') console.log(`${name}: PySODMetrics anchor unavailable: ${py}; reporting our throughput only`);
   else {
@@ -72,7 +72,7 @@ async function benchFull(name: string, w: number, h: number, count: number, pyso
 
 async function main(): Promise<void> {
   const pysod = pysodPath();
-  if (!pysod) console.log('PySODMetrics not available: set PYSOD_PATH to a checkout of lartpang/PySODMetrics@ac5b1fc7');
+  if ('missing' in pysod) console.log(`PySODMetrics anchor unavailable: ${pysod.missing}; the figures are reported without it`);
   await benchFull('352x352', 352, 352, 200, pysod);
   await benchFull('1024x768', 1024, 768, 30, pysod);
 }

@@ -19,7 +19,7 @@ const fresh = existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boo
 let figures = fresh;
 if (filter && existsSync('bench/results.json')) {
   const names = new Set(fresh.map((f) => f.name));
-  const kept = JSON.parse(readFileSync('bench/results.json', 'utf8')).filter((f) => !names.has(f.name));
+  const kept = JSON.parse(readFileSync('bench/results.json', 'utf8')).filter((/** @type {{ name: string }} */ f) => !names.has(f.name));
   figures = [...kept, ...fresh];
 }
 writeFileSync('bench/results.json', JSON.stringify(figures, null, 2) + '\n');

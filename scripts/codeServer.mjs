@@ -6,6 +6,57 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, URLSearchParams } from 'node:url';
 /* global fetch, AbortSignal -- Node 20 globals the shared ESLint config does not list */
+// Types are JSDoc, checked by `tsc -p scripts/tsconfig.json` (part of `npm run typecheck` and `npm test`), so the file
+// still runs on Node 20 without a build and the TypeScript e2e harness imports it typed.
+
+/**
+ * Options of start().
+ * @typedef {object} StartOptions
+ * @property {string} [workspace] Folder opened in place.
+ * @property {string} [copyWorkspace] Folder copied into the temp root and opened there (tests that write to it stay isolated).
+ * @property {Record<string, unknown>} [settings] Merged over the base settings in User/settings.json.
+ * @property {string[]} [installExtensions] VSIX files installed into the run's extensions dir before start.
+ * @property {string} [bindAddr] host:port; default 127.0.0.1:0.
+ * @property {number} [hardTimeoutMs] The server's process group is killed after this long whatever happens; default 15 min, 0 for never.
+ * @property {boolean} [keepRoot] Keep the temp root after stop (debugging).
+ * @property {boolean} [quiet] Do not echo code-server's output.
+ * @property {boolean} [trust] Leave workspace trust on (omit --disable-workspace-trust).
+ * @property {string} [tmpRoot] Parent of the temp root; default os.tmpdir().
+ * @property {boolean} [handleSignals] Default true: SIGINT/SIGTERM/SIGHUP kill the server's group and exit; false when the caller handles signals.
+ * @property {Record<string, string>} [env] Extra environment for code-server and its extension host.
+ */
+
+/**
+ * What a workbench URL loads.
+ * @typedef {object} WorkbenchUrlOptions
+ * @property {string | string[]} [extensionDevelopmentPath] Extension folder(s) loaded in development mode.
+ * @property {string} [extensionTestsPath] Extension-host test suite module (exports run()).
+ * @property {string} [folder] Folder to open; default the server's workspace.
+ */
+
+/**
+ * A running code-server.
+ * @typedef {object} CodeServer
+ * @property {number} port The port it listens on.
+ * @property {string} baseUrl http://host:port
+ * @property {string} root The temp root holding user data, extensions, XDG dirs, TMPDIR.
+ * @property {string} workspace The folder it was started with.
+ * @property {string} userDataDir --user-data-dir
+ * @property {string} extensionsDir --extensions-dir
+ * @property {number} pid Process id (and process group id) of the server.
+ * @property {Promise<ServerExit>} exited Resolves when the server process exits.
+ * @property {(o?: WorkbenchUrlOptions) => string} url Full workbench URL for the given payload.
+ * @property {() => string} output Everything the server printed so far.
+ * @property {() => string[]} logs Log files under the user-data dir (extension host, server).
+ * @property {() => Promise<void>} stop Kills the process group and removes the temp root.
+ */
+
+/**
+ * How the server process ended.
+ * @typedef {{ code: number | null, signal: NodeJS.Signals | null }} ServerExit
+ */
+
+/** The environment of the install's npm runs; TMPDIR is always set. @typedef {NodeJS.ProcessEnv & { TMPDIR: string }} InstallEnv */
 
 /** The pinned code-server: VS Code 1.100.3, the last line whose engines accept Node 20. */
 export const CODE_SERVER_VERSION = '4.100.3';
@@ -19,19 +70,33 @@ export const ENTRY = join(INSTALL_DIR, 'node_modules', 'code-server', 'out', 'no
 const MARKER = join(INSTALL_DIR, '.segr1-installed');
 const APT_PACKAGES = ['build-essential', 'pkg-config', 'python3', 'libkrb5-dev', 'ripgrep'];
 
-/** Prints a line prefixed so install/start chatter is told apart from test output. */
+/**
+ * Prints a line prefixed so install/start chatter is told apart from test output.
+ * @param {string} msg
+ */
 function say(msg) {
   console.log(`[code-server] ${msg}`);
 }
 
-/** Runs a command, inheriting stdio; throws with the command line when it fails. */
+/**
+ * Runs a command, inheriting stdio; throws with the command line when it fails.
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {import('node:child_process').SpawnSyncOptions} [opts]
+ */
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}`);
   return r;
 }
 
-/** Runs a noisy install step with its output appended to a log file; on failure prints the log's tail and throws. */
+/**
+ * Runs a noisy install step with its output appended to a log file; on failure prints the log's tail and throws.
+ * @param {string} log
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {import('node:child_process').SpawnSyncOptions} [opts]
+ */
 function runLogged(log, cmd, args, opts = {}) {
   writeFileSync(log, `\n$ ${cmd} ${args.join(' ')}\n`, { flag: 'a' });
   const r = spawnSync(cmd, args, { ...opts, encoding: 'utf8', maxBuffer: 256 << 20 });
@@ -45,7 +110,8 @@ function runLogged(log, cmd, args, opts = {}) {
 
 /** Which of the build prerequisites are missing; checked by file so no apt database is needed when all are there. */
 function missingPrerequisites() {
-  const onPath = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+  const onPath = (/** @type {string} */ bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+  /** @type {string[]} */
   const missing = [];
   if (!onPath('cc') || !onPath('make') || !onPath('g++')) missing.push('build-essential');
   if (!onPath('pkg-config')) missing.push('pkg-config');
@@ -77,7 +143,10 @@ export function isInstalled() {
   return existsSync(join(vscode, 'node_modules', '@vscode', 'ripgrep', 'bin', 'rg')) && existsSync(join(vscode, 'node_modules', 'node-pty', 'build', 'Release'));
 }
 
-/** The @vscode/ripgrep package version code-server's VS Code pins, and the rg asset version that package downloads. */
+/**
+ * The @vscode/ripgrep package version code-server's VS Code pins, and the rg asset version that package downloads.
+ * @param {InstallEnv} env
+ */
 function ripgrepVersions(env) {
   const shrinkwrap = JSON.parse(readFileSync(join(INSTALL_DIR, 'node_modules', 'code-server', 'lib', 'vscode', 'npm-shrinkwrap.json'), 'utf8'));
   const pkgVersion = shrinkwrap.packages?.['node_modules/@vscode/ripgrep']?.version;
@@ -86,7 +155,7 @@ function ripgrepVersions(env) {
   const packDir = mkdtempSync(join(env.TMPDIR, 'rgpack-'));
   const r = spawnSync('npm', ['pack', `@vscode/ripgrep@${pkgVersion}`, '--silent'], { cwd: packDir, env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`npm pack @vscode/ripgrep@${pkgVersion} failed: ${r.stderr}`);
-  const tgz = r.stdout.trim().split('\n').pop();
+  const tgz = r.stdout.trim().split('\n').pop() ?? '';
   run('tar', ['xzf', tgz, 'package/lib/postinstall.js'], { cwd: packDir });
   const src = readFileSync(join(packDir, 'package', 'lib', 'postinstall.js'), 'utf8');
   const assetVersion = /const VERSION = '([^']+)'/.exec(src)?.[1];
@@ -95,7 +164,10 @@ function ripgrepVersions(env) {
   return { pkgVersion, assetVersion };
 }
 
-/** Puts Debian's rg where @vscode/ripgrep's postinstall looks for a cached download, so it never goes to GitHub. */
+/**
+ * Puts Debian's rg where @vscode/ripgrep's postinstall looks for a cached download, so it never goes to GitHub.
+ * @param {InstallEnv} env
+ */
 function seedRipgrepCache(env) {
   const { pkgVersion, assetVersion } = ripgrepVersions(env);
   const cache = join(env.TMPDIR, `vscode-ripgrep-cache-${pkgVersion}`);
@@ -121,10 +193,10 @@ export function ensureCodeServer() {
       mkdirSync(lock);
       break;
     } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
+      if (/** @type {NodeJS.ErrnoException} */ (e).code !== 'EEXIST') throw e;
       if (isInstalled()) return ENTRY;
       // A lock older than any install is left over from a killed run.
-      if (Date.now() > end || Date.now() - statSync(lock, { throwIfNoEntry: false })?.mtimeMs > 15 * 60_000) {
+      if (Date.now() > end || Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? NaN) > 15 * 60_000) {
         rmSync(lock, { recursive: true, force: true });
         continue;
       }
@@ -198,11 +270,14 @@ const BASE_SETTINGS = {
 /**
  * The workbench URL path for a folder, loading extensions by development path and/or running an extension-host suite.
  * Paths are absolute on the code-server machine (here: this machine).
+ * @param {WorkbenchUrlOptions & { port: number }} o
+ * @returns {string}
  */
 export function workbenchPath({ port, folder, extensionDevelopmentPath, extensionTestsPath }) {
-  const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
+  const remote = (/** @type {string} */ p) => `vscode-remote://127.0.0.1:${port}${p}`;
+  /** @type {[string, string][]} */
   const payload = [];
-  for (const p of [extensionDevelopmentPath].flat().filter(Boolean)) payload.push(['extensionDevelopmentPath', remote(p)]);
+  for (const p of /** @type {string[]} */ ([extensionDevelopmentPath].flat().filter(Boolean))) payload.push(['extensionDevelopmentPath', remote(p)]);
   if (extensionTestsPath) payload.push(['extensionTestsPath', remote(extensionTestsPath)]);
   payload.push(['skipWelcome', 'true']);
   const q = new URLSearchParams();
@@ -211,7 +286,11 @@ export function workbenchPath({ port, folder, extensionDevelopmentPath, extensio
   return `/?${q.toString()}`;
 }
 
-/** Waits until `GET url` answers 200, or throws after timeoutMs. */
+/**
+ * Waits until `GET url` answers 200, or throws after timeoutMs.
+ * @param {string} url
+ * @param {number} timeoutMs
+ */
 async function waitForHealth(url, timeoutMs) {
   const end = Date.now() + timeoutMs;
   let last = '';
@@ -228,7 +307,12 @@ async function waitForHealth(url, timeoutMs) {
   throw new Error(`code-server ${url} not healthy after ${timeoutMs} ms (${last})`);
 }
 
-/** Every *.log under a directory (code-server's user-data logs: server, extension host, remote agent). */
+/**
+ * Every *.log under a directory (code-server's user-data logs: server, extension host, remote agent).
+ * @param {string} dir
+ * @param {string[]} [out]
+ * @returns {string[]}
+ */
 export function findLogs(dir, out = []) {
   if (!existsSync(dir)) return out;
   for (const n of readdirSync(dir)) {
@@ -245,6 +329,8 @@ export function findLogs(dir, out = []) {
  * opts: workspace (folder to open in place) or copyWorkspace (folder copied into the root first), settings,
  * installExtensions (VSIX paths), bindAddr (default 127.0.0.1:0), hardTimeoutMs (kills the server regardless; 0: never),
  * keepRoot, quiet, handleSignals (default true: SIGINT/SIGTERM/SIGHUP kill the group and exit). The caller must `await server.stop()` (use withCodeServer to get that in a finally).
+ * @param {StartOptions} [opts]
+ * @returns {Promise<CodeServer>}
  */
 export async function start(opts = {}) {
   const entry = ensureCodeServer();
@@ -270,6 +356,7 @@ export async function start(opts = {}) {
     mkdirSync(workspace);
   }
   // Every temp and IPC file code-server or the extension host makes stays inside the root and goes with it.
+  /** @type {NodeJS.ProcessEnv} */
   const env = {
     ...process.env,
     ...opts.env,
@@ -300,10 +387,11 @@ export async function start(opts = {}) {
   // Own process group: the extension host is a grandchild, and stop() must take it down too. Under a hard limit the
   // group is led by coreutils `timeout`, which kills the whole group itself even if this process dies by SIGKILL.
   const wrap = hardMs > 0 && existsSync('/usr/bin/timeout');
+  /** @type {[string, string[]]} */
   const [cmd, argv] = wrap ? ['/usr/bin/timeout', ['-k', '10', `${Math.ceil(hardMs / 1000) + 5}s`, process.execPath, ...args]] : [process.execPath, args];
   const child = spawn(cmd, argv, { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  const onData = (chunk) => {
+  const onData = (/** @type {Buffer} */ chunk) => {
     const s = chunk.toString();
     output += s;
     logStream.write(s);
@@ -311,11 +399,12 @@ export async function start(opts = {}) {
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
+  /** @type {Promise<ServerExit>} */
   const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
   let stopped = false;
-  const killGroup = (signal) => {
+  const killGroup = (/** @type {NodeJS.Signals} */ signal) => {
     try {
-      process.kill(-child.pid, signal);
+      process.kill(-(/** @type {number} */ (child.pid)), signal);
     } catch {
       // Already gone.
     }
@@ -323,11 +412,12 @@ export async function start(opts = {}) {
   const onExit = () => killGroup('SIGKILL');
   process.once('exit', onExit);
   // A test runner's SIGTERM (timeout, Ctrl-C) must not orphan the group; callers with their own handlers opt out.
-  const onSignal = (signal) => {
+  const onSignal = (/** @type {NodeJS.Signals} */ signal) => {
     killGroup('SIGKILL');
     if (!opts.keepRoot) rmSync(root, { recursive: true, force: true, maxRetries: 3 });
     process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
   };
+  /** @type {NodeJS.Signals[]} */
   const signals = opts.handleSignals === false ? [] : ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const sig of signals) process.once(sig, onSignal);
   const hard = hardMs > 0 ? setTimeout(() => {
@@ -348,11 +438,12 @@ export async function start(opts = {}) {
     clearTimeout(t);
     // The extension host may outlive the server briefly; make sure the group is gone before deleting its files.
     killGroup('SIGKILL');
-    await new Promise((r) => logStream.end(r));
+    await new Promise((r) => logStream.end(() => r(undefined)));
     if (!opts.keepRoot) rmSync(root, { recursive: true, force: true, maxRetries: 3 });
   };
 
   try {
+    /** @type {number} */
     const port = await new Promise((res, rej) => {
       const re = /HTTP server listening on https?:\/\/[^\s:]+:(\d+)\//;
       const timer = setTimeout(() => rej(new Error(`code-server did not report a port within 60 s:\n${output}`)), 60_000);
@@ -377,7 +468,7 @@ export async function start(opts = {}) {
       workspace,
       userDataDir: dirs.userData,
       extensionsDir: dirs.extensions,
-      pid: child.pid,
+      pid: /** @type {number} */ (child.pid),
       exited,
       /** Workbench URL for the opened folder with the given payload options. */
       url: (o = {}) => baseUrl + workbenchPath({ port, folder: workspace, ...o }),
@@ -393,7 +484,13 @@ export async function start(opts = {}) {
   }
 }
 
-/** Starts code-server, runs fn(server), and always stops it (process group killed, temp root removed). */
+/**
+ * Starts code-server, runs fn(server), and always stops it (process group killed, temp root removed).
+ * @template T
+ * @param {StartOptions} opts
+ * @param {(s: CodeServer) => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
 export async function withCodeServer(opts, fn) {
   const server = await start(opts);
   try {

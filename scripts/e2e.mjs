@@ -8,8 +8,9 @@ import { ensureCodeServer, REPO_ROOT } from './codeServer.mjs';
 const CHROMIUM = process.env.SEGR1_CHROMIUM ?? '/usr/bin/chromium';
 const E2E_DIR = join(REPO_ROOT, 'dist-test', 'test', 'e2e');
 const RESULTS = join(REPO_ROOT, 'test-results');
-// Optional filter: `node scripts/e2e.mjs smoke` runs only files whose name contains "smoke".
-const filter = process.argv[2];
+// Optional filters: `node scripts/e2e.mjs smoke badInput` runs only files whose name contains "smoke" or "badInput".
+const filters = process.argv.slice(2);
+const filter = filters.join("' or '");
 
 process.chdir(REPO_ROOT);
 if (!existsSync(join(REPO_ROOT, 'dist', 'extension.js')) || !existsSync(join(E2E_DIR, 'harness.js'))) {
@@ -27,7 +28,7 @@ ensureCodeServer();
 mkdirSync(RESULTS, { recursive: true });
 
 const files = readdirSync(E2E_DIR)
-  .filter((f) => f.endsWith('.e2e.js') && (!filter || f.includes(filter)))
+  .filter((f) => f.endsWith('.e2e.js') && (!filters.length || filters.some((s) => f.includes(s))))
   .sort()
   .map((f) => join(E2E_DIR, f));
 if (!files.length) {
@@ -48,18 +49,20 @@ const r = spawnSync(
 // plus one failure of its own only when it failed with every subtest passing (e.g. the host exited non-zero).
 const counts = { passed: 0, failed: 0, skipped: 0 };
 if (existsSync(tap)) {
+  /** @type {{ indent: number, ok: boolean, skip: boolean }[]} */
   const results = [];
   for (const line of readFileSync(tap, 'utf8').split('\n')) {
     const m = /^(\s*)(ok|not ok) \d+ - (.*)$/.exec(line);
-    if (m) results.push({ indent: m[1].length, ok: m[2] === 'ok', skip: /# SKIP/i.test(m[3]) });
+    if (m) results.push({ indent: (m[1] ?? '').length, ok: m[2] === 'ok', skip: /# SKIP/i.test(m[3] ?? '') });
   }
   // In TAP a parent's result line comes after its subtests' lines, which are indented deeper.
   results.forEach((res, i) => {
     let childFailed = false;
     let children = 0;
-    for (let j = i - 1; j >= 0 && results[j].indent > res.indent; j--) {
+    for (const child of results.slice(0, i).reverse()) {
+      if (child.indent <= res.indent) break;
       children++;
-      if (!results[j].ok) childFailed = true;
+      if (!child.ok) childFailed = true;
     }
     if (children) {
       if (!res.ok && !childFailed) counts.failed++;

@@ -10,9 +10,14 @@ const TARGET = 'linux-x64';
 const args = process.argv.slice(2);
 const outArg = args.indexOf('--out');
 const pkg = (await import(join(REPO_ROOT, 'package.json'), { with: { type: 'json' } })).default;
-const out = outArg >= 0 ? resolve(args[outArg + 1]) : join(REPO_ROOT, `${pkg.name}-${pkg.version}-${TARGET}.vsix`);
+const out = outArg >= 0 ? resolve(/** @type {string} */ (args[outArg + 1])) : join(REPO_ROOT, `${pkg.name}-${pkg.version}-${TARGET}.vsix`);
 
-/** Runs a step in the repository root; exits with its status on failure. */
+/**
+ * Runs a step in the repository root; exits with its status on failure.
+ * @param {string} what
+ * @param {string} cmd
+ * @param {string[]} argv
+ */
 function step(what, cmd, argv) {
   const t0 = Date.now();
   const r = spawnSync(cmd, argv, { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });

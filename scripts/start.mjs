@@ -6,7 +6,11 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureCodeServer, REPO_ROOT, start } from './codeServer.mjs';
 
-/** Runs one step, exiting with its status when it fails. */
+/**
+ * Runs one step, exiting with its status when it fails.
+ * @param {string} what
+ * @param {string[]} args
+ */
 function step(what, args) {
   console.log(`── ${what}`);
   const r = spawnSync(process.execPath, args, { cwd: REPO_ROOT, stdio: 'inherit' });
@@ -30,7 +34,7 @@ const host = process.env.HOST ?? '127.0.0.1';
 const port = process.env.PORT ?? '0';
 const server = await start({ workspace, bindAddr: `${host}:${port}`, hardTimeoutMs: 0, handleSignals: false, quiet: !process.env.SEGR1_VERBOSE });
 let stopping = false;
-const shutdown = async (why) => {
+const shutdown = async (/** @type {string} */ why) => {
   if (stopping) return;
   stopping = true;
   console.log(`\n${why}: stopping code-server`);

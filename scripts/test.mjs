@@ -5,6 +5,13 @@ import { join } from 'node:path';
 
 const only = process.argv[2]; // optional: 'unit' or 'e2e'
 
+/**
+ * Runs one stage with its output inherited; returns its exit status.
+ * @param {string} name
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {import('node:child_process').SpawnSyncOptions} [opts]
+ */
 function step(name, cmd, args, opts = {}) {
   const t0 = Date.now();
   console.log(`\n── ${name}: ${cmd} ${args.join(' ')}`);
@@ -13,6 +20,13 @@ function step(name, cmd, args, opts = {}) {
   return r.status ?? 1;
 }
 
+/**
+ * Every file under dir whose name ends with suffix, sorted.
+ * @param {string} dir
+ * @param {string} suffix
+ * @param {string[]} [out]
+ * @returns {string[]}
+ */
 function find(dir, suffix, out = []) {
   if (!existsSync(dir)) return out;
   for (const n of readdirSync(dir)) {
@@ -28,6 +42,7 @@ if (step('build', process.execPath, ['esbuild.mjs', '--clean']) !== 0) process.e
 if (step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.core.json']) !== 0) failed++;
 if (step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json']) !== 0) failed++;
 if (step('typecheck', 'npx', ['tsc', '-p', 'src/webview/tsconfig.json']) !== 0) failed++;
+if (step('typecheck', 'npx', ['tsc', '-p', 'scripts/tsconfig.json']) !== 0) failed++;
 if (step('lint', 'npx', ['eslint', '.']) !== 0) failed++;
 if (!only || only === 'unit') {
   const files = find('dist-test/test/unit', '.test.js');

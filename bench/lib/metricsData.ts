@@ -1,5 +1,4 @@
 // Mask pairs and the PySODMetrics location shared by the metrics benches (bench/metrics.bench.ts, bench/metricsFull.bench.ts).
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -72,19 +71,22 @@ export async function ensureSet(name: string, w: number, h: number, count: numbe
   return jobs;
 }
 
+/** Where PySODMetrics is, or why the anchor cannot run (with how to get it). */
+export type PySodLocation = { readonly path: string } | { readonly missing: string };
+
+/** How to get the PySODMetrics anchor, printed whenever it is missing. */
+export const PYSOD_HOWTO =
+  `PySODMetrics is read only from $PYSOD_PATH: git clone https://github.com/lartpang/PySODMetrics && ` +
+  `git -C PySODMetrics checkout ${PYSOD_COMMIT.slice(0, 8)}, then PYSOD_PATH=$PWD/PySODMetrics`;
+
 /**
- * Where PySODMetrics can be imported from: $PYSOD_PATH (a checkout of lartpang/PySODMetrics), a copy extracted
- * earlier into bench/.data, or one extracted now from the git dir $PYSOD_MIRROR names. No default path: a figure
- * without its anchor is printed as such.
+ * Where PySODMetrics is imported from: $PYSOD_PATH, a checkout of lartpang/PySODMetrics, and nothing else (no path of
+ * any machine): without it the figures are reported without their anchor. `missing` says why it is unusable.
  */
-export function pysodPath(): string | undefined {
-  if (process.env.PYSOD_PATH) return process.env.PYSOD_PATH;
-  const local = resolve('bench/.data/PySODMetrics');
-  if (existsSync(join(local, 'py_sod_metrics'))) return local;
-  const mirror = process.env.PYSOD_MIRROR;
-  if (!mirror || !existsSync(mirror)) return undefined;
-  mkdirSync(local, { recursive: true });
-  const r = spawnSync('sh', ['-c', `git --git-dir="${mirror}" archive ${PYSOD_COMMIT} | tar -x -C "${local}"`]);
-  return r.status === 0 && existsSync(join(local, 'py_sod_metrics')) ? local : undefined;
+export function pysodPath(): PySodLocation {
+  const path = process.env.PYSOD_PATH;
+  if (!path) return { missing: `PYSOD_PATH is not set. ${PYSOD_HOWTO}` };
+  if (!existsSync(join(path, 'py_sod_metrics'))) return { missing: `PYSOD_PATH=${path} holds no py_sod_metrics/ folder. ${PYSOD_HOWTO}` };
+  return { path };
 }
 

@@ -20,12 +20,20 @@ export const RESULTS_NDJSON = process.env.SEGR1_BENCH_OUT ?? 'bench/.data/result
 
 /** Print a figure and append it for bench/results.json. */
 export function report(f: BenchFigure): void {
-  const ok = meetsTarget(f);
-  console.log(
-    `${f.name}: ${fmt(f.value)} ${f.unit} | anchor ${f.anchor}: ${fmt(f.anchorValue)} | ratio ${fmt(f.ratio)} (target ${f.target})${ok === undefined ? '' : ok ? ' ✓' : ' ✗'}`,
-  );
+  console.log(figureLine(f));
   mkdirSync(dirname(RESULTS_NDJSON), { recursive: true });
   appendFileSync(RESULTS_NDJSON, JSON.stringify(f) + '\n');
+}
+
+/**
+ * The console line of a figure. An anchor that could not run (NaN: e.g. no PySODMetrics) is named as missing rather
+ * than printed as a NaN ratio that fails its target: the figure stands alone and the target is not judged.
+ */
+export function figureLine(f: BenchFigure): string {
+  const head = `${f.name}: ${fmt(f.value)} ${f.unit}`;
+  if (!Number.isFinite(f.anchorValue) || !Number.isFinite(f.ratio)) return `${head} | no anchor: ${f.anchor} was not measured in this run (target ${f.target} not judged)`;
+  const ok = meetsTarget(f);
+  return `${head} | anchor ${f.anchor}: ${fmt(f.anchorValue)} | ratio ${fmt(f.ratio)} (target ${f.target})${ok === undefined ? '' : ok ? ' ✓' : ' ✗'}`;
 }
 
 /** Evaluate targets of the form "ratio >= x" / "ratio <= x"; undefined when not of that form. */

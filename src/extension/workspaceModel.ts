@@ -7,7 +7,7 @@ export { resolveRecordPath } from '../core/dataset/paths';
 import sharp from 'sharp';
 import { discoverDatasets, discoverLogs, type Dataset, type DatasetItem } from '../core/dataset/discover';
 import type { RolloutIndex } from '../core/logs/jsonlIndex';
-import { ADAPTERS, detectLogFormat, openRolloutLog, parseImageJoin, type ImageJoin } from '../core/logs';
+import { ADAPTERS, detectLogFormat, openRolloutLog, parseImageJoin, type ImageJoin, type OpenedLog } from '../core/logs';
 import { readLogOverrides, type LogOverride } from './settings';
 import { LogStructure } from './logStructure';
 
@@ -115,96 +115,61 @@ export class WorkspaceModel implements vscode.Disposable {
     return this.refreshing;
   }
 
+  /** One pass over every workspace folder: datasets, then each log through indexLog(); the result replaces the old one whole. */
   private async scan(report: (msg: string) => void, token: vscode.CancellationToken): Promise<void> {
-    const logs = new Map<string, LogEntry>();
-    const datasets = new Map<string, DatasetEntry>();
-    const problems = new Map<string, WorkspaceProblem[]>();
-    const add = (p: WorkspaceProblem) => {
-      const list = problems.get(p.file) ?? [];
-      list.push(p);
-      problems.set(p.file, list);
-    };
+    const found = new ScanFindings();
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
-    const checks: Array<() => Promise<void>> = [];
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue;
-      const root = folder.uri.fsPath;
-      for (const d of await discoverDatasets(root)) {
-        const id = `${folder.name}/${d.id}`;
-        datasets.set(id, { folder, dataset: d });
-        for (const stem of d.unmatched.images) add({ file: path.join(root, d.imagesDir), message: `image '${stem}' has no mask in ${d.masksDir}`, severity: 'warning' });
-        checks.push(() => checkDatasetSizes(root, d, add));
-      }
-      const overrides = readLogOverrides(folder);
-      const discovered = await discoverLogs(root);
-      // A log named in the overrides opens even when discovery passes it by (an unusual name or extension).
-      const named = overrideLogs(root, overrides, discovered);
-      for (const message of named.problems) add({ file: path.join(root, '.vscode', 'settings.json'), message, severity: 'error' });
-      const rels = [...discovered, ...named.rels];
-      for (const rel of rels) {
+      await findDatasets(folder, found);
+      for (const log of await findLogs(folder, found)) {
         if (token.isCancellationRequested) return;
-        const file = path.join(root, rel);
-        report(rel);
-        try {
-          const ov = overrides.find((o) => o.path === rel);
-          const forced = ov && overrideOptions(ov, root, file, add);
-          let format = forced?.format;
-          if (!format) {
-            const detected = await detectLogFormat(file);
-            if (detected.kind === 'metrics') continue; // charted by the traces view beside its run
-            if (detected.kind === 'unknown') {
-              // Only files that claim to be rollout logs by name deserve a problem; other *.log files are not ours.
-              if (/\.jsonl$/.test(rel)) add({ file, message: `not a rollout log: ${detected.reason}`, severity: 'warning' });
-              continue;
-            }
-            format = detected.format;
-          }
-          const t0 = performance.now();
-          const opened = await openRolloutLog(file, {
-            signal: abort.signal,
-            format,
-            ...(forced?.imageJoin ? { imageJoin: forced.imageJoin } : {}),
-            ...(this.cacheDir && format !== 'canonical' ? { cacheDir: this.cacheDir } : {}),
-          });
-          const index = opened.index;
-          const t1 = performance.now();
-          if (opened.cacheReason !== undefined) this.output?.info(`${rel}: index cache not used (${opened.cacheReason}); rebuilt`);
-          logs.set(file, { folder, file, rel, format: opened.format, index, structure: new LogStructure(index) });
-          const errors = index.issues.filter((i) => i.severity === 'error').length;
-          this.output?.info(
-            `${rel}: ${index.count} rollouts (${opened.format}), ${index.runs.length} run(s), ${index.groups.length} groups, ` +
-              `${errors} error(s) and ${index.issues.length - errors} warning(s); indexed in ${(t1 - t0).toFixed(0)} ms` +
-              (index.size ? ` (${(index.size / 1e6).toFixed(1)} MB)` : ''),
-          );
-          // Canonical logs report by line of the file itself; converted ones by the source tool's own lines.
-          const issues = opened.format === 'canonical' ? index.issues : opened.sourceIssues;
-          for (const issue of issues) add({ file, line: issue.line || undefined, message: issue.field ? `${issue.field}: ${issue.message}` : issue.message, severity: issue.severity });
-          checks.push(() => checkImagePaths(root, file, index, add));
-          const missing = opened.conversion?.withoutImage ?? 0;
-          if (missing > 0) {
-            add({
-              file,
-              message:
-                `${missing} of ${opened.conversion!.records} rollouts name no image (${opened.format} logs do not${forced?.imageJoin ? ', and the imagesBy join found none for them' : ''}): ` +
-                `join them to dataset images with the setting segr1.logs.overrides, e.g. {"path": "${rel}", "imagesBy": "order:<images.txt>:<G>"}`,
-              severity: 'warning',
-            });
-          }
-        } catch (err) {
-          this.output?.error(`${rel}: cannot index: ${err instanceof Error ? err.message : String(err)}`);
-          add({ file, message: `cannot index: ${err instanceof Error ? err.message : String(err)}`, severity: 'error' });
-        }
+        report(log.rel);
+        await this.indexLog(log, found, abort.signal);
       }
     }
-    this.logsByFile = logs;
-    this.datasetsById = datasets;
-    this.problemsByFile = problems;
+    this.adopt(found);
+  }
+
+  /** Index one log (detect or force its format, open it, record its problems); a log that fails becomes a problem, never an exception. */
+  private async indexLog(log: LogToIndex, found: ScanFindings, signal: AbortSignal): Promise<void> {
+    const { folder, root, rel, file } = log;
+    try {
+      const forced = log.override && overrideOptions(log.override, root, file, found.add);
+      const format = forced?.format ?? (await rolloutFormat(rel, file, found.add));
+      if (!format) return;
+      const t0 = performance.now();
+      const opened = await openRolloutLog(file, {
+        signal,
+        format,
+        ...(forced?.imageJoin ? { imageJoin: forced.imageJoin } : {}),
+        ...(this.cacheDir && format !== 'canonical' ? { cacheDir: this.cacheDir } : {}),
+      });
+      const ms = performance.now() - t0;
+      if (opened.cacheReason !== undefined) this.output?.info(`${rel}: index cache not used (${opened.cacheReason}); rebuilt`);
+      found.logs.set(file, { folder, file, rel, format: opened.format, index: opened.index, structure: new LogStructure(opened.index) });
+      this.output?.info(indexSummary(rel, opened, ms));
+      addIndexIssues(file, opened, found.add);
+      found.checks.push(() => checkImagePaths(root, file, opened.index, found.add));
+      addMissingImages(log, opened, Boolean(forced?.imageJoin), found.add);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.output?.error(`${rel}: cannot index: ${message}`);
+      found.add({ file, message: `cannot index: ${message}`, severity: 'error' });
+    }
+  }
+
+  /** Make a finished scan current and publish it; its file checks report later, never delaying the first view. */
+  private adopt(found: ScanFindings): void {
+    this.logsByFile = found.logs;
+    this.datasetsById = found.datasets;
+    this.problemsByFile = found.problems;
     this.publish();
-    // File checks read image headers (one per dataset pair): they report later, never delay the first view.
+    // File checks read image headers (one per dataset pair).
     void (async () => {
-      for (const check of checks) await check().catch(() => undefined);
-      if (this.problemsByFile !== problems) return; // a newer scan replaced this one
+      for (const check of found.checks) await check().catch(() => undefined);
+      if (this.problemsByFile !== found.problems) return; // a newer scan replaced this one
       this.publish();
       this.changed.fire();
     })();
@@ -242,6 +207,97 @@ export class WorkspaceModel implements vscode.Disposable {
     this.diagnostics.dispose();
     this.changed.dispose();
   }
+}
+
+/** What one scan collects; it replaces the model's state only once the scan completes. */
+class ScanFindings {
+  readonly logs = new Map<string, LogEntry>();
+  readonly datasets = new Map<string, DatasetEntry>();
+  readonly problems = new Map<string, WorkspaceProblem[]>();
+  /** File-system checks run after the first publish. */
+  readonly checks: Array<() => Promise<void>> = [];
+  /** Record one problem under its file. */
+  readonly add = (p: WorkspaceProblem): void => {
+    const list = this.problems.get(p.file) ?? [];
+    list.push(p);
+    this.problems.set(p.file, list);
+  };
+}
+
+/** One log a scan found, with the override the settings give it. */
+interface LogToIndex {
+  readonly folder: vscode.WorkspaceFolder;
+  readonly root: string;
+  /** Path relative to the workspace folder, as discovered or named in the overrides. */
+  readonly rel: string;
+  readonly file: string;
+  readonly override?: LogOverride;
+}
+
+/** Record a folder's datasets, warn about images without a mask, and queue their size checks. */
+async function findDatasets(folder: vscode.WorkspaceFolder, found: ScanFindings): Promise<void> {
+  const root = folder.uri.fsPath;
+  for (const d of await discoverDatasets(root)) {
+    found.datasets.set(`${folder.name}/${d.id}`, { folder, dataset: d });
+    for (const stem of d.unmatched.images) found.add({ file: path.join(root, d.imagesDir), message: `image '${stem}' has no mask in ${d.masksDir}`, severity: 'warning' });
+    found.checks.push(() => checkDatasetSizes(root, d, found.add));
+  }
+}
+
+/** The logs of a folder: discovered ones, then those only the overrides name; bad override entries become problems. */
+async function findLogs(folder: vscode.WorkspaceFolder, found: ScanFindings): Promise<LogToIndex[]> {
+  const root = folder.uri.fsPath;
+  const overrides = readLogOverrides(folder);
+  const discovered = await discoverLogs(root);
+  // A log named in the overrides opens even when discovery passes it by (an unusual name or extension).
+  const named = overrideLogs(root, overrides, discovered);
+  for (const message of named.problems) found.add({ file: path.join(root, '.vscode', 'settings.json'), message, severity: 'error' });
+  return [...discovered, ...named.rels].map((rel) => {
+    const override = overrides.find((o) => o.path === rel);
+    return { folder, root, rel, file: path.join(root, rel), ...(override ? { override } : {}) };
+  });
+}
+
+/** The detected rollout format of a log, or undefined when it is not one (metrics files, other tools' logs). */
+async function rolloutFormat(rel: string, file: string, add: (p: WorkspaceProblem) => void): Promise<string | undefined> {
+  const detected = await detectLogFormat(file);
+  if (detected.kind === 'metrics') return undefined; // charted by the traces view beside its run
+  if (detected.kind === 'unknown') {
+    // Only files that claim to be rollout logs by name deserve a problem; other *.log files are not ours.
+    if (/\.jsonl$/.test(rel)) add({ file, message: `not a rollout log: ${detected.reason}`, severity: 'warning' });
+    return undefined;
+  }
+  return detected.format;
+}
+
+/** The output-channel line for an indexed log: counts, problems, time and size. */
+function indexSummary(rel: string, opened: OpenedLog, ms: number): string {
+  const index = opened.index;
+  const errors = index.issues.filter((i) => i.severity === 'error').length;
+  return (
+    `${rel}: ${index.count} rollouts (${opened.format}), ${index.runs.length} run(s), ${index.groups.length} groups, ` +
+    `${errors} error(s) and ${index.issues.length - errors} warning(s); indexed in ${ms.toFixed(0)} ms` +
+    (index.size ? ` (${(index.size / 1e6).toFixed(1)} MB)` : '')
+  );
+}
+
+/** A log's own problems: canonical logs report by line of the file itself; converted ones by the source tool's own lines. */
+function addIndexIssues(file: string, opened: OpenedLog, add: (p: WorkspaceProblem) => void): void {
+  const issues = opened.format === 'canonical' ? opened.index.issues : opened.sourceIssues;
+  for (const issue of issues) add({ file, line: issue.line || undefined, message: issue.field ? `${issue.field}: ${issue.message}` : issue.message, severity: issue.severity });
+}
+
+/** Warn when a converted log's rollouts name no image, saying which setting joins them to dataset images. */
+function addMissingImages(log: LogToIndex, opened: OpenedLog, joined: boolean, add: (p: WorkspaceProblem) => void): void {
+  const missing = opened.conversion?.withoutImage ?? 0;
+  if (missing <= 0) return;
+  add({
+    file: log.file,
+    message:
+      `${missing} of ${opened.conversion!.records} rollouts name no image (${opened.format} logs do not${joined ? ', and the imagesBy join found none for them' : ''}): ` +
+      `join them to dataset images with the setting segr1.logs.overrides, e.g. {"path": "${log.rel}", "imagesBy": "order:<images.txt>:<G>"}`,
+    severity: 'warning',
+  });
 }
 
 /**

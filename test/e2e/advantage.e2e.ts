@@ -12,7 +12,8 @@ import { getAdvantageEstimator, listAdvantageEstimators, type AdvantageRollout }
 import { signFlips } from '../../src/core/signals/advantageWhatIf';
 import { wouldBeAdvantage } from '../../src/core/signals/wouldBeAdvantage';
 import type { CanvasLike } from './canvasPixels';
-import { sampleWorkspace, waitFor, withWorkbench } from './harness';
+import { openFromRunsTree, sampleWorkspace, showRunsTree, waitFor, withWorkbench } from './harness';
+import { dragFirstPoint, renderState } from './panelCanvas';
 
 interface LogRecord {
   run: string;
@@ -21,22 +22,6 @@ interface LogRecord {
   sample: number;
   rewards: { segment: number; format: number };
   advantage: number;
-}
-
-/** What the canvas publishes about its last draw (see CanvasView.draw). */
-interface RenderState {
-  imageWidth: number;
-  imageHeight: number;
-  scale: number;
-  tx: number;
-  ty: number;
-  drawn: string[];
-  glyphs: Array<{ id: string; kind: 'point' | 'box'; x: number; y: number }>;
-}
-
-async function renderState(view: FrameLocator): Promise<RenderState | undefined> {
-  const raw = await view.locator('#image-canvas').getAttribute('data-render');
-  return raw ? (JSON.parse(raw) as RenderState) : undefined;
 }
 
 /** Canvas pixels close to the oracle's magenta (255, 0, 255). */
@@ -69,18 +54,7 @@ test('advantage what-ifs per estimator, a GDPO/GRPO sign flip, the oracle overla
 
   await withWorkbench({ name: 'advantage', copyWorkspace: workspace, viewport: { width: 1500, height: 1000 } }, async (wb) => {
     const { page } = wb;
-    await page.locator('.activitybar .action-item a[aria-label^="Seg-R1"]').first().click();
-    const tree = page.locator('.sidebar .monaco-list-row');
-    const row = (label: RegExp) => tree.filter({ has: page.locator('.label-name', { hasText: label }) });
-    const run = await waitFor('the run in the Runs tree', async () => ((await tree.filter({ hasText: 'SYNTHETIC' }).count()) ? tree.filter({ hasText: 'SYNTHETIC' }).first() : undefined), 60_000);
-    await run.click();
-    await row(new RegExp(`^step ${t.step}$`)).first().click();
-    const group = row(new RegExp(`^group ${t.group.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)).first();
-    await group.waitFor({ timeout: 15_000 });
-    await group.click();
-    const rollout = row(new RegExp(`^rollout ${t.sample}$`)).first();
-    await rollout.waitFor({ timeout: 15_000 });
-    await rollout.click();
+    await openFromRunsTree(await showRunsTree(page), t);
 
     const view = wb.webviewFrame();
     const title = view.locator('#title');
@@ -142,16 +116,7 @@ test('advantage what-ifs per estimator, a GDPO/GRPO sign flip, the oracle overla
 
     // Edit: drag the first point; once re-scored, the group's advantages under the run's estimator with the new reward.
     assert.equal(await view.locator('#would-be').isVisible(), false, 'no would-be advantage before an edit');
-    await view.locator('#edit-prompts').click();
-    const s0 = (await renderState(view))!;
-    const p0 = s0.glyphs.find((g) => g.kind === 'point');
-    assert.ok(p0, 'no point to drag');
-    const box = (await view.locator('#image-canvas').boundingBox())!;
-    await page.mouse.move(box.x + p0.x, box.y + p0.y);
-    await page.mouse.down();
-    await page.mouse.move(box.x + p0.x + 40, box.y + p0.y + 30, { steps: 5 });
-    await page.mouse.up();
-    await view.locator('#edited-badge').waitFor({ state: 'visible', timeout: 60_000 });
+    await dragFirstPoint(page, view, 40, 30);
     const main = view.locator('#would-be-main');
     const check = async (label: string) => {
       const comps = await waitFor(`the would-be advantage (${label})`, async () => {

@@ -6,20 +6,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { FrameLocator } from 'playwright-core';
-import { sampleCopy, waitFor, withWorkbench, type Workbench } from './harness';
-
-/** The webview frame holding `selector` (the traces and the panel are both open). */
-async function frameWith(wb: Workbench, selector: string, timeoutMs = 60_000): Promise<FrameLocator> {
-  return waitFor(`a webview with ${selector}`, async () => {
-    const n = await wb.page.locator('iframe.webview.ready').count();
-    for (let k = n - 1; k >= 0; k--) {
-      const f = wb.webviewFrame(k);
-      if (await f.locator(selector).count().catch(() => 0)) return f;
-    }
-    return undefined;
-  }, timeoutMs);
-}
+import { frameWith, sampleCopy, waitFor, withWorkbench } from './harness';
 
 test('attribution: taxonomy chart, click-through filter, panel label, override surviving a reload', { timeout: 600_000 }, async () => {
   const ws = sampleCopy('segr1-attr-ws-');

@@ -4,9 +4,9 @@
 // WCAG math is src/shared/contrast.ts.
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator } from 'playwright-core';
 import { flatten, MARK_MIN_CONTRAST, parseColor, seenContrast, TEXT_MIN_CONTRAST, type Rgba } from '../../src/shared/contrast';
-import { sampleWorkspace, waitFor, withWorkbench, type Workbench } from './harness';
+import { pickTheme, sampleWorkspace, waitFor, withWorkbench, type Workbench } from './harness';
 
 /** One measured element: what it is, its foreground, its cumulative opacity and its backgrounds from itself outwards. */
 interface Sample {
@@ -85,20 +85,6 @@ function failures(samples: readonly Sample[]): string[] {
     if (ratio < min) bad.push(`${s.kind} ${s.what}: ${ratio.toFixed(2)}:1 < ${min} (${s.fg} at opacity ${s.opacity.toFixed(2)} on rgb(${[bg.r, bg.g, bg.b].map(Math.round).join(',')}))`);
   }
   return bad;
-}
-
-/** Pick a colour theme from the command palette (its quick pick stays open as the theme list). */
-async function pickTheme(page: Page, label: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await page.keyboard.press('F1');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill('>Preferences: Color Theme');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click({ timeout: 10_000 });
-  await waitFor('the theme list', async () => ((await input.inputValue()) === '' ? true : undefined), 10_000);
-  await input.fill(label);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^${label}`) }).first().waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
-  await input.waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
 /** The two webviews by content: the traces have charts, the panel a title. */

@@ -244,6 +244,84 @@ export async function hoverText(page: Page, target: Locator, pattern: RegExp, ti
   }, timeoutMs);
 }
 
+/** The last webview (the most recently shown first) whose content holds `selector`, or undefined: one look, no wait. */
+export async function webviewWith(wb: Workbench, selector: string): Promise<FrameLocator | undefined> {
+  const n = await wb.page.locator('iframe.webview.ready').count();
+  for (let k = n - 1; k >= 0; k--) {
+    const f = wb.webviewFrame(k);
+    if (await f.locator(selector).count().catch(() => 0)) return f;
+  }
+  return undefined;
+}
+
+/** Waits for a webview holding `selector` (several are open at once: the traces, the panel, a notebook). */
+export async function frameWith(wb: Workbench, selector: string, timeoutMs = 60_000): Promise<FrameLocator> {
+  return waitFor(`a webview with ${selector}`, () => webviewWith(wb, selector), timeoutMs);
+}
+
+/** The Seg-R1 Runs tree in the side bar. */
+export interface RunsTree {
+  /** Every row of the tree. */
+  readonly rows: Locator;
+  /** Rows whose label (not description) matches: a row's text runs label and description together. */
+  row(label: RegExp): Locator;
+  /** Waits for the row of the run whose text contains `text` (default: the sample's SYNTHETIC run). */
+  run(text?: string): Promise<Locator>;
+}
+
+/** Shows the Seg-R1 side bar and returns its Runs tree. */
+export async function showRunsTree(page: Page): Promise<RunsTree> {
+  await page.locator('.activitybar .action-item a[aria-label^="Seg-R1"]').first().click();
+  const rows = page.locator('.sidebar .monaco-list-row');
+  const withText = (text: string) => rows.filter({ hasText: text });
+  return {
+    rows,
+    row: (label) => rows.filter({ has: page.locator('.label-name', { hasText: label }) }),
+    run: (text = 'SYNTHETIC') => waitFor('the run in the Runs tree', async () => ((await withText(text).count()) ? withText(text).first() : undefined), 60_000),
+  };
+}
+
+/** A rollout's place in the Runs tree. */
+export interface TreePlace {
+  readonly step: number;
+  /** The group's id, or a pattern for its label's tail (e.g. /cod_\d+@2/). */
+  readonly group: string | RegExp;
+  readonly sample: number;
+}
+
+/**
+ * Opens a rollout from the Runs tree: run, step, group, rollout, each level waited for as it expands lazily.
+ * `before` sees the run and the group rows before they are clicked (to check their descriptions).
+ */
+export async function openFromRunsTree(tree: RunsTree, at: TreePlace, before?: (level: 'run' | 'group', row: Locator) => Promise<void>): Promise<void> {
+  const run = await tree.run();
+  await before?.('run', run);
+  await run.click();
+  await tree.row(new RegExp(`^step ${at.step}$`)).first().click();
+  const groupLabel = typeof at.group === 'string' ? reEscape(at.group) : at.group.source;
+  const group = tree.row(new RegExp(`^group ${groupLabel}$`)).first();
+  await group.waitFor({ timeout: 15_000 });
+  await before?.('group', group);
+  await group.click();
+  const rollout = tree.row(new RegExp(`^rollout ${at.sample}$`)).first();
+  await rollout.waitFor({ timeout: 15_000 });
+  await rollout.click();
+}
+
+/** Picks a colour theme from the command palette (not runCommand: this command's quick pick stays open as the theme list). */
+export async function pickTheme(page: Page, label: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await page.keyboard.press('F1');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill('>Preferences: Color Theme');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click({ timeout: 10_000 });
+  await waitFor('the theme list', async () => ((await input.inputValue()) === '' ? true : undefined), 10_000);
+  await input.fill(label);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^${label}`) }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
 /** Result of an extension-host suite run. */
 export interface SuiteResult {
   /** The exit code the extension host reported (0 = all passed). */

@@ -5,24 +5,14 @@ import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
 import { near, pixels, type CanvasLike } from './canvasPixels';
-import { sampleWorkspace, waitFor, withWorkbench } from './harness';
+import { openFromRunsTree, sampleWorkspace, showRunsTree, waitFor, withWorkbench } from './harness';
+import { dragFirstPoint, renderState as publishedState, type RenderState } from './panelCanvas';
 
-/** What the canvas publishes about its last draw (see CanvasView.draw). */
-interface RenderState {
-  imageWidth: number;
-  imageHeight: number;
-  scale: number;
-  tx: number;
-  ty: number;
-  drawn: string[];
-  glyphs: Array<{ id: string; kind: 'point' | 'box'; label?: number; x: number; y: number; x2?: number; y2?: number }>;
-  highlighted: string | null;
-}
-
+/** The canvas's render state; this test expects one at every read. */
 async function renderState(view: FrameLocator): Promise<RenderState> {
-  const raw = await view.locator('#image-canvas').getAttribute('data-render');
-  assert.ok(raw, 'canvas has no render state');
-  return JSON.parse(raw) as RenderState;
+  const s = await publishedState(view);
+  assert.ok(s, 'canvas has no render state');
+  return s;
 }
 
 /** Every RGBA value of the canvas, to compare two renders. */
@@ -63,20 +53,11 @@ test('open a rollout from the Runs tree: image, overlays, glyphs, linked reasoni
   assert.ok(workspace, 'the sample workspace could not be generated (dist/cli.js missing?)');
   await withWorkbench({ name: 'panel', copyWorkspace: workspace, viewport: { width: 1500, height: 950 } }, async (wb) => {
     const { page } = wb;
-    await page.locator('.activitybar .action-item a[aria-label^="Seg-R1"]').first().click();
-    const tree = page.locator('.sidebar .monaco-list-row');
-    // Rows whose label (not description) matches: row text runs label and description together.
-    const row = (label: RegExp) => tree.filter({ has: page.locator('.label-name', { hasText: label }) });
     // Runs → the run → step 2 → its first group → rollout 1, each level expanded lazily.
-    const run = await waitFor('the run in the Runs tree', async () => ((await tree.filter({ hasText: 'SYNTHETIC' }).count()) ? tree.filter({ hasText: 'SYNTHETIC' }).first() : undefined), 60_000);
-    assert.match((await run.textContent()) ?? '', /12 steps · r̄ \d+\.\d\d/);
-    await run.click();
-    await row(/^step 2$/).first().click();
-    const group = row(/^group cod_\d+@2$/).first();
-    await group.waitFor({ timeout: 15_000 });
-    assert.match((await group.textContent()) ?? '', /r̄ \d+\.\d\d · σ \d/);
-    await group.click();
-    await row(/^rollout 1$/).first().click();
+    await openFromRunsTree(await showRunsTree(page), { step: 2, group: /cod_\d+@2/, sample: 1 }, async (level, row) => {
+      if (level === 'run') assert.match((await row.textContent()) ?? '', /12 steps · r̄ \d+\.\d\d/);
+      else assert.match((await row.textContent()) ?? '', /r̄ \d+\.\d\d · σ \d/);
+    });
 
     const view = wb.webviewFrame();
     const title = view.locator('#title');
@@ -165,17 +146,8 @@ test('open a rollout from the Runs tree: image, overlays, glyphs, linked reasoni
 
     // Editing: drag the first point; the completion is rewritten, re-segmented and re-scored.
     const original = (await reasoning.textContent()) ?? '';
-    await view.locator('#edit-prompts').click();
-    const s0 = await renderState(view);
-    assert.equal((s0 as RenderState & { editing?: boolean }).editing, true);
-    const p0 = s0.glyphs.find((x) => x.kind === 'point');
-    assert.ok(p0, 'no point to drag');
-    const canvasBox = (await view.locator('#image-canvas').boundingBox())!;
-    await page.mouse.move(canvasBox.x + p0.x, canvasBox.y + p0.y);
-    await page.mouse.down();
-    await page.mouse.move(canvasBox.x + p0.x + 25, canvasBox.y + p0.y + 15, { steps: 5 });
-    await page.mouse.up();
-    await view.locator('#edited-badge').waitFor({ state: 'visible', timeout: 60_000 });
+    const s0 = await dragFirstPoint(page, view, 25, 15);
+    assert.equal(s0.editing, true);
     const edited = (await reasoning.textContent()) ?? '';
     assert.notEqual(edited, original, 'the completion text did not change with the edit');
     assert.match((await view.locator('#segmenter-badge').textContent()) ?? '', /classical fallback — not SAM2|SAM2/);

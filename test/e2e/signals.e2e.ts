@@ -8,19 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
-import { REPO_ROOT, sampleCopy, waitFor, withWorkbench, type Workbench } from './harness';
-
-/** The webview holding `selector` (a click on a step opens the workbench panel beside the traces). */
-async function frameWith(wb: Workbench, selector: string, timeoutMs = 60_000): Promise<FrameLocator> {
-  return waitFor(`a webview with ${selector}`, async () => {
-    const n = await wb.page.locator('iframe.webview.ready').count();
-    for (let k = n - 1; k >= 0; k--) {
-      const f = wb.webviewFrame(k);
-      if (await f.locator(selector).count().catch(() => 0)) return f;
-    }
-    return undefined;
-  }, timeoutMs);
-}
+import { frameWith, REPO_ROOT, sampleCopy, waitFor, withWorkbench } from './harness';
 
 interface CliSeries {
   id?: string;

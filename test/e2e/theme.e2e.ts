@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
-import { sampleWorkspace, waitFor, withWorkbench, type Workbench } from './harness';
+import { pickTheme, sampleWorkspace, waitFor, withWorkbench } from './harness';
 
 /** Relative luminance (0 black … 1 white) of a CSS rgb()/rgba() colour. */
 function luminance(css: string): number {
@@ -27,21 +27,6 @@ async function chartColours(view: FrameLocator): Promise<{ background: string; t
   return { background, tick, title };
 }
 
-/** Pick a colour theme from the command palette (not runCommand: this command's quick pick stays open as the theme list). */
-async function pickTheme(wb: Workbench, label: string): Promise<void> {
-  const page = wb.page;
-  const input = page.locator('.quick-input-widget input');
-  await page.keyboard.press('F1');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill('>Preferences: Color Theme');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click({ timeout: 10_000 });
-  await waitFor('the theme list', async () => ((await input.inputValue()) === '' ? true : undefined), 10_000);
-  await input.fill(label);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^${label}`) }).first().waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
-  await input.waitFor({ state: 'hidden', timeout: 10_000 });
-}
-
 test('reward charts take the colours of the VS Code theme and follow theme switches without a reload', { timeout: 300_000 }, async () => {
   const workspace = sampleWorkspace();
   assert.ok(workspace, 'the sample workspace could not be generated');
@@ -52,7 +37,7 @@ test('reward charts take the colours of the VS Code theme and follow theme switc
     await points.first().waitFor({ timeout: 90_000 });
     const count = await points.count();
 
-    await pickTheme(wb, 'Light Modern');
+    await pickTheme(wb.page, 'Light Modern');
     const light = await waitFor('charts in the light theme', async () => {
       const c = await chartColours(view);
       return luminance(c.background) > 0.8 ? c : undefined;
@@ -60,7 +45,7 @@ test('reward charts take the colours of the VS Code theme and follow theme switc
     assert.ok(luminance(light.tick) < 0.3, `axis labels readable on the light background: ${light.tick}`);
     assert.ok(luminance(light.title) < 0.2, `chart titles readable on the light background: ${light.title}`);
 
-    await pickTheme(wb, 'Dark Modern');
+    await pickTheme(wb.page, 'Dark Modern');
     const dark = await waitFor('charts recoloured for the dark theme', async () => {
       const c = await chartColours(view);
       return luminance(c.background) < 0.1 ? c : undefined;

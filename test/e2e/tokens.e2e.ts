@@ -6,19 +6,9 @@ import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { FrameLocator } from 'playwright-core';
-import { sampleCopy, waitFor, withWorkbench } from './harness';
+import { openFromRunsTree, sampleCopy, showRunsTree, waitFor, webviewWith, withWorkbench } from './harness';
+import { renderState } from './panelCanvas';
 import { withChatLogprobs } from './tokenFixture';
-
-interface RenderState {
-  glyphs: Array<{ id: string; kind: string; x: number; y: number; note?: string }>;
-  highlighted: string | null;
-}
-
-async function renderState(view: FrameLocator): Promise<RenderState | undefined> {
-  const raw = await view.locator('#image-canvas').getAttribute('data-render');
-  return raw ? (JSON.parse(raw) as RenderState) : undefined;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -44,16 +34,7 @@ test('token view: tokens by logprob and entropy, top-k on hover, coordinate prob
   const workspace = tokensWorkspace();
   await withWorkbench({ name: 'tokens', workspace, viewport: { width: 1500, height: 950 } }, async (wb) => {
     const { page } = wb;
-    await page.locator('.activitybar .action-item a[aria-label^="Seg-R1"]').first().click();
-    const tree = page.locator('.sidebar .monaco-list-row');
-    const row = (label: RegExp) => tree.filter({ has: page.locator('.label-name', { hasText: label }) });
-    const run = await waitFor('the run in the Runs tree', async () => ((await tree.filter({ hasText: 'SYNTHETIC' }).count()) ? tree.filter({ hasText: 'SYNTHETIC' }).first() : undefined), 60_000);
-    await run.click();
-    await row(/^step 2$/).first().click();
-    const group = row(/^group cod_\d+@2$/).first();
-    await group.waitFor({ timeout: 15_000 });
-    await group.click();
-    await row(/^rollout 1$/).first().click();
+    await openFromRunsTree(await showRunsTree(page), { step: 2, group: /cod_\d+@2/, sample: 1 });
 
     const view = wb.webviewFrame();
     await waitFor('the rollout title', async () => /step 2 · group cod_\d+@2 · rollout 1/.test((await view.locator('#title').textContent()) ?? ''), 60_000);
@@ -125,14 +106,7 @@ test('token view: tokens by logprob and entropy, top-k on hover, coordinate prob
 
     // Per-step traces of mean token entropy and coordinate-token logprob.
     await wb.runCommand('Seg-R1: Open Reward Traces');
-    const traces = await waitFor('the traces webview', async () => {
-      const n = await page.locator('iframe.webview.ready').count();
-      for (let k = n - 1; k >= 0; k--) {
-        const f = wb.webviewFrame(k);
-        if (await f.locator('figure[data-series="reward"]').count().catch(() => 0)) return f;
-      }
-      return undefined;
-    }, 90_000);
+    const traces = await waitFor('the traces webview', () => webviewWith(wb, 'figure[data-series="reward"]'), 90_000);
     for (const name of ['mean token entropy (top-k, nats)', 'coordinate token logprob']) {
       const fig = traces.locator(`figure[data-series="${name}"]`);
       await fig.waitFor({ timeout: 30_000 });

@@ -7,6 +7,7 @@ import { getAdvantageEstimator } from '../../../src/core/rewards/advantageEstima
 import { getRewardSet } from '../../../src/core/rewards/registry';
 import { formatOfSource } from '../../../src/core/rewards/replay';
 import { tempDir } from '../tempDir';
+import { runCli } from '../cliCapture';
 
 interface StrictCase {
   completion: string;
@@ -37,19 +38,7 @@ test(`segzero-strict equals seg_restrict.py on ${strict.cases.length} crafted an
 });
 
 /** Run the replay CLI, capturing its output. */
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (...a: unknown[]) => out.push(a.join(' '));
-  console.error = (...a: unknown[]) => err.push(a.join(' '));
-  try {
-    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const run = (argv: string[]) => runCli(main, argv);
 
 const SOL = '<box>(100,120),(400,380)</box><points>(200,200),(300,300)</points>';
 const answer = (bbox: string, p1 = '[200, 200]', p2 = '[300, 300]') => `<think>a</think><answer>{"bbox": ${bbox}, "points_1": ${p1}, "points_2": ${p2}}</answer>`;

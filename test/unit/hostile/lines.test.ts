@@ -13,6 +13,7 @@ import { decodeIndex, encodeIndex, indexCachePath, indexRolloutLogCached } from 
 import { indexRolloutLog, readRollout, updateRolloutLog } from '../../../src/core/logs/jsonlIndex';
 import { openRolloutLog } from '../../../src/core/logs/openLog';
 import { tempDir } from '../tempDir';
+import { runCli } from '../cliCapture';
 
 const REPO = join(__dirname, '..', '..', '..', '..');
 const HOSTILE = join(REPO, 'test', 'fixtures', 'hostile', 'lines');
@@ -117,18 +118,7 @@ test('item 2: replay reads lines as bytes: a line with invalid UTF-8 or NUL byte
   const log = join(dir, 'rollouts.jsonl');
   writeFileSync(log, Buffer.concat([Buffer.from(goodLine(1) + '\n'), badBytesLine(2, [0xff]), Buffer.from('\n'), badBytesLine(3, [0]), Buffer.from(`\n${goodLine(4)}\n`)]));
   const json = join(dir, 'report.json');
-  const err: string[] = [];
-  const error = console.error;
-  const log0 = console.log;
-  console.error = (...a: unknown[]) => err.push(a.join(' '));
-  console.log = () => undefined;
-  try {
-    await replayMain([log, '--reward', 'segr1-reference', '--mask-only', '--json', json]);
-  } finally {
-    console.error = error;
-    console.log = log0;
-  }
-  const text = err.join('\n');
+  const { err: text } = await runCli(replayMain, [log, '--reward', 'segr1-reference', '--mask-only', '--json', json]);
   // Each message names the file and the line.
   assert.match(text, /rollouts\.jsonl:2: invalid UTF-8 at byte \d+ of the line \(0xff\)/);
   assert.match(text, /rollouts\.jsonl:3: 1 NUL byte/);

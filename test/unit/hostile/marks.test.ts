@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { segments, type Mark } from '../../../src/shared/textMarks';
+import { rng } from '../seededRng';
 
 /**
  * The spec, written out the slow, obvious way: boundaries are 0, the text's length and every mark's start and end;
@@ -34,17 +35,6 @@ function reference(text: string, marks: readonly Mark[]): Array<{ text: string; 
   return pieces;
 }
 
-/** Deterministic PRNG (mulberry32), so a failure names a seed that reproduces it. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CLASSES = ['think', 'answer', 'coord box', 'coord pos', 'coord neg', 'coord label pos', 'coord label neg', 'a a', 'b  c', '', 'c b', 'x'];
 

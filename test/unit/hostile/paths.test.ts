@@ -7,6 +7,7 @@ import { checkAbsoluteInside, checkInside, checkInsideSync, overrideLogs, resolv
 import { parseImageJoin } from '../../../src/core/logs/imageJoin';
 import { main as replayMain } from '../../../src/cli/commands/replay';
 import { tempDir } from '../tempDir';
+import { runCli } from '../cliCapture';
 
 /**
  * ws/ (the workspace) beside outside/ (anything else on the disk):
@@ -111,18 +112,7 @@ test('segr1 replay (--root is the workspace): a gt symlinked out or looping is a
   const log = join(ws, 'runs', 'replay.jsonl');
   const rec = (gt: string) => JSON.stringify({ completion: '<think>x</think> <bbox>[1,2,3,4]</bbox>, <points>[[5,6]]</points>, <labels>[1]</labels>', group: 'g', gt, mask: null });
   writeFileSync(log, [rec('data/link.png'), rec('data/ext/secret.png'), rec('data/loop1')].join('\n') + '\n');
-  const err: string[] = [];
-  const error = console.error;
-  const out = console.log;
-  console.error = (...a: unknown[]) => err.push(a.join(' '));
-  console.log = () => undefined;
-  try {
-    await replayMain([log, '--root', ws, '--reward', 'segr1-reference', '--mask-only']);
-  } finally {
-    console.error = error;
-    console.log = out;
-  }
-  const text = err.join('\n');
+  const { err: text } = await runCli(replayMain, [log, '--root', ws, '--reward', 'segr1-reference', '--mask-only']);
   assert.match(text, /replay\.jsonl:1: gt "data\/link\.png" resolves outside the workspace \(symlink\)/);
   assert.match(text, /replay\.jsonl:2: gt "data\/ext\/secret\.png" resolves outside the workspace \(symlink\)/);
   assert.match(text, /replay\.jsonl:3: gt "data\/loop1" is a symlink loop/);

@@ -14,25 +14,12 @@ import { boundedSnappy, checkColumnChunks, ParquetSizeError } from '../../../src
 import { loadGtInFrame, loadGtPilL } from '../../../src/core/rewards/groundTruth';
 import { acceptedDataUrl, MAX_DATA_URL_CHARS } from '../../../src/shared/dataUrl';
 import { tempDir } from '../tempDir';
+import { runCli } from '../cliCapture';
 
 const HOSTILE = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'hostile', 'sizes');
 const TRL = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'logs', 'trl-grpo', 'completions', 'completions_00001.parquet');
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  try {
-    const code = await replayMain(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const run = (argv: string[]) => runCli(replayMain, argv);
 
 test('replay: declared mask sizes are refused against the reward frame before decoding, named by file, line and field; the good line replays', async () => {
   const r = await run([join(HOSTILE, 'replay', 'rollouts.jsonl'), '--mask-only']);

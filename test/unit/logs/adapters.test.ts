@@ -2,25 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { RolloutSink } from '../../../src/core/logs/adapterTypes';
 import { detectLogFormat, readAdapter } from '../../../src/core/logs/formats';
-import type { LogIssue } from '../../../src/core/logs/issues';
-import type { RolloutRecord } from '../../../src/core/logs/rollout';
 import { tempDir } from '../tempDir';
+import { collect } from './collectLog';
 
 const FIX = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'logs');
 
-/** Read a log through an adapter into arrays. */
-async function collect(format: string, path: string): Promise<{ records: Array<RolloutRecord & { line?: number; file?: string }>; issues: LogIssue[] }> {
-  const records: Array<RolloutRecord & { line?: number; file?: string }> = [];
-  const issues: LogIssue[] = [];
-  const sink: RolloutSink = {
-    record: (r, line, file) => records.push({ ...r, ...(line !== undefined ? { line } : {}), ...(file !== undefined ? { file } : {}) }),
-    issue: (i) => issues.push(i),
-  };
-  await readAdapter(format).read(path, sink);
-  return { records, issues };
-}
 
 interface PyRows {
   [file: string]: { columns: string[]; types: string[]; rows: Array<Record<string, unknown>> };

@@ -2,28 +2,13 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { RolloutSink } from '../../../src/core/logs/adapterTypes';
 import { convertLog } from '../../../src/core/logs/convert';
-import { detectLogFormat, readAdapter } from '../../../src/core/logs/formats';
-import type { LogIssue } from '../../../src/core/logs/issues';
-import type { RolloutRecord } from '../../../src/core/logs/rollout';
+import { detectLogFormat } from '../../../src/core/logs/formats';
 import { tempDir } from '../tempDir';
+import { collect } from './collectLog';
 
 const FIX = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'logs');
 
-type Rec = RolloutRecord & { line?: number; file?: string };
-
-/** Read a log through an adapter into arrays. */
-async function collect(format: string, path: string): Promise<{ records: Rec[]; issues: LogIssue[] }> {
-  const records: Rec[] = [];
-  const issues: LogIssue[] = [];
-  const sink: RolloutSink = {
-    record: (r, line, file) => records.push({ ...r, ...(line !== undefined ? { line } : {}), ...(file !== undefined ? { file } : {}) }),
-    issue: (i) => issues.push(i),
-  };
-  await readAdapter(format).read(path, sink);
-  return { records, issues };
-}
 
 test('Seg-R1 training.log: <think> lines starting with Points:/Labels:/IOU:/Content: stay in the completion (fields are the writer\'s 12-space lines)', async () => {
   const { records, issues } = await collect('segr1-debug', join(FIX, 'segr1', 'think_fields.log'));

@@ -1,20 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ADVANTAGE_ESTIMATOR_IDS, defaultAdvantageEstimator, getAdvantageEstimator, resolveAdvantageEstimator, type AdvantageRollout } from '../../../src/core/rewards/advantageEstimators';
+import { advantageReference } from './advantageCases';
 
-interface Case {
-  run: string;
-  step: number;
-  weights: number[];
-  groups: string[];
-  components: (number | null)[][];
-  expected: Record<string, (number | null)[]>;
-  /** Where TRL's value changes once torch's float32 sqrt (MKL, not correctly rounded) is made correctly rounded. */
-  exact_sqrt: Record<string, Record<string, number | null>>;
-}
-const ref = JSON.parse(readFileSync(join(__dirname, '../../../../test/fixtures/rewards/advantages.json'), 'utf8')) as { cases: Case[]; trl: string };
+const ref = advantageReference();
 
 function close(a: number, b: number | null): boolean {
   if (b === null) return Number.isNaN(a);

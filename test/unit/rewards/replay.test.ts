@@ -4,25 +4,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, type ReplayReport } from '../../../src/cli/commands/replay';
+import { runCli } from '../cliCapture';
 
 const LOG = join(__dirname, '../../../../test/fixtures/rewards/replay/rollouts.jsonl');
 
 /** Run main() capturing console output. */
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...a: unknown[]) => out.push(a.join(' '));
-  console.error = (...a: unknown[]) => err.push(a.join(' '));
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const run = (argv: string[]) => runCli(main, argv);
 
 test('segr1 replay end to end: logged RLE masks, deliberate defects found, bad lines reported, the rest replayed', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'segr1-replay-'));

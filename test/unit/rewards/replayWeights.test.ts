@@ -8,26 +8,14 @@ import { getRewardSet } from '../../../src/core/rewards/registry';
 import { replayLog } from '../../../src/core/rewards/replay';
 import type { LogIssue } from '../../../src/core/logs/issues';
 import { tempDir } from '../tempDir';
+import { runCli } from '../cliCapture';
 
 const DIR = join(__dirname, '../../../../test/fixtures/rewards/replay');
 const LOG = join(DIR, 'weighted.jsonl');
 // TRL 1.13's own advantage code with reward_weights [2.0, 0.5] (test/fixtures/gen/rewards_replay_weights.py).
 const ref = JSON.parse(readFileSync(join(DIR, 'weighted.expected.json'), 'utf8')) as { expected: Record<string, number[]>; unit_weights: Record<string, number[]>; reward: number[] };
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...a: unknown[]) => out.push(a.join(' '));
-  console.error = (...a: unknown[]) => err.push(a.join(' '));
-  try {
-    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const run = (argv: string[]) => runCli(main, argv);
 
 const close = (a: number | null, b: number) => a !== null && Math.abs(a - b) <= 1e-6;
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { indexRolloutLogSerial } from '../../../src/core/logs/jsonlIndex';
@@ -7,16 +7,9 @@ import { ADVANTAGE_ESTIMATOR_IDS, getAdvantageEstimator } from '../../../src/cor
 import { advantageSign, advantageWhatIf, canonicalComponent, editedComponents, signFlips, whatIfBatch, wouldBeRows } from '../../../src/core/signals/advantageWhatIf';
 import { runEstimator, whatIfPayload, withWouldBe } from '../../../src/extension/advantageWhatIf';
 import { tempDir } from '../tempDir';
+import { advantageReference } from '../rewards/advantageCases';
 
-interface Case {
-  run: string;
-  step: number;
-  weights: number[];
-  groups: string[];
-  components: (number | null)[][];
-  expected: Record<string, (number | null)[]>;
-}
-const ref = JSON.parse(readFileSync(join(__dirname, '../../../../test/fixtures/rewards/advantages.json'), 'utf8')) as { cases: Case[] };
+const ref = advantageReference();
 
 function close(a: number, b: number | null): boolean {
   if (b === null) return Number.isNaN(a);

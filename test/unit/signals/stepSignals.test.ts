@@ -11,18 +11,8 @@ import {
   type SignalRollout,
   type SignalSeries,
 } from '../../../src/core/signals/stepSignals';
+import { rng } from '../seededRng';
 
-/** mulberry32: a seeded generator, so every generated run is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Hack = 'none' | 'reward-decoupled' | 'flat-groups' | 'points-collapse' | 'box-inflate' | 'box-collapse' | 'reward-labels';
 

@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { ADVANTAGE_ESTIMATOR_IDS, getAdvantageEstimator, type AdvantageRollout } from '../../../src/core/rewards/advantageEstimators';
 import { wouldBeAdvantage } from '../../../src/core/signals/wouldBeAdvantage';
+import { advantageReference } from '../rewards/advantageCases';
 
-interface Case {
-  run: string;
-  step: number;
-  weights: number[];
-  groups: string[];
-  components: (number | null)[][];
-  expected: Record<string, (number | null)[]>;
-  exact_sqrt: Record<string, Record<string, number | null>>;
-}
-const ref = JSON.parse(readFileSync(join(__dirname, '../../../../test/fixtures/rewards/advantages.json'), 'utf8')) as { cases: Case[] };
+const ref = advantageReference();
 
 function close(a: number, b: number | null): boolean {
   if (b === null) return Number.isNaN(a);
