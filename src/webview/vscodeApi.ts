@@ -1,8 +1,9 @@
-import type { PersistedState, WebviewMessage } from '../shared/protocol';
+import type { PersistedState } from '../shared/protocol';
+import type { RpcMessage } from '../shared/rpc';
 
 /** The subset of the webview API object we use. */
 interface VsCodeApi {
-  postMessage(msg: WebviewMessage): void;
+  postMessage(msg: RpcMessage): void;
   getState(): PersistedState | undefined;
   setState(s: PersistedState): void;
 }
