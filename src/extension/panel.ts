@@ -141,7 +141,16 @@ export class WorkbenchPanel implements vscode.Disposable {
     const rpc: PanelRpc = new RpcEndpoint((m: RpcMessage) => {
       if (!this.disposed) void this.panel.webview.postMessage(m);
     });
+    let greeted = false;
     rpc.on('ready', (p) => {
+      // A page says `ready` once: a second one is a rebuilt page (moved to another group, reloaded) that no
+      // visibility change announced. It gets an endpoint of its own and the newest view again.
+      if (greeted) {
+        this.pageGone();
+        this.rpc.receive({ rpc: 'notification', method: 'ready', params: p } satisfies RpcMessage);
+        return;
+      }
+      greeted = true;
       this.recovery.ready();
       // A restored selection is the page's state: trusted no more than its messages.
       this.session.pageReady(

@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { MessageChannel } from 'node:worker_threads';
+import { RpcEndpoint } from '../../../src/shared/rpc';
 import { PanelSession, type PanelViews } from '../../../src/extension/panelSession';
 import { selectionKey, type Selection, type ViewPayload } from '../../../src/shared/protocol';
 import type { PromptEdit } from '../../../src/core/edit/promptEdits';
+import type { PanelHostNotifications, PanelHostRequests, PanelWebviewNotifications, PanelWebviewRequests } from '../../../src/shared/panelProtocol';
 
 const A: Selection = { kind: 'rollout', log: '/ws/rollouts.jsonl', index: 0 };
 const B: Selection = { kind: 'rollout', log: '/ws/rollouts.jsonl', index: 1 };
@@ -23,7 +26,7 @@ async function settle(): Promise<void> {
 }
 
 /** A session on fake views: records what it pushes; `model` and `builds` gates hold the workspace and the builds. */
-function harness() {
+function harness(forward?: (method: string, params: unknown) => void) {
   const pushes: Array<{ method: string; params: unknown }> = [];
   const fake = { model: Promise.resolve(), builds: Promise.resolve(), built: [] as string[] };
   const views: PanelViews = {
@@ -33,14 +36,17 @@ function harness() {
     build: async (s, edits) => {
       fake.built.push(selectionKey(s));
       await fake.builds;
-      if (s === BAD) throw new Error('log /ws/gone.jsonl is not indexed');
+      if (selectionKey(s) === selectionKey(BAD)) throw new Error('log /ws/gone.jsonl is not indexed');
       const view: Omit<ViewPayload, 'revision'> = { selection: s, title: `run · ${selectionKey(s)}`, synthetic: false, glyphs: [], group: [], problems: [], ...(edits ? { edited: { originalCompletion: '', edits } } : {}) };
       return { view, replay: async () => ({ selection: s, rewards: [], total: { name: 'total', replayed: {} }, advantage: { name: 'advantage', replayed: {} }, group: [], groupZeroVariance: false }) };
     },
     shown: () => undefined,
     replayed: () => undefined,
   };
-  const session = new PanelSession(views, (method, params) => void pushes.push({ method, params }));
+  const session = new PanelSession(views, (method, params) => {
+    pushes.push({ method, params });
+    forward?.(method, params);
+  });
   const greet = () => session.push('segmenter/didChange', { label: 'SAM2 tiny', kind: 'sam2' });
   const shows = () => pushes.filter((p) => p.method === 'view/show').map((p) => p.params as ViewPayload);
   const lastShow = () => shows().at(-1);
@@ -148,4 +154,30 @@ test("a failed build rejects the page's request and is pushed as an error for th
   assert.ok(!h.pushes.some((p) => p.method === 'error'), 'a page request failure must reach the page once, as the rejection');
   assert.deepEqual(await h.session.request(BAD, undefined), { revision: 3, shown: false });
   assert.match((h.pushes.find((p) => p.method === 'error')?.params as { message: string }).message, /gone\.jsonl is not indexed/);
+});
+
+test('over the panel channel: a view request replies after its view, a failure rejects the page with why', async () => {
+  const { port1, port2 } = new MessageChannel();
+  const host = new RpcEndpoint<PanelWebviewRequests, PanelHostRequests, PanelHostNotifications, PanelWebviewNotifications>((m) => port1.postMessage(m));
+  const page = new RpcEndpoint<PanelHostRequests, PanelWebviewRequests, PanelWebviewNotifications, PanelHostNotifications>((m) => port2.postMessage(m), { timeoutMs: 0 });
+  port1.on('message', (m) => void host.receive(m));
+  port2.on('message', (m) => void page.receive(m));
+  const h = harness((method, params) => host.notify(method as 'view/show', params as ViewPayload));
+  try {
+    host.on('ready', () => h.ready());
+    host.handle('view/edit', (p) => h.session.requestFromPage(async () => p.selection, p.edits));
+    const shown: number[] = [];
+    page.on('view/show', (v) => void shown.push(v.revision));
+    page.notify('ready', {});
+    const ack = await page.request('view/edit', { selection: B, edits: [] });
+    assert.equal(ack.shown, true);
+    // Pushes and replies share the channel, in order: the view came before its reply.
+    assert.deepEqual(shown, [1, ack.revision]);
+    await assert.rejects(page.request('view/edit', { selection: BAD, edits: [] }), /Cannot open rollout:\/ws\/gone\.jsonl#0: log \/ws\/gone\.jsonl is not indexed/);
+  } finally {
+    host.dispose();
+    page.dispose();
+    port1.close();
+    port2.close();
+  }
 });
