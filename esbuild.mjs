@@ -82,7 +82,7 @@ async function main() {
   // Only a clean build drops stale test files; plain rebuilds must not pull files from under running tests.
   if (process.argv.includes('--clean')) rmSync('dist-test', { recursive: true, force: true });
   const testTarget = {
-    entryPoints: [...tsFiles('src/core'), ...tsFiles('src/shared'), 'src/webview/rolloutModel.ts', ...tsFiles('src/cli'), ...tsFiles('src/extension'), ...tsFiles('test/unit'), ...tsFiles('test/e2e'), ...tsFiles('bench')],
+    entryPoints: [...tsFiles('src/core'), ...tsFiles('src/shared'), 'src/webview/rolloutModel.ts', 'src/webview/tracesClient.ts', ...tsFiles('src/cli'), ...tsFiles('src/extension'), ...tsFiles('test/unit'), ...tsFiles('test/e2e'), ...tsFiles('bench')],
     outdir: 'dist-test', outbase: '.', platform: 'node', format: 'cjs', target: 'es2022', sourcemap: true, logLevel: 'warning',
   };
   const all = [...present, testTarget];

@@ -5,7 +5,8 @@ import { labelMeasured, measureLog, OracleCache, type AttributedRollout, type Me
 import { DEFAULT_THRESHOLDS, type AttributionLabel } from '../core/attribution/labels';
 import { taxonomyOf, type TaxonomyItem } from '../core/attribution/taxonomy';
 import { getRewardSet } from '../core/rewards/registry';
-import type { RolloutAttribution, TaxonomyPayload } from '../shared/protocol';
+import type { RolloutAttribution } from '../shared/protocol';
+import type { TaxonomyPayload } from '../shared/tracesProtocol';
 import type { SegmenterService } from './segmenterService';
 import type { LogEntry, WorkspaceModel } from './workspaceModel';
 

@@ -1,9 +1,23 @@
 import type { AttributionLabel } from '../core/attribution/labels';
 import { composeFilters, passesFailureFilter } from '../shared/listFilters';
-import type { ListQuery, ListRow, RolloutTable } from '../shared/protocol';
+import type { ListQuery, ListRow } from '../shared/tracesProtocol';
 
 /** The list column that holds 1 where a rollout's answer fails to parse (0 where it parses, NaN until read). */
 export const FORMAT_FAILURE_COLUMN = 'formatFailure';
+
+/** Columns of the rollout list, one entry per rollout of every run (typed arrays; they stay on the host). */
+export interface RolloutTable {
+  /** Run (index into `runs`) of each row. */
+  readonly run: Int32Array;
+  /** Record index within its log. */
+  readonly record: Int32Array;
+  readonly line: Uint32Array;
+  readonly step: Float64Array;
+  readonly sample: Int32Array;
+  readonly group: readonly string[];
+  /** Numeric columns by name: reward, advantage, each component, prompt statistics. */
+  readonly columns: ReadonlyArray<{ readonly name: string; readonly values: Float64Array }>;
+}
 
 /** Attribution of every row (override applied), for the label filter and the label cell. */
 export interface RowAttribution {

@@ -8,7 +8,7 @@ import { componentWeights, weightsLabel, type LogRunConfig } from '../core/logs/
 import type { RolloutIndex } from '../core/logs/indexBuilder';
 import { logRunConfig } from './runConfigCache';
 import type { SignalRollout } from '../core/signals/stepSignals';
-import type { TracesHostMessage } from '../shared/protocol';
+import type { SignalsPayload } from '../shared/signalsProtocol';
 import type { AttributionService } from './attributionService';
 import { readSettings } from './settings';
 import { pickAlternative, signalsPayload, type SignalsRun } from './signalsData';
@@ -51,7 +51,7 @@ export class SignalsHost {
   constructor(
     private readonly model: WorkspaceModel,
     private readonly attribution: AttributionService,
-    private readonly post: (m: TracesHostMessage) => void,
+    private readonly show: (payload: SignalsPayload) => void,
   ) {}
 
   /** Read what is missing (progress after a moment, cancellable) and send the section. */
@@ -119,7 +119,7 @@ export class SignalsHost {
     }
     if (!runs.length) return;
     this.alternative = pickAlternative(this.alternative, runs.map((r) => r.base.id));
-    this.post({ type: 'signals/show', payload: signalsPayload(runs, this.alternative) });
+    this.show(signalsPayload(runs, this.alternative));
   }
 
   /** Attribution labels (overrides applied) by log line, when the pass has run on the log as it is now. */

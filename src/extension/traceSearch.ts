@@ -6,7 +6,7 @@
 import type { RolloutIndex } from '../core/logs/jsonlIndex';
 import { searchRun, type SearchHit } from '../core/search/searchRun';
 import type { SearchSpec } from '../core/search/spec';
-import { TRACE_SEARCH_MAX_HITS, type TraceSearchHit, type TraceSearchProgress } from '../shared/protocol';
+import { TRACE_SEARCH_MAX_HITS, type TraceSearchHit, type TraceSearchProgress } from '../shared/tracesProtocol';
 
 /** One log to search: its id (path) and index. */
 export interface SearchLog {

@@ -6,7 +6,8 @@ import { aggregateByStep, rateByStep, zeroVarianceGroupRate, type StepSeries } f
 import { promptStats } from '../core/traces/promptStats';
 import { readTokens } from '../core/tokens/readTokens';
 import { tokenStats } from '../core/tokens/stats';
-import type { RolloutTable, TraceRun, TraceSeries, TracesPayload } from '../shared/protocol';
+import type { TraceRun, TraceSeries, TracesPayload } from '../shared/tracesProtocol';
+import type { RolloutTable } from './rolloutTable';
 import { RolloutTableModel } from './rolloutTable';
 
 /** One log to chart, with a display label. */

@@ -1,7 +1,5 @@
-import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { assertNever, type TracesHostMessage, type TracesPayload, type TracesWebviewMessage } from '../shared/protocol';
 import { COMMANDS, TRACES_VIEW_TYPE } from './commands';
 import { modelFrameSize } from '../core/geometry/frames';
 import { readExperimentLog, readTrainerState, type TrainerMetrics } from '../core/logs/trainerMetrics';
@@ -10,38 +8,51 @@ import { readSettings } from './settings';
 import type { RolloutTableModel } from './rolloutTable';
 import type { AttributionService } from './attributionService';
 import type { AttributionLabel } from '../core/attribution/labels';
-import type { SearchSpec } from '../core/search/spec';
 import { getAdvantageEstimator } from '../core/rewards/advantageEstimators';
-import { replayLog } from '../core/rewards/replay';
 import { getRewardSet } from '../core/rewards/registry';
-import { describeReplaySummary, summariseReplay, type SummaryRollout } from '../core/rewards/replaySummary';
-import type { ReplayedRollout } from '../core/rewards/replay';
-import type { RolloutIndex } from '../core/logs/indexBuilder';
-import { DEFAULT_REPLAY_SET } from '../shared/rewardSetChoices';
-
-/** The list column the replay preset adds. */
-const REPLAY_DIFF_COLUMN = 'replay |Δ total|';
+import { REPLAY_DIFF_COLUMN, replayDiff } from './replayDiff';
 import { promptColumns, tracesPayload, type PromptColumns, type TraceSource } from './tracesData';
 import { searchLogs, searchMask } from './traceSearch';
 import { readSavedSearches, specKey } from '../shared/listFilters';
-import type { ListQuery } from '../shared/protocol';
-
-/** Workspace-state key of the traces' saved searches (the filter chips). */
-const SAVED_SEARCHES_KEY = 'segr1.traces.savedSearches';
+import { errorText, type ListPage, type ListQuery, type SavedSearchDto, type SearchSpecDto, type TraceSearchHit, type TraceSearchProgress, type TracesPayload } from '../shared/tracesProtocol';
+import { isRpcMessage } from '../shared/rpc';
+import { serveTraces, type ReplayDiffResult, type TracesBackend, type TracesHostEndpoint } from './tracesChannel';
 import { WebviewRecovery } from './webviewRecovery';
-import { isLifecycleMessage } from '../shared/webviewLifecycle';
+import { isLifecycleMessage, type WebviewLifecycleMessage } from '../shared/webviewLifecycle';
 import { SignalsHost } from './signalsHost';
 import { withDelayedProgress, type WorkspaceModel } from './workspaceModel';
 
+/** Workspace-state key of the traces' saved searches (the filter chips). */
+const SAVED_SEARCHES_KEY = 'segr1.traces.savedSearches';
+
+/** True for the boot script's lifecycle messages (the only non-RPC traffic on the traces channel). */
+function isLifecycle(m: unknown): m is WebviewLifecycleMessage {
+  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && isLifecycleMessage(m as { type: string });
+}
+
 /**
  * Reward traces across training steps for every run in the workspace, overlaid, with the rollout list
- * below (brush a step range to filter it; click a row to open the rollout in the workbench).
+ * below (brush a step range to filter it; click a row to open the rollout in the workbench). The webview talks to
+ * it over one `RpcEndpoint` (tracesProtocol.ts): requests with replies, errors and cancellation, notifications for
+ * what the host pushes.
  */
-export class TracesPanel implements vscode.Disposable {
+export class TracesPanel implements vscode.Disposable, TracesBackend {
   static current: TracesPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  private disposed = false;
   /** Loads the page, and shows an error with Reload when it fails to come up. */
   private readonly recovery: WebviewRecovery;
+  /**
+   * The channel to the page as it is now. A rebuilt page (hidden and shown again, or reloaded) starts its request ids
+   * at 1 again, so each `ready` gets a fresh endpoint: answers of the old page's requests are dropped, never taken
+   * for the new page's answers to requests with the same ids.
+   */
+  private rpc: TracesHostEndpoint;
+  /**
+   * Every endpoint a page of this panel had: an old page's long work (a replay) finishes and lands in the table for
+   * the new page; closing the panel stops all of it.
+   */
+  private readonly endpoints: TracesHostEndpoint[] = [];
   /** Parsed prompt statistics per log, reused until the log changes. */
   private static promptCache = new Map<string, { size: number; mtimeMs: number; cols: PromptColumns }>();
 
@@ -65,113 +76,128 @@ export class TracesPanel implements vscode.Disposable {
   ) {
     TracesPanel.current = this;
     this.workspaceState = context.workspaceState;
+    this.rpc = this.connect();
     // The page keeps its brush, smoothing and list in webview state; the host re-sends the payload on `ready`.
     this.recovery = new WebviewRecovery(panel, context.extensionUri, { title: 'Seg-R1 Reward Traces', key: 'traces', script: 'traces.js', style: 'traces.css', beforeReload: () => undefined });
     this.recovery.load();
     this.disposables.push(
       this.recovery,
       panel.onDidChangeViewState(() => this.recovery.visibilityChanged(panel.visible)),
-      panel.webview.onDidReceiveMessage((m: TracesWebviewMessage) => void this.onMessage(m)),
+      panel.webview.onDidReceiveMessage((m: unknown) => {
+        if (isRpcMessage(m) && m.rpc === 'notification' && m.method === 'ready') this.rpc = this.connect();
+        if (!this.rpc.receive(m) && isLifecycle(m)) this.recovery.onMessage(m);
+      }),
       panel.onDidDispose(() => this.dispose()),
-      model.onDidChange(() => void this.update()),
+      model.onDidChange(() => this.refresh()),
       attribution.onDidChange(() => this.showAttribution(true)),
     );
-    this.signals = new SignalsHost(model, attribution, (m) => this.post(m));
+    this.signals = new SignalsHost(model, attribution, (payload) => this.rpc.notify('signals/show', payload));
     this.disposables.push(attribution.onDidChange(() => this.signals.relabel()));
   }
 
   /** The reward-hacking signal charts and the sign-flip chart. */
   private readonly signals: SignalsHost;
 
-  private post(m: TracesHostMessage): void {
-    void this.panel.webview.postMessage(m);
+  /** A new endpoint for the page; it posts only while it is the current one and the panel is open. */
+  private connect(): TracesHostEndpoint {
+    const rpc = serveTraces((m) => {
+      if (!this.disposed && this.rpc === rpc) void this.panel.webview.postMessage(m);
+    }, this);
+    this.endpoints.push(rpc);
+    return rpc;
   }
 
-  private async onMessage(m: TracesWebviewMessage): Promise<void> {
-    if (isLifecycleMessage(m)) {
-      this.recovery.onMessage(m);
-      return;
-    }
-    switch (m.type) {
-      case 'ready':
-        this.post({ type: 'search/saved', searches: readSavedSearches(this.workspaceState.get(SAVED_SEARCHES_KEY)) });
-        this.recovery.ready();
-        await this.update();
-        return;
-      case 'list/query': {
-        const table = this.table;
-        const masks = await this.searchMasks(m.query).catch((e: unknown) => {
-          this.post({ type: 'error', message: `saved search filter: ${e instanceof Error ? e.message : String(e)}` });
-          return undefined;
-        });
-        // The payload was replaced while the masks were computed: the webview asks again with the new one.
-        if (table !== this.table) return;
-        const r = table && masks ? table.query(m.query, masks) : { total: 0, rows: [] };
-        this.post({ type: 'list/rows', id: m.id, total: r.total, rows: r.rows });
-        return;
-      }
-      case 'list/replayDiff':
-        await this.replayDiff(typeof m.rewardSet === 'string' ? m.rewardSet : DEFAULT_REPLAY_SET);
-        return;
-      case 'attribution/run':
-        await vscode.commands.executeCommand(COMMANDS.attributeFailures);
-        return;
-      case 'traces/openStep': {
-        const log = this.model.log(m.log);
-        const first = log?.structure.groupsOfStep(m.step)[0]?.members[0];
-        if (log && first !== undefined) await vscode.commands.executeCommand(COMMANDS.openSelection, { kind: 'rollout', log: m.log, index: first }, { beside: true });
-        return;
-      }
-      case 'traces/openRollout':
-        await vscode.commands.executeCommand(COMMANDS.openSelection, { kind: 'rollout', log: m.log, index: m.index }, { beside: true });
-        return;
-      case 'traces/export': {
-        const target = await vscode.window.showSaveDialog({
-          defaultUri: vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', `${m.name.replace(/[^\w.-]+/g, '_')}.${m.format}`)),
-          filters: m.format === 'svg' ? { SVG: ['svg'] } : { PNG: ['png'] },
-        });
-        if (!target) return;
-        await vscode.workspace.fs.writeFile(target, m.data);
-        // Say where it went: a save dialog that closes silently leaves people unsure anything was written.
-        const inWorkspace = vscode.workspace.getWorkspaceFolder(target) !== undefined;
-        const choice = await vscode.window.showInformationMessage(`Exported ${m.name} (${m.format.toUpperCase()}) to ${vscode.workspace.asRelativePath(target)}`, 'Reveal', 'Open');
-        if (choice === 'Reveal') await vscode.commands.executeCommand(inWorkspace ? 'revealInExplorer' : 'revealFileInOS', target);
-        else if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', target);
-        return;
-      }
-      case 'search/start':
-        this.startSearch(m.id, m.spec);
-        return;
-      case 'search/cancel':
-        if (this.search?.id === m.id) this.search.abort.abort();
-        return;
-      case 'search/save':
-        await this.workspaceState.update(SAVED_SEARCHES_KEY, readSavedSearches(m.searches));
-        return;
-      case 'signals/alternative':
-        this.signals.setAlternative(m.alternative);
-        return;
-      default:
-        assertNever(m);
-    }
+  /** Recompute and send the traces; a failure is said in the page's status line, never left unhandled. */
+  private refresh(): void {
+    this.update().catch((e: unknown) => this.rpc.notify('error', { message: `traces: ${errorText(e)}` }));
+  }
+
+  /** The page is listening: its saved searches, then the traces. */
+  ready(): void {
+    this.rpc.notify('search/saved', { searches: readSavedSearches(this.workspaceState.get(SAVED_SEARCHES_KEY)) });
+    this.recovery.ready();
+    this.refresh();
+  }
+
+  /** A page of the rollout list; a saved search that fails rejects with what failed. */
+  async listPage(query: ListQuery): Promise<ListPage | null> {
+    const table = this.table;
+    const masks = await this.searchMasks(query).catch((e: unknown) => {
+      throw new Error(`saved search filter: ${errorText(e)}`);
+    });
+    // The payload was replaced while the masks were computed: the webview asks again with the new one.
+    if (table !== this.table) return null;
+    return table ? table.query(query, masks) : { total: 0, rows: [] };
+  }
+
+  /** Open a rollout in the workbench beside the traces. */
+  async openRollout(log: string, index: number): Promise<void> {
+    await vscode.commands.executeCommand(COMMANDS.openSelection, { kind: 'rollout', log, index }, { beside: true });
+  }
+
+  /** Open a step's first GRPO group in the workbench. */
+  async openStep(logId: string, step: number): Promise<void> {
+    const log = this.model.log(logId);
+    const first = log?.structure.groupsOfStep(step)[0]?.members[0];
+    if (log && first !== undefined) await this.openRollout(logId, first);
+  }
+
+  /** The "Attribute failures" buttons: the command (its own progress and cancel). */
+  async runAttribution(): Promise<void> {
+    await vscode.commands.executeCommand(COMMANDS.attributeFailures);
+  }
+
+  /** Keep the saved searches in the workspace state (checked as any stored state is). */
+  async saveSearches(searches: readonly SavedSearchDto[]): Promise<void> {
+    await this.workspaceState.update(SAVED_SEARCHES_KEY, readSavedSearches(searches));
+  }
+
+  /** The sign-flip chart's alternative estimator. */
+  setAlternative(alternative: string): void {
+    this.signals.setAlternative(alternative);
+  }
+
+  /** Ask where to save a chart and write it; says where it went (without waiting for the notice to be dismissed). */
+  async exportChart(format: 'svg' | 'png', name: string, data: Uint8Array): Promise<string | null> {
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', `${name.replace(/[^\w.-]+/g, '_')}.${format}`)),
+      filters: format === 'svg' ? { SVG: ['svg'] } : { PNG: ['png'] },
+    });
+    if (!target) return null;
+    await vscode.workspace.fs.writeFile(target, data);
+    const rel = vscode.workspace.asRelativePath(target);
+    // Say where it went: a save dialog that closes silently leaves people unsure anything was written.
+    const inWorkspace = vscode.workspace.getWorkspaceFolder(target) !== undefined;
+    void vscode.window.showInformationMessage(`Exported ${name} (${format.toUpperCase()}) to ${rel}`, 'Reveal', 'Open').then(async (choice) => {
+      if (choice === 'Reveal') await vscode.commands.executeCommand(inWorkspace ? 'revealInExplorer' : 'revealFileInOS', target);
+      else if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', target);
+    });
+    return rel;
   }
 
   private readonly workspaceState: vscode.Memento;
   /** The running search: a new one cancels it. */
-  private search?: { id: number; abort: AbortController };
+  private runningSearch?: AbortController;
   /** Rows each saved search keeps, per search and logs as they were (computed once, on the host's worker threads). */
   private readonly masks = new Map<string, Promise<Uint8Array>>();
 
-  /** Search every run's completions, streaming hits and counts to the webview; cancels the previous search. */
-  private startSearch(id: number, spec: SearchSpec): void {
-    this.search?.abort.abort();
+  /** Search every run's completions, streaming hits and counts; cancels the previous search. */
+  async search(spec: SearchSpecDto, onBatch: (hits: readonly TraceSearchHit[], progress: TraceSearchProgress) => void, signal: AbortSignal): Promise<{ progress: TraceSearchProgress; notes: readonly string[] }> {
+    this.runningSearch?.abort();
     const abort = new AbortController();
-    this.search = { id, abort };
+    this.runningSearch = abort;
+    const stop = (): void => abort.abort();
+    signal.addEventListener('abort', stop, { once: true });
     const logs = this.model.logs.map((l) => ({ file: l.file, index: l.index }));
-    void searchLogs(logs, spec, { batch: (hits, progress) => this.post({ type: 'search/batch', id, hits, progress }), done: (progress, notes) => this.post({ type: 'search/done', id, progress, notes }) }, { signal: abort.signal }).catch((e: unknown) => {
-      if (e instanceof Error && e.name === 'AbortError') return;
-      this.post({ type: 'search/failed', id, message: e instanceof Error ? e.message : String(e) });
-    });
+    let final: { progress: TraceSearchProgress; notes: readonly string[] } | undefined;
+    try {
+      await searchLogs(logs, spec, { batch: onBatch, done: (progress, notes) => (final = { progress, notes }) }, { signal: abort.signal });
+    } finally {
+      signal.removeEventListener('abort', stop);
+      if (this.runningSearch === abort) this.runningSearch = undefined;
+    }
+    if (!final) throw new Error('search: ended without its final counts');
+    return final;
   }
 
   /** The row masks of a query's saved searches (empty without any). */
@@ -207,7 +233,7 @@ export class TracesPanel implements vscode.Disposable {
     const settings = readSettings();
     const logs = this.model.logs;
     if (!logs.length) {
-      this.post({ type: 'error', message: 'No rollout logs in this workspace.' });
+      this.rpc.notify('error', { message: 'No rollout logs in this workspace.' });
       return;
     }
     const sources: TraceSource[] = await Promise.all(
@@ -226,7 +252,7 @@ export class TracesPanel implements vscode.Disposable {
       return hit && hit.size === s.index.size && hit.mtimeMs === s.index.mtimeMs ? hit.cols : undefined;
     });
     this.show(tracesPayload(sources, cached, synthetic));
-    void this.signals.update().catch((e: unknown) => this.post({ type: 'error', message: `signals: ${e instanceof Error ? e.message : String(e)}` }));
+    void this.signals.update().catch((e: unknown) => this.rpc.notify('error', { message: `signals: ${errorText(e)}` }));
     if (cached.every(Boolean)) return;
     const prompts = await withDelayedProgress('Seg-R1: reading prompts', async (report, token) => {
       const abort = new AbortController();
@@ -248,62 +274,50 @@ export class TracesPanel implements vscode.Disposable {
   }
 
   /**
-   * Replay every rollout of every run under the chosen reward set (default: the training code's; logged masks;
-   * rollouts without one keep only their format component), add |replayed − logged| total as a list column sorted
-   * largest first, and summarise: how many totals change and which rankings invert within GRPO groups.
+   * "Largest replay Δ": replay every rollout of every run under the chosen reward set on worker threads (replayDiff.ts),
+   * with progress both in the page (`onProgress`) and in a cancellable notification; either cancel stops the workers.
+   * The difference column is added to the list, which the page then sorts by it.
    */
-  private async replayDiff(rewardSet: string): Promise<void> {
+  async replayDiff(rewardSet: string, onProgress: (message: string) => void, signal: AbortSignal): Promise<ReplayDiffResult | null> {
     const table = this.table;
-    if (!table) return;
+    if (!table) return null;
     const set = getRewardSet(rewardSet);
-    if (!set) {
-      this.post({ type: 'error', message: `Replay: unknown reward set ${JSON.stringify(rewardSet.slice(0, 80))}` });
-      return;
-    }
-    const summaryRows: SummaryRollout[] = [];
-    const diff = new Float64Array(table.total).fill(Number.NaN);
+    if (!set) throw new Error(`Replay: unknown reward set ${JSON.stringify(rewardSet.slice(0, 80))}`);
     // A hand-edited setting outside the enum falls back to auto rather than failing the replay.
     const chosen = readSettings().advantageEstimator;
     const estimator = getAdvantageEstimator(chosen) ? chosen : 'auto';
-    const cancelled = new AbortController();
-    const finished = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Seg-R1: replaying rewards', cancellable: true }, async (progress, token) => {
-      token.onCancellationRequested(() => cancelled.abort());
-      for (const log of this.model.logs) {
-        progress.report({ message: `${log.rel} under ${set.id}` });
-        const rows = table.rowsOfLog(log.file);
-        const lineToRecord = new Map<number, number>();
-        for (let i = 0; i < log.index.count; i++) lineToRecord.set(log.index.line[i]!, i);
-        // Two worker threads (the replay's numbers do not depend on it); cancelling stops them and keeps the old column.
-        const replayed = await replayLog(log.index.path, {
+    const key = this.logsKey();
+    const page = this.rpc;
+    const logs = this.model.logs.map((l) => ({ file: l.file, rel: l.rel, root: l.folder.uri.fsPath, format: l.format, index: l.index }));
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Seg-R1: replaying rewards', cancellable: true }, async (progress, token) => {
+      const abort = new AbortController();
+      const stop = (): void => abort.abort();
+      token.onCancellationRequested(stop);
+      signal.addEventListener('abort', stop, { once: true });
+      try {
+        return await replayDiff(logs, {
           rewardSet: set,
-          root: log.folder.uri.fsPath,
           estimator,
-          format: log.format,
-          workers: Math.min(2, availableParallelism()),
-          signal: cancelled.signal,
-          onProgress: (p) => progress.report({ message: `${log.rel}: ${p.rollouts} rollouts` }),
-        }).catch((e: unknown) => {
-          if (e instanceof Error && e.name === 'AbortError') return undefined;
-          throw e;
+          rowsOfLog: (log) => table.rowsOfLog(log),
+          rows: table.total,
+          signal: abort.signal,
+          onProgress: (message) => {
+            progress.report({ message });
+            onProgress(message);
+          },
         });
-        if (!replayed) return false;
-        const { report } = replayed;
-        for (const r of report.rollouts) {
-          const record = lineToRecord.get(r.line);
-          const row = record === undefined ? undefined : rows.get(record);
-          if (row !== undefined && r.total.logged !== null && r.total.replayed !== null) diff[row] = Math.abs(r.total.replayed - r.total.logged);
-          // The log names a group only where several logs could hold groups of the same name.
-          summaryRows.push(summaryRollout(this.model.logs.length > 1 ? log.rel : undefined, log.index, record, r));
-        }
+      } finally {
+        signal.removeEventListener('abort', stop);
       }
-      return true;
     });
-    if (!finished) return;
-    const summary = summariseReplay(set.id, summaryRows);
-    this.post({ type: 'list/replaySummary', summary, text: describeReplaySummary(summary) });
-    table.setColumn(REPLAY_DIFF_COLUMN, diff);
-    this.replayColumn = { logs: this.logsKey(), values: diff };
-    this.post({ type: 'list/columns', columns: table.columns, sortBy: REPLAY_DIFF_COLUMN });
+    // The logs changed while they were replayed: the column would belong to other rows.
+    const now = this.table;
+    if (!now || this.logsKey() !== key || now.total !== result.column.length) throw new Error('Replay: the logs changed while they were replayed; run it again');
+    now.setColumn(REPLAY_DIFF_COLUMN, result.column);
+    this.replayColumn = { logs: key, values: result.column };
+    // The page that asked was rebuilt meanwhile: its successor gets the column (the answer goes nowhere).
+    if (page !== this.rpc) this.rpc.notify('list/columns', { columns: now.columns });
+    return { summary: { rewardSet: result.summary.rewardSet, changed: result.summary.changed, invertedPairs: result.summary.invertedPairs, text: result.text }, columns: now.columns, sortBy: REPLAY_DIFF_COLUMN };
   }
 
   /** The rollout table the list pages through (replaced with each payload). */
@@ -319,13 +333,13 @@ export class TracesPanel implements vscode.Disposable {
 
   private show(p: { payload: TracesPayload; table: RolloutTableModel }): void {
     this.table = p.table;
-    this.post({ type: 'traces/show', payload: p.payload });
+    this.rpc.notify('traces/show', p.payload);
     // A webview that was hidden (or a payload rebuilt for unchanged logs) keeps the replay column it had, so a list
     // sorted by it comes back sorted by it; any change to a log drops it.
     const replay = this.replayColumn;
     if (replay && replay.logs === this.logsKey() && replay.values.length === p.table.total) {
       p.table.setColumn(REPLAY_DIFF_COLUMN, replay.values);
-      this.post({ type: 'list/columns', columns: p.table.columns });
+      this.rpc.notify('list/columns', { columns: p.table.columns });
     } else this.replayColumn = undefined;
     this.showAttribution(false);
   }
@@ -351,13 +365,16 @@ export class TracesPanel implements vscode.Disposable {
     }
     table.setAttribution(any ? { labels, images, overridden } : undefined);
     const taxonomy = this.attribution.taxonomy();
-    this.post(taxonomy ? { type: 'taxonomy/show', taxonomy } : { type: 'taxonomy/show' });
-    if (requery) this.post({ type: 'list/columns', columns: table.columns });
+    this.rpc.notify('taxonomy/show', taxonomy ? { taxonomy } : {});
+    if (requery) this.rpc.notify('list/columns', { columns: table.columns });
   }
 
   dispose(): void {
     if (TracesPanel.current === this) TracesPanel.current = undefined;
-    this.search?.abort.abort();
+    this.disposed = true;
+    this.runningSearch?.abort();
+    // Aborts running handlers (a replay stops its workers).
+    for (const rpc of this.endpoints.splice(0)) rpc.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
   }
@@ -373,14 +390,4 @@ async function trainerMetricsBeside(logFile: string): Promise<TrainerMetrics | u
     // Unreadable metrics only cost the trainer charts; the rollouts still chart.
   }
   return undefined;
-}
-
-/**
- * A replayed rollout for the summary: its group is the log's GRPO group (with the log when there are several, so
- * groups of different logs never mix; a rollout without a group is alone in one), its name the log line.
- */
-function summaryRollout(logRel: string | undefined, index: RolloutIndex, record: number | undefined, r: ReplayedRollout): SummaryRollout {
-  const g = record === undefined ? -1 : index.group[record]!;
-  const groupName = (g >= 0 ? index.groups[g] : undefined) ?? `line ${r.line}`;
-  return { group: logRel === undefined ? groupName : `${groupName} (${logRel})`, name: `line ${r.line}`, total: r.total };
 }

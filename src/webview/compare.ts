@@ -1,12 +1,13 @@
 import type { ViewPayload } from '../shared/protocol';
 import type { CompareHostNotifications, CompareHostRequests, ComparePanelSide, ComparePayload, ComparePick, CompareWebviewNotifications, ImageDelta } from '../shared/compareProtocol';
-import { RpcEndpoint, type RpcMessage } from '../shared/rpc';
+import { RpcEndpoint } from '../shared/rpc';
 import { syncTransform } from '../shared/viewportSync';
 import { CanvasView, type CanvasLayers } from './canvasView';
 import { clear, h } from './dom';
 import { contourLayer, fillLayer, resampleMask } from './overlays';
 import { PALETTE } from './palette';
 import { ReasoningView } from './reasoningView';
+import { webviewApi } from './vscodeApi';
 
 /**
  * The compare view: the dataset delta with its sign test and bootstrap CI, the images sorted by how much they moved
@@ -14,13 +15,7 @@ import { ReasoningView } from './reasoningView';
  * follow each other, and the two reasonings below. Model text only ever enters as text nodes.
  */
 
-interface Api {
-  postMessage(m: RpcMessage): void;
-  getState(): unknown;
-  setState(s: unknown): void;
-}
-declare function acquireVsCodeApi(): Api;
-const vscode = acquireVsCodeApi();
+const vscode = webviewApi<Partial<CompareState>>();
 /** Building two rollout views (decode, maybe segment) can take a while on a loaded machine. */
 const PAIR_TIMEOUT_MS = 120_000;
 const rpc = new RpcEndpoint<CompareHostRequests, Record<never, never>, CompareWebviewNotifications, CompareHostNotifications>((m) => vscode.postMessage(m));
@@ -33,7 +28,7 @@ interface CompareState {
   filter: Filter;
   image?: string;
 }
-const saved = vscode.getState() as Partial<CompareState> | undefined;
+const saved = vscode.getState();
 let state: CompareState = { filter: saved?.filter === 'better' || saved?.filter === 'worse' ? saved.filter : 'all', ...(typeof saved?.image === 'string' ? { image: saved.image } : {}) };
 let payload: ComparePayload | undefined;
 let rows: ImageDelta[] = [];

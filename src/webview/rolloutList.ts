@@ -1,7 +1,7 @@
 import type { AttributionLabel } from '../core/attribution/labels';
 import type { SearchSpec } from '../core/search/spec';
 import type { FailureFilter, SavedListState } from '../shared/listFilters';
-import type { ListQuery, ListRow, TracesPayload } from '../shared/protocol';
+import type { ListQuery, ListRow, TracesPayload } from '../shared/tracesProtocol';
 import { clear, h } from './dom';
 
 /** Fixed row height (px): virtualisation computes visible rows from scrollTop. */

@@ -1,6 +1,6 @@
 import { specProblem, type SearchSpec } from '../core/search/spec';
 import { specKey, type SavedSearch, type SearchBoxState } from '../shared/listFilters';
-import type { TraceSearchHit, TraceSearchProgress } from '../shared/protocol';
+import type { TraceSearchHit, TraceSearchProgress } from '../shared/tracesProtocol';
 import { clear, h } from './dom';
 
 /** Quiet time after the last keystroke before a search starts (Enter starts at once). */

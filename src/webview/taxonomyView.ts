@@ -1,6 +1,6 @@
 import { ATTRIBUTION_LABELS, type AttributionLabel } from '../core/attribution/labels';
 import { stackCounts } from '../core/attribution/taxonomy';
-import type { TaxonomyPayload } from '../shared/protocol';
+import type { TaxonomyPayload } from '../shared/tracesProtocol';
 import { clear, h } from './dom';
 
 /**

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { indexRolloutLog } from '../../../src/core/logs/jsonlIndex';
 import { searchRun } from '../../../src/core/search/searchRun';
 import { searchLogs, searchMask, snippetMarks } from '../../../src/extension/traceSearch';
-import { TRACE_SEARCH_MAX_HITS, type TraceSearchHit, type TraceSearchProgress } from '../../../src/shared/protocol';
+import { TRACE_SEARCH_MAX_HITS, type TraceSearchHit, type TraceSearchProgress } from '../../../src/shared/tracesProtocol';
 import { logFiles, rec } from '../logs/logFiles';
 
 test('snippetMarks: matches inside the snippet, relative to it, clipped at its ends', () => {
