@@ -1,8 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { checkAbsoluteInside, checkInside, refusalMessage } from '../core/dataset/paths';
-import { wellFormedEdits } from '../core/edit/promptEdits';
-import { assertNever, selectionKey, type HostMessage, type PromptEdit, type Selection, type ViewPayload, type ViewReplay, type WebviewMessage } from '../shared/protocol';
+import { wellFormedEdits, type PromptEdit } from '../core/edit/promptEdits';
+import { assertNever, type OracleOverlay, type Selection, type ViewPayload, type ViewReplay } from '../shared/protocol';
+import type { PanelHostNotifications, PanelHostRequests, PanelWebviewNotifications, PanelWebviewRequests, ViewAck } from '../shared/panelProtocol';
+import { RpcEndpoint, type RpcMessage } from '../shared/rpc';
+import { PanelSession } from './panelSession';
 import { COMMANDS, PANEL_VIEW_TYPE } from './commands';
 import { buildImageView } from './imageView';
 import { isAttributionLabel, type AttributionLabel } from '../core/signals/labels';
@@ -18,10 +21,8 @@ import { logRunConfig } from './runConfigCache';
 import { oracleOverlay } from './oracleOverlay';
 import { PANEL_REWARD_SETS } from './viewBuilder';
 
-/** Messages that carry typed arrays: their buffers are handed to postMessage without JSON. */
-function post(panel: vscode.WebviewPanel, msg: HostMessage): Thenable<boolean> {
-  return panel.webview.postMessage(msg);
-}
+/** The host's end of the panel channel (one per page lifetime: a rebuilt page starts its ids again). */
+type PanelRpc = RpcEndpoint<PanelWebviewRequests, PanelHostRequests, PanelHostNotifications, PanelWebviewNotifications>;
 
 /** A selection the panel has just shown; `edited` when it shows prompt edits. */
 export interface ShownSelection {
@@ -29,35 +30,29 @@ export interface ShownSelection {
   readonly edited: boolean;
 }
 
+/** How long the page may take to render an export. */
+const EXPORT_TIMEOUT_MS = 120_000;
+
 /**
- * The one workbench panel (singleton): owns the webview, queues messages until the webview says `ready`,
- * and turns selections into views. Revived after a window reload by the serializer.
+ * The one workbench panel (singleton): owns the webview and its RPC endpoint, and turns selections into views
+ * through a PanelSession (the message sequence is documented in src/shared/panelProtocol.ts). Revived after a
+ * window reload by the serializer.
  */
 export class WorkbenchPanel implements vscode.Disposable {
   static current: WorkbenchPanel | undefined;
   /** The attribution pass the panel reads labels from (set once at activation). */
   private static attribution: AttributionService | undefined;
 
-  private static readonly shown = new vscode.EventEmitter<ShownSelection>();
+  private static readonly shownEmitter = new vscode.EventEmitter<ShownSelection>();
   /** Fires when a view is on screen: the Runs tree follows it, the walkthrough ticks its steps. */
-  static readonly onDidShow = WorkbenchPanel.shown.event;
-  private ready = false;
-  private queue: HostMessage[] = [];
-  private selection: Selection | undefined;
-  private pending: Selection | undefined;
-  /** Prompt edits (or a re-segment: empty) of the shown or pending selection: a webview that comes back shows them again. */
-  private edits: readonly PromptEdit[] | undefined;
+  static readonly onDidShow = WorkbenchPanel.shownEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
-  /** Bumped per selection so a slow build never replaces a newer view. */
-  private seq = 0;
+  private disposed = false;
+  private rpc: PanelRpc;
+  private readonly session: PanelSession;
   /** Resolves when the first view has been posted (benchmarks and tests wait on it). */
   firstView: Promise<void>;
   private resolveFirstView!: () => void;
-  /** The last view sent to the webview (what an export renders). */
-  private shown: ViewPayload | undefined;
-  /** Exports asked of the webview, by request id. */
-  private readonly exports = new Map<number, (r: { data?: Uint8Array; error?: string }) => void>();
-  private exportSeq = 0;
   /** Loads the page, and shows an error with Reload when it fails to come up. */
   private readonly recovery: WebviewRecovery;
 
@@ -74,7 +69,8 @@ export class WorkbenchPanel implements vscode.Disposable {
       const p = WorkbenchPanel.current.panel;
       const coversCaller = beside && !p.visible && p.viewColumn !== undefined && p.viewColumn === vscode.window.tabGroups.activeTabGroup.viewColumn;
       p.reveal(coversCaller ? vscode.ViewColumn.Beside : undefined, beside);
-      if (selection) void WorkbenchPanel.current.select(selection);
+      // The selection already shown (or on its way) keeps its edits: Open Workbench must not undo a re-segment.
+      if (selection) void WorkbenchPanel.current.session.open(selection);
       return WorkbenchPanel.current;
     }
     const column = beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
@@ -101,48 +97,111 @@ export class WorkbenchPanel implements vscode.Disposable {
     initial: Selection | undefined,
   ) {
     WorkbenchPanel.current = this;
-    this.pending = initial;
     this.firstView = new Promise((r) => (this.resolveFirstView = r));
     const webview = panel.webview;
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'segr1.svg');
-    // The selection and its edits stay here across a Reload: the rebuilt page says `ready` and gets them again.
-    this.recovery = new WebviewRecovery(panel, context.extensionUri, { title: 'Seg-R1 Workbench', key: 'workbench', script: 'webview.js', style: 'webview.css', beforeReload: () => (this.ready = false) });
+    this.session = new PanelSession(
+      {
+        modelReady: () => this.model.ready(),
+        defaultSelection: () => this.defaultSelection(),
+        loadingLabel: (s) => this.loadingLabel(s),
+        build: (s, edits) => this.build(s, edits),
+        shown: (view, edits) => this.onShown(view, edits),
+        replayed: (view, replay, edits) => {
+          if (edits) void this.sendAdvantage(view, replay);
+        },
+      },
+      (method, params) => this.rpc.notify(method, params),
+    );
+    if (initial) void this.session.open(initial);
+    this.rpc = this.endpoint();
+    // The selection and its edits stay in the session across a Reload: the rebuilt page says `ready` and gets them again.
+    this.recovery = new WebviewRecovery(panel, context.extensionUri, { title: 'Seg-R1 Workbench', key: 'workbench', script: 'webview.js', style: 'webview.css', beforeReload: () => this.pageGone() });
     this.recovery.load();
     this.disposables.push(
-      webview.onDidReceiveMessage((m: WebviewMessage) => this.onMessage(m)),
+      webview.onDidReceiveMessage((m: unknown) => {
+        if (this.rpc.receive(m)) return;
+        if (typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && isLifecycleMessage(m as { type: string })) this.recovery.onMessage(m as Parameters<WebviewRecovery['onMessage']>[0]);
+      }),
       panel.onDidDispose(() => this.dispose()),
       // A hidden webview is torn down (no retainContextWhenHidden); it re-announces `ready` when shown again.
       panel.onDidChangeViewState(() => {
-        if (!panel.visible) this.ready = false;
+        if (!panel.visible) this.pageGone();
         this.recovery.visibilityChanged(panel.visible);
       }),
       this.recovery,
-      segmenters.onDidChange((badge) => this.send({ type: 'segmenter/didChange', badge })),
+      segmenters.onDidChange((badge) => this.session.push('segmenter/didChange', badge)),
     );
     const attribution = WorkbenchPanel.attribution;
     if (attribution) this.disposables.push(attribution.onDidChange(() => this.sendAttribution()));
   }
 
+  /** A fresh endpoint for a page lifetime, with the page's requests handled. */
+  private endpoint(): PanelRpc {
+    const rpc: PanelRpc = new RpcEndpoint((m: RpcMessage) => {
+      if (!this.disposed) void this.panel.webview.postMessage(m);
+    });
+    let greeted = false;
+    rpc.on('ready', (p) => {
+      // A page says `ready` once: a second one is a rebuilt page (moved to another group, reloaded) that no
+      // visibility change announced. It gets an endpoint of its own and the newest view again.
+      if (greeted) {
+        this.pageGone();
+        this.rpc.receive({ rpc: 'notification', method: 'ready', params: p } satisfies RpcMessage);
+        return;
+      }
+      greeted = true;
+      this.recovery.ready();
+      // A restored selection is the page's state: trusted no more than its messages.
+      this.session.pageReady(
+        () => this.fromWebview(p?.restored).catch((e: unknown) => {
+          this.session.push('error', { message: e instanceof Error ? e.message : String(e) });
+          return undefined;
+        }),
+        () => this.session.push('segmenter/didChange', this.segmenters.badge),
+      );
+    });
+    rpc.handle('view/select', (p) => this.session.requestFromPage(() => this.fromWebview(p.selection), undefined));
+    rpc.handle('view/edit', (p) => this.session.requestFromPage(() => this.fromWebview(p.selection), wellFormedEdits(p.edits)));
+    rpc.handle('view/navigate', (p) => this.navigate(p.unit, p.direction));
+    rpc.handle('source/open', async (p) => {
+      await this.openSource(p.selection);
+      return null;
+    });
+    rpc.handle('export/choose', async (p) => {
+      await vscode.commands.executeCommand(p.what === 'report' ? COMMANDS.exportReport : COMMANDS.exportImageView);
+      return null;
+    });
+    rpc.handle('attribution/override', (p) => {
+      this.override(p.selection, p.label);
+      return null;
+    });
+    rpc.handle('oracle/request', (p) => this.oracle(p.selection));
+    return rpc;
+  }
+
+  /** The page is gone (hidden or reloading): its endpoint goes with it, pushes wait for the next `ready`. */
+  private pageGone(): void {
+    this.session.pageGone();
+    this.rpc.dispose();
+    this.rpc = this.endpoint();
+  }
+
   /** The view on screen (its image size and title name an export). */
   get shownView(): ViewPayload | undefined {
-    return this.shown;
+    return this.session.shown;
   }
 
   /** Ask the webview to render the view on screen as PNG or SVG bytes; resolves with them or with why it could not. */
-  renderExport(format: 'png' | 'svg'): Promise<{ data?: Uint8Array; error?: string }> {
-    if (!this.ready) return Promise.resolve({ error: 'the workbench panel is not visible' });
-    const id = ++this.exportSeq;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.exports.delete(id);
-        resolve({ error: 'the panel did not answer within 120 s' });
-      }, 120_000);
-      this.exports.set(id, (r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-      void post(this.panel, { type: 'export/render', id, format });
-    });
+  async renderExport(format: 'png' | 'svg'): Promise<{ data?: Uint8Array; error?: string }> {
+    if (!this.session.listening) return { error: 'the workbench panel is not visible' };
+    try {
+      const r = await this.rpc.request('export/render', { format }, { timeoutMs: EXPORT_TIMEOUT_MS });
+      // Only bytes are taken: anything else the page answers is refused.
+      return r && r.data instanceof Uint8Array ? { data: r.data } : { error: 'no data' };
+    } catch (e) {
+      return { error: (e instanceof Error ? e.message : String(e)).slice(0, 500) };
+    }
   }
 
   /** Rebuild the page (Seg-R1: Reload Panels); it comes back on what it showed. */
@@ -150,80 +209,23 @@ export class WorkbenchPanel implements vscode.Disposable {
     this.recovery.reload();
   }
 
-  /** Currently shown selection. */
+  /** Currently shown selection (or the one loading). */
   get current(): Selection | undefined {
-    return this.selection;
+    return this.session.selection;
   }
 
-  private send(msg: HostMessage): void {
-    if (!this.ready) {
-      // Only the latest view matters once the webview is back.
-      if (msg.type === 'view/show') this.queue = this.queue.filter((q) => q.type !== 'view/show');
-      this.queue.push(msg);
-      return;
-    }
-    void post(this.panel, msg);
-  }
-
-  private onMessage(m: WebviewMessage): void {
-    if (isLifecycleMessage(m)) {
-      this.recovery.onMessage(m);
-      return;
-    }
-    switch (m.type) {
-      case 'ready': {
-        this.ready = true;
-        this.recovery.ready();
-        const queued = this.queue;
-        this.queue = [];
-        this.send({ type: 'segmenter/didChange', badge: this.segmenters.badge });
-        for (const q of queued) this.send(q);
-        // this.edits belong to the last select(): the pending selection, else the shown one; never to a restored one.
-        const edits = this.pending ?? this.selection ? this.edits : undefined;
-        const own = this.pending ?? this.selection;
-        this.pending = undefined;
-        if (queued.some((q) => q.type === 'view/show')) return;
-        // A restored selection is the webview's state: trusted no more than its messages.
-        if (own) void this.select(own, edits);
-        else void this.fromWebview(m.restored).then((s) => this.select(s));
-        return;
-      }
-      case 'select':
-        void this.fromWebview(m.selection).then((s) => s && this.select(s));
-        return;
-      case 'navigate':
-        void this.navigate(m.unit, m.direction);
-        return;
-      case 'openSource':
-        void this.openSource(m.selection);
-        return;
-      case 'prompt/edit':
-        void this.fromWebview(m.selection).then((s) => s && this.select(s, wellFormedEdits(m.edits)));
-        return;
-      case 'export/choose':
-        void vscode.commands.executeCommand(m.what === 'report' ? COMMANDS.exportReport : COMMANDS.exportImageView);
-        return;
-      case 'export/image': {
-        const done = this.exports.get(m.id);
-        this.exports.delete(m.id);
-        // Only what was asked for is taken: an unrequested or repeated answer is dropped.
-        done?.(m.data instanceof Uint8Array ? { data: m.data } : { error: typeof m.error === 'string' ? m.error.slice(0, 500) : 'no data' });
-        return;
-      }
-      case 'attribution/override':
-        this.override(m.selection, m.label);
-        return;
-      case 'oracle/request':
-        void this.sendOracle(m.selection);
-        return;
-      default:
-        assertNever(m);
-    }
+  /** A view is on screen: title, attribution, advantages, listeners. */
+  private onShown(view: ViewPayload, edits: readonly PromptEdit[] | undefined): void {
+    this.panel.title = `Seg-R1 · ${view.title.split(' · ').slice(1).join(' · ') || 'Workbench'}`;
+    this.sendAttribution();
+    this.resolveFirstView();
+    WorkbenchPanel.shownEmitter.fire({ selection: view.selection, edited: (edits?.length ?? 0) > 0 });
+    void this.sendAdvantage(view);
   }
 
   /**
    * A selection the webview sent: a file it names is read only when it resolves inside a workspace folder (symlinks
-   * resolved); otherwise the panel shows why and the selection is dropped. Rollouts and dataset images are looked up
+   * resolved); otherwise the request fails with why (the page shows it). Rollouts and dataset images are looked up
    * in the model, so they can name nothing else.
    */
   private async fromWebview(s: Selection | undefined): Promise<Selection | undefined> {
@@ -235,104 +237,64 @@ export class WorkbenchPanel implements vscode.Disposable {
       if (r?.ok) return { kind: 'file', path: r.path };
       if (r && r.reason !== 'escapes') why = r.detail;
     }
-    this.send({ type: 'error', message: `Not opened: file ${JSON.stringify(String(s.path))} ${why}` });
-    return undefined;
-  }
-
-  /** Show a selection; with none, the first rollout of the first log, else the first dataset image. */
-  async select(selection: Selection | undefined, edits?: readonly PromptEdit[]): Promise<void> {
-    await this.model.ready();
-    const target = selection ?? this.defaultSelection();
-    if (!target) {
-      this.send({ type: 'error', message: 'Nothing to show: no rollout logs (*.jsonl) or datasets (Imgs/ + GT/) in this workspace.' });
-      return;
-    }
-    this.edits = edits;
-    if (!this.ready) {
-      this.pending = target;
-      return;
-    }
-    const seq = ++this.seq;
-    this.selection = target;
-    this.send({ type: 'view/loading', selection: target, label: this.loadingLabel(target) });
-    try {
-      const { view: built, replay } = await this.build(target, edits);
-      if (seq !== this.seq) return;
-      const view = { ...built, revision: seq };
-      this.send({ type: 'view/show', view });
-      this.shown = view;
-      this.panel.title = `Seg-R1 · ${view.title.split(' · ').slice(1).join(' · ') || 'Workbench'}`;
-      this.shownRevision = seq;
-      this.sendAttribution();
-      this.resolveFirstView();
-      WorkbenchPanel.shown.fire({ selection: target, edited: (edits?.length ?? 0) > 0 });
-      void this.sendAdvantage(seq, view);
-      if (replay) {
-        const replayed = await replay();
-        if (seq === this.seq) this.send({ type: 'view/replayed', replay: { ...replayed, revision: seq } });
-        if (seq === this.seq && edits) void this.sendAdvantage(seq, view, replayed);
-      }
-    } catch (e) {
-      if (seq !== this.seq) return;
-      this.send({ type: 'error', message: `Cannot open ${selectionKey(target)}: ${e instanceof Error ? e.message : String(e)}` });
-    }
+    throw new Error(`Not opened: file ${JSON.stringify(String(s.path))} ${why}`);
   }
 
   /**
    * The group's advantages under every estimator (from the index: the whole step is there); with `scored`, the
    * re-scored edit's would-be advantages too. A failure is a note in the table, never a lost view.
    */
-  private async sendAdvantage(seq: number, view: ViewPayload, scored?: Pick<ViewReplay, 'rewards' | 'total'>): Promise<void> {
+  private async sendAdvantage(view: ViewPayload, scored?: Pick<ViewReplay, 'rewards' | 'total'>): Promise<void> {
     const s = view.selection;
+    const seq = view.revision;
     const log = s.kind === 'rollout' ? this.model.log(s.log) : undefined;
     if (s.kind !== 'rollout' || !log) return;
     let whatIf;
     try {
       // The run's reward weights and TRL settings, as replay reads them (cached per version of the log).
       const config = await logRunConfig(log.index);
-      if (seq !== this.seq) return;
+      if (!this.session.isCurrent(seq)) return;
       const run = runEstimator(readSettings().advantageEstimator, log.format, view.rollout?.answer.format, config);
       whatIf = whatIfPayload(log.index, s.index, run, config);
       if (scored) whatIf = withWouldBe(whatIf, log.index, s.index, run, { ...scored, rewardSet: PANEL_REWARD_SETS[0] }, config);
     } catch (e) {
       whatIf = { run: '', estimators: [], components: [], totalOnly: false, batchSize: 0, rows: [], note: `line ${log.index.line[s.index] ?? '?'}: ${e instanceof Error ? e.message : String(e)}` };
     }
-    if (seq === this.seq) this.send({ type: 'view/advantage', revision: seq, whatIf });
+    if (this.session.isCurrent(seq)) this.session.push('view/advantage', { revision: seq, whatIf });
   }
 
   /** The shown rollout's image oracle, segmented with the segmenter in use, for the overlay (only for the view on screen). */
-  private async sendOracle(s: Selection): Promise<void> {
-    const cur = this.selection;
+  private async oracle(s: Selection): Promise<{ revision: number; oracle: OracleOverlay } | null> {
+    const cur = this.session.selection;
+    const seq = this.session.currentRevision;
     const log = cur?.kind === 'rollout' ? this.model.log(cur.log) : undefined;
-    if (!log || cur?.kind !== 'rollout' || s.kind !== 'rollout' || cur.log !== s.log || cur.index !== s.index) return;
-    const seq = this.seq;
+    if (seq === undefined || !log || cur?.kind !== 'rollout' || s.kind !== 'rollout' || cur.log !== s.log || cur.index !== s.index) return null;
     const { segmenter, label } = await this.segmenters.inUse();
     const oracle = await oracleOverlay({ index: log.index, record: cur.index, selection: cur, root: log.folder.uri.fsPath, logFile: log.file, segmenter, label });
-    if (seq === this.seq) this.send({ type: 'view/oracle', revision: seq, oracle });
+    return this.session.isCurrent(seq) ? { revision: seq, oracle } : null;
   }
-
-  /** The revision of the view on screen (attribution messages name it). */
-  private shownRevision = 0;
 
   /** The shown rollout's label and override, for the view on screen. */
   private sendAttribution(): void {
-    const s = this.selection;
+    const s = this.session.selection;
     const a = WorkbenchPanel.attribution;
-    if (!a || s?.kind !== 'rollout' || this.shownRevision !== this.seq) return;
-    this.send({ type: 'view/attribution', revision: this.shownRevision, attribution: a.labelOf(s.log, s.index) });
+    const revision = this.session.currentRevision;
+    if (!a || s?.kind !== 'rollout' || revision === undefined) return;
+    this.session.push('view/attribution', { revision, attribution: a.labelOf(s.log, s.index) });
   }
 
   /** Write a label override for the rollout on screen (only that one: the webview's selection is checked against it). */
   private override(s: Selection, label: AttributionLabel | null): void {
-    const cur = this.selection;
+    const cur = this.session.selection;
     const a = WorkbenchPanel.attribution;
     if (!a || cur?.kind !== 'rollout' || s.kind !== 'rollout' || cur.log !== s.log || cur.index !== s.index) return;
     if (label !== null && !isAttributionLabel(label)) return;
     try {
       a.setOverride(cur.log, cur.index, label);
     } catch (e) {
-      this.send({ type: 'error', message: `Label override not saved: ${e instanceof Error ? e.message : String(e)}` });
+      // The badge goes back to what is stored; the page shows why.
       this.sendAttribution();
+      throw new Error(`Label override not saved: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
   }
 
@@ -399,23 +361,28 @@ export class WorkbenchPanel implements vscode.Disposable {
     }
   }
 
-  /** Move by rollout or group (image) in the current log or dataset. */
-  async navigate(unit: 'rollout' | 'image' | 'group', direction: 1 | -1): Promise<void> {
-    const s = this.selection;
-    if (!s) return;
-    if (s.kind === 'rollout') {
+  /** Move by rollout or group (image) in the current log or dataset; null when there is nowhere to go. */
+  navigate(unit: 'rollout' | 'image' | 'group', direction: 1 | -1): Promise<ViewAck | null> {
+    const next = this.neighbour(this.session.selection, unit, direction);
+    return next ? this.session.request(next, undefined) : Promise.resolve(null);
+  }
+
+  private neighbour(s: Selection | undefined, unit: 'rollout' | 'image' | 'group', direction: 1 | -1): Selection | undefined {
+    if (s?.kind === 'rollout') {
       const log = this.model.log(s.log);
-      if (!log) return;
+      if (!log) return undefined;
       const next = unit === 'rollout' ? log.structure.stepRollout(s.index, direction) : log.structure.stepGroup(s.index, direction);
-      if (next !== s.index) await this.select({ kind: 'rollout', log: s.log, index: next });
-    } else if (s.kind === 'image') {
+      return next !== s.index ? { kind: 'rollout', log: s.log, index: next } : undefined;
+    }
+    if (s?.kind === 'image') {
       const d = this.model.dataset(s.dataset);
-      if (!d) return;
+      if (!d) return undefined;
       const items = d.dataset.items;
       const at = items.findIndex((i) => i.stem === s.stem);
       const next = items[Math.min(items.length - 1, Math.max(0, at + direction))];
-      if (next && next.stem !== s.stem) await this.select({ kind: 'image', dataset: s.dataset, stem: next.stem });
+      return next && next.stem !== s.stem ? { kind: 'image', dataset: s.dataset, stem: next.stem } : undefined;
     }
+    return undefined;
   }
 
   private async openSource(s: Selection): Promise<void> {
@@ -428,6 +395,8 @@ export class WorkbenchPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
+    this.rpc.dispose();
     if (WorkbenchPanel.current === this) WorkbenchPanel.current = undefined;
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();

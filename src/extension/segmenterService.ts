@@ -13,7 +13,7 @@ import { discoverSam2Models, type Sam2Candidate } from '../core/segment/modelDis
 import type { EncodedImage, Segmenter } from '../core/segment/segmenter';
 import { segmentAnswer } from '../core/segment/segmentAnswer';
 import { engineLabel, planSam2Search, type Sam2SearchPlan } from '../core/segment/trustPolicy';
-import type { SegmenterBadge } from '../shared/protocol';
+import type { SegmenterBadge, SegmenterKind } from '../shared/protocol';
 import { SegmentWorkerHost } from './segmentHost';
 
 /** workspaceState key of the chosen export. */
@@ -205,7 +205,7 @@ export class SegmenterService implements vscode.Disposable {
    * in the reward frame, so replayed rewards match training. Other frames segment the original image.
    * One encoding per (image, frame, channel order), reused across prompts.
    */
-  async segmentAnswer(imagePath: string, answer: ParsedAnswer, frame: { width: number; height: number }): Promise<{ mask: BinaryMask; source: string } | undefined> {
+  async segmentAnswer(imagePath: string, answer: ParsedAnswer, frame: { width: number; height: number }): Promise<{ mask: BinaryMask; source: string; kind: SegmenterKind } | undefined> {
     if (!answer.boxes.length && !answer.points.length) return undefined;
     // An export found in models/ is still loading: the user expects its mask, not the fallback's.
     if (this.loading) await this.loading;
@@ -226,7 +226,8 @@ export class SegmenterService implements vscode.Disposable {
     const mask = await segmentAnswer(segmenter, e, answer, frame);
     // The worker sees pixels already in the run's order, so its own "RGB input" note would mislead: state ours.
     const engine = engineLabel(segmenter.info.label.replace(/,? (RGB|BGR) input\)/, ')'), segmenter.info.kind, segmenter === this.classical ? this.restriction : undefined);
-    return { mask, source: `${engine} · ${channels.toUpperCase()} input${square ? ` · ${frame.width}² frame` : ''}` };
+    // The kind travels with the mask (the badge's class): never guessed from the label.
+    return { mask, source: `${engine} · ${channels.toUpperCase()} input${square ? ` · ${frame.width}² frame` : ''}`, kind: segmenter.info.kind };
   }
 
   dispose(): void {

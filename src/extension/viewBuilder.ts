@@ -19,7 +19,7 @@ import { getRewardSet } from '../core/rewards/registry';
 import { segr1Segments } from '../core/rewards/segr1';
 import { resolveRecordPath } from '../core/dataset/paths';
 import type { LogEntry } from './workspaceModel';
-import type { Glyph, GroupMember, MaskPayload, RewardRow, Selection, ViewPayload, ViewReplay } from '../shared/protocol';
+import { answerDto, type Glyph, type GroupMember, type MaskPayload, type RewardRow, type SegmenterKind, type Selection, type ViewPayload, type ViewReplay } from '../shared/protocol';
 
 /** Mime types a webview can decode with createImageBitmap; anything else is re-encoded as PNG. */
 const BROWSER_FORMATS: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' };
@@ -39,7 +39,7 @@ export interface ViewContext {
   /** Resolve a record path; returns an error text when it escapes the workspace. */
   resolve(rel: string): { path: string } | { error: string };
   /** Mask for a rollout without a logged mask (segmenter in use); undefined when no image. */
-  segment?(imagePath: string, answer: ParsedAnswer, frame: { width: number; height: number }): Promise<{ mask: BinaryMask; source: string } | undefined>;
+  segment?(imagePath: string, answer: ParsedAnswer, frame: { width: number; height: number }): Promise<{ mask: BinaryMask; source: string; kind: SegmenterKind } | undefined>;
   /** Report a problem on a log line (Problems panel). */
   problem(line: number | undefined, message: string): void;
 }
@@ -208,13 +208,13 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
 
   const trainer = trainerSegmentation(answer);
   const noMask = trainer && !trainer.segmented ? { reason: trainer.reason } : undefined;
-  let mask: (MaskPayload & { source: string }) | undefined;
+  let mask: (MaskPayload & { source: string; kind: SegmenterKind | 'logged' }) | undefined;
   let loggedMask: BinaryMask | undefined;
   if (record.mask) {
     try {
       // A logged mask is in the reward frame, the model frame or the image: never larger than all three.
       loggedMask = decodeRle(record.mask, { field: 'mask', maxPixels: Math.max(768 * 768, frame.width * frame.height, size ? size.width * size.height : 0) });
-      mask = { ...loggedMask, source: 'logged mask (from the run)' };
+      mask = { ...loggedMask, source: 'logged mask (from the run)', kind: 'logged' };
     } catch (e) {
       note(`mask: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -224,7 +224,7 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
     const r = ctx.resolve(record.image!);
     if ('path' in r) {
       const seg = await ctx.segment(r.path, answer, frame);
-      if (seg) mask = { ...seg.mask, source: seg.source };
+      if (seg) mask = { ...seg.mask, source: seg.source, kind: seg.kind };
     }
   }
 
@@ -251,7 +251,7 @@ export async function buildRolloutView(index: RolloutIndex, i: number, members: 
     ...(noMask ? { noMask } : {}),
     rollout: {
       completion: record.completion,
-      answer,
+      answer: answerDto(answer),
       frame,
       step,
       group: record.group,

@@ -1,14 +1,59 @@
 /**
- * The one message protocol between the extension host and the workbench webview.
- * Every message is an object keyed by a string `type`; handlers switch on it and end in `assertNever`.
+ * The wire types of the workbench panel: what its views carry (its channel is ./panelProtocol.ts; the traces' is
+ * ./tracesProtocol.ts). The payloads are small DTOs of their own, never core types: the host maps core results onto
+ * them (see `answerDto`).
  */
-import type { WebviewLifecycleMessage } from './webviewLifecycle';
-import type { ParsedAnswer } from '../core/completion/types';
-import type { PromptEdit } from '../core/edit/promptEdits';
 import type { AttributionLabel } from '../core/attribution/labels';
-import type { Token } from '../core/tokens/types';
 
-export type { PromptEdit };
+/** A half-open range [start, end) of UTF-16 offsets into a completion. */
+export interface TextSpan {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A prompt edit made in the panel, in original-image pixels (the host re-validates it: `wellFormedEdits`). */
+export type PromptEditDto =
+  | { readonly kind: 'point'; readonly index: number; readonly x: number; readonly y: number }
+  | { readonly kind: 'box'; readonly index: number; readonly x1: number; readonly y1: number; readonly x2: number; readonly y2: number }
+  | { readonly kind: 'add-point'; readonly x: number; readonly y: number; readonly label: 0 | 1 }
+  | { readonly kind: 'remove-point'; readonly index: number }
+  | { readonly kind: 'flip-point'; readonly index: number };
+
+/** Something off about a completion, with where it is (the reasoning view lists it). */
+export interface DiagnosticDto {
+  readonly code: string;
+  readonly message: string;
+  readonly severity: 'error' | 'warning' | 'info';
+  readonly span?: TextSpan;
+}
+
+/** What the panel draws of a parsed answer: where the reasoning and the answer sit, and the parse diagnostics. */
+export interface AnswerDto {
+  readonly format: 'segr1' | 'segzero' | 'visionreasoner';
+  readonly think?: { readonly span: TextSpan };
+  readonly answerSpan?: TextSpan;
+  readonly diagnostics: readonly DiagnosticDto[];
+}
+
+/** The answer as the panel draws it, from a full parse (which also holds prompts, lists and the training parse). */
+export function answerDto(a: AnswerDto): AnswerDto {
+  return {
+    format: a.format,
+    ...(a.think ? { think: { span: { start: a.think.span.start, end: a.think.span.end } } } : {}),
+    ...(a.answerSpan ? { answerSpan: { start: a.answerSpan.start, end: a.answerSpan.end } } : {}),
+    diagnostics: a.diagnostics.map((d) => ({ code: d.code, message: d.message, severity: d.severity, ...(d.span ? { span: { start: d.span.start, end: d.span.end } } : {}) })),
+  };
+}
+
+/** One generated token with its log-probability and top-k alternatives, as the token view draws it. */
+export interface TokenDto {
+  readonly text: string;
+  readonly logprob?: number;
+  readonly top?: ReadonlyArray<{ readonly text: string; readonly logprob: number }>;
+}
+
+/** The engine kinds that make masks in the extension; set where the segmenter is chosen, never read from a label. */
+export type SegmenterKind = 'sam2' | 'classical' | 'remote';
 
 /** What the panel shows: one rollout of a log, or one dataset image without a rollout. */
 export type Selection =
@@ -95,8 +140,8 @@ export interface ViewPayload {
     readonly path: string;
   };
   readonly gt?: MaskPayload & { readonly path: string };
-  /** Predicted mask, at any resolution: the webview scales it to the image. */
-  readonly mask?: MaskPayload & { readonly source: string };
+  /** Predicted mask, at any resolution: the webview scales it to the image. `kind`: who made it (the badge's class). */
+  readonly mask?: MaskPayload & { readonly source: string; readonly kind: SegmenterKind | 'logged' };
   /**
    * Set when the training reward set's parser rejects the answer, so the trainer never segmented it: the canvas says
    * `reason` instead of drawing a mask and error map; a logged `mask`, if any, is only an opt-in overlay.
@@ -104,7 +149,7 @@ export interface ViewPayload {
   readonly noMask?: { readonly reason: string };
   readonly rollout?: {
     readonly completion: string;
-    readonly answer: ParsedAnswer;
+    readonly answer: AnswerDto;
     /** Model frame the coordinates were written in. */
     readonly frame: { readonly width: number; readonly height: number };
     readonly step?: number;
@@ -132,7 +177,7 @@ export interface ViewPayload {
   /** True when every reward in the group is equal (GRPO std ≈ 0: no learning signal). */
   readonly groupZeroVariance?: boolean;
   /** Present when the view shows a user-edited version of a rollout (prompts moved in the panel). */
-  readonly edited?: { readonly originalCompletion: string; readonly edits: readonly PromptEdit[] };
+  readonly edited?: { readonly originalCompletion: string; readonly edits: readonly PromptEditDto[] };
   /** Problems with this item (missing image, GT size mismatch, ...), shown above the canvas. */
   readonly problems: readonly string[];
   /** Position among its siblings, for the navigation label. */
@@ -142,18 +187,18 @@ export interface ViewPayload {
 /** A completion's tokens as the log holds them (read by core/tokens), with where they came from and what was wrong. */
 export interface TokenPayload {
   /** Absent when the record carries no usable per-token logprobs. */
-  readonly tokens?: readonly Token[];
+  readonly tokens?: readonly TokenDto[];
   /** The field and shape read, e.g. `extra.logprobs.content (OpenAI/vLLM chat logprobs)`. */
   readonly source?: string;
   /** Problems with the field (or which fields would enable the view), shown above the tokens. */
   readonly notes: readonly string[];
 }
 
-/** Which engine makes masks right now; the badge text. */
+/** Which engine makes masks right now; the badge text and, explicitly, its kind (the badge's class). */
 export interface SegmenterBadge {
   readonly label: string;
-  /** `none`: the trainer made no mask for the answer on screen (its parser rejected it). */
-  readonly kind: 'sam2' | 'classical' | 'remote' | 'logged' | 'none';
+  /** `logged`: the mask on screen is the run's; `none`: the trainer made no mask for the answer on screen (its parser rejected it). */
+  readonly kind: SegmenterKind | 'logged' | 'none';
 }
 
 /** Recomputed rewards of a shown rollout and its group, sent after the view so it paints at once. */
@@ -184,41 +229,6 @@ export interface RolloutAttribution {
   /** Why the annotations cannot be written (e.g. a file this version must not rewrite): the control is disabled. */
   readonly readOnly?: string;
 }
-
-/** Host → webview. */
-export type HostMessage =
-  | { readonly type: 'view/show'; readonly view: ViewPayload }
-  | { readonly type: 'view/replayed'; readonly replay: ViewReplay }
-  /** `label`: what is loading in the user's words (run · step · group · rollout), not the selection's internal key. */
-  | { readonly type: 'view/loading'; readonly selection: Selection; readonly label?: string }
-  | { readonly type: 'segmenter/didChange'; readonly badge: SegmenterBadge }
-  /** Render the view on screen as a file (PNG at the image's own resolution, or SVG); answered by `export/image`. */
-  | { readonly type: 'export/render'; readonly id: number; readonly format: 'png' | 'svg' }
-  /** The shown rollout's label (sent after the view, again when the pass finishes or the override changes). */
-  | { readonly type: 'view/attribution'; readonly revision: number; readonly attribution: RolloutAttribution }
-  | { readonly type: 'error'; readonly message: string }
-  /** The group's advantages under every estimator (sent after the view; again with `wouldBe` once an edit is re-scored). */
-  | { readonly type: 'view/advantage'; readonly revision: number; readonly whatIf: AdvantageWhatIf }
-  /** The image's oracle mask for the overlay, answering `oracle/request`. */
-  | { readonly type: 'view/oracle'; readonly revision: number; readonly oracle: OracleOverlay };
-
-/** Webview → host. */
-export type WebviewMessage =
-  | { readonly type: 'ready'; readonly restored?: Selection }
-  | { readonly type: 'select'; readonly selection: Selection }
-  | { readonly type: 'navigate'; readonly unit: 'rollout' | 'image' | 'group'; readonly direction: 1 | -1 }
-  | { readonly type: 'openSource'; readonly selection: Selection; readonly offset?: number }
-  /** Re-score a rollout with moved prompts (image pixels): new text, new mask, new rewards. */
-  | { readonly type: 'prompt/edit'; readonly selection: Selection; readonly edits: readonly PromptEdit[] }
-  /** Toolbar: export the image view (the host asks PNG or SVG) or a report of the shown rollout's log. */
-  | { readonly type: 'export/choose'; readonly what: 'image' | 'report' }
-  /** The rendered file for `export/render` `id` (or why it could not be rendered); the host checks it and saves it. */
-  | { readonly type: 'export/image'; readonly id: number; readonly format: 'png' | 'svg'; readonly data?: Uint8Array; readonly error?: string }
-  /** Override the rollout's attribution label (null: remove the override), stored in `.segr1/annotations.json`. */
-  | { readonly type: 'attribution/override'; readonly selection: Selection; readonly label: AttributionLabel | null }
-  /** Segment the shown rollout's image oracle (its GT's prompts) with the segmenter in use, for the overlay. */
-  | { readonly type: 'oracle/request'; readonly selection: Selection }
-  | WebviewLifecycleMessage;
 
 /** One advantage estimator as the what-if table names it. */
 export interface AdvantageEstimatorInfo {
@@ -280,7 +290,7 @@ export interface PersistedState {
   readonly tokenMode?: 'text' | 'logprob' | 'entropy';
 }
 
-/** Compile-time exhaustiveness check for message switches. */
+/** Compile-time exhaustiveness check for switches over a union. */
 export function assertNever(x: never): never {
   throw new Error(`unhandled message: ${JSON.stringify(x)}`);
 }

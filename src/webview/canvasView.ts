@@ -1,4 +1,4 @@
-import type { Glyph, PromptEdit } from '../shared/protocol';
+import type { Glyph, PromptEditDto as PromptEdit } from '../shared/protocol';
 import type { ViewTransform as SharedTransform, Viewport } from '../shared/viewportSync';
 import { PALETTE } from './palette';
 

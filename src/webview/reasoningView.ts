@@ -1,4 +1,4 @@
-import type { ParseDiagnostic } from '../core/completion/types';
+import type { DiagnosticDto as ParseDiagnostic } from '../shared/protocol';
 import type { ViewPayload } from '../shared/protocol';
 import { buildMarks, segments } from '../shared/textMarks';
 import { clear, h } from './dom';

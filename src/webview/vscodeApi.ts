@@ -1,4 +1,4 @@
-import type { PersistedState, WebviewMessage } from '../shared/protocol';
+import type { PersistedState } from '../shared/protocol';
 import type { RpcMessage } from '../shared/rpc';
 
 /**
@@ -23,5 +23,5 @@ export function webviewApi<State>(): VsCodeApi<RpcMessage, State> {
   return api as VsCodeApi<RpcMessage, State>;
 }
 
-/** The workbench panel's API (its own message protocol and persisted state). */
-export const vscode: VsCodeApi<WebviewMessage, PersistedState> = api as VsCodeApi<WebviewMessage, PersistedState>;
+/** The workbench panel's API (its channel is `src/shared/panelProtocol.ts`; its state `PersistedState`). */
+export const vscode: VsCodeApi<RpcMessage, PersistedState> = webviewApi<PersistedState>();

@@ -94,9 +94,9 @@ test('buildRolloutView: a rejected answer gets no segmenter mask and says why; a
     frame: { kind: 'square', size: 768 },
     answerFormat: 'auto',
     resolve: (rel) => ({ path: join(dir, rel) }),
-    segment: async (_path, answer): Promise<{ mask: BinaryMask; source: string }> => {
+    segment: async (_path, answer): Promise<{ mask: BinaryMask; source: string; kind: 'classical' }> => {
       segmented.push(String(answer.points.length));
-      return { mask: { width: 64, height: 64, data: new Uint8Array(64 * 64).fill(1) }, source: 'classical fallback — not SAM2' };
+      return { mask: { width: 64, height: 64, data: new Uint8Array(64 * 64).fill(1) }, source: 'classical fallback — not SAM2', kind: 'classical' };
     },
     problem: () => undefined,
   };
