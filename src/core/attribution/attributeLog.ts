@@ -150,12 +150,13 @@ export class AttributionContext {
   /** Oracles met since the last {@link takeFresh} (a worker sends them with the line that met them). */
   private fresh: FreshOracle[] = [];
 
-  constructor(opts: Pick<AttributeOptions, 'rewardSet' | 'root' | 'segmenter' | 'onNote' | 'signal' | 'oracleCache'>) {
+  /** `gtCacheBytes`: the budget of the run's GT cache (a worker keeps its share of replay's). */
+  constructor(opts: Pick<AttributeOptions, 'rewardSet' | 'root' | 'segmenter' | 'onNote' | 'signal' | 'oracleCache'> & { readonly gtCacheBytes?: number }) {
     this.rewardSet = opts.rewardSet;
     this.segmenter = opts.segmenter;
     if (opts.signal) this.signal = opts.signal;
     if (opts.oracleCache) this.oracleCache = opts.oracleCache;
-    this.run = new ReplayRun({ root: opts.root, ...(opts.onNote ? { onNote: opts.onNote } : {}) });
+    this.run = new ReplayRun({ root: opts.root, ...(opts.onNote ? { onNote: opts.onNote } : {}), ...(opts.gtCacheBytes !== undefined ? { gtCacheBytes: opts.gtCacheBytes } : {}) });
   }
 
   /** Report a note once per pass. */
@@ -308,7 +309,7 @@ export async function measureLog(logPath: string, opts: MeasureOptions): Promise
   const script = opts.workerScript ?? [join(__dirname, 'replayWorker.js'), join(__dirname, '../rewards/replayWorker.js')].find((f) => existsSync(f));
   const workers = opts.workers ?? 1;
   if (workers > 1 && script && getRewardSet(opts.rewardSet.id) === opts.rewardSet && opts.segmenter.info.kind === 'classical' && existsSync(script)) {
-    const config: ReplayWorkerConfig = { role: 'segr1-replay', job: 'attribute', rewardSet: opts.rewardSet.id, root: opts.root, segmenter: 'classical', ...(opts.oracleCache ? { oracles: opts.oracleCache.entries() } : {}) };
+    const config: ReplayWorkerConfig = { job: 'attribute', rewardSet: opts.rewardSet.id, root: opts.root, segmenter: 'classical', ...(opts.oracleCache ? { oracles: opts.oracleCache.entries() } : {}) };
     const r = await linesInWorkers<MeasuredLine>(logPath, config, { ...opts, workers, workerScript: script });
     const oracles = new Map<string, ImageOracle | undefined>();
     // Two workers may both meet an image first: the oracle is the same either way (one engine, one encoding path).

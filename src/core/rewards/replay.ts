@@ -338,7 +338,7 @@ interface CachedGt {
  */
 export class ReplayRun {
   /** GTs in the frame they are scored in, bounded by bytes (a reward-frame GT also holds its derived mask: twice). */
-  readonly gtCache = new ByteLru<string, CachedGt>(REPLAY_GT_CACHE_BYTES, (c) => c.bytes);
+  readonly gtCache: ByteLru<string, CachedGt>;
   /** The logged mask of the rollout being scored, decoded into the same buffer every time. */
   readonly maskScratch = new Uint8Array(SEGR1_REWARD_SIDE * SEGR1_REWARD_SIDE);
   /** An empty reward-frame mask, standing in for a missing mask or GT so the other components still score. */
@@ -350,8 +350,10 @@ export class ReplayRun {
   private readonly paths = new Map<string, { path: string } | { error: string }>();
   private lastEncoded?: { path: string; segmenter: Segmenter; encoded: EncodedImage };
 
-  /** `opts`: the root paths resolve against and where notes go. */
-  constructor(private readonly opts: Pick<ReplayOptions, 'root' | 'onNote'>) {}
+  /** `opts`: the root paths resolve against, where notes go, and the GT cache's budget (default {@link REPLAY_GT_CACHE_BYTES}). */
+  constructor(private readonly opts: Pick<ReplayOptions, 'root' | 'onNote'> & { readonly gtCacheBytes?: number }) {
+    this.gtCache = new ByteLru<string, CachedGt>(opts.gtCacheBytes ?? REPLAY_GT_CACHE_BYTES, (c) => c.bytes);
+  }
 
   /** Report a note once per run. */
   note(m: string): void {
