@@ -345,6 +345,8 @@ export class ReplayRun {
   readonly blank: GrayImage = { width: SEGR1_REWARD_SIDE, height: SEGR1_REWARD_SIDE, data: new Uint8Array(SEGR1_REWARD_SIDE * SEGR1_REWARD_SIDE) };
   /** Masks the segmenter made (rollouts without a logged mask). */
   segmented = 0;
+  /** GTs decoded (cache misses): with workers, image-affine routing keeps this at one thread's count. */
+  gtLoads = 0;
   private readonly notes = new Set<string>();
   /** Each distinct (field, path) resolved once: a GT repeats across its group and across steps. */
   private readonly paths = new Map<string, { path: string } | { error: string }>();
@@ -382,6 +384,7 @@ export class ReplayRun {
     const key = `${inFrame ? 'frame' : 'full'}:${p}`;
     let gt = this.gtCache.get(key)?.gt;
     if (!gt) {
+      this.gtLoads++;
       gt = await (inFrame ? loadGtInFrame(p, SEGR1_REWARD_SIDE) : loadGtPilL(p)).catch((e: unknown) => {
         throw new Error(`field gt '${rel}': ${imageError(e)}`);
       });

@@ -65,10 +65,19 @@ export interface ReplayItemResult<T = Pending> {
   readonly notes: readonly string[];
 }
 
-/** A batch's answer: each line's result in the order sent, and the masks segmented for them. */
+/** A batch's answer: each line's result in the order sent, the masks segmented and the GTs decoded for them. */
 export interface ReplayBatchResult<T = Pending | MeasuredLine> {
   readonly results: readonly ReplayItemResult<T>[];
   readonly segmented: number;
+  readonly gtLoads: number;
+}
+
+/** What a pass over workers gives: values in line order, the bad-line count, masks segmented, GTs decoded (all workers). */
+export interface PoolPassResult<T> {
+  readonly values: T[];
+  readonly badLines: number;
+  readonly segmented: number;
+  readonly gtLoads: number;
 }
 
 /** Requests the pool sends a replay worker (RpcEndpoint's request map). */
@@ -106,10 +115,15 @@ export async function replayLinesInWorkers(logPath: string, opts: ReplayOptions)
 }
 
 /** What {@link linesInWorkers} needs besides the worker config: where to report, and how many threads. */
-export type PoolOptions = Pick<ReplayOptions, 'onBadLine' | 'onNote' | 'maxLineBytes' | 'onProgress' | 'signal'> & { readonly workers: number; readonly workerScript: string };
+export type PoolOptions = Pick<ReplayOptions, 'onBadLine' | 'onNote' | 'maxLineBytes' | 'onProgress' | 'signal'> & {
+  readonly workers: number;
+  readonly workerScript: string;
+  /** An idle worker takes queued batches of a busy one (default true); false keeps every image on its worker. */
+  readonly steal?: boolean;
+};
 
 /** Every line of a log through `opts.workers` workers of the script's pool; values, bad lines and notes in line order. */
-export async function linesInWorkers<T>(logPath: string, config: ReplayWorkerConfig, opts: PoolOptions): Promise<{ values: T[]; badLines: number; segmented: number }> {
+export async function linesInWorkers<T>(logPath: string, config: ReplayWorkerConfig, opts: PoolOptions): Promise<PoolPassResult<T>> {
   throwIfAborted(opts.signal);
   const totalBytes = (await stat(logPath)).size;
   const pool = replayPool(opts.workerScript);
@@ -280,6 +294,7 @@ class PoolPass<T> {
   private readonly out: T[] = [];
   private badLines = 0;
   private segmented = 0;
+  private gtLoads = 0;
   private charsDone = 0;
   private lastReport = 0;
   private readonly notes = new Set<string>();
@@ -295,7 +310,7 @@ class PoolPass<T> {
     this.lanes = workers.map((w) => ({ w, open: emptyBatch(), queue: [], inFlight: 0, load: 0 }));
   }
 
-  async run(logPath: string): Promise<{ values: T[]; badLines: number; segmented: number }> {
+  async run(logPath: string): Promise<PoolPassResult<T>> {
     const onAbort = (): void => this.fail(replayAborted());
     this.opts.signal?.addEventListener('abort', onAbort);
     try {
@@ -338,7 +353,7 @@ class PoolPass<T> {
       while (!this.failure && this.flushed < this.nextSeq) await this.next();
       if (this.failure) throw this.failure;
       this.opts.onProgress?.({ rollouts: this.out.length, bytesRead: this.totalBytes, totalBytes: this.totalBytes });
-      return { values: this.out, badLines: this.badLines, segmented: this.segmented };
+      return { values: this.out, badLines: this.badLines, segmented: this.segmented, gtLoads: this.gtLoads };
     } finally {
       this.opts.signal?.removeEventListener('abort', onAbort);
       for (const lane of this.lanes) if (!lane.w.gone) lane.w.rpc.request('pass/close', { pass: this.id }).catch(() => undefined);
@@ -368,7 +383,7 @@ class PoolPass<T> {
       while (!this.failure && lane.inFlight < IN_FLIGHT_PER_WORKER) {
         if (lane.queue.length === 0) this.close(lane);
         let batch = lane.queue.shift();
-        if (!batch) {
+        if (!batch && this.opts.steal !== false) {
           // Idle with nothing of its own: take the newest batch of the busiest lane (its GT is decoded here too).
           const victim = this.lanes.reduce((a, b) => (b.queue.length > a.queue.length ? b : a));
           batch = victim.queue.pop();
@@ -388,6 +403,7 @@ class PoolPass<T> {
         if (this.failure) return;
         lane.inFlight--;
         this.segmented += r.segmented;
+        this.gtLoads += r.gtLoads;
         r.results.forEach((res, k) => this.outcomes.set(batch.seqs[k]!, { kind: 'result', r: res as ReplayItemResult<T>, chars: batch.chars[k]! }));
         this.flush();
         this.dispatch();

@@ -18,6 +18,7 @@ import { replayAborted, type ReplayBatchResult, type ReplayItemResult, type Repl
 interface PassState {
   readonly one: (text: string, line: number) => Promise<Pending | MeasuredLine>;
   readonly segmented: () => number;
+  readonly gtLoads: () => number;
   /** Notes raised by the line being scored (the pool keeps the first of each in line order). */
   notes: string[];
 }
@@ -36,11 +37,11 @@ function openPass(config: ReplayWorkerConfig): PassState {
     const oracleCache = new OracleCache();
     for (const [key, o] of config.oracles ?? []) oracleCache.set(key, o);
     const ctx = new AttributionContext({ rewardSet, root: config.root, segmenter, onNote, oracleCache, gtCacheBytes });
-    return Object.assign(state, { one: async (text: string, line: number) => ({ measured: await measureRollout(text, line, ctx), oracles: ctx.takeFresh() }), segmented: () => ctx.run.segmented });
+    return Object.assign(state, { one: async (text: string, line: number) => ({ measured: await measureRollout(text, line, ctx), oracles: ctx.takeFresh() }), segmented: () => ctx.run.segmented, gtLoads: () => ctx.run.gtLoads });
   }
   const run = new ReplayRun({ root: config.root, onNote, gtCacheBytes });
   const opts = { rewardSet, ...(segmenter ? { segmenter } : {}) };
-  return Object.assign(state, { one: (text: string, line: number) => replayRecord(text, line, opts, run), segmented: () => run.segmented });
+  return Object.assign(state, { one: (text: string, line: number) => replayRecord(text, line, opts, run), segmented: () => run.segmented, gtLoads: () => run.gtLoads });
 }
 
 /** Serve the pool's requests on a port (parentPort in the real worker). */
@@ -62,6 +63,7 @@ export function serveReplayWorker(port: { postMessage(m: unknown, t?: ArrayBuffe
       if (!pass) throw new Error(`pass ${p.pass} is not open in this worker`);
       const results: ReplayItemResult<Pending | MeasuredLine>[] = [];
       const before = pass.segmented();
+      const loadsBefore = pass.gtLoads();
       for (const { line, text } of p.items) {
         // Cancelled between lines: a long batch stops within one rollout.
         if (ctx.signal.aborted) throw replayAborted();
@@ -72,7 +74,7 @@ export function serveReplayWorker(port: { postMessage(m: unknown, t?: ArrayBuffe
           results.push({ line, error: e instanceof Error ? e.message : String(e), notes: pass.notes });
         }
       }
-      return { results, segmented: pass.segmented() - before };
+      return { results, segmented: pass.segmented() - before, gtLoads: pass.gtLoads() - loadsBefore };
     });
     chain = job.catch(() => undefined);
     return job;
