@@ -141,7 +141,10 @@ const pools = new Map<string, ReplayWorkerPool>();
 /** The persistent pool of a worker script (created on first use; the CLI and the editor share it within a process). */
 export function replayPool(script: string): ReplayWorkerPool {
   let p = pools.get(script);
-  if (!p) pools.set(script, (p = new ReplayWorkerPool(script, () => pools.delete(script))));
+  if (!p) {
+    const pool = new ReplayWorkerPool(script, () => void (pools.get(script) === pool && pools.delete(script)));
+    pools.set(script, (p = pool));
+  }
   return p;
 }
 
