@@ -210,9 +210,11 @@ export async function measureRollout(text: string, line: number, ctx: Attributio
   const gtRel = typeof rec.gt === 'string' ? rec.gt : undefined;
   const imageRel = typeof rec.image === 'string' ? rec.image : undefined;
   const imagePath = imageRel !== undefined ? run.inside('image', imageRel) : undefined;
-  // The set scored the GT in its own frame; the IoU needs it in the reward frame, the oracle's prompts at full size.
+  // The set scored the GT in its own frame; the IoU needs it in the reward frame. A text-scoring set's GT is at full
+  // size (its answer is segmented in that size's model frame); the oracle loads its own full-size GT only on a cache
+  // miss, so a pass with cached oracles never decodes a GT twice.
   const gtFrame = gtRel === undefined ? undefined : masks ? scored.gt : await run.gt(gtRel, true);
-  const gtFull = gtRel !== undefined && (!masks || imagePath) ? (masks ? await run.gt(gtRel, false) : scored.gt) : undefined;
+  const gtFull = !masks && gtRel !== undefined ? scored.gt : undefined;
   const encode = imagePath ? () => run.encode(ctx.segmenter, imageRel!, imagePath, ctx.signal) : undefined;
   const answer = result.answer;
   const parsed = answer.boxes.length + answer.points.length > 0;
