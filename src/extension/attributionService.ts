@@ -5,6 +5,7 @@ import { labelMeasured, measureLog, OracleCache, type AttributedRollout, type Me
 import { DEFAULT_THRESHOLDS, type AttributionLabel } from '../core/attribution/labels';
 import { taxonomyOf, type TaxonomyItem } from '../core/attribution/taxonomy';
 import { getRewardSet } from '../core/rewards/registry';
+import { disposeReplayPools } from '../core/rewards/replayPool';
 import type { RolloutAttribution } from '../shared/protocol';
 import type { TaxonomyPayload } from '../shared/tracesProtocol';
 import type { SegmenterService } from './segmenterService';
@@ -266,6 +267,8 @@ export class AttributionService implements vscode.Disposable {
   }
 
   dispose(): void {
+    // The replay/attribution workers (kept warm between passes) go with the extension, not at their idle timeout.
+    void disposeReplayPools();
     for (const d of this.subscriptions) d.dispose();
     this.changed.dispose();
   }

@@ -27,8 +27,8 @@ weighting each run's components by the 'reward_weights' its records carry (TRL's
 with the record's 'rewards' keys, or a {"name": weight} map; also read from 'extra.reward_weights'), else by 1.`;
 
 /** Worker threads by default: two already give most of the gain, and replay shares the machine with the editor. */
-// One thread by default: on the 384-rollout sample two workers measured 0.52× one thread (each worker decodes every
-// GT again and starts with a cold JIT); workers pay off only on long logs, so they are opted into.
+// One thread by default: a one-shot command pays the workers' start and cold JIT once (the pool keeps them only within
+// a process), which a 384-rollout sample does not earn back; workers pay off on long logs, so they are opted into.
 const DEFAULT_JOBS = 1;
 
 function fmt(v: number | null): string {

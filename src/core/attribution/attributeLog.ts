@@ -150,12 +150,13 @@ export class AttributionContext {
   /** Oracles met since the last {@link takeFresh} (a worker sends them with the line that met them). */
   private fresh: FreshOracle[] = [];
 
-  constructor(opts: Pick<AttributeOptions, 'rewardSet' | 'root' | 'segmenter' | 'onNote' | 'signal' | 'oracleCache'>) {
+  /** `gtCacheBytes`: the budget of the run's GT cache (a worker keeps its share of replay's). */
+  constructor(opts: Pick<AttributeOptions, 'rewardSet' | 'root' | 'segmenter' | 'onNote' | 'signal' | 'oracleCache'> & { readonly gtCacheBytes?: number }) {
     this.rewardSet = opts.rewardSet;
     this.segmenter = opts.segmenter;
     if (opts.signal) this.signal = opts.signal;
     if (opts.oracleCache) this.oracleCache = opts.oracleCache;
-    this.run = new ReplayRun({ root: opts.root, ...(opts.onNote ? { onNote: opts.onNote } : {}) });
+    this.run = new ReplayRun({ root: opts.root, ...(opts.onNote ? { onNote: opts.onNote } : {}), ...(opts.gtCacheBytes !== undefined ? { gtCacheBytes: opts.gtCacheBytes } : {}) });
   }
 
   /** Report a note once per pass. */
@@ -209,9 +210,11 @@ export async function measureRollout(text: string, line: number, ctx: Attributio
   const gtRel = typeof rec.gt === 'string' ? rec.gt : undefined;
   const imageRel = typeof rec.image === 'string' ? rec.image : undefined;
   const imagePath = imageRel !== undefined ? run.inside('image', imageRel) : undefined;
-  // The set scored the GT in its own frame; the IoU needs it in the reward frame, the oracle's prompts at full size.
+  // The set scored the GT in its own frame; the IoU needs it in the reward frame. A text-scoring set's GT is at full
+  // size (its answer is segmented in that size's model frame); the oracle loads its own full-size GT only on a cache
+  // miss, so a pass with cached oracles never decodes a GT twice.
   const gtFrame = gtRel === undefined ? undefined : masks ? scored.gt : await run.gt(gtRel, true);
-  const gtFull = gtRel !== undefined && (!masks || imagePath) ? (masks ? await run.gt(gtRel, false) : scored.gt) : undefined;
+  const gtFull = !masks && gtRel !== undefined ? scored.gt : undefined;
   const encode = imagePath ? () => run.encode(ctx.segmenter, imageRel!, imagePath, ctx.signal) : undefined;
   const answer = result.answer;
   const parsed = answer.boxes.length + answer.points.length > 0;
@@ -308,7 +311,7 @@ export async function measureLog(logPath: string, opts: MeasureOptions): Promise
   const script = opts.workerScript ?? [join(__dirname, 'replayWorker.js'), join(__dirname, '../rewards/replayWorker.js')].find((f) => existsSync(f));
   const workers = opts.workers ?? 1;
   if (workers > 1 && script && getRewardSet(opts.rewardSet.id) === opts.rewardSet && opts.segmenter.info.kind === 'classical' && existsSync(script)) {
-    const config: ReplayWorkerConfig = { role: 'segr1-replay', job: 'attribute', rewardSet: opts.rewardSet.id, root: opts.root, segmenter: 'classical', ...(opts.oracleCache ? { oracles: opts.oracleCache.entries() } : {}) };
+    const config: ReplayWorkerConfig = { job: 'attribute', rewardSet: opts.rewardSet.id, root: opts.root, segmenter: 'classical', ...(opts.oracleCache ? { oracles: opts.oracleCache.entries() } : {}) };
     const r = await linesInWorkers<MeasuredLine>(logPath, config, { ...opts, workers, workerScript: script });
     const oracles = new Map<string, ImageOracle | undefined>();
     // Two workers may both meet an image first: the oracle is the same either way (one engine, one encoding path).

@@ -338,20 +338,24 @@ interface CachedGt {
  */
 export class ReplayRun {
   /** GTs in the frame they are scored in, bounded by bytes (a reward-frame GT also holds its derived mask: twice). */
-  readonly gtCache = new ByteLru<string, CachedGt>(REPLAY_GT_CACHE_BYTES, (c) => c.bytes);
+  readonly gtCache: ByteLru<string, CachedGt>;
   /** The logged mask of the rollout being scored, decoded into the same buffer every time. */
   readonly maskScratch = new Uint8Array(SEGR1_REWARD_SIDE * SEGR1_REWARD_SIDE);
   /** An empty reward-frame mask, standing in for a missing mask or GT so the other components still score. */
   readonly blank: GrayImage = { width: SEGR1_REWARD_SIDE, height: SEGR1_REWARD_SIDE, data: new Uint8Array(SEGR1_REWARD_SIDE * SEGR1_REWARD_SIDE) };
   /** Masks the segmenter made (rollouts without a logged mask). */
   segmented = 0;
+  /** GTs decoded (cache misses): with workers, image-affine routing keeps this at one thread's count. */
+  gtLoads = 0;
   private readonly notes = new Set<string>();
   /** Each distinct (field, path) resolved once: a GT repeats across its group and across steps. */
   private readonly paths = new Map<string, { path: string } | { error: string }>();
   private lastEncoded?: { path: string; segmenter: Segmenter; encoded: EncodedImage };
 
-  /** `opts`: the root paths resolve against and where notes go. */
-  constructor(private readonly opts: Pick<ReplayOptions, 'root' | 'onNote'>) {}
+  /** `opts`: the root paths resolve against, where notes go, and the GT cache's budget (default {@link REPLAY_GT_CACHE_BYTES}). */
+  constructor(private readonly opts: Pick<ReplayOptions, 'root' | 'onNote'> & { readonly gtCacheBytes?: number }) {
+    this.gtCache = new ByteLru<string, CachedGt>(opts.gtCacheBytes ?? REPLAY_GT_CACHE_BYTES, (c) => c.bytes);
+  }
 
   /** Report a note once per run. */
   note(m: string): void {
@@ -380,6 +384,7 @@ export class ReplayRun {
     const key = `${inFrame ? 'frame' : 'full'}:${p}`;
     let gt = this.gtCache.get(key)?.gt;
     if (!gt) {
+      this.gtLoads++;
       gt = await (inFrame ? loadGtInFrame(p, SEGR1_REWARD_SIDE) : loadGtPilL(p)).catch((e: unknown) => {
         throw new Error(`field gt '${rel}': ${imageError(e)}`);
       });
