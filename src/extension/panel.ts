@@ -16,7 +16,7 @@ import type { AttributionService } from './attributionService';
 import { runEstimator, whatIfPayload, withWouldBe } from './advantageWhatIf';
 import { logRunConfig } from './runConfigCache';
 import { oracleOverlay } from './oracleOverlay';
-import { PANEL_REWARD_SETS } from './viewBuilder';
+import { PANEL_REWARD_SETS } from './rolloutScore';
 
 /** Messages that carry typed arrays: their buffers are handed to postMessage without JSON. */
 function post(panel: vscode.WebviewPanel, msg: HostMessage): Thenable<boolean> {

@@ -14,7 +14,8 @@ import { parseNotebookCell, type NotebookQuery } from './notebookQuery';
 import { ColumnValues, columnOf, rankQuery, type QueryLog } from './notebookValues';
 import type { SegmenterService } from './segmenterService';
 import { readSettings } from './settings';
-import { buildRolloutView, logViewContext, thumbnailMask, type ViewContext } from './viewBuilder';
+import { thumbnailMask } from './rolloutScore';
+import { buildRolloutView, logViewContext, type ViewContext } from './viewBuilder';
 import type { LogEntry, WorkspaceModel } from './workspaceModel';
 
 /** Notebook type and file pattern (package.json contributes the same). */
