@@ -59,39 +59,31 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'only src/extension may import vscode' }] }] },
   },
   {
-    // The host layer inside src/extension: orchestration that runs in plain Node (and is unit-tested there). It stays
-    // vscode-free so the CLI, the tests and a future worker can run it; only the files beside it touch the VS Code API.
-    files: [
-      'src/extension/advantageWhatIf.ts',
-      'src/extension/commands.ts',
-      'src/extension/imageView.ts',
-      'src/extension/loadWatchdog.ts',
-      'src/extension/logStructure.ts',
-      'src/extension/notebookColumns.ts',
-      'src/extension/notebookFile.ts',
-      'src/extension/notebookMetrics.ts',
-      'src/extension/notebookQuery.ts',
-      'src/extension/notebookValues.ts',
-      'src/extension/oracleOverlay.ts',
-      'src/extension/rolloutAssets.ts',
-      'src/extension/rolloutMasks.ts',
-      'src/extension/rolloutParse.ts',
-      'src/extension/rolloutPayload.ts',
-      'src/extension/rolloutScore.ts',
-      'src/extension/rolloutTable.ts',
-      'src/extension/segmentHost.ts',
-      'src/extension/segmentWorker.ts',
-      'src/extension/signalsData.ts',
-      'src/extension/signalsHost.ts',
-      'src/extension/tokenPayload.ts',
-      'src/extension/traceSearch.ts',
-      'src/extension/tracesData.ts',
-      'src/extension/treeText.ts',
-      'src/extension/viewBuilder.ts',
-      'src/extension/viewProblems.ts',
-      'src/extension/webviewHtml.ts',
-    ],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'host-layer modules run without VS Code (tests, CLI, workers): keep the vscode API in the files that need it' }] }] },
+    // The core and the protocol are the bottom layers: nothing above them is imported.
+    files: ['src/core/**/*.ts', 'src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'only src/extension may import vscode' }],
+          patterns: [{ regex: '(^|/)(host|extension|webview|cli)/', message: 'src/core and src/shared are imported by the layers above, never the other way round' }],
+        },
+      ],
+    },
+  },
+  {
+    // The host layer (src/host/README.md): orchestration that runs in plain Node (tests, workers, the CLI). Whatever it
+    // needs from VS Code comes in as a value or a callback, so neither vscode nor src/extension is imported here.
+    files: ['src/host/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/host runs without VS Code (tests, CLI, workers): pass what it needs from the extension as a value or callback' }],
+          patterns: [{ regex: '(^|/)(extension|webview|cli)/', message: 'src/host is imported by src/extension, never the other way round; webviews are reached by messages' }],
+        },
+      ],
+    },
   },
   {
     // The webview bundles run in a browser: from src/core they may import only the pure folders (no Node built-ins,

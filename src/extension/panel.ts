@@ -3,20 +3,20 @@ import * as vscode from 'vscode';
 import { checkAbsoluteInside, checkInside, refusalMessage } from '../core/dataset/paths';
 import { wellFormedEdits } from '../core/edit/promptEdits';
 import { assertNever, selectionKey, type HostMessage, type PromptEdit, type Selection, type ViewPayload, type ViewReplay, type WebviewMessage } from '../shared/protocol';
-import { COMMANDS, PANEL_VIEW_TYPE } from './commands';
-import { buildImageView } from './imageView';
+import { COMMANDS, PANEL_VIEW_TYPE } from '../host/commands';
+import { buildImageView } from '../host/imageView';
 import { isAttributionLabel, type AttributionLabel } from '../core/signals/labels';
 import { readSettings } from './settings';
-import { buildRolloutView, logViewContext } from './viewBuilder';
+import { buildRolloutView, logViewContext } from '../host/viewBuilder';
 import { WebviewRecovery } from './webviewRecovery';
 import { isLifecycleMessage } from '../shared/webviewLifecycle';
 import type { WorkspaceModel } from './workspaceModel';
 import type { SegmenterService } from './segmenterService';
 import type { AttributionService } from './attributionService';
-import { runEstimator, whatIfPayload, withWouldBe } from './advantageWhatIf';
-import { logRunConfig } from './runConfigCache';
-import { oracleOverlay } from './oracleOverlay';
-import { PANEL_REWARD_SETS } from './rolloutScore';
+import { runEstimator, whatIfPayload, withWouldBe } from '../host/advantageWhatIf';
+import { logRunConfig } from '../host/runConfigCache';
+import { oracleOverlay } from '../host/oracleOverlay';
+import { PANEL_REWARD_SETS } from '../host/rolloutScore';
 
 /** Messages that carry typed arrays: their buffers are handed to postMessage without JSON. */
 function post(panel: vscode.WebviewPanel, msg: HostMessage): Thenable<boolean> {

@@ -2,12 +2,12 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { assertNever, type TracesHostMessage, type TracesPayload, type TracesWebviewMessage } from '../shared/protocol';
-import { COMMANDS, TRACES_VIEW_TYPE } from './commands';
+import { COMMANDS, TRACES_VIEW_TYPE } from '../host/commands';
 import { modelFrameSize } from '../core/geometry/frames';
 import { readExperimentLog, readTrainerState, type TrainerMetrics } from '../core/logs/trainerMetrics';
 import { existsSync } from 'node:fs';
 import { readSettings } from './settings';
-import type { RolloutTableModel } from './rolloutTable';
+import type { RolloutTableModel } from '../host/rolloutTable';
 import type { AttributionService } from './attributionService';
 import type { AttributionLabel } from '../core/attribution/labels';
 import type { SearchSpec } from '../core/search/spec';
@@ -21,8 +21,8 @@ import { DEFAULT_REPLAY_SET } from '../shared/rewardSetChoices';
 
 /** The list column the replay preset adds. */
 const REPLAY_DIFF_COLUMN = 'replay |Δ total|';
-import { promptColumns, tracesPayload, type PromptColumns, type TraceSource } from './tracesData';
-import { searchLogs, searchMask } from './traceSearch';
+import { promptColumns, tracesPayload, type PromptColumns, type TraceSource } from '../host/tracesData';
+import { searchLogs, searchMask } from '../host/traceSearch';
 import { readSavedSearches, specKey } from '../shared/listFilters';
 import type { ListQuery } from '../shared/protocol';
 

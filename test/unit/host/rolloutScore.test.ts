@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { indexRolloutLog } from '../../../src/core/logs/jsonlIndex';
 import type { RolloutRecord } from '../../../src/core/logs/rollout';
-import { groupMembers, loggedRewards, PANEL_REWARD_SETS, replayRewards, scoreRollout } from '../../../src/extension/rolloutScore';
-import { parseAndEdit } from '../../../src/extension/rolloutParse';
-import { ViewProblems } from '../../../src/extension/viewProblems';
+import { groupMembers, loggedRewards, PANEL_REWARD_SETS, replayRewards, scoreRollout } from '../../../src/host/rolloutScore';
+import { parseAndEdit } from '../../../src/host/rolloutParse';
+import { ViewProblems } from '../../../src/host/viewProblems';
 import { tempDir } from '../tempDir';
 
 const WELL_FORMED = '<think> a dog </think> <bbox>[0,0,767,767]</bbox>, <points>[[20,20],[30,30]]</points>, <labels>[1,0]</labels>';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RolloutRecord } from '../../../src/core/logs/rollout';
-import type { RolloutAssets } from '../../../src/extension/rolloutAssets';
-import { segmentRollout, type SegmentAnswer } from '../../../src/extension/rolloutMasks';
-import { parseAndEdit } from '../../../src/extension/rolloutParse';
-import { ViewProblems } from '../../../src/extension/viewProblems';
+import type { RolloutAssets } from '../../../src/host/rolloutAssets';
+import { segmentRollout, type SegmentAnswer } from '../../../src/host/rolloutMasks';
+import { parseAndEdit } from '../../../src/host/rolloutParse';
+import { ViewProblems } from '../../../src/host/viewProblems';
 
 const WELL_FORMED = '<think> a dog </think> <bbox>[10,10,50,50]</bbox>, <points>[[20,20],[30,30]]</points>, <labels>[1,0]</labels>';
 const FIVE_FOR_FOUR = '<think> x </think> <bbox>[10,10,50,50]</bbox>, <points>[[20,20],[30,30],[40,40],[25,35],[35,25]]</points>, <labels>[1,1,0,0]</labels>';

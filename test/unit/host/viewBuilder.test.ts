@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { indexRolloutLog } from '../../../src/core/logs/jsonlIndex';
-import { buildRolloutView, logViewContext } from '../../../src/extension/viewBuilder';
+import { buildRolloutView, logViewContext } from '../../../src/host/viewBuilder';
 import { tempDir } from '../tempDir';
 
 const COMPLETION = '<think> a dog </think> <bbox>[0,0,767,767]</bbox>, <points>[[384,384]]</points>, <labels>[1]</labels>';

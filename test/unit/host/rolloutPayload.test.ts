@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { indexRolloutLog, readRollout } from '../../../src/core/logs/jsonlIndex';
 import type { RolloutRecord } from '../../../src/core/logs/rollout';
-import { parseAndEdit } from '../../../src/extension/rolloutParse';
-import { replayPayload, rolloutPayload } from '../../../src/extension/rolloutPayload';
-import { loggedRewards, type RolloutScores } from '../../../src/extension/rolloutScore';
-import { ViewProblems } from '../../../src/extension/viewProblems';
+import { parseAndEdit } from '../../../src/host/rolloutParse';
+import { replayPayload, rolloutPayload } from '../../../src/host/rolloutPayload';
+import { loggedRewards, type RolloutScores } from '../../../src/host/rolloutScore';
+import { ViewProblems } from '../../../src/host/viewProblems';
 import type { GroupMember } from '../../../src/shared/protocol';
 import { tempDir } from '../tempDir';
 

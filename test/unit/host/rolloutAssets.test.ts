@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { assetSize, loadAssets, type ResolvePath } from '../../../src/extension/rolloutAssets';
-import { ViewProblems } from '../../../src/extension/viewProblems';
+import { assetSize, loadAssets, type ResolvePath } from '../../../src/host/rolloutAssets';
+import { ViewProblems } from '../../../src/host/viewProblems';
 import { tempDir } from '../tempDir';
 
 /** A problem log that records what reached the Problems panel, with its line. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RolloutRecord } from '../../../src/core/logs/rollout';
-import { parseAndEdit } from '../../../src/extension/rolloutParse';
-import { ViewProblems } from '../../../src/extension/viewProblems';
+import { parseAndEdit } from '../../../src/host/rolloutParse';
+import { ViewProblems } from '../../../src/host/viewProblems';
 
 const COMPLETION = '<think> a dog </think> <bbox>[10,10,50,50]</bbox>, <points>[[20,20],[30,30]]</points>, <labels>[1,0]</labels>';
 const RLE = { size: [4, 4] as const, counts: [0, 16] };
