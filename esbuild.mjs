@@ -21,7 +21,7 @@ function bundle(opts) {
 
 const targets = [
   bundle({ entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: nodeExternals }),
-  bundle({ entryPoints: ['src/extension/segmentWorker.ts'], outfile: 'dist/segmentWorker.js', platform: 'node', format: 'cjs', external: nodeExternals }),
+  bundle({ entryPoints: ['src/host/segmentWorker.ts'], outfile: 'dist/segmentWorker.js', platform: 'node', format: 'cjs', external: nodeExternals }),
   // Beside extension.js and cli.js, where parallelIndex.ts looks for it.
   bundle({ entryPoints: ['src/core/logs/indexWorker.ts'], outfile: 'dist/indexWorker.js', platform: 'node', format: 'cjs', external: nodeExternals }),
   // Beside extension.js and cli.js, where searchRun.ts looks for it.
@@ -82,7 +82,7 @@ async function main() {
   // Only a clean build drops stale test files; plain rebuilds must not pull files from under running tests.
   if (process.argv.includes('--clean')) rmSync('dist-test', { recursive: true, force: true });
   const testTarget = {
-    entryPoints: [...tsFiles('src/core'), ...tsFiles('src/shared'), 'src/webview/rolloutModel.ts', 'src/webview/tracesClient.ts', ...tsFiles('src/cli'), ...tsFiles('src/extension'), ...tsFiles('test/unit'), ...tsFiles('test/e2e'), ...tsFiles('bench')],
+    entryPoints: [...tsFiles('src/core'), ...tsFiles('src/shared'), 'src/webview/rolloutModel.ts', 'src/webview/tracesClient.ts', ...tsFiles('src/cli'), ...tsFiles('src/extension'), ...tsFiles('src/host'), ...tsFiles('test/unit'), ...tsFiles('test/e2e'), ...tsFiles('bench')],
     outdir: 'dist-test', outbase: '.', platform: 'node', format: 'cjs', target: 'es2022', sourcemap: true, logLevel: 'warning',
   };
   const all = [...present, testTarget];

@@ -4,11 +4,11 @@ import { bestRollout, orderByChange, rolloutsByImage } from '../core/compare/pai
 import { loadLogSide } from '../core/compare/sources';
 import { RpcEndpoint, type RpcMessage } from '../shared/rpc';
 import type { CompareHostNotifications, CompareHostRequests, ComparePanelSide, ComparePayload, CompareSideRef, CompareWebviewNotifications } from '../shared/compareProtocol';
-import { COMMANDS } from './commands';
+import { COMMANDS } from '../host/commands';
 import { readSettings } from './settings';
 import type { SegmenterService } from './segmenterService';
-import { buildRolloutView, logViewContext } from './viewBuilder';
-import { renderWebviewHtml } from './webviewHtml';
+import { buildRolloutView, logViewContext } from '../host/viewBuilder';
+import { renderWebviewHtml } from '../host/webviewHtml';
 import type { LogEntry, WorkspaceModel } from './workspaceModel';
 
 /** The compare panel's webview type. */

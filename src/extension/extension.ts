@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Selection } from '../shared/protocol';
-import { COMMANDS, PANEL_VIEW_TYPE } from './commands';
+import { COMMANDS, PANEL_VIEW_TYPE } from '../host/commands';
 import { WorkbenchPanel } from './panel';
 import { SegmenterService } from './segmenterService';
 import { AttributionService } from './attributionService';

@@ -14,7 +14,7 @@ import type { EncodedImage, Segmenter } from '../core/segment/segmenter';
 import { segmentAnswer } from '../core/segment/segmentAnswer';
 import { engineLabel, planSam2Search, type Sam2SearchPlan } from '../core/segment/trustPolicy';
 import type { SegmenterBadge, SegmenterKind } from '../shared/protocol';
-import { SegmentWorkerHost } from './segmentHost';
+import { SegmentWorkerHost } from '../host/segmentHost';
 
 /** workspaceState key of the chosen export. */
 const CHOSEN_KEY = 'segr1.sam2.chosenEncoder';

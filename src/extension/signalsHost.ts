@@ -6,12 +6,12 @@ import { advantageRolloutsOfIndex } from '../core/signals/signFlips';
 import { canonicalComponent } from '../core/signals/advantageWhatIf';
 import { componentWeights, weightsLabel, type LogRunConfig } from '../core/logs/runConfig';
 import type { RolloutIndex } from '../core/logs/indexBuilder';
-import { logRunConfig } from './runConfigCache';
+import { logRunConfig } from '../host/runConfigCache';
 import type { SignalRollout } from '../core/signals/stepSignals';
 import type { SignalsPayload } from '../shared/signalsProtocol';
 import type { AttributionService } from './attributionService';
 import { readSettings } from './settings';
-import { pickAlternative, signalsPayload, type SignalsRun } from './signalsData';
+import { pickAlternative, signalsPayload, type SignalsRun } from '../host/signalsData';
 import { withDelayedProgress, type LogEntry, type WorkspaceModel } from './workspaceModel';
 
 /** The reward set the run's estimator is resolved for when the log's format names no trainer (as replay's preset). */

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Selection } from '../shared/protocol';
-import { COMMANDS } from './commands';
-import type { GroupInfo } from './logStructure';
+import { COMMANDS } from '../host/commands';
+import type { GroupInfo } from '../host/logStructure';
 import type { AttributionService } from './attributionService';
 import { annotationMarks } from '../core/attribution/overrides';
-import { countFormatFailures, escapeMarkdown, formatComponent, groupText, plainText, rolloutText, runText, stepText, summarize } from './treeText';
+import { countFormatFailures, escapeMarkdown, formatComponent, groupText, plainText, rolloutText, runText, stepText, summarize } from '../host/treeText';
 import type { DatasetEntry, LogEntry, WorkspaceModel, WorkspaceProblem } from './workspaceModel';
 
 /** Nodes of the Runs tree. */

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { WALKTHROUGH_CONTEXT, WALKTHROUGH_FULL_ID } from './commands';
+import { WALKTHROUGH_CONTEXT, WALKTHROUGH_FULL_ID } from '../host/commands';
 import type { ShownSelection } from './panel';
 import type { WorkspaceModel } from './workspaceModel';
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { DEFAULT_LOAD_DEADLINE_MS, LoadWatchdog } from './loadWatchdog';
-import { renderErrorHtml, renderWebviewHtml } from './webviewHtml';
+import { DEFAULT_LOAD_DEADLINE_MS, LoadWatchdog } from '../host/loadWatchdog';
+import { renderErrorHtml, renderWebviewHtml } from '../host/webviewHtml';
 import type { WebviewLifecycleMessage } from '../shared/webviewLifecycle';
 
 /**

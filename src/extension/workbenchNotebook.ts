@@ -7,14 +7,15 @@ import { contourPath, maskContours } from '../shared/maskContour';
 import { GROUP_MIME, MAX_OUTLINE_CHARS, type CardExtras, type GroupHeader } from '../shared/notebookCard';
 import { PALETTE } from '../shared/palette';
 import type { MaskPayload, Selection } from '../shared/protocol';
-import { COMMANDS } from './commands';
-import { sortByValueDesc } from './notebookColumns';
-import { parseNotebookText, type StoredCell } from './notebookFile';
-import { parseNotebookCell, type NotebookQuery } from './notebookQuery';
-import { ColumnValues, columnOf, rankQuery, type QueryLog } from './notebookValues';
+import { COMMANDS } from '../host/commands';
+import { sortByValueDesc } from '../host/notebookColumns';
+import { parseNotebookText, type StoredCell } from '../host/notebookFile';
+import { parseNotebookCell, type NotebookQuery } from '../host/notebookQuery';
+import { ColumnValues, columnOf, rankQuery, type QueryLog } from '../host/notebookValues';
 import type { SegmenterService } from './segmenterService';
 import { readSettings } from './settings';
-import { buildRolloutView, logViewContext, thumbnailMask, type ViewContext } from './viewBuilder';
+import { thumbnailMask } from '../host/rolloutScore';
+import { buildRolloutView, logViewContext, type ViewContext } from '../host/viewBuilder';
 import type { LogEntry, WorkspaceModel } from './workspaceModel';
 
 /** Notebook type and file pattern (package.json contributes the same). */

@@ -9,7 +9,7 @@ import { discoverDatasets, discoverLogs, type Dataset, type DatasetItem } from '
 import type { RolloutIndex } from '../core/logs/jsonlIndex';
 import { ADAPTERS, detectLogFormat, openRolloutLog, parseImageJoin, type ImageJoin, type OpenedLog } from '../core/logs';
 import { readLogOverrides, type LogOverride } from './settings';
-import { LogStructure } from './logStructure';
+import { LogStructure } from '../host/logStructure';
 
 /** A problem found in a workspace file, shown in the Problems panel and in the tree. */
 export interface WorkspaceProblem {

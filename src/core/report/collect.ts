@@ -71,7 +71,7 @@ export function parseRecord(r: RolloutRecord): ParsedAnswer {
   return parseCompletion(r.completion, { frame: recordFrame(r) });
 }
 
-/** Per-step reward and component series, exactly the traces view's (`runSeries` in src/extension/tracesData.ts). */
+/** Per-step reward and component series, exactly the traces view's (`runSeries` in src/host/tracesData.ts). */
 export function rewardSeries(ix: RolloutIndex): StepSeries[] {
   const out = [aggregateByStep('reward', ix.step, ix.reward, ix.count)];
   for (const name of [...ix.components.keys()].sort()) out.push(aggregateByStep(`rewards/${name}`, ix.step, ix.components.get(name)!, ix.count));

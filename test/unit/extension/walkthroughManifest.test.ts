@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { COMMANDS, WALKTHROUGH_CONTEXT, WALKTHROUGH_FULL_ID, WALKTHROUGH_ID } from '../../../src/extension/commands';
+import { COMMANDS, WALKTHROUGH_CONTEXT, WALKTHROUGH_FULL_ID, WALKTHROUGH_ID } from '../../../src/host/commands';
 
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
 

@@ -8,7 +8,7 @@ import { openRolloutLog } from '../../../src/core/logs/openLog';
 import { validateRolloutJson } from '../../../src/core/logs/validateRecord';
 import { getRewardSet } from '../../../src/core/rewards/registry';
 import { replayLog } from '../../../src/core/rewards/replay';
-import { parseNotebookText } from '../../../src/extension/notebookFile';
+import { parseNotebookText } from '../../../src/host/notebookFile';
 import { escapeControls } from '../../../src/shared/terminalText';
 import { tempDir } from '../tempDir';
 

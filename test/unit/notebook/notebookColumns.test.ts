@@ -1,7 +1,7 @@
 // Column names and ranking of notebook queries.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { columnNames, rankRows, resolveColumn, sortByValueDesc } from '../../../src/extension/notebookColumns';
+import { columnNames, rankRows, resolveColumn, sortByValueDesc } from '../../../src/host/notebookColumns';
 
 test('every column the panel shows resolves: iou, s-measure and aliases, components, prompt statistics', () => {
   const comps = ['segment', 'format'];

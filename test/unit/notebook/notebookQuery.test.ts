@@ -1,7 +1,7 @@
 // The notebook query language's additions (group sort, column names) against hostile cells.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_QUERY_CHARS, MAX_RANK_N, parseNotebookCell } from '../../../src/extension/notebookQuery';
+import { MAX_QUERY_CHARS, MAX_RANK_N, parseNotebookCell } from '../../../src/host/notebookQuery';
 
 test('group takes an optional sort column; rank queries take any column name the panel shows', () => {
   const r = parseNotebookCell(['group 3 by iou', 'group runs/a.jsonl 12 by s-measure', 'group by 4', 'best 2 by iou', 'worst 3 by rewards/format_reward at step 2'].join('\n'));

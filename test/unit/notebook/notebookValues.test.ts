@@ -3,7 +3,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ColumnValues, rankQuery, type QueryLog } from '../../../src/extension/notebookValues';
+import { ColumnValues, rankQuery, type QueryLog } from '../../../src/host/notebookValues';
 import { indexRolloutLogSerial, readRollout } from '../../../src/core/logs/jsonlIndex';
 import { decodeRle } from '../../../src/core/image/rle';
 import { loadGtPilL } from '../../../src/core/rewards/groundTruth';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { indexRolloutLog } from '../../../src/core/logs/jsonlIndex';
 import { searchRun } from '../../../src/core/search/searchRun';
-import { searchLogs, searchMask, snippetMarks } from '../../../src/extension/traceSearch';
+import { searchLogs, searchMask, snippetMarks } from '../../../src/host/traceSearch';
 import { TRACE_SEARCH_MAX_HITS, type TraceSearchHit, type TraceSearchProgress } from '../../../src/shared/tracesProtocol';
 import { logFiles, rec } from '../logs/logFiles';
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeRgb } from '../../../src/core/image/io';
 import type { RgbImage } from '../../../src/core/image/types';
-import { openDiscoveredSam2, SegmentWorkerHost } from '../../../src/extension/segmentHost';
-import { SerialQueue } from '../../../src/extension/segmentWorker';
+import { openDiscoveredSam2, SegmentWorkerHost } from '../../../src/host/segmentHost';
+import { SerialQueue } from '../../../src/host/segmentWorker';
 import { writeFixture } from './sam2Fixtures';
 import { startTestKserve } from './remoteServer';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MessageChannel } from 'node:worker_threads';
-import { serveTraces, type TracesBackend } from '../../../src/extension/tracesChannel';
+import { serveTraces, type TracesBackend } from '../../../src/host/tracesChannel';
 import type { ListQuery, TraceSearchProgress } from '../../../src/shared/tracesProtocol';
 import { TracesClient } from '../../../src/webview/tracesClient';
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { indexRolloutLogSerial } from '../../../src/core/logs/jsonlIndex';
 import { ADVANTAGE_ESTIMATOR_IDS, getAdvantageEstimator } from '../../../src/core/rewards/advantageEstimators';
 import { advantageSign, advantageWhatIf, canonicalComponent, editedComponents, signFlips, whatIfBatch, wouldBeRows } from '../../../src/core/signals/advantageWhatIf';
-import { runEstimator, whatIfPayload, withWouldBe } from '../../../src/extension/advantageWhatIf';
+import { runEstimator, whatIfPayload, withWouldBe } from '../../../src/host/advantageWhatIf';
 import { tempDir } from '../tempDir';
 import { advantageReference } from '../rewards/advantageCases';
 

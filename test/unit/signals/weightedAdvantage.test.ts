@@ -9,8 +9,8 @@ import { getAdvantageEstimator } from '../../../src/core/rewards/advantageEstima
 import { advantageRolloutsOfIndex, signFlipShare } from '../../../src/core/signals/signFlips';
 import { getRewardSet } from '../../../src/core/rewards/registry';
 import { replayLog } from '../../../src/core/rewards/replay';
-import { runEstimator, whatIfPayload, withWouldBe } from '../../../src/extension/advantageWhatIf';
-import { signFlipChart } from '../../../src/extension/signalsData';
+import { runEstimator, whatIfPayload, withWouldBe } from '../../../src/host/advantageWhatIf';
+import { signFlipChart } from '../../../src/host/signalsData';
 import { tempDir } from '../tempDir';
 
 // A TRL-style log whose run weighs segment 2 and format 0.5 (`reward_weights` [2.0, 0.5] aligned with `rewards`),

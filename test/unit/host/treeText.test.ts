@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RUN_LABEL_MAX, countFormatFailures, escapeMarkdown, groupText, rolloutText, runText, shortenMiddle, stepText, summarize } from '../../../src/extension/treeText';
+import { RUN_LABEL_MAX, countFormatFailures, escapeMarkdown, groupText, rolloutText, runText, shortenMiddle, stepText, summarize } from '../../../src/host/treeText';
 
 /** Run names and group keys as a hostile log could write them. */
 const HOSTILE = [

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BOOT_SCRIPT } from '../../../src/extension/webviewHtml';
+import { BOOT_SCRIPT } from '../../../src/host/webviewHtml';
 
 type Listener = (e: Record<string, unknown>) => void;
 

@@ -7,7 +7,9 @@ import { parseCompletion } from '../../../src/core/completion/parse';
 import type { BinaryMask } from '../../../src/core/image/types';
 import { indexRolloutLog } from '../../../src/core/logs/jsonlIndex';
 import { segr1Reference } from '../../../src/core/rewards/segr1';
-import { buildRolloutView, glyphsOf, trainerSegmentation, type ViewContext } from '../../../src/extension/viewBuilder';
+import { trainerSegmentation } from '../../../src/host/rolloutMasks';
+import { glyphsOf } from '../../../src/host/rolloutPayload';
+import { buildRolloutView, type ViewContext } from '../../../src/host/viewBuilder';
 import { tempDir } from '../tempDir';
 
 const THINK = '<think> a dog on grass </think> ';

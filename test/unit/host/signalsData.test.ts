@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { getAdvantageEstimator, type AdvantageRollout } from '../../../src/core/rewards/advantageEstimators';
 import type { AttributionLabel } from '../../../src/core/signals/labels';
 import type { SignalRollout } from '../../../src/core/signals/stepSignals';
-import { DEFAULT_ALTERNATIVE, pickAlternative, signalsPayload, signFlipChart, type SignalsRun } from '../../../src/extension/signalsData';
+import { DEFAULT_ALTERNATIVE, pickAlternative, signalsPayload, signFlipChart, type SignalsRun } from '../../../src/host/signalsData';
 
 /** Two steps of two groups of two rollouts; step 2's reward stops tracking IoU (τ −1) and its boxes inflate. */
 function run(labels?: ReadonlyMap<number, AttributionLabel>): SignalsRun {

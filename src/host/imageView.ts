@@ -1,5 +1,5 @@
 import type { Selection, ViewPayload } from '../shared/protocol';
-import { loadGroundTruth, loadImageForView } from './viewBuilder';
+import { loadGroundTruth, loadImageForView } from './rolloutAssets';
 
 /** A dataset (or loose) image with its GT, without a rollout. */
 export async function buildImageView(selection: Selection, imagePath: string, gtPath: string | undefined, title: string, position: ViewPayload['position']): Promise<Omit<ViewPayload, 'revision'>> {

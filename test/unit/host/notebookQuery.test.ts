@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseNotebookCell } from '../../../src/extension/notebookQuery';
+import { parseNotebookCell } from '../../../src/host/notebookQuery';
 
 test('queries parse, comments and blank lines are skipped, bad lines reported with their line', () => {
   const r = parseNotebookCell(['# header', 'rollout runs/a.jsonl 12', '', 'group 3', 'worst 5 by reward at step 7', 'best 100 by segment', 'rollout x', 'frobnicate'].join('\n'));

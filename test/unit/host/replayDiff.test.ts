@@ -7,8 +7,8 @@ import { getRewardSet } from '../../../src/core/rewards/registry';
 import { SAMPLE_PATHS } from '../../../src/core/sample/config';
 import { segr1ReferenceScoring } from '../../../src/core/sample/scoring';
 import { generateSampleWorkspace } from '../../../src/core/sample/workspace';
-import { REPLAY_DIFF_COLUMN, replayDiff, type ReplayDiffLog } from '../../../src/extension/replayDiff';
-import { serveTraces, type TracesBackend } from '../../../src/extension/tracesChannel';
+import { REPLAY_DIFF_COLUMN, replayDiff, type ReplayDiffLog } from '../../../src/host/replayDiff';
+import { serveTraces, type TracesBackend } from '../../../src/host/tracesChannel';
 import { TracesClient } from '../../../src/webview/tracesClient';
 import { tempDir } from '../tempDir';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RecordSummary } from '../../../src/core/logs/fastRecord';
 import { IndexBuilder } from '../../../src/core/logs/indexBuilder';
-import { imageHistory } from '../../../src/extension/viewBuilder';
+import { imageHistory } from '../../../src/host/rolloutPayload';
 
 /** An index of `steps` steps × 4 rollouts on image a, interleaved with rollouts on image b. */
 function run(steps: number) {

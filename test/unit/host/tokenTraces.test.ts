@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { indexRolloutLog } from '../../../src/core/logs/jsonlIndex';
-import { promptColumns, runSeries } from '../../../src/extension/tracesData';
-import { tokenPayload } from '../../../src/extension/tokenPayload';
+import { promptColumns, runSeries } from '../../../src/host/tracesData';
+import { tokenPayload } from '../../../src/host/tokenPayload';
 import { tempDir } from '../tempDir';
 
 const ln = Math.log;

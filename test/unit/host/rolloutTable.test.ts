@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RolloutTableModel } from '../../../src/extension/rolloutTable';
+import { RolloutTableModel } from '../../../src/host/rolloutTable';
 
 function table() {
   const n = 6;

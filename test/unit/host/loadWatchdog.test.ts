@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LoadWatchdog, type WatchdogClock } from '../../../src/extension/loadWatchdog';
+import { LoadWatchdog, type WatchdogClock } from '../../../src/host/loadWatchdog';
 
 /** A clock whose timers fire only when the test advances it. */
 function fakeClock(): WatchdogClock & { advance(ms: number): void; pending(): number } {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MessageChannel } from 'node:worker_threads';
 import { RpcEndpoint } from '../../../src/shared/rpc';
-import { PanelSession, type PanelViews } from '../../../src/extension/panelSession';
+import { PanelSession, type PanelViews } from '../../../src/host/panelSession';
 import { selectionKey, type Selection, type ViewPayload } from '../../../src/shared/protocol';
 import type { PromptEdit } from '../../../src/core/edit/promptEdits';
 import type { PanelHostNotifications, PanelHostRequests, PanelWebviewNotifications, PanelWebviewRequests } from '../../../src/shared/panelProtocol';

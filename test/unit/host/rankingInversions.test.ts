@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rankingInversions, thumbnailMask } from '../../../src/extension/viewBuilder';
+import { rankingInversions, thumbnailMask } from '../../../src/host/rolloutScore';
 
 test('inversions: logged reward order opposite to intended quality, ties ignored', () => {
   const g = [

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BOOT_SCRIPT, escapeHtml, makeNonce, renderErrorHtml, renderWebviewHtml } from '../../../src/extension/webviewHtml';
+import { BOOT_SCRIPT, escapeHtml, makeNonce, renderErrorHtml, renderWebviewHtml } from '../../../src/host/webviewHtml';
 
 const base = { cspSource: 'https://x.vscode-cdn.net', scriptUri: 'https://x/dist/webview.js', styleUri: 'https://x/dist/webview.css', title: 'Seg-R1 Workbench' };
 
