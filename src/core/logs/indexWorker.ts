@@ -1,5 +1,6 @@
 import { isMainThread, parentPort } from 'node:worker_threads';
 import { IndexBuilder } from './indexBuilder';
+import { columnBuffers } from './indexColumns';
 import type { IndexRangeRequest, IndexWorkerMessage } from './parallelIndex';
 import { scanRange } from './rangeScan';
 
@@ -28,8 +29,7 @@ async function indexRange(req: IndexRangeRequest, post: (m: IndexWorkerMessage, 
   const issues = [...b.issues.items];
   const dropped = b.issues.droppedCount;
   const index = b.finish({ path: req.path, size: scan.res.size, mtimeMs: 0, scanned: scan.res.end, nextLine: scan.res.nextLineNo });
-  const columns = [index.line, index.offset, index.length, index.step, index.run, index.group, index.sample, index.image, index.reward, index.advantage, index.completionLength, ...index.components.values()];
-  const transfer = [...new Set(columns.map((c) => c.buffer as ArrayBuffer))];
+  const transfer = columnBuffers(index);
   post({ type: 'index/done', part: { index: { ...index, issues: [] }, issues, dropped, extra: scan.extra, binary: scan.binary } }, transfer);
 }
 

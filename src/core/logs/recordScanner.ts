@@ -1,5 +1,6 @@
 import { lazyKernelModule } from '../wasm/kernelModule';
 import type { IndexBuilder, SummaryColumn } from './indexBuilder';
+import { COL } from './indexColumns';
 
 /** What src/asm/recordScanner.ts exports: the scan, its output slot addresses and its flag bits. */
 interface ScannerExports {
@@ -101,7 +102,19 @@ export class RecordScanner {
         if (st === ST_BLANK) continue;
         if (st === ST_OK && (i32[oSlow + r] === 0 || this.slowNumbers(buf, base, r))) {
           const ids = this.ids(buf, base, r, b);
-          const i = b.addSummary(ln, fileBase + ls, le - ls, f64[oStep + r]!, ids.run, ids.group, f64[oSample + r]!, ids.image, f64[oReward + r]!, f64[oAdv + r]!, i32[oClen + r]!);
+          const row = b.row;
+          row[COL.line] = ln;
+          row[COL.offset] = fileBase + ls;
+          row[COL.length] = le - ls;
+          row[COL.step] = f64[oStep + r]!;
+          row[COL.run] = ids.run;
+          row[COL.group] = ids.group;
+          row[COL.sample] = f64[oSample + r]!;
+          row[COL.image] = ids.image;
+          row[COL.reward] = f64[oReward + r]!;
+          row[COL.advantage] = f64[oAdv + r]!;
+          row[COL.completionLength] = i32[oClen + r]!;
+          const i = b.commit();
           const cols = ids.cols;
           const v0 = oCompV + r * this.maxComp;
           for (let k = 0; k < cols.length; k++) cols[k]!.set(i, f64[v0 + k]!);
