@@ -235,9 +235,11 @@ export class IndexBuilder {
     const i = this.count++;
     // Grow all columns together, then plain typed-array stores: one bounds check per record, not one per column.
     if (i >= this.capacity) this.reserve(Math.max(2 * this.capacity, i + 1));
-    const { row, data } = this;
-    for (let k = 0; k < data.length; k++) data[k]![i] = row[k]!;
-    row.set(this.fills);
+    const { row, data, fills } = this;
+    for (let k = 0; k < data.length; k++) {
+      data[k]![i] = row[k]!;
+      row[k] = fills[k]!;
+    }
     if (this.sequenceChecks) this.checkSequence(i);
     return i;
   }
