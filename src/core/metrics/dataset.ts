@@ -97,7 +97,7 @@ async function scoreInWorkers(jobs: readonly PairJob[], count: number, launch: W
   try {
     await Promise.all(channels.flatMap((ch) => Array.from({ length: IN_FLIGHT_PER_WORKER }, () => lane(ch))));
   } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : String(e)} after ${done}/${jobs.length} pairs`);
+    throw new Error(`${e instanceof Error ? e.message : String(e)} after ${done}/${jobs.length} pairs`, { cause: e });
   } finally {
     for (const ch of channels) ch.close();
   }
