@@ -15,7 +15,7 @@ import {
   KEY_TEXT, KEY_TEXT_LEN, KEY_TOP, KEY_TOP_LEN, KEY_WIDTH, KEY_WIDTH_LEN, keyId, keyIs,
   MAX_COMP, MAX_REC, N_ADV, N_COMP, N_REWARD, N_SAMPLE, N_SLOTS, N_STEP,
   O_ADV, O_CLEN, O_CNULL, O_COMP_E, O_COMP_S, O_COMP_V, O_END, O_FLAGS, O_GROUP_E, O_GROUP_S, O_IMAGE_E, O_IMAGE_S, O_NCOMP, O_NUM_E, O_NUM_S,
-  O_REWARD, O_RUN_E, O_RUN_S, O_SAMPLE, O_SLOW, O_START, O_STATUS, O_STEP, IN, ST_BLANK, ST_FALLBACK, ST_OK,
+  O_REWARD, O_RUN_E, O_RUN_S, O_SAMPLE, O_SLOW, O_START, O_STATUS, O_STEP, ST_BLANK, ST_FALLBACK, ST_OK,
 } from './scannerTables';
 
 // Memory: [0, OUT) static data; [OUT, IN) the output slots; [IN, …) the read buffers, which the host grows the
