@@ -1,9 +1,13 @@
 import type { LogIssue } from './issues';
 import { IssueList } from './issues';
 import type { RecordSummary } from './fastRecord';
+import { allocColumn, COL, emptyRow, INDEX_COLUMNS, type ColumnName, type ColumnSpec, type IndexColumns, type IndexRow } from './indexColumns';
 
-/** The per-record columns of an indexed rollout log: typed arrays, one entry per valid record, in file order. */
-export interface RolloutIndex {
+/**
+ * An indexed rollout log: the typed columns of INDEX_COLUMNS (indexColumns.ts), one entry per valid record in file
+ * order, plus the string tables the id columns index and the reward components.
+ */
+export interface RolloutIndex extends IndexColumns {
   /** Absolute or caller-given path of the canonical JSONL the byte ranges point into. */
   readonly path: string;
   /** File size and mtime when indexed: a change invalidates the index. */
@@ -15,31 +19,12 @@ export interface RolloutIndex {
   readonly nextLine: number;
   /** Valid records. */
   readonly count: number;
-  /** 1-based line number of record i. */
-  readonly line: Uint32Array;
-  /** Byte range of record i. */
-  readonly offset: Float64Array;
-  readonly length: Uint32Array;
-  /** Optimizer step; NaN when absent. */
-  readonly step: Float64Array;
-  /** Run id per record as an index into `runs`; -1 when absent. */
-  readonly run: Int32Array;
+  /** The strings the `run`, `group` and `image` columns' ids index, in first-seen order. */
   readonly runs: string[];
-  /** Group key per record (logged, or inferred from step + image/prompt) as an index into `groups`; -1 when unknown. */
-  readonly group: Int32Array;
   readonly groups: string[];
-  /** Index within the group; -1 when absent. */
-  readonly sample: Int32Array;
-  /** Image path per record as an index into `images`; -1 when absent. */
-  readonly image: Int32Array;
   readonly images: string[];
-  /** Total reward and advantage; NaN when absent. */
-  readonly reward: Float64Array;
-  readonly advantage: Float64Array;
   /** Logged reward components by name; NaN when absent (or logged as null). */
   readonly components: Map<string, Float64Array>;
-  /** Completion length in UTF-16 code units. */
-  readonly completionLength: Uint32Array;
   /** Every problem found; never fatal. */
   readonly issues: LogIssue[];
   /**
@@ -83,8 +68,9 @@ class Column<T extends Typed> {
     private readonly make: (n: number) => T,
     private readonly fill: number,
     initial?: T,
+    minLength = 1024,
   ) {
-    this.data = make(Math.max(1024, initial ? initial.length * 2 : 0));
+    this.data = make(Math.max(minLength, initial ? initial.length * 2 : 0));
     this.data.fill(fill);
     if (initial) this.data.set(initial as never);
   }
@@ -117,7 +103,6 @@ class Column<T extends Typed> {
 }
 
 const f64 = (n: number) => new Float64Array(n);
-const u32 = (n: number) => new Uint32Array(n);
 const i32 = (n: number) => new Int32Array(n);
 
 /** The group key used when a log does not name groups: GRPO samples G completions per prompt/image at one step. */
@@ -131,21 +116,20 @@ export function inferredGroupKey(step: number | undefined, image: string | undef
 export class IndexBuilder {
   count = 0;
   readonly issues = new IssueList();
-  private readonly line: Column<Uint32Array>;
-  private readonly offset: Column<Float64Array>;
-  private readonly length: Column<Uint32Array>;
-  private readonly step: Column<Float64Array>;
-  private readonly run: Column<Int32Array>;
-  private readonly group: Column<Int32Array>;
-  private readonly sample: Column<Int32Array>;
-  private readonly image: Column<Int32Array>;
-  private readonly reward: Column<Float64Array>;
-  private readonly advantage: Column<Float64Array>;
-  private readonly completionLength: Column<Uint32Array>;
+  /**
+   * The next record's values: fill it, then `commit()`. Reused for every record (no allocation per record);
+   * commit resets it, so a field a parser does not set is stored as that column's "absent" value.
+   */
+  readonly row: IndexRow = emptyRow();
+  /** One growable column per INDEX_COLUMNS entry, in its order, and the same by name. */
+  private readonly columns: Array<Column<Typed>>;
+  private readonly col: Record<ColumnName, Column<Typed>>;
+  /** Each column's current array (refreshed when they grow): the commit loop reads these, not the Column objects. */
+  private data: Typed[];
+  private readonly fills: Float64Array = emptyRow();
+  private capacity: number;
   private readonly components = new Map<string, Column<Float64Array>>();
-  private readonly runs: Interner;
-  private readonly groups: Interner;
-  private readonly images: Interner;
+  private readonly tables: Record<NonNullable<ColumnSpec['table']>, Interner>;
   /** Previous record of the same group (-1: none), and each group's latest record: duplicate checks walk a group, not the log. */
   private readonly prevInGroup: Column<Int32Array>;
   private readonly lastOfGroup: Column<Int32Array>;
@@ -160,21 +144,12 @@ export class IndexBuilder {
     from?: RolloutIndex,
     private readonly sequenceChecks = true,
   ) {
-    this.line = new Column(u32, 0, from?.line);
-    this.offset = new Column(f64, 0, from?.offset);
-    this.length = new Column(u32, 0, from?.length);
-    this.step = new Column(f64, Number.NaN, from?.step);
-    this.run = new Column(i32, -1, from?.run);
-    this.group = new Column(i32, -1, from?.group);
-    this.sample = new Column(i32, -1, from?.sample);
-    this.image = new Column(i32, -1, from?.image);
-    this.reward = new Column(f64, Number.NaN, from?.reward);
-    this.advantage = new Column(f64, Number.NaN, from?.advantage);
-    this.completionLength = new Column(u32, 0, from?.completionLength);
-    this.runs = new Interner(from?.runs);
-    this.groups = new Interner(from?.groups);
-    this.images = new Interner(from?.images);
-    this.prevInGroup = new Column(i32, -1);
+    this.columns = INDEX_COLUMNS.map((c) => new Column<Typed>((n) => allocColumn(c, n), c.fill, from?.[c.name]));
+    this.col = Object.fromEntries(INDEX_COLUMNS.map((c, k) => [c.name, this.columns[k]!])) as Record<ColumnName, Column<Typed>>;
+    this.capacity = this.columns[0]!.data.length;
+    this.data = this.columns.map((c) => c.data);
+    this.tables = { runs: new Interner(from?.runs), groups: new Interner(from?.groups), images: new Interner(from?.images) };
+    this.prevInGroup = new Column(i32, -1, undefined, this.capacity);
     this.lastOfGroup = new Column(i32, -1);
     if (!from) return;
     this.count = from.count;
@@ -195,18 +170,21 @@ export class IndexBuilder {
     this.lastOfGroup.set(group, i);
   }
 
-  /** Report a record repeating an earlier run/step/group/sample (among its group's last 64 records) and steps going backwards. */
-  private checkSequence(i: number, run: number, step: number, group: number, sample: number, line: number): void {
+  /** Report record i repeating an earlier run/step/group/sample (among its group's last 64 records) and steps going backwards. */
+  private checkSequence(i: number): void {
+    const { run: runCol, step: stepCol, group: groupCol, sample: sampleCol, line: lineCol } = this.col;
+    const run = runCol.data[i]!;
+    const step = stepCol.data[i]!;
+    const group = groupCol.data[i]!;
+    const sample = sampleCol.data[i]!;
+    const line = lineCol.data[i]!;
     if (group >= 0 && sample >= 0) {
-      const stepCol = this.step.data;
-      const sampleCol = this.sample.data;
-      const runCol = this.run.data;
       let j = this.lastOfGroup.data[group] ?? -1;
       let first = -1;
       for (let walked = 0; j >= 0 && walked < 64; walked++, j = this.prevInGroup.data[j]!) {
-        if (sampleCol[j] === sample && runCol[j] === run && (stepCol[j] === step || (Number.isNaN(step) && Number.isNaN(stepCol[j]!)))) first = j;
+        if (sampleCol.data[j] === sample && runCol.data[j] === run && (stepCol.data[j] === step || (Number.isNaN(step) && Number.isNaN(stepCol.data[j]!)))) first = j;
       }
-      if (first >= 0) this.issues.add({ line, severity: 'warning', message: `same run/step/group/sample as line ${this.line.data[first]} (duplicated record?)` });
+      if (first >= 0) this.issues.add({ line, severity: 'warning', message: `same run/step/group/sample as line ${lineCol.data[first]} (duplicated record?)` });
     }
     this.link(i, group);
     if (!Number.isNaN(step)) {
@@ -218,20 +196,31 @@ export class IndexBuilder {
 
   /** Add one valid record's summary found at `line`, bytes [offset, offset + length). */
   add(r: RecordSummary, line: number, offset: number, length: number): void {
-    const group = this.groups.id(r.group ?? inferredGroupKey(r.step, r.image, r.query));
-    const i = this.addSummary(line, offset, length, r.step ?? Number.NaN, this.runs.id(r.run), group, r.sample ?? -1, this.images.id(r.image), r.reward ?? Number.NaN, r.advantage ?? Number.NaN, r.completionLength);
+    const row = this.row;
+    row[COL.line] = line;
+    row[COL.offset] = offset;
+    row[COL.length] = length;
+    row[COL.step] = r.step ?? Number.NaN;
+    row[COL.run] = this.tables.runs.id(r.run);
+    row[COL.group] = this.tables.groups.id(r.group ?? inferredGroupKey(r.step, r.image, r.query));
+    row[COL.sample] = r.sample ?? -1;
+    row[COL.image] = this.tables.images.id(r.image);
+    row[COL.reward] = r.reward ?? Number.NaN;
+    row[COL.advantage] = r.advantage ?? Number.NaN;
+    row[COL.completionLength] = r.completionLength;
+    const i = this.commit();
     for (let k = 0; k < r.rewardNames.length; k++) this.component(r.rewardNames[k]!).set(i, r.rewardValues[k] ?? Number.NaN);
   }
 
   /** The ids the summary columns use for a run, a group, an image (interned on first sight). */
   runId(v: string): number {
-    return this.runs.id(v);
+    return this.tables.runs.id(v);
   }
   groupId(v: string): number {
-    return this.groups.id(v);
+    return this.tables.groups.id(v);
   }
   imageId(v: string): number {
-    return this.images.id(v);
+    return this.tables.images.id(v);
   }
   /** The column of a reward component (created on first sight). */
   componentColumn(name: string): SummaryColumn {
@@ -239,30 +228,20 @@ export class IndexBuilder {
   }
 
   /**
-   * Add one valid record already reduced to ids (the record scanner's path; `add` is the same from a summary).
-   * Returns its index, for the caller to set its reward components.
+   * Add `row` as one valid record (ids already interned) and reset it to "absent"; returns the record's index,
+   * for the caller to set its reward components.
    */
-  addSummary(line: number, offset: number, length: number, step: number, run: number, group: number, sample: number, image: number, reward: number, advantage: number, completionLength: number): number {
+  commit(): number {
     const i = this.count++;
-    this.store(i, line, offset, length, step, run, group, sample, image, reward, advantage, completionLength);
-    if (this.sequenceChecks) this.checkSequence(i, run, step, group, sample, line);
+    // Grow all columns together, then plain typed-array stores: one bounds check per record, not one per column.
+    if (i >= this.capacity) this.reserve(Math.max(2 * this.capacity, i + 1));
+    const { row, data, fills } = this;
+    for (let k = 0; k < data.length; k++) {
+      data[k]![i] = row[k]!;
+      row[k] = fills[k]!;
+    }
+    if (this.sequenceChecks) this.checkSequence(i);
     return i;
-  }
-
-  private store(i: number, line: number, offset: number, length: number, step: number, run: number, group: number, sample: number, image: number, reward: number, advantage: number, completionLength: number): void {
-    // Grow all columns together, then plain typed-array stores: one bounds check per record, not eleven.
-    if (i >= this.line.data.length) this.reserve(Math.max(2 * this.line.data.length, i + 1));
-    this.line.data[i] = line;
-    this.offset.data[i] = offset;
-    this.length.data[i] = length;
-    this.step.data[i] = step;
-    this.run.data[i] = run;
-    this.group.data[i] = group;
-    this.sample.data[i] = sample;
-    this.image.data[i] = image;
-    this.reward.data[i] = reward;
-    this.advantage.data[i] = advantage;
-    this.completionLength.data[i] = completionLength;
   }
 
   private component(name: string): Column<Float64Array> {
@@ -283,34 +262,30 @@ export class IndexBuilder {
     const base = this.count;
     const n = part.count;
     this.reserve(base + n);
-    for (const [col, values] of [
-      [this.line, part.line],
-      [this.offset, part.offset],
-      [this.length, part.length],
-      [this.step, part.step],
-      [this.sample, part.sample],
-      [this.reward, part.reward],
-      [this.advantage, part.advantage],
-      [this.completionLength, part.completionLength],
-    ] as const) (col as Column<Typed>).setAll(base, values);
-    const remap = (col: Column<Int32Array>, ids: Int32Array, table: readonly string[], into: Interner) => {
-      const map = table.map((v) => into.id(v));
-      for (let k = 0; k < n; k++) col.data[base + k] = ids[k]! < 0 ? -1 : map[ids[k]!]!;
-    };
-    remap(this.run, part.run, part.runs, this.runs);
-    remap(this.group, part.group, part.groups, this.groups);
-    remap(this.image, part.image, part.images, this.images);
-    const lines = this.line.data;
+    INDEX_COLUMNS.forEach((c: ColumnSpec, k) => {
+      const col = this.columns[k]!;
+      const values = part[c.name as ColumnName];
+      if (!c.table) {
+        col.setAll(base, values);
+        return;
+      }
+      const map = part[c.table].map((v) => this.tables[c.table!].id(v));
+      for (let j = 0; j < n; j++) col.data[base + j] = values[j]! < 0 ? -1 : map[values[j]!]!;
+    });
+    const lines = this.col.line.data;
     for (let k = base; k < base + n; k++) lines[k] = lines[k]! + lineShift;
     for (const [name, values] of part.components) this.component(name).setAll(base, values);
     this.count = base + n;
     if (!this.sequenceChecks) return;
-    for (let i = base; i < base + n; i++) this.checkSequence(i, this.run.data[i]!, this.step.data[i]!, this.group.data[i]!, this.sample.data[i]!, lines[i]!);
+    for (let i = base; i < base + n; i++) this.checkSequence(i);
   }
 
   /** Room for n records in every column, allocated exactly. */
   reserve(n: number): void {
-    for (const col of [this.line, this.offset, this.length, this.step, this.run, this.group, this.sample, this.image, this.reward, this.advantage, this.completionLength, this.prevInGroup]) (col as Column<Typed>).reserve(n);
+    for (const col of this.columns) col.reserve(n);
+    this.prevInGroup.reserve(n);
+    this.capacity = Math.max(this.capacity, n);
+    this.data = this.columns.map((c) => c.data);
   }
 
   /** Freeze into an index (arrays trimmed to `count`). */
@@ -323,24 +298,15 @@ export class IndexBuilder {
       components.set(name, a);
     }
     this.issues.addAll(extraIssues);
+    const columns = Object.fromEntries(INDEX_COLUMNS.map((c, k) => [c.name, this.columns[k]!.slice(n)])) as unknown as IndexColumns;
     return {
       ...meta,
       count: n,
-      line: this.line.slice(n),
-      offset: this.offset.slice(n),
-      length: this.length.slice(n),
-      step: this.step.slice(n),
-      run: this.run.slice(n),
-      runs: this.runs.values,
-      group: this.group.slice(n),
-      groups: this.groups.values,
-      sample: this.sample.slice(n),
-      image: this.image.slice(n),
-      images: this.images.values,
-      reward: this.reward.slice(n),
-      advantage: this.advantage.slice(n),
+      ...columns,
+      runs: this.tables.runs.values,
+      groups: this.tables.groups.values,
+      images: this.tables.images.values,
       components,
-      completionLength: this.completionLength.slice(n),
       issues: this.issues.finish(),
     };
   }

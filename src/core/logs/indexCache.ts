@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RolloutIndex } from './indexBuilder';
+import { columnBytes, COLUMNS_SIGNATURE, INDEX_COLUMNS, viewColumn, type IndexColumns } from './indexColumns';
 import { MAX_ISSUES } from './issues';
 import { indexRolloutLog, updateRolloutLog, type IndexOptions } from './jsonlIndex';
 
-const MAGIC = 'SR1IDX03';
+/** Version 04 added `columns` to the header; an 03 cache (same columns, no signature) is rebuilt once. */
+const MAGIC = 'SR1IDX04';
 /** Fixed prefix: magic (8 bytes), header length (u32), checksum of every byte after the prefix (u32). */
 const PREFIX = 16;
 /** Bytes of the log's start and of its end hashed into the header: a cache hit reads these, never the whole log. */
@@ -17,21 +19,6 @@ export const SAMPLE_BYTES = 64 * 1024;
 export const MAX_CACHE_RATIO = 16;
 const HEADER_SLACK = 16 * 1024 * 1024;
 
-/** Columns stored, in order, with their element types. */
-const COLUMNS = [
-  ['line', Uint32Array],
-  ['offset', Float64Array],
-  ['length', Uint32Array],
-  ['step', Float64Array],
-  ['run', Int32Array],
-  ['group', Int32Array],
-  ['sample', Int32Array],
-  ['image', Int32Array],
-  ['reward', Float64Array],
-  ['advantage', Float64Array],
-  ['completionLength', Uint32Array],
-] as const;
-
 interface Header {
   version: string;
   size: number;
@@ -39,6 +26,8 @@ interface Header {
   scanned: number;
   nextLine: number;
   count: number;
+  /** The column table the cache was written under (COLUMNS_SIGNATURE): the columns follow in that order. */
+  columns: string;
   /** sha1 of the log's first and last SAMPLE_BYTES (of `size` bytes) when it was indexed. */
   sample: string;
   runs: string[];
@@ -108,6 +97,7 @@ export function encodeIndex(index: RolloutIndex, sample: string): Buffer {
     scanned: index.scanned,
     nextLine: index.nextLine,
     count: index.count,
+    columns: COLUMNS_SIGNATURE,
     sample,
     runs: index.runs,
     groups: index.groups,
@@ -118,7 +108,7 @@ export function encodeIndex(index: RolloutIndex, sample: string): Buffer {
   };
   const h = Buffer.from(JSON.stringify(header), 'utf8');
   const start = pad8(PREFIX + h.length);
-  const arrays: ArrayBufferView[] = [...COLUMNS.map(([k]) => index[k]), ...header.components.map((c) => index.components.get(c)!)];
+  const arrays: ArrayBufferView[] = [...INDEX_COLUMNS.map((c) => index[c.name]), ...header.components.map((c) => index.components.get(c)!)];
   let total = start;
   for (const a of arrays) total += pad8(a.byteLength);
   // A fresh ArrayBuffer (not a pooled slice): 8-byte aligned, so the checksum reads it as words.
@@ -143,6 +133,7 @@ function headerProblem(h: unknown): string | undefined {
   if (typeof h !== 'object' || h === null || Array.isArray(h)) return 'header is not an object';
   const o = h as Record<string, unknown>;
   if (o.version !== MAGIC) return `header version ${JSON.stringify(o.version)} is not ${MAGIC}`;
+  if (o.columns !== COLUMNS_SIGNATURE) return `header field 'columns' (${JSON.stringify(o.columns)}) is not this version's column table (${COLUMNS_SIGNATURE})`;
   for (const k of ['size', 'scanned', 'count'] as const) if (!isCount(o[k])) return `header field '${k}' is not a non-negative integer`;
   if (typeof o.mtimeMs !== 'number' || !Number.isFinite(o.mtimeMs)) return "header field 'mtimeMs' is not a finite number";
   if (!isCount(o.nextLine) || o.nextLine < 1) return "header field 'nextLine' is not a positive integer";
@@ -176,12 +167,10 @@ function columnsProblem(ix: RolloutIndex): string | undefined {
     if (!(off >= prevEnd && end <= size && Math.floor(off) === off)) return `record ${i}: byte range [${off}, ${end}) overlaps the previous record or leaves the log's ${size} bytes`;
     prevEnd = end;
   }
-  const tables = [
-    ['run', ix.run, ix.runs.length],
-    ['group', ix.group, ix.groups.length],
-    ['image', ix.image, ix.images.length],
-    ['sample', sample, 0x7fffffff],
-  ] as const;
+  // Every id column indexes its table; a sample is an index or -1.
+  const tables: Array<readonly [string, ArrayLike<number>, number]> = [];
+  for (const c of INDEX_COLUMNS) if ('table' in c) tables.push([c.name, ix[c.name], ix[c.table].length]);
+  tables.push(['sample', sample, 0x7fffffff]);
   for (const [k, col, m] of tables) {
     for (let i = 0; i < n; i++) {
       const v = col[i]!;
@@ -219,19 +208,20 @@ export function decodeIndex(buf: Uint8Array, path: string): DecodedCache {
   if (bad) return { reason: bad };
   const n = header.count;
   let expected = pad8(PREFIX + hLen);
-  for (const [, T] of COLUMNS) expected += pad8(n * T.BYTES_PER_ELEMENT);
+  for (const c of INDEX_COLUMNS) expected += pad8(n * columnBytes(c));
   expected += header.components.length * pad8(n * 8);
   if (expected !== body.length) return { reason: `${n} records and ${header.components.length} components make ${expected} bytes, the cache has ${body.length}` };
   let at = pad8(PREFIX + hLen);
-  const take = <T>(make: new (b: ArrayBuffer, o: number, l: number) => T, bytesPer: number): T => {
-    const t = new make(body.buffer, at, n);
-    at += pad8(n * bytesPer);
-    return t;
-  };
   const cols: Record<string, unknown> = {};
-  for (const [k, T] of COLUMNS) cols[k] = take(T as unknown as new (b: ArrayBuffer, o: number, l: number) => ArrayBufferView, T.BYTES_PER_ELEMENT);
+  for (const c of INDEX_COLUMNS) {
+    cols[c.name] = viewColumn(c, body.buffer, at, n);
+    at += pad8(n * columnBytes(c));
+  }
   const components = new Map<string, Float64Array>();
-  for (const c of header.components) components.set(c, take(Float64Array, 8));
+  for (const name of header.components) {
+    components.set(name, new Float64Array(body.buffer, at, n));
+    at += pad8(n * 8);
+  }
   const index: RolloutIndex = {
     path,
     size: header.size,
@@ -245,7 +235,7 @@ export function decodeIndex(buf: Uint8Array, path: string): DecodedCache {
     issues: header.issues,
     ...(header.notRollouts !== undefined ? { notRollouts: header.notRollouts } : {}),
     components,
-    ...(cols as Pick<RolloutIndex, (typeof COLUMNS)[number][0]>),
+    ...(cols as unknown as IndexColumns),
   };
   const colBad = columnsProblem(index);
   return colBad ? { reason: colBad } : { index, sample: header.sample };

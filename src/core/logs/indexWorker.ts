@@ -1,10 +1,13 @@
 import { isMainThread, parentPort } from 'node:worker_threads';
+import type { HandlerContext } from '../../shared/rpc';
+import { serveOnPort } from '../workers/workerRpc';
 import { IndexBuilder } from './indexBuilder';
-import type { IndexRangeRequest, IndexWorkerMessage } from './parallelIndex';
+import { columnBuffers } from './indexColumns';
+import type { IndexedPart, IndexRangeRequest, IndexWorkerNotifications, IndexWorkerRequests } from './parallelIndex';
 import { scanRange } from './rangeScan';
 
 /** Index one range of a log for indexRolloutLogParallel: its columns travel back as transferred buffers, not copies. */
-async function indexRange(req: IndexRangeRequest, post: (m: IndexWorkerMessage, transfer?: ArrayBuffer[]) => void): Promise<void> {
+async function indexRange(req: IndexRangeRequest, ctx: HandlerContext, progress: (bytes: number) => void): Promise<IndexedPart> {
   const b = new IndexBuilder(undefined, false);
   let reported = 0;
   const scan = await scanRange(
@@ -12,6 +15,7 @@ async function indexRange(req: IndexRangeRequest, post: (m: IndexWorkerMessage, 
     b,
     { offset: req.start, lineNo: 1 },
     {
+      signal: ctx.signal,
       exact: req.exact,
       maxLineBytes: req.maxLineBytes,
       chunkBytes: req.chunkBytes,
@@ -20,7 +24,7 @@ async function indexRange(req: IndexRangeRequest, post: (m: IndexWorkerMessage, 
         // Every 32 MiB is enough for a progress bar and keeps the port quiet.
         if (pos - reported < 32 * 1024 * 1024) return;
         reported = pos;
-        post({ type: 'index/progress', bytes: pos - req.start });
+        progress(pos - req.start);
       },
     },
     req.start === 0,
@@ -28,15 +32,11 @@ async function indexRange(req: IndexRangeRequest, post: (m: IndexWorkerMessage, 
   const issues = [...b.issues.items];
   const dropped = b.issues.droppedCount;
   const index = b.finish({ path: req.path, size: scan.res.size, mtimeMs: 0, scanned: scan.res.end, nextLine: scan.res.nextLineNo });
-  const columns = [index.line, index.offset, index.length, index.step, index.run, index.group, index.sample, index.image, index.reward, index.advantage, index.completionLength, ...index.components.values()];
-  const transfer = [...new Set(columns.map((c) => c.buffer as ArrayBuffer))];
-  post({ type: 'index/done', part: { index: { ...index, issues: [] }, issues, dropped, extra: scan.extra, binary: scan.binary } }, transfer);
+  ctx.transfer(columnBuffers(index));
+  return { index: { ...index, issues: [] }, issues, dropped, extra: scan.extra, binary: scan.binary };
 }
 
 if (!isMainThread && parentPort) {
-  const port = parentPort;
-  port.once('message', (req: IndexRangeRequest) => {
-    if (req.type !== 'index/range') return;
-    indexRange(req, (m, transfer) => port.postMessage(m, transfer)).catch((e: unknown) => port.postMessage({ type: 'index/failed', message: e instanceof Error ? e.message : String(e) } satisfies IndexWorkerMessage));
-  });
+  const rpc = serveOnPort<IndexWorkerRequests, IndexWorkerNotifications>(parentPort);
+  rpc.handle('index/range', (req, ctx) => indexRange(req, ctx, (bytes) => rpc.notify('index/progress', { bytes })));
 }

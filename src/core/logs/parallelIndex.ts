@@ -7,6 +7,7 @@ import { IndexBuilder, type RolloutIndex } from './indexBuilder';
 import type { LogIssue } from './issues';
 import { abortError } from './lineScanner';
 import { finishIndex, type IndexOptions } from './rangeScan';
+import { workerChannel } from '../workers/workerRpc';
 
 /** Options of the parallel index: the serial options plus how many threads and where their script is. */
 export interface ParallelIndexOptions extends IndexOptions {
@@ -20,8 +21,6 @@ export interface ParallelIndexOptions extends IndexOptions {
 
 /** Asks an index worker to index one line-aligned byte range, numbering its lines from 1. */
 export interface IndexRangeRequest {
-  /** Discriminant. */
-  readonly type: 'index/range';
   /** The log. */
   readonly path: string;
   /** First byte of the range: 0 or just past a newline. */
@@ -47,11 +46,10 @@ export interface IndexedPart {
   readonly binary: boolean;
 }
 
-/** What an index worker sends back. */
-export type IndexWorkerMessage =
-  | { readonly type: 'index/progress'; /** Bytes of the range read so far. */ readonly bytes: number }
-  | { readonly type: 'index/done'; readonly part: IndexedPart }
-  | { readonly type: 'index/failed'; readonly message: string };
+/** Requests an index worker handles (RpcEndpoint): `index/range` replies with the range's part, columns transferred. */
+export type IndexWorkerRequests = { 'index/range': { params: IndexRangeRequest; result: IndexedPart } };
+/** Notifications an index worker sends: bytes of its range read so far. */
+export type IndexWorkerNotifications = { 'index/progress': { readonly bytes: number } };
 
 const DEFAULT_MIN_RANGE = 32 * 1024 * 1024;
 
@@ -83,28 +81,17 @@ async function splitRanges(path: string, size: number, n: number): Promise<Array
   return starts.map((start, k) => ({ start, until: starts[k + 1] ?? size }));
 }
 
-function runWorker(script: string, req: IndexRangeRequest, onBytes: (bytes: number) => void, signal: AbortSignal | undefined): Promise<IndexedPart> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(script);
-    let settled = false;
-    const finish = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      void w.terminate();
-      fn();
-    };
-    const onAbort = () => finish(() => reject(abortError()));
-    signal?.addEventListener('abort', onAbort);
-    w.on('message', (m: IndexWorkerMessage) => {
-      if (m.type === 'index/progress') onBytes(m.bytes);
-      else if (m.type === 'index/done') finish(() => resolve(m.part));
-      else finish(() => reject(new Error(m.message)));
-    });
-    w.on('error', (e) => finish(() => reject(e)));
-    w.on('exit', (code) => finish(() => reject(new Error(`index worker exited (${code}) before finishing ${req.path} [${req.start}, ${req.until ?? 'end'})`))));
-    w.postMessage(req);
-  });
+async function runWorker(script: string, req: IndexRangeRequest, onBytes: (bytes: number) => void, signal: AbortSignal | undefined): Promise<IndexedPart> {
+  const ch = workerChannel<IndexWorkerRequests, IndexWorkerNotifications>(new Worker(script), `index worker for ${req.path} [${req.start}, ${req.until ?? 'end'})`);
+  ch.rpc.on('index/progress', (p) => onBytes(p.bytes));
+  try {
+    return await Promise.race([ch.rpc.request('index/range', req, signal ? { signal } : {}), ch.died]);
+  } catch (e) {
+    // Cancelled: the caller sees the serial scan's abort error, whatever the channel said.
+    throw signal?.aborted ? abortError() : e;
+  } finally {
+    ch.close();
+  }
 }
 
 /** Lines [1, n] of a part moved to after `shift` lines; whole-file issues (line 0) stay put. */
@@ -135,7 +122,7 @@ export async function indexRolloutLogParallel(path: string, opts: ParallelIndexO
     ranges.map((r, k) => {
       const last = k === ranges.length - 1;
       // The last range runs to the end as the worker finds it, so a log still being written is read as the serial scan would.
-      const req: IndexRangeRequest = { type: 'index/range', path, start: r.start, ...(last ? {} : { until: r.until }), exact: opts.exact, maxLineBytes: opts.maxLineBytes, chunkBytes: opts.chunkBytes };
+      const req: IndexRangeRequest = { path, start: r.start, ...(last ? {} : { until: r.until }), exact: opts.exact, maxLineBytes: opts.maxLineBytes, chunkBytes: opts.chunkBytes };
       const part = runWorker(
         script,
         req,

@@ -1,12 +1,14 @@
 import { lazyKernelModule } from '../wasm/kernelModule';
 import type { IndexBuilder, SummaryColumn } from './indexBuilder';
+import { COL } from './indexColumns';
+import { F, IN, LAYOUT_ID, MAX_COMP, N, O, ST } from './scannerTables';
 
-/** What src/asm/recordScanner.ts exports: the scan, its output slot addresses and its flag bits. */
+/** What src/asm/recordScanner.ts exports: the scan, and the hash of the tables it was built from. */
 interface ScannerExports {
   readonly memory: WebAssembly.Memory;
+  readonly LAYOUT_ID: WebAssembly.Global;
   scan(from: number, stop: number, fresh: boolean): number;
   next(): number;
-  readonly [name: string]: unknown;
 }
 
 /** The compiled scanner, or undefined when recordScanner.wasm is not beside this module (the JavaScript path then runs alone). */
@@ -36,15 +38,6 @@ export class RecordScanner {
   private readonly ex: ScannerExports;
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
-  private readonly o: Record<string, number>;
-  private readonly f: Record<string, number>;
-  private readonly maxComp: number;
-  private readonly nSlots: number;
-  private readonly nStep: number;
-  private readonly nReward: number;
-  private readonly nAdv: number;
-  private readonly nSample: number;
-  private readonly nComp: number;
   // Ids of the previous accepted record; `trusted` is false after a record the host turned down (a slow number
   // that is not finite), whose strings the scanner compared the next record with but the host never interned.
   private trusted = false;
@@ -55,23 +48,15 @@ export class RecordScanner {
 
   constructor(module: WebAssembly.Module, chunkBytes: number) {
     this.ex = new WebAssembly.Instance(module, {}).exports as unknown as ScannerExports;
-    const g = (name: string) => (this.ex[name] as WebAssembly.Global).value as number;
-    const input = g('IN');
-    const need = input + 2 * (chunkBytes + PAD);
+    if (this.ex.LAYOUT_ID.value !== LAYOUT_ID) throw new Error(`recordScanner.wasm was built from other tables (layout ${String(this.ex.LAYOUT_ID.value)}, this host's ${LAYOUT_ID}): rebuild with node esbuild.mjs`);
+    const need = IN + 2 * (chunkBytes + PAD);
     const pages = Math.ceil(need / 65536) - this.ex.memory.buffer.byteLength / 65536;
     if (pages > 0) this.ex.memory.grow(pages);
     // Views only after the last grow: growing detaches the old ArrayBuffer.
     const mem = this.ex.memory.buffer;
     this.i32 = new Int32Array(mem);
     this.f64 = new Float64Array(mem);
-    this.buffers = [Buffer.from(mem, input, chunkBytes), Buffer.from(mem, input + chunkBytes + PAD, chunkBytes)];
-    this.o = {};
-    for (const k of ['O_STATUS', 'O_START', 'O_END', 'O_CLEN', 'O_FLAGS', 'O_NCOMP', 'O_RUN_S', 'O_RUN_E', 'O_GROUP_S', 'O_GROUP_E', 'O_IMAGE_S', 'O_IMAGE_E', 'O_COMP_S', 'O_COMP_E', 'O_SLOW', 'O_NUM_S', 'O_NUM_E']) this.o[k] = g(k) >> 2;
-    for (const k of ['O_STEP', 'O_REWARD', 'O_ADV', 'O_SAMPLE', 'O_COMP_V']) this.o[k] = g(k) >> 3;
-    this.f = {};
-    for (const k of ['ST_OK', 'ST_BLANK', 'F_RUN', 'F_RUN_SAME', 'F_GROUP_SAME', 'F_IMAGE', 'F_IMAGE_SAME', 'F_COMP_SAME']) this.f[k] = g(k);
-    this.maxComp = g('MAX_COMP');
-    [this.nSlots, this.nStep, this.nReward, this.nAdv, this.nSample, this.nComp] = ['N_SLOTS', 'N_STEP', 'N_REWARD', 'N_ADV', 'N_SAMPLE', 'N_COMP'].map(g) as [number, number, number, number, number, number];
+    this.buffers = [Buffer.from(mem, IN, chunkBytes), Buffer.from(mem, IN + chunkBytes + PAD, chunkBytes)];
   }
 
   /**
@@ -79,13 +64,11 @@ export class RecordScanner {
    * numbered from lineNo at file offset `offset`; lines the scanner cannot take go to `fallback`. Returns the number of lines.
    */
   block(b: IndexBuilder, buf: Buffer, start: number, stop: number, lineNo: number, offset: number, fallback: FallbackLine): number {
-    const { ex, i32, f64, o, f } = this;
+    const { ex, i32, f64 } = this;
     const base = buf.byteOffset;
     const fileBase = offset - start;
-    const [oStatus, oStart, oEnd, oClen, oSlow] = [o.O_STATUS!, o.O_START!, o.O_END!, o.O_CLEN!, o.O_SLOW!];
-    const [oStep, oReward, oAdv, oSample, oCompV] = [o.O_STEP!, o.O_REWARD!, o.O_ADV!, o.O_SAMPLE!, o.O_COMP_V!];
-    const ST_OK = f.ST_OK!;
-    const ST_BLANK = f.ST_BLANK!;
+    const { STATUS: oStatus, START: oStart, END: oEnd, CLEN: oClen, SLOW: oSlow, STEP: oStep, REWARD: oReward, ADV: oAdv, SAMPLE: oSample, COMP_V: oCompV } = O;
+    const { OK: ST_OK, BLANK: ST_BLANK } = ST;
     let a = base + start;
     const s = base + stop;
     let line = lineNo;
@@ -101,9 +84,21 @@ export class RecordScanner {
         if (st === ST_BLANK) continue;
         if (st === ST_OK && (i32[oSlow + r] === 0 || this.slowNumbers(buf, base, r))) {
           const ids = this.ids(buf, base, r, b);
-          const i = b.addSummary(ln, fileBase + ls, le - ls, f64[oStep + r]!, ids.run, ids.group, f64[oSample + r]!, ids.image, f64[oReward + r]!, f64[oAdv + r]!, i32[oClen + r]!);
+          const row = b.row;
+          row[COL.line] = ln;
+          row[COL.offset] = fileBase + ls;
+          row[COL.length] = le - ls;
+          row[COL.step] = f64[oStep + r]!;
+          row[COL.run] = ids.run;
+          row[COL.group] = ids.group;
+          row[COL.sample] = f64[oSample + r]!;
+          row[COL.image] = ids.image;
+          row[COL.reward] = f64[oReward + r]!;
+          row[COL.advantage] = f64[oAdv + r]!;
+          row[COL.completionLength] = i32[oClen + r]!;
+          const i = b.commit();
           const cols = ids.cols;
-          const v0 = oCompV + r * this.maxComp;
+          const v0 = oCompV + r * MAX_COMP;
           for (let k = 0; k < cols.length; k++) cols[k]!.set(i, f64[v0 + k]!);
           continue;
         }
@@ -120,15 +115,15 @@ export class RecordScanner {
    * false when one is not finite, or a sample not a non-negative integer: the JavaScript path turns those lines down.
    */
   private slowNumbers(buf: Buffer, base: number, r: number): boolean {
-    const { i32, f64, o } = this;
-    const mask = i32[o.O_SLOW! + r]!;
-    const n0 = r * this.nSlots;
-    for (let k = 0; k < this.nSlots; k++) {
+    const { i32, f64 } = this;
+    const mask = i32[O.SLOW + r]!;
+    const n0 = r * N.SLOTS;
+    for (let k = 0; k < N.SLOTS; k++) {
       if (!(mask & (1 << k))) continue;
-      const v = Number(buf.toString('latin1', i32[o.O_NUM_S! + n0 + k]! - base, i32[o.O_NUM_E! + n0 + k]! - base));
+      const v = Number(buf.toString('latin1', i32[O.NUM_S + n0 + k]! - base, i32[O.NUM_E + n0 + k]! - base));
       if (!Number.isFinite(v)) return false;
-      if (k === this.nSample && !(Number.isInteger(v) && v >= 0)) return false;
-      const at = k === this.nStep ? o.O_STEP! + r : k === this.nReward ? o.O_REWARD! + r : k === this.nAdv ? o.O_ADV! + r : k === this.nSample ? o.O_SAMPLE! + r : o.O_COMP_V! + r * this.maxComp + (k - this.nComp);
+      if (k === N.SAMPLE && !(Number.isInteger(v) && v >= 0)) return false;
+      const at = k === N.STEP ? O.STEP + r : k === N.REWARD ? O.REWARD + r : k === N.ADV ? O.ADV + r : k === N.SAMPLE ? O.SAMPLE + r : O.COMP_V + r * MAX_COMP + (k - N.COMP);
       f64[at] = v;
     }
     return true;
@@ -136,25 +131,25 @@ export class RecordScanner {
 
   private readonly idsOut: SlotIds = { run: -1, group: -1, image: -1, cols: [] };
 
-  /** Slot r's string [s, e) from the span columns named sKey/eKey. */
-  private str(buf: Buffer, base: number, r: number, sKey: string, eKey: string): string {
-    return buf.toString('utf8', this.i32[this.o[sKey]! + r]! - base, this.i32[this.o[eKey]! + r]! - base);
+  /** Slot r's string [s, e) from the span slots starting at element indices sSlot and eSlot. */
+  private str(buf: Buffer, base: number, r: number, sSlot: number, eSlot: number): string {
+    return buf.toString('utf8', this.i32[sSlot + r]! - base, this.i32[eSlot + r]! - base);
   }
 
   /** Interned ids and component columns of slot r (the scanner has already turned down unsafe paths). */
   private ids(buf: Buffer, base: number, r: number, b: IndexBuilder): SlotIds {
-    const { i32, o, f } = this;
-    const flags = i32[o.O_FLAGS! + r]!;
+    const i32 = this.i32;
+    const flags = i32[O.FLAGS + r]!;
     const trusted = this.trusted;
     const out = this.idsOut;
-    out.run = !(flags & f.F_RUN!) ? -1 : trusted && flags & f.F_RUN_SAME! ? this.lastRun : b.runId(this.str(buf, base, r, 'O_RUN_S', 'O_RUN_E'));
-    out.group = trusted && flags & f.F_GROUP_SAME! ? this.lastGroup : b.groupId(this.str(buf, base, r, 'O_GROUP_S', 'O_GROUP_E'));
-    out.image = !(flags & f.F_IMAGE!) ? -1 : trusted && flags & f.F_IMAGE_SAME! ? this.lastImage : b.imageId(this.str(buf, base, r, 'O_IMAGE_S', 'O_IMAGE_E'));
-    if (!(trusted && flags & f.F_COMP_SAME!)) {
-      const n = i32[o.O_NCOMP! + r]!;
+    out.run = !(flags & F.RUN) ? -1 : trusted && flags & F.RUN_SAME ? this.lastRun : b.runId(this.str(buf, base, r, O.RUN_S, O.RUN_E));
+    out.group = trusted && flags & F.GROUP_SAME ? this.lastGroup : b.groupId(this.str(buf, base, r, O.GROUP_S, O.GROUP_E));
+    out.image = !(flags & F.IMAGE) ? -1 : trusted && flags & F.IMAGE_SAME ? this.lastImage : b.imageId(this.str(buf, base, r, O.IMAGE_S, O.IMAGE_E));
+    if (!(trusted && flags & F.COMP_SAME)) {
+      const n = i32[O.NCOMP + r]!;
       const cols: SummaryColumn[] = [];
-      const c0 = r * this.maxComp;
-      for (let k = 0; k < n; k++) cols.push(b.componentColumn(buf.toString('utf8', i32[o.O_COMP_S! + c0 + k]! - base, i32[o.O_COMP_E! + c0 + k]! - base)));
+      const c0 = r * MAX_COMP;
+      for (let k = 0; k < n; k++) cols.push(b.componentColumn(buf.toString('utf8', i32[O.COMP_S + c0 + k]! - base, i32[O.COMP_E + c0 + k]! - base)));
       this.lastCols = cols;
     }
     out.cols = this.lastCols;

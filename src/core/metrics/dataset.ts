@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { workerChannel } from '../workers/workerRpc';
 import { loadMaskGray } from '../image/grayscale';
 import { imageMetrics, MetricSuite, type DatasetMetrics, type ImageMetrics } from './suite';
 
@@ -46,25 +47,8 @@ export interface ScoreOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-/** Message from the parent to a scoring worker. */
-export interface ScoreRequest {
-  /** Discriminant. */
-  readonly type: 'metrics/score';
-  /** Request id, echoed in the reply. */
-  readonly id: number;
-  /** The pair to score. */
-  readonly job: PairJob;
-}
-
-/** Reply of a scoring worker. */
-export interface ScoreReply {
-  /** Discriminant. */
-  readonly type: 'metrics/scored';
-  /** Id of the request answered. */
-  readonly id: number;
-  /** The result for that pair. */
-  readonly outcome: PairOutcome;
-}
+/** Requests a scoring worker handles (RpcEndpoint): `metrics/score` replies with the pair's outcome. */
+export type ScoreRequests = { 'metrics/score': { params: { readonly job: PairJob }; result: PairOutcome } };
 
 /** workerData key telling a thread that it is a scoring worker and how it was started. */
 export const WORKER_ROLE_KEY = 'segr1MetricsWorker';
@@ -95,44 +79,29 @@ function defaultLaunch(): WorkerLaunch {
   return { script: join(__dirname, 'datasetWorker.js') };
 }
 
-function scoreInWorkers(jobs: readonly PairJob[], count: number, launch: WorkerLaunch, onProgress?: (done: number, total: number) => void): Promise<PairOutcome[]> {
-  return new Promise((resolve, reject) => {
-    const out = new Array<PairOutcome | undefined>(jobs.length);
-    const pool: Worker[] = [];
-    let nextJob = 0;
-    let done = 0;
-    let failed = false;
-    const finish = (err?: Error): void => {
-      if (failed) return;
-      if (err) failed = true;
-      for (const w of pool) void w.terminate();
-      if (err) reject(err);
-      else resolve(out as PairOutcome[]);
-    };
-    const feed = (w: Worker): void => {
-      if (nextJob >= jobs.length) return;
+async function scoreInWorkers(jobs: readonly PairJob[], count: number, launch: WorkerLaunch, onProgress?: (done: number, total: number) => void): Promise<PairOutcome[]> {
+  const out = new Array<PairOutcome>(jobs.length);
+  let nextJob = 0;
+  let done = 0;
+  const channels = Array.from({ length: count }, () =>
+    workerChannel<ScoreRequests, Record<never, never>>(new Worker(launch.script, { argv: launch.argv ? [...launch.argv] : [], workerData: { [WORKER_ROLE_KEY]: launch.argv ? 'cli' : 'standalone' } }), 'metrics worker'),
+  );
+  /** One of a worker's request slots: takes the next pair until none is left. */
+  const lane = async (ch: (typeof channels)[number]): Promise<void> => {
+    while (nextJob < jobs.length) {
       const id = nextJob++;
-      const req: ScoreRequest = { type: 'metrics/score', id, job: jobs[id]! };
-      w.postMessage(req);
-    };
-    for (let k = 0; k < count; k++) {
-      const w = new Worker(launch.script, { argv: launch.argv ? [...launch.argv] : [], workerData: { [WORKER_ROLE_KEY]: launch.argv ? 'cli' : 'standalone' } });
-      pool.push(w);
-      w.on('message', (msg: ScoreReply) => {
-        if (msg.type !== 'metrics/scored') return;
-        out[msg.id] = msg.outcome;
-        done++;
-        onProgress?.(done, jobs.length);
-        if (done === jobs.length) finish();
-        else feed(w);
-      });
-      w.on('error', (e) => finish(e instanceof Error ? e : new Error(String(e))));
-      w.on('exit', (code) => {
-        if (done < jobs.length) finish(new Error(`metrics worker exited with code ${code} after ${done}/${jobs.length} pairs`));
-      });
-      for (let j = 0; j < IN_FLIGHT_PER_WORKER; j++) feed(w);
+      out[id] = await Promise.race([ch.rpc.request('metrics/score', { job: jobs[id]! }), ch.died]);
+      onProgress?.(++done, jobs.length);
     }
-  });
+  };
+  try {
+    await Promise.all(channels.flatMap((ch) => Array.from({ length: IN_FLIGHT_PER_WORKER }, () => lane(ch))));
+  } catch (e) {
+    throw new Error(`${e instanceof Error ? e.message : String(e)} after ${done}/${jobs.length} pairs`, { cause: e });
+  } finally {
+    for (const ch of channels) ch.close();
+  }
+  return out;
 }
 
 /** Aggregate scored outcomes in job order (fixed order keeps the float sums reproducible). */

@@ -1,21 +1,20 @@
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { scorePair, WORKER_ROLE_KEY, type ScoreReply, type ScoreRequest } from './dataset';
+import { serveOnPort } from '../workers/workerRpc';
+import { scorePair, WORKER_ROLE_KEY, type ScoreRequests } from './dataset';
 
 /**
- * Serve scoring requests on a worker's parent port until the parent closes it. Curves travel as Float64Arrays
- * (structured clone); each reply is about 8 KiB.
+ * Serve scoring requests (RpcEndpoint `metrics/score`) on a worker's parent port until the parent closes it.
+ * Curves travel as Float64Arrays (structured clone); each reply is about 8 KiB.
  */
 export function serveMetricsWorker(port: MessagePort | null = parentPort): Promise<void> {
   if (!port) return Promise.reject(new Error('not running in a worker thread'));
   return new Promise((resolve) => {
-    port.on('message', (msg: ScoreRequest) => {
-      if (msg.type !== 'metrics/score') return;
-      void scorePair(msg.job).then((outcome) => {
-        const reply: ScoreReply = { type: 'metrics/scored', id: msg.id, outcome };
-        port.postMessage(reply);
-      });
+    const rpc = serveOnPort<ScoreRequests, Record<never, never>>(port);
+    rpc.handle('metrics/score', (p) => scorePair(p.job));
+    port.on('close', () => {
+      rpc.dispose();
+      resolve();
     });
-    port.on('close', () => resolve());
   });
 }
 

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
+import { serveOnPort, workerChannel } from '../workers/workerRpc';
 import { evaluateFolder, type EvaluateFolderOptions, type FolderEvaluation } from './evaluateFolder';
 
 /*
  * evaluateFolder on a worker thread, so that a host (the VS Code extension host) stays responsive while the full set
- * runs: the worker posts progress after each image; an abort message stops it before the next image, and it still
- * replies with what it scored.
+ * runs. The channel is RpcEndpoint: `evaluate/folder` is a request whose reply is the evaluation (errors travel
+ * back); progress and warnings are notifications; `evaluate/stop` asks the worker to stop before the next image
+ * and still reply with what it scored (an abort is a shorter evaluation, not a failure).
  */
 
 /** workerData key marking a thread started by {@link evaluateInWorker}. */
@@ -14,67 +16,51 @@ const ROLE = 'segr1-evaluate-folder';
 /** What the folders and images of a worker run are (the serialisable part of EvaluateFolderOptions). */
 type Folders = Pick<EvaluateFolderOptions, 'predDir' | 'gtDir' | 'imagesDir' | 'insideRoots'>;
 
-/** Host → worker. */
-type ToWorker = { type: 'abort' };
-/** Worker → host. */
-type FromWorker =
-  | { type: 'progress'; done: number; total: number; stem: string }
-  | { type: 'warning'; message: string }
-  | { type: 'done'; result: FolderEvaluation }
-  | { type: 'error'; message: string };
+/** Requests the evaluation worker handles. */
+type EvaluateRequests = { 'evaluate/folder': { params: Folders; result: FolderEvaluation } };
+/** Host → worker notifications. */
+type ToWorker = { 'evaluate/stop': Record<string, never> };
+/** Worker → host notifications. */
+type FromWorker = { 'evaluate/progress': { done: number; total: number; stem: string }; 'evaluate/warning': { message: string } };
 
 /**
  * Run evaluateFolder in a worker started from `script` (the bundled dist/evaluateWorker.js, or this module's
  * unbundled build). When the script is missing the run happens on this thread (same result).
  */
-export function evaluateInWorker(script: string, opts: EvaluateFolderOptions): Promise<FolderEvaluation> {
+export async function evaluateInWorker(script: string, opts: EvaluateFolderOptions): Promise<FolderEvaluation> {
   if (!existsSync(script)) return evaluateFolder(opts);
   const { predDir, gtDir, imagesDir, insideRoots } = opts;
   const folders: Folders = { predDir, gtDir, ...(imagesDir !== undefined ? { imagesDir } : {}), ...(insideRoots ? { insideRoots } : {}) };
-  return new Promise((resolve, reject) => {
-    const w = new Worker(script, { workerData: { [ROLE]: folders } });
-    let settled = false;
-    const onAbort = (): void => w.postMessage({ type: 'abort' } satisfies ToWorker);
-    const settle = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      opts.signal?.removeEventListener('abort', onAbort);
-      void w.terminate();
-      fn();
-    };
+  const { rpc, died, close } = workerChannel<EvaluateRequests, FromWorker, ToWorker>(new Worker(script, { workerData: { [ROLE]: true } }), 'evaluation worker');
+  rpc.on('evaluate/progress', (p) => opts.onProgress?.(p.done, p.total, p.stem));
+  rpc.on('evaluate/warning', (p) => opts.warn?.(p.message));
+  const onAbort = (): void => rpc.notify('evaluate/stop', {});
+  try {
+    const reply = rpc.request('evaluate/folder', folders);
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener('abort', onAbort);
-    w.on('message', (m: FromWorker) => {
-      if (m.type === 'progress') opts.onProgress?.(m.done, m.total, m.stem);
-      else if (m.type === 'warning') opts.warn?.(m.message);
-      else if (m.type === 'done') settle(() => resolve(m.result));
-      else settle(() => reject(new Error(m.message)));
-    });
-    w.on('error', (e) => settle(() => reject(e instanceof Error ? e : new Error(String(e)))));
-    w.on('exit', (code) => settle(() => reject(new Error(`evaluation worker exited with code ${code} before replying`))));
-  });
-}
-
-/** Worker side: run the folders given in workerData, answering on the parent port. */
-async function serve(folders: Folders): Promise<void> {
-  const port = parentPort!;
-  const abort = new AbortController();
-  port.on('message', (m: ToWorker) => {
-    if (m.type === 'abort') abort.abort();
-  });
-  const post = (m: FromWorker): void => port.postMessage(m);
-  try {
-    const result = await evaluateFolder({
-      ...folders,
-      signal: abort.signal,
-      onProgress: (done, total, stem) => post({ type: 'progress', done, total, stem }),
-      warn: (message) => post({ type: 'warning', message }),
-    });
-    post({ type: 'done', result });
-  } catch (e) {
-    post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+    return await Promise.race([reply, died]);
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    close();
   }
-  port.close();
 }
 
-if (!isMainThread && typeof workerData === 'object' && workerData !== null && ROLE in workerData) void serve((workerData as Record<string, Folders>)[ROLE]!);
+/** Worker side: evaluate the folders each request names, answering on the parent port. */
+function serve(port: MessagePort): void {
+  const rpc = serveOnPort<EvaluateRequests, FromWorker, ToWorker>(port);
+  let stop = new AbortController();
+  rpc.on('evaluate/stop', () => stop.abort());
+  rpc.handle('evaluate/folder', async (folders, ctx) => {
+    stop = new AbortController();
+    const signal = AbortSignal.any([stop.signal, ctx.signal]);
+    return evaluateFolder({
+      ...folders,
+      signal,
+      onProgress: (done, total, stem) => rpc.notify('evaluate/progress', { done, total, stem }),
+      warn: (message) => rpc.notify('evaluate/warning', { message }),
+    });
+  });
+}
+
+if (!isMainThread && parentPort && typeof workerData === 'object' && workerData !== null && ROLE in workerData) serve(parentPort);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RolloutIndex } from '../logs/indexBuilder';
 import { scanSelection, type ScanBatch, type Selection } from './scan';
-import type { SearchWorkerMessage, SearchWorkerRequest } from './searchWorker';
+import { workerChannel } from '../workers/workerRpc';
+import type { SearchWorkerNotifications, SearchWorkerRequest, SearchWorkerRequests } from './searchWorker';
 import { specProblem, type SearchSpec } from './spec';
 
 /** One completion with matches, placed in its run. */
@@ -122,41 +123,37 @@ type Outcome = { kind: 'done' } | { kind: 'timeout'; k: number };
  * Run one worker from `from` until it finishes or a completion exceeds the budget; a worker stuck in a regex
  * cannot be interrupted, only terminated, so the watchdog terminates it and the caller restarts past that record.
  */
-function runWorker(script: string, req: Omit<SearchWorkerRequest, 'type' | 'progress'>, onBatch: (b: ScanBatch) => void, opts: { budgetMs: number; signal: AbortSignal | undefined }): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const sab = new SharedArrayBuffer(4);
-    const progress = new Int32Array(sab);
-    const w = new Worker(script);
+async function runWorker(script: string, req: Omit<SearchWorkerRequest, 'progress'>, onBatch: (b: ScanBatch) => void, opts: { budgetMs: number; signal: AbortSignal | undefined }): Promise<Outcome> {
+  const sab = new SharedArrayBuffer(4);
+  const progress = new Int32Array(sab);
+  const ch = workerChannel<SearchWorkerRequests, SearchWorkerNotifications>(new Worker(script), `${req.path}: search worker`);
+  ch.rpc.on('search/batch', (m) => onBatch(m.batch));
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const watchdog = new Promise<Outcome>((resolve) => {
     let seen = 0;
     let since = Date.now();
-    let settled = false;
-    const finish = (f: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearInterval(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      void w.terminate();
-      f();
-    };
-    const onAbort = (): void => finish(() => reject(abortError()));
-    const timer = setInterval(() => {
+    timer = setInterval(() => {
       const now = Atomics.load(progress, 0);
       if (now !== seen) {
         seen = now;
         since = Date.now();
-      } else if (now !== 0 && Date.now() - since > opts.budgetMs) finish(() => resolve({ kind: 'timeout', k: now - 1 }));
+      } else if (now !== 0 && Date.now() - since > opts.budgetMs) resolve({ kind: 'timeout', k: now - 1 });
     }, Math.max(10, Math.floor(opts.budgetMs / 4)));
-    opts.signal?.addEventListener('abort', onAbort);
-    w.on('message', (m: SearchWorkerMessage) => {
-      if (settled) return;
-      if (m.type === 'search/batch') onBatch(m.batch);
-      else if (m.type === 'search/done') finish(() => resolve({ kind: 'done' }));
-      else finish(() => reject(new Error(`${req.path}: search failed: ${m.message}`)));
-    });
-    w.on('error', (e) => finish(() => reject(e)));
-    w.on('exit', (code) => finish(() => reject(new Error(`${req.path}: search worker exited (${code}) before finishing`))));
-    w.postMessage({ type: 'search/start', progress: sab, ...req } satisfies SearchWorkerRequest);
   });
+  const run = ch.rpc.request('search/run', { ...req, progress: sab }, opts.signal ? { signal: opts.signal } : {}).then(
+    (): Outcome => ({ kind: 'done' }),
+    (e: unknown) => {
+      if (opts.signal?.aborted) throw abortError();
+      throw new Error(`${req.path}: search failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    },
+  );
+  try {
+    // The thread dying says why itself (`<path>: search worker exited (code)`).
+    return await Promise.race([run, watchdog, ch.died]);
+  } finally {
+    clearInterval(timer);
+    ch.close();
+  }
 }
 
 /**

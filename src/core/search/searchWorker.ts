@@ -1,10 +1,10 @@
 import { isMainThread, parentPort } from 'node:worker_threads';
+import { serveOnPort } from '../workers/workerRpc';
 import { scanSelection, type ScanBatch, type Selection } from './scan';
 import type { SearchSpec } from './spec';
 
 /** Asks a search worker to search the selected records from position `from` on. */
 export interface SearchWorkerRequest {
-  readonly type: 'search/start';
   readonly path: string;
   readonly spec: SearchSpec;
   readonly selection: Selection;
@@ -15,17 +15,16 @@ export interface SearchWorkerRequest {
   readonly progress: SharedArrayBuffer;
 }
 
-/** What a search worker sends back. */
-export type SearchWorkerMessage = { readonly type: 'search/batch'; readonly batch: ScanBatch } | { readonly type: 'search/done' } | { readonly type: 'search/failed'; readonly message: string };
+/** Requests a search worker handles (RpcEndpoint): `search/run` replies once the range is searched. */
+export type SearchWorkerRequests = { 'search/run': { params: SearchWorkerRequest; result: null } };
+/** Notifications a search worker sends: hits, in log order, as they are found. */
+export type SearchWorkerNotifications = { 'search/batch': { readonly batch: ScanBatch } };
 
 if (!isMainThread && parentPort) {
-  const port = parentPort;
-  port.once('message', (req: SearchWorkerRequest) => {
-    if (req.type !== 'search/start') return;
+  const rpc = serveOnPort<SearchWorkerRequests, SearchWorkerNotifications>(parentPort);
+  rpc.handle('search/run', async (req, ctx) => {
     const progress = new Int32Array(req.progress);
-    scanSelection(req.path, req.spec, req.selection, { from: req.from, to: req.to, skip: new Set(req.skip), progress, emit: (batch) => port.postMessage({ type: 'search/batch', batch } satisfies SearchWorkerMessage) }).then(
-      () => port.postMessage({ type: 'search/done' } satisfies SearchWorkerMessage),
-      (e: unknown) => port.postMessage({ type: 'search/failed', message: e instanceof Error ? e.message : String(e) } satisfies SearchWorkerMessage),
-    );
+    await scanSelection(req.path, req.spec, req.selection, { from: req.from, to: req.to, skip: new Set(req.skip), progress, signal: ctx.signal, emit: (batch) => rpc.notify('search/batch', { batch }) });
+    return null;
   });
 }
