@@ -3,6 +3,9 @@ import type { IndexBuilder, SummaryColumn } from './indexBuilder';
 import { COL } from './indexColumns';
 import { F, IN, LAYOUT_ID, MAX_COMP, N, O, ST } from './scannerTables';
 
+// The row slots as module constants: read once, not through the imported table on every record of the hot loop.
+const { line: C_LINE, offset: C_OFFSET, length: C_LENGTH, step: C_STEP, run: C_RUN, group: C_GROUP, sample: C_SAMPLE, image: C_IMAGE, reward: C_REWARD, advantage: C_ADVANTAGE, completionLength: C_COMPLETION_LENGTH } = COL;
+
 /** What src/asm/recordScanner.ts exports: the scan, and the hash of the tables it was built from. */
 interface ScannerExports {
   readonly memory: WebAssembly.Memory;
@@ -85,17 +88,17 @@ export class RecordScanner {
         if (st === ST_OK && (i32[oSlow + r] === 0 || this.slowNumbers(buf, base, r))) {
           const ids = this.ids(buf, base, r, b);
           const row = b.row;
-          row[COL.line] = ln;
-          row[COL.offset] = fileBase + ls;
-          row[COL.length] = le - ls;
-          row[COL.step] = f64[oStep + r]!;
-          row[COL.run] = ids.run;
-          row[COL.group] = ids.group;
-          row[COL.sample] = f64[oSample + r]!;
-          row[COL.image] = ids.image;
-          row[COL.reward] = f64[oReward + r]!;
-          row[COL.advantage] = f64[oAdv + r]!;
-          row[COL.completionLength] = i32[oClen + r]!;
+          row[C_LINE] = ln;
+          row[C_OFFSET] = fileBase + ls;
+          row[C_LENGTH] = le - ls;
+          row[C_STEP] = f64[oStep + r]!;
+          row[C_RUN] = ids.run;
+          row[C_GROUP] = ids.group;
+          row[C_SAMPLE] = f64[oSample + r]!;
+          row[C_IMAGE] = ids.image;
+          row[C_REWARD] = f64[oReward + r]!;
+          row[C_ADVANTAGE] = f64[oAdv + r]!;
+          row[C_COMPLETION_LENGTH] = i32[oClen + r]!;
           const i = b.commit();
           const cols = ids.cols;
           const v0 = oCompV + r * MAX_COMP;
