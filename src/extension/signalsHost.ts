@@ -44,6 +44,8 @@ const stampOf = (log: LogEntry) => `${log.index.path}\0${log.index.size}\0${log.
  */
 export class SignalsHost {
   private static readonly inputs = new Map<string, LogInputs>();
+  /** Reads in flight, by the logs and versions they read. */
+  private static readonly reading = new Map<string, Promise<boolean>>();
   private alternative: string | undefined;
   /** Bumped by each update, so a slow read never overwrites a newer payload. */
   private generation = 0;
@@ -60,29 +62,42 @@ export class SignalsHost {
     const logs = this.model.logs.filter((l) => l.index.count > 0);
     const missing = logs.filter((l) => SignalsHost.inputs.get(l.file)?.stamp !== stampOf(l));
     if (missing.length) {
-      const done = await withDelayedProgress('Seg-R1: reading reward-hacking signals', async (report, token) => {
-        const abort = new AbortController();
-        token.onCancellationRequested(() => abort.abort());
-        for (const log of missing) {
-          report(log.rel);
-          const problems: string[] = [];
-          const rollouts = await readSignalRollouts(log.index, {
-            root: log.folder.uri.fsPath,
-            signal: abort.signal,
-            onBadLine: (line, m) => problems.push(`${log.rel}:${line}: ${m}`),
-          }).catch((e: unknown) => {
-            if (e instanceof Error && e.name === 'AbortError') return undefined;
-            throw e;
-          });
-          if (!rollouts) return false;
-          const config = await logRunConfig(log.index, (m) => problems.push(m));
-          SignalsHost.inputs.set(log.file, { stamp: stampOf(log), rollouts, advantage: advantageRolloutsOfIndex(log.index), problems, config });
-        }
-        return true;
-      });
+      // One read per log version, however many updates ask for it meanwhile (the page's ready, a log change, a
+      // second traces panel): each would otherwise start its own pass and its own progress notification.
+      const key = missing.map((l) => `${l.file}\u0000${String(stampOf(l))}`).join('\u0001');
+      let read = SignalsHost.reading.get(key);
+      if (!read) {
+        read = this.readMissing(missing).finally(() => SignalsHost.reading.delete(key));
+        SignalsHost.reading.set(key, read);
+      }
+      const done = await read;
       if (!done) return;
     }
     if (gen === this.generation) this.send(logs);
+  }
+
+  /** Read the signal inputs of these logs into the cache (progress after a moment, cancellable); false if cancelled. */
+  private readMissing(missing: readonly LogEntry[]): Promise<boolean> {
+    return withDelayedProgress('Seg-R1: reading reward-hacking signals', async (report, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      for (const log of missing) {
+        report(log.rel);
+        const problems: string[] = [];
+        const rollouts = await readSignalRollouts(log.index, {
+          root: log.folder.uri.fsPath,
+          signal: abort.signal,
+          onBadLine: (line, m) => problems.push(`${log.rel}:${line}: ${m}`),
+        }).catch((e: unknown) => {
+          if (e instanceof Error && e.name === 'AbortError') return undefined;
+          throw e;
+        });
+        if (!rollouts) return false;
+        const config = await logRunConfig(log.index, (m) => problems.push(m));
+        SignalsHost.inputs.set(log.file, { stamp: stampOf(log), rollouts, advantage: advantageRolloutsOfIndex(log.index), problems, config });
+      }
+      return true;
+    });
   }
 
   /** The picker changed: recompute the sign flips (and the rest, which is cheap) from the cache. */

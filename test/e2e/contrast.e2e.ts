@@ -102,6 +102,12 @@ async function frames(wb: Workbench): Promise<{ traces: FrameLocator; panel: Fra
   }, 90_000);
 }
 
+/** Runs in the page: the element's `--vscode-foreground` (self-contained: it is serialized). */
+function foregroundVar(e: unknown): string {
+  const w = globalThis as unknown as { getComputedStyle(el: unknown): { getPropertyValue(name: string): string } };
+  return w.getComputedStyle(e).getPropertyValue('--vscode-foreground').trim().toLowerCase();
+}
+
 const THEMES: ReadonlyArray<{ label: string; bodyClass: string }> = [
   { label: 'Light Modern', bodyClass: 'vscode-light' },
   { label: 'Dark Modern', bodyClass: 'vscode-dark' },
@@ -123,6 +129,10 @@ test('text ≥ 4.5:1 and chart marks ≥ 3:1 in the panel and the traces, in the
       await pickTheme(wb.page, theme.label);
       for (const [name, f] of [['traces', traces], ['panel', panel]] as const) {
         await waitFor(`${name} in ${theme.label}`, async () => ((await f.locator(`body.${theme.bodyClass}`).count()) ? true : undefined), 30_000);
+        // The body class alone does not say the theme's colours arrived (Light+ → Light Modern keeps `vscode-light`):
+        // wait until the page's foreground variable is the workbench's.
+        const want = await wb.page.locator('.monaco-workbench').first().evaluate(foregroundVar);
+        if (want) await waitFor(`${name} takes ${theme.label}'s colours`, async () => ((await f.locator('html').evaluate(foregroundVar)) === want ? true : undefined), 30_000);
         const samples = await f.locator('body').evaluate(collect, MARKS);
         assert.ok(samples.filter((s) => s.kind === 'text').length > 20, `${name}: too few texts measured (${samples.length})`);
         assert.ok(samples.some((s) => s.kind === 'mark'), `${name}: no chart marks measured`);
