@@ -10,7 +10,8 @@ import { EmbeddingCache } from '../core/segment/embeddingCache';
 import { createRemoteSam2 } from '../core/segment/remote';
 import { loadSam2 } from '../core/segment/sam2/load';
 import type { Sam2Segmenter } from '../core/segment/sam2/sam2Segmenter';
-import { RpcEndpoint } from '../shared/rpc';
+import type { RpcEndpoint } from '../shared/rpc';
+import { serveOnPort, type RpcPort } from '../core/workers/workerRpc';
 import type { HostToWorker, WorkerToHost } from '../shared/workerProtocol';
 
 /** Runs jobs one after another; a job whose signal fires while it waits is rejected without running. */
@@ -45,9 +46,8 @@ interface Loaded {
 }
 
 /** Serve the host↔worker protocol (HostToWorker requests, WorkerToHost notifications) on a port: parentPort in the real worker. */
-export function serveSegmentWorker(port: { postMessage(m: unknown, t?: ArrayBuffer[]): void; on(ev: 'message', l: (m: unknown) => void): void }): RpcEndpoint<Record<never, never>, HostToWorker, WorkerToHost> {
-  const rpc = new RpcEndpoint<Record<never, never>, HostToWorker, WorkerToHost>((m, t) => port.postMessage(m, t ?? []), { timeoutMs: 0 });
-  port.on('message', (m) => rpc.receive(m));
+export function serveSegmentWorker(port: RpcPort): RpcEndpoint<Record<never, never>, HostToWorker, WorkerToHost> {
+  const rpc = serveOnPort<HostToWorker, WorkerToHost>(port);
   const models = new Map<string, Loaded>();
   let next = 1;
   const model = (id: string): Loaded => {

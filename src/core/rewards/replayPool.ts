@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_MAX_LINE_BYTES } from '../logs/lineScanner';
 import { readTextLines } from '../logs/textLines';
-import { RpcEndpoint } from '../../shared/rpc';
+import type { RpcEndpoint } from '../../shared/rpc';
+import { workerChannel } from '../workers/workerRpc';
 import { getRewardSet } from './registry';
 import type { Pending, ReplayedLines, ReplayOptions } from './replay';
 import type { CachedOracle, MeasuredLine } from '../attribution/attributeLog';
@@ -206,14 +207,12 @@ export class ReplayWorkerPool {
     const worker = new Worker(this.script);
     this.started++;
     // Batches may take long (segmentation); cancellation and a crash end them, not a timer.
-    const w: PoolWorker = { worker, rpc: new RpcEndpoint<ReplayWorkerRequests, Record<never, never>>((m, t) => worker.postMessage(m, t ?? []), { timeoutMs: 0 }) };
-    worker.on('message', (m) => w.rpc.receive(m));
-    const gone = (e: Error): void => {
+    const channel = workerChannel<ReplayWorkerRequests, Record<never, never>>(worker, 'replay worker');
+    const w: PoolWorker = { worker, rpc: channel.rpc };
+    void channel.died.catch((e: Error) => {
       w.gone ??= e;
       w.rpc.dispose();
-    };
-    worker.on('error', (e) => gone(e instanceof Error ? e : new Error(String(e))));
-    worker.on('exit', (code) => gone(new Error(`replay worker exited (${code})`)));
+    });
     return w;
   }
 

@@ -2,7 +2,8 @@ import { parentPort } from 'node:worker_threads';
 import { AttributionContext, measureRollout, OracleCache, type MeasuredLine } from '../attribution/attributeLog';
 import { createClassicalSegmenter } from '../segment/classical';
 import type { Segmenter } from '../segment/segmenter';
-import { RpcEndpoint } from '../../shared/rpc';
+import type { RpcEndpoint } from '../../shared/rpc';
+import { serveOnPort, type RpcPort } from '../workers/workerRpc';
 import { getRewardSet } from './registry';
 import { REPLAY_GT_CACHE_BYTES, ReplayRun, replayRecord, type Pending } from './replay';
 import { replayAborted, type ReplayBatchResult, type ReplayItemResult, type ReplayWorkerConfig, type ReplayWorkerRequests } from './replayPool';
@@ -45,9 +46,8 @@ function openPass(config: ReplayWorkerConfig): PassState {
 }
 
 /** Serve the pool's requests on a port (parentPort in the real worker). */
-export function serveReplayWorker(port: { postMessage(m: unknown, t?: ArrayBuffer[]): void; on(ev: 'message', l: (m: unknown) => void): void }): RpcEndpoint<Record<never, never>, ReplayWorkerRequests> {
-  const rpc = new RpcEndpoint<Record<never, never>, ReplayWorkerRequests>((m, t) => port.postMessage(m, t ?? []), { timeoutMs: 0 });
-  port.on('message', (m) => rpc.receive(m));
+export function serveReplayWorker(port: RpcPort): RpcEndpoint<Record<never, never>, ReplayWorkerRequests> {
+  const rpc = serveOnPort<ReplayWorkerRequests, Record<never, never>>(port);
   const passes = new Map<number, PassState>();
   // Batches run one after another, in the order they came: a pass's scratch buffers are not shared.
   let chain: Promise<unknown> = Promise.resolve();
@@ -87,4 +87,4 @@ export function serveReplayWorker(port: { postMessage(m: unknown, t?: ArrayBuffe
   return rpc;
 }
 
-if (parentPort) serveReplayWorker(parentPort as unknown as Parameters<typeof serveReplayWorker>[0]);
+if (parentPort) serveReplayWorker(parentPort);

@@ -1,4 +1,4 @@
-import type { MessagePort, Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { RpcEndpoint, type NotificationMap, type RequestMap } from '../../shared/rpc';
 
 /*
@@ -36,8 +36,14 @@ export function workerChannel<Out extends RequestMap, NIn extends NotificationMa
   };
 }
 
+/** What the worker's side needs of a port: parentPort, or one end of a MessageChannel in a test. */
+export interface RpcPort {
+  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+  on(event: 'message', listener: (message: unknown) => void): void;
+}
+
 /** The worker's side: handle requests arriving on `port` (the parent port), send notifications back. */
-export function serveOnPort<In extends RequestMap, NOut extends NotificationMap, NIn extends NotificationMap = Record<never, never>>(port: MessagePort): RpcEndpoint<Record<never, never>, In, NOut, NIn> {
+export function serveOnPort<In extends RequestMap, NOut extends NotificationMap, NIn extends NotificationMap = Record<never, never>>(port: RpcPort): RpcEndpoint<Record<never, never>, In, NOut, NIn> {
   const rpc = new RpcEndpoint<Record<never, never>, In, NOut, NIn>((m, t) => port.postMessage(m, t ?? []), { timeoutMs: 0 });
   port.on('message', (m) => rpc.receive(m));
   return rpc;
